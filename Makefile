@@ -1,0 +1,45 @@
+# Two commands for a fresh clone: `make run` and `make test`.
+# Each creates .venv and installs what is missing; both are quick when nothing changed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+
+.PHONY: run test lint system-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# The stamp is newer than pyproject.toml once the install for this version of it is done.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+run: $(VENV)/.installed
+	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
+		$(BIN)/suqiu run; \
+	else \
+		$(BIN)/suqiu sandbox --demo; \
+	fi
+
+# Tests need a PostgreSQL server binary and Chromium; install them from Debian when missing.
+system-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null; then \
+		echo "installing postgresql and chromium with apt-get"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium >/dev/null; \
+	fi
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+test: $(VENV)/.installed system-deps lint
+	$(BIN)/pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/nlp_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,1 @@
+"""Everything that touches Telegram: handlers, commands, buttons, templates, jobs, runners."""

@@ -1,0 +1,105 @@
+"""The `suqiu` command: one entry point for every way of running Suqiu.
+
+This module is the composition root: `suqiu sandbox` wires the Telegram emulator, the bot and
+the dashboard into one process, so it alone imports `sandbox` and `web` (lazily, inside the
+commands that need them). Everything else in `bot/` follows DESIGN.md's import rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="suqiu", description="诉求 Suqiu: 社区群诉求机器人")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot against Telegram (TELEGRAM_BOT_TOKEN)")
+    run.add_argument("--webhook", action="store_true",
+                     help="use a webhook (needs SUQIU_WEBHOOK_URL); polling otherwise")
+    run.set_defaults(func=_lazy("bot.runner", "run_main"))
+
+    sb = sub.add_parser("sandbox", help="run the Telegram sandbox, the bot and the dashboard")
+    sb.add_argument("--host", default="127.0.0.1")
+    sb.add_argument("--port", type=int, default=8000, help="chat page and bot API port")
+    sb.add_argument("--dashboard-port", type=int, default=8001)
+    sb.add_argument("--db", default=None, help="SQLite file (default data/sandbox.db)")
+    sb.add_argument("--demo", action="store_true",
+                    help="create the group 幸福社区3栋群 with an owner and three residents")
+    sb.set_defaults(func=_lazy("bot.sandbox_run", "sandbox_main"))
+
+    cl = sub.add_parser("classify", help="classify messages (JSON lines or plain text)")
+    cl.add_argument("file", nargs="?", help="input file; stdin when omitted")
+    cl.set_defaults(func=_lazy("nlp.cli", "classify_main"))
+
+    nlp = sub.add_parser("nlp", help="detector tools").add_subparsers(dest="nlp_command")
+    ev = nlp.add_parser("eval", help="precision/recall on a labelled JSONL file")
+    ev.add_argument("file")
+    ev.add_argument("--json", action="store_true", help="machine-readable output")
+    ev.set_defaults(func=_lazy("nlp.cli", "eval_main"))
+    fb = nlp.add_parser("feedback", help="export 不是诉求 feedback as labelled JSONL")
+    fb.add_argument("-o", "--output", default="-")
+    fb.set_defaults(func=_lazy("issues.cli", "feedback_main"))
+
+    db = sub.add_parser("db", help="database tools").add_subparsers(dest="db_command")
+    up = db.add_parser("upgrade", help="create or upgrade the database (Alembic)")
+    up.set_defaults(func=_lazy("issues.cli", "db_upgrade_main"))
+
+    dg = sub.add_parser("digest", help="post the daily digest now")
+    dg.add_argument("--chat", type=int, help="one group's chat id (all groups when omitted)")
+    dg.add_argument("--dry-run", action="store_true", help="print instead of sending")
+    dg.set_defaults(func=_lazy("bot.digest_cmd", "digest_main"))
+
+    ex = sub.add_parser("export", help="export the ledger (台账) as CSV or XLSX")
+    ex.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    ex.add_argument("--status")
+    ex.add_argument("--category")
+    ex.add_argument("--group", type=int, help="chat id")
+    ex.add_argument("--since", help="YYYY-MM-DD")
+    ex.add_argument("--until", help="YYYY-MM-DD")
+    ex.add_argument("-o", "--output", required=True)
+    ex.set_defaults(func=_lazy("web.export", "export_main"))
+
+    rp = sub.add_parser("replay", help="run a Telegram Desktop chat export through the detector")
+    rp.add_argument("file")
+    rp.add_argument("--apply", action="store_true", help="also open the issues in the database")
+    rp.set_defaults(func=_lazy("bot.replay", "replay_main"))
+    return p
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """Import a command's module only when it runs, so `suqiu --help` stays fast."""
+
+    def call(args: argparse.Namespace) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(module), name)(args) or 0)
+
+    return call
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, and a Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Settings: config/settings.yaml, layered with SUQIU_CONFIG, then environment variables.
+
+Order of precedence (later wins): the defaults shipped in config/, the file named by
+SUQIU_CONFIG, then the environment (TELEGRAM_BOT_TOKEN, SUQIU_DATABASE_URL,
+SUQIU_DASHBOARD_TOKEN, SUQIU_WEBHOOK_URL, SUQIU_WEBHOOK_SECRET). Secrets come only from the
+environment and are kept out of repr() so they never reach a log line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class SettingsError(ValueError):
+    """A settings file or variable holds a value we cannot use."""
+
+
+def parse_duration(value: object) -> timedelta:
+    """'30s', '10m', '4h', '3d' or a number of seconds."""
+    if isinstance(value, int | float):
+        return timedelta(seconds=float(value))
+    m = _DURATION.match(str(value))
+    if not m:
+        raise SettingsError(f"not a duration: {value!r} (use 30s, 10m, 4h, 3d)")
+    return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+
+
+def parse_clock(value: object) -> time:
+    """'HH:MM' → time."""
+    m = re.match(r"^\s*(\d{1,2}):(\d{2})\s*$", str(value))
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise SettingsError(f"not a time of day: {value!r} (use HH:MM)")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def parse_quiet_hours(value: object) -> tuple[time, time] | None:
+    """'22:00-07:00' → (start, end); empty or null → no quiet hours."""
+    if value in (None, "", "off", False):
+        return None
+    parts = str(value).split("-")
+    if len(parts) != 2:
+        raise SettingsError(f"quiet hours must look like 22:00-07:00, got {value!r}")
+    return parse_clock(parts[0]), parse_clock(parts[1])
+
+
+@dataclass(frozen=True)
+class SlaTimes:
+    ack: timedelta
+    resolve: timedelta
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    timezone: str
+    database_url: str
+    poll_timeout: int
+    webhook_listen: str
+    webhook_port: int
+    webhook_path: str
+    web_host: str
+    web_port: int
+    open311_group: int | None
+    auto_detect: bool
+    sensitivity: str
+    progress_time: time
+    digest_time: time
+    weekly_digest_weekday: int
+    quiet_hours: tuple[time, time] | None
+    reminder_interval: timedelta
+    yellow_ratio: float
+    escalation_grace: timedelta
+    sla_default: SlaTimes
+    sla_categories: dict[str, SlaTimes]
+    sla_urgent: SlaTimes
+    duplicate_window: timedelta
+    departments: tuple[Department, ...]
+    emergency: dict[str, str]
+    # From the environment only; repr=False keeps them out of logs and tracebacks.
+    bot_token: str | None = field(default=None, repr=False)
+    dashboard_token: str | None = field(default=None, repr=False)
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    open311_api_key: str | None = field(default=None, repr=False)
+
+    def sla_for(self, category: str, urgent: bool = False) -> SlaTimes:
+        """Allowed times for a category; urgent issues get the tighter of the two."""
+        base = self.sla_categories.get(category, self.sla_default)
+        if not urgent:
+            return base
+        return SlaTimes(min(base.ack, self.sla_urgent.ack),
+                        min(base.resolve, self.sla_urgent.resolve))
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _sla(raw: dict[str, Any]) -> SlaTimes:
+    return SlaTimes(parse_duration(raw["ack"]), parse_duration(raw["resolve"]))
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None
+) -> Settings:
+    """Build Settings from the layered sources; `overrides` (tests, CLI flags) wins last."""
+    env = dict(os.environ) if env is None else env
+    raw = _read_yaml(CONFIG_DIR / "settings.yaml")
+    extra = env.get("SUQIU_CONFIG")
+    if extra:
+        raw = _merge(raw, _read_yaml(Path(extra)))
+    if env.get("SUQIU_DATABASE_URL"):
+        raw["database_url"] = env["SUQIU_DATABASE_URL"]
+    if overrides:
+        raw = _merge(raw, overrides)
+    bot, web = raw.get("bot", {}), raw.get("web", {})
+    det, sched, sla = raw.get("detector", {}), raw.get("schedule", {}), raw.get("sla", {})
+    try:
+        return Settings(
+            timezone=str(raw.get("timezone", "Asia/Shanghai")),
+            database_url=str(raw["database_url"]),
+            poll_timeout=int(bot.get("poll_timeout", 30)),
+            webhook_listen=str(bot.get("webhook_listen", "0.0.0.0")),
+            webhook_port=int(bot.get("webhook_port", 8080)),
+            webhook_path=str(bot.get("webhook_path", "/telegram/webhook")),
+            web_host=str(web.get("host", "127.0.0.1")),
+            web_port=int(web.get("port", 8080)),
+            open311_group=(int(web["open311_group"]) if web.get("open311_group") else None),
+            auto_detect=bool(det.get("auto_detect", True)),
+            sensitivity=str(det.get("sensitivity", "normal")),
+            progress_time=parse_clock(sched.get("progress_time", "18:00")),
+            digest_time=parse_clock(sched.get("digest_time", "20:00")),
+            weekly_digest_weekday=int(sched.get("weekly_digest_weekday", 0)),
+            quiet_hours=parse_quiet_hours(sched.get("quiet_hours")),
+            reminder_interval=parse_duration(sched.get("reminder_interval", 60)),
+            yellow_ratio=float(sla.get("yellow_ratio", 0.75)),
+            escalation_grace=parse_duration(sla.get("escalation_grace", "4h")),
+            sla_default=_sla(sla.get("default", {"ack": "4h", "resolve": "3d"})),
+            sla_categories={k: _sla(v) for k, v in (sla.get("categories") or {}).items()},
+            sla_urgent=_sla(sla.get("urgent", {"ack": "10m", "resolve": "4h"})),
+            duplicate_window=parse_duration(raw.get("duplicates", {}).get("window", "3d")),
+            departments=tuple(Department(str(d["code"]), str(d["name"]))
+                              for d in raw.get("departments") or []),
+            emergency={str(k): str(v) for k, v in (raw.get("emergency") or {}).items()},
+            bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            dashboard_token=env.get("SUQIU_DASHBOARD_TOKEN") or None,
+            webhook_url=env.get("SUQIU_WEBHOOK_URL") or None,
+            webhook_secret=env.get("SUQIU_WEBHOOK_SECRET") or None,
+            open311_api_key=env.get("SUQIU_OPEN311_API_KEY") or None,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SettingsError(f"invalid settings: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Suqiu detector: jieba keyword rules that spot complaints in group chat."""

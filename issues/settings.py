@@ -62,6 +62,15 @@ class SlaTimes:
 
 
 @dataclass(frozen=True)
+class RateLimits:
+    """What the bot allows itself (PTB's AIORateLimiter); Telegram's own are 30/s, 20/min."""
+
+    overall_per_second: float = 30
+    group_per_minute: float = 20
+    max_retries: int = 5
+
+
+@dataclass(frozen=True)
 class Department:
     code: str
     name: str
@@ -93,6 +102,7 @@ class Settings:
     duplicate_window: timedelta
     departments: tuple[Department, ...]
     emergency: dict[str, str]
+    rate_limits: RateLimits = RateLimits()
     # From the environment only; repr=False keeps them out of logs and tracebacks.
     bot_token: str | None = field(default=None, repr=False)
     dashboard_token: str | None = field(default=None, repr=False)
@@ -175,6 +185,7 @@ def load_settings(
             departments=tuple(Department(str(d["code"]), str(d["name"]))
                               for d in raw.get("departments") or []),
             emergency={str(k): str(v) for k, v in (raw.get("emergency") or {}).items()},
+            rate_limits=RateLimits(**(bot.get("rate_limits") or {})),
             bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             dashboard_token=env.get("SUQIU_DASHBOARD_TOKEN") or None,
             webhook_url=env.get("SUQIU_WEBHOOK_URL") or None,

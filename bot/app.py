@@ -1,0 +1,113 @@
+"""Building the python-telegram-bot Application: every handler is registered here."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.departments import register_department_handlers
+from bot.handlers import basic
+from bot.jobs import register_jobs
+from issues.settings import Settings
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    ("help", "使用说明"),
+    ("report", "登记一条诉求：/report 问题描述"),
+    ("list", "本群诉求列表"),
+    ("issue", "查看诉求详情：/issue 编号"),
+    ("mine", "我提交的和我负责的诉求"),
+    ("stats", "本群统计"),
+    ("ack", "受理：/ack 编号"),
+    ("assign", "交办：/assign 编号 @用户"),
+    ("progress", "发布进展：/progress 编号 内容"),
+    ("resolve", "办结：/resolve 编号 说明"),
+    ("reject", "不予受理：/reject 编号 原因"),
+    ("reopen", "重新打开：/reopen 编号 原因"),
+    ("setowner", "设置群负责人：/setowner @用户"),
+    ("settings", "本群设置"),
+    ("categories", "诉求类别"),
+]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    token: str | None = None,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """The whole bot. `base_url` points PTB at the sandbox instead of api.telegram.org."""
+    token = token or settings.bot_token
+    if not token:
+        raise ValueError("a bot token is needed (TELEGRAM_BOT_TOKEN or the sandbox's)")
+    builder = ApplicationBuilder().token(token)
+    if base_url:
+        builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
+    limits = settings.rate_limits
+    builder = builder.rate_limiter(AIORateLimiter(
+        overall_max_rate=limits.overall_per_second,
+        group_max_rate=limits.group_per_minute,
+        max_retries=limits.max_retries,
+    ))
+    builder = builder.post_init(_post_init).post_shutdown(_post_shutdown)
+    app = builder.build()
+    app.bot_data["settings"] = settings
+
+    # Group -1: nothing yet. Group 0: commands first, so a command is never taken for chat.
+    # Group 1: the catch-all for unknown commands, reached only when no command matched.
+    app.add_handler(ChatMemberHandler(basic.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(CommandHandler("start", basic.on_start))
+    app.add_handler(CommandHandler("help", basic.on_help))
+    register_department_handlers(app)
+    register_jobs(app)
+    app.add_handler(MessageHandler(filters.COMMAND, basic.on_unknown_command), group=1)
+    app.add_error_handler(on_error)
+    return app
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    me = await app.bot.get_me()
+    app.bot_data["me"] = me
+    await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+    log.info("bot @%s ready (reads all group messages: %s)", me.username,
+             me.can_read_all_group_messages)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    log.info("bot stopped")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every error and keep the bot alive; tell the chat only when it helps the user."""
+    err = context.error
+    if isinstance(err, RetryAfter | NetworkError) and not isinstance(err, BadRequest):
+        log.warning("Telegram unavailable: %s", err)
+        return
+    if isinstance(err, Forbidden):
+        log.warning("not allowed to act in a chat: %s", err)
+        return
+    log.error("error while handling an update", exc_info=err)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                "⚠️ 处理这条消息时出错了，已记录。请稍后再试。",
+                parse_mode=ParseMode.HTML,
+            )
+        except Exception:  # the error handler must never raise
+            log.exception("could not report the error to the chat")

@@ -1,0 +1,1 @@
+"""Telegram update handlers: each parses, calls the service, renders a template."""

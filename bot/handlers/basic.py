@@ -1,0 +1,79 @@
+"""/start, /help, joining a group, privacy-mode warning, unknown commands."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, ChatMemberUpdated, Update
+from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.ext import ContextTypes
+
+from bot.render import mention_html
+from bot.templates import render, safe
+
+log = logging.getLogger(__name__)
+
+_IN_GROUP = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+
+
+async def can_read_all(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> bool:
+    """Whether the bot sees ordinary messages here: privacy mode off, or it is an admin."""
+    me = context.bot_data.get("me") or await context.bot.get_me()
+    if me.can_read_all_group_messages:
+        return True
+    member = await context.bot.get_chat_member(chat.id, me.id)
+    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+async def _owner_mention(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> str:
+    admins = await context.bot.get_chat_administrators(chat.id)
+    creator = next((a.user for a in admins if a.status == ChatMemberStatus.OWNER), None)
+    return mention_html(creator.id, creator.full_name, creator.username) if creator else "群主"
+
+
+async def introduce(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:
+    owner = await _owner_mention(context, chat)
+    await context.bot.send_message(chat.id, render("start", owner=safe(owner)),
+                                   parse_mode=ParseMode.HTML)
+    if not await can_read_all(context, chat):
+        await context.bot.send_message(chat.id, render("privacy_warning"),
+                                       parse_mode=ParseMode.HTML)
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None or change.chat.type not in (Chat.GROUP, Chat.SUPERGROUP):
+        return
+    was_in = change.old_chat_member.status in _IN_GROUP
+    now_in = change.new_chat_member.status in _IN_GROUP
+    if now_in and not was_in:
+        log.info("added to group %s", change.chat.id)
+        await introduce(context, change.chat)
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat = update.effective_chat
+    if chat is None or update.effective_message is None:
+        return
+    if chat.type in (Chat.GROUP, Chat.SUPERGROUP):
+        await introduce(context, chat)
+    else:
+        await update.effective_message.reply_html(render("start_private"))
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message:
+        await update.effective_message.reply_html(render("help"))
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg = update.effective_message
+    if msg is None or not msg.text:
+        return
+    command = msg.text.split()[0]
+    me = context.bot_data.get("me")
+    if "@" in command and me is not None and command.split("@", 1)[1].lower() != (
+        me.username or ""
+    ).lower():
+        return  # addressed to another bot in the group
+    await msg.reply_html(render("unknown_command"))

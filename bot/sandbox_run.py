@@ -1,0 +1,86 @@
+"""`suqiu sandbox`: the Telegram emulator, the bot and the dashboard in one process.
+
+This is how a new user meets Suqiu without a token: `make run` ends here and prints one line
+per service. The bot polls the emulator exactly as it would poll Telegram.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.app import build_application
+from bot.runner import start_polling, stop_bot
+from issues.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def _dashboard_app(settings: Settings, service: object) -> web.Application:
+    try:
+        from web.app import make_app
+    except ImportError:
+        app = web.Application()
+
+        async def placeholder(request: web.Request) -> web.Response:
+            return web.Response(text="<h1>诉求仪表盘</h1><p>仪表盘正在建设中。</p>",
+                                content_type="text/html", charset="utf-8")
+
+        app.router.add_get("/", placeholder)
+        app.router.add_get("/login", placeholder)
+        return app
+    return make_app(settings, service)
+
+
+async def _run(args: argparse.Namespace) -> None:
+    from sandbox.server import Sandbox
+
+    db_path = Path(args.db or "data/sandbox.db")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.pop("TELEGRAM_BOT_TOKEN", None)  # the sandbox mints its own token
+    env.setdefault("SUQIU_DASHBOARD_TOKEN", secrets.token_urlsafe(16))
+    settings = load_settings(
+        overrides={"database_url": f"sqlite+aiosqlite:///{db_path}"}, env=env
+    )
+    sandbox = Sandbox()
+    await sandbox.start(args.host, args.port)
+    application = build_application(settings, token=sandbox.token,
+                                    base_url=sandbox.bot_api_base,
+                                    base_file_url=sandbox.bot_file_base)
+    await start_polling(application, settings)
+    dash = web.AppRunner(_dashboard_app(settings, application.bot_data.get("service")),
+                         access_log=None)
+    await dash.setup()
+    await web.TCPSite(dash, args.host, args.dashboard_port).start()
+    chat_url = f"{sandbox.url}/"
+    if args.demo:
+        demo = await sandbox.create_demo()
+        chat_url = f"{sandbox.url}/#chat={demo['chat_id']}"
+    print(f"chat: {chat_url}", flush=True)
+    print(f"dashboard: http://{args.host}:{args.dashboard_port}/login"
+          f"?token={settings.dashboard_token}", flush=True)
+    print(f"bot api: {sandbox.bot_api_base}", flush=True)
+    print("按 Ctrl+C 退出 (press Ctrl+C to stop)", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await stop_bot(application)
+    await dash.cleanup()
+    await sandbox.stop()
+
+
+def sandbox_main(args: argparse.Namespace) -> int:
+    asyncio.run(_run(args))
+    return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -83,6 +84,8 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # PTB 22 durations as timedelta (its announced future default), without the warning.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

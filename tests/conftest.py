@@ -11,6 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
+# Opt in to PTB 22's timedelta durations (RetryAfter.retry_after) so its deprecation warning,
+# an error under filterwarnings=error, does not fire.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 from tests import pgserver
 
 

@@ -1,0 +1,45 @@
+"""A fresh sandbox per test, a PTB Bot and a control-API client pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot
+
+from sandbox.client import SandboxClient
+from sandbox.server import Sandbox
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    sb = Sandbox(seed=7)
+    await sb.start()
+    try:
+        yield sb
+    finally:
+        await sb.stop()
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
+    async with SandboxClient(sandbox.url) as c:
+        yield c
+
+
+@pytest.fixture
+async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
+    async with Bot(sandbox.token, base_url=sandbox.bot_api_base,
+                   base_file_url=sandbox.bot_file_base) as b:
+        yield b
+
+
+@pytest.fixture
+async def group(client: SandboxClient) -> dict[str, int]:
+    """A supergroup with an owner, a resident without username, and the bot as member."""
+    owner = await client.create_user("王网格", username="wang_wangge")
+    resident = await client.create_user("李阿姨")
+    chat = await client.create_chat("幸福社区3栋群", owner)
+    await client.add_member(chat, resident)
+    await client.add_bot(chat)
+    return {"chat": chat, "owner": owner, "resident": resident}

@@ -52,6 +52,9 @@ class SandboxClient:
         body = {"title": title, "creator_id": creator_id, "type": type}
         return int((await self._call("POST", "/chats", body))["id"])
 
+    async def chats(self) -> list[dict[str, Any]]:
+        return list((await self._call("GET", "/chats"))["chats"])
+
     async def chat(self, chat_id: int) -> dict[str, Any]:
         return dict(await self._call("GET", f"/chats/{chat_id}"))
 

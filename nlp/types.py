@@ -46,6 +46,9 @@ class Detection:
     location: str | None = None
     summary: str = ""
     keywords: tuple[str, ...] = field(default_factory=tuple)
+    # Which emergency line applies to an urgent issue: gas, fire, elevator, power, flood,
+    # collapse (keys of settings.yaml `emergency`, or close to them).
+    urgent_kind: str | None = None
 
     @property
     def category_name(self) -> str:

@@ -1,0 +1,52 @@
+"""Pulling the place out of a complaint: "3栋2单元门口", "梅园路乾源国际段", "小区东门"."""
+
+from __future__ import annotations
+
+import re
+
+_NUM = r"(?:\d+|[一二三四五六七八九十两]+)"
+_SPOT = (r"(?:门口|旁边|楼下|楼道|楼顶|前面|后面|附近|对面|大堂|中间|东侧|西侧|南侧|北侧|"
+         r"侧面|边上|那边|这边|路口|一楼|顶楼)")
+_BUILDING = re.compile(
+    rf"(?:[一二三四五六七八九十\d]+期)?{_NUM}(?:栋|幢|号楼|座)(?:{_NUM}单元)?(?:{_NUM}楼)?"
+    rf"(?:(?:和|与|到){_NUM}(?:栋|幢|号楼))?{_SPOT}?"
+)
+_UNIT = re.compile(rf"{_NUM}单元(?:{_NUM}楼)?{_SPOT}?")
+_ROAD = re.compile(
+    r"[\u4e00-\u9fa5]{2,5}(?:路|街|大道|巷)(?:(?:和|与)[\u4e00-\u9fa5]{2,5}(?:路|街))?"
+    r"(?:[\u4e00-\u9fa5]{2,6}段|交叉口|路口|辅道|口|边)?"
+)
+_PLACE = re.compile(
+    r"(?:小区|社区|村)?(?:东门|西门|南门|北门|大门|正门|后门|地下车库[a-z\d]?区?|地下室|"
+    r"菜市场|学校门口|幼儿园门口|公交站台?|篮球场|广场|中心花园|花园|健身区|垃圾站|"
+    rf"垃圾中转站|停车场|车库|河边|村口|村道){_SPOT}?"
+)
+_GROUP = re.compile(
+    r"(?:[\u4e00-\u9fa5]{2}(?:湾|村|坪|冲|塘))?[一二三四五六七八九十\d]+组"
+    r"|[\u4e00-\u9fa5]{2}(?:湾|村|坪|冲|塘)组"
+)
+_ROAD_STOP = ("马路", "走路", "过路", "一路", "这路", "那路", "条路", "修路", "问路", "出路",
+              "带路", "让路", "堵路", "那条", "这条")
+
+
+def find_location(text: str) -> str | None:
+    """The most specific place named in the text, or None."""
+    for rx in (_BUILDING, _GROUP, _ROAD, _UNIT, _PLACE):
+        for m in rx.finditer(text):
+            span = m.group(0)
+            if rx is _ROAD:
+                span = _trim_road(span)
+                if not span:
+                    continue
+            return span
+    return None
+
+
+def _trim_road(span: str) -> str | None:
+    # "建设路公交站台" keeps "建设路"; leading verbs like "进村那条路" are not road names.
+    if any(bad in span for bad in _ROAD_STOP):
+        return None
+    for lead in ("在", "到", "从", "往", "去", "是", "的", "那", "这", "条", "进村那条"):
+        if span.startswith(lead) and len(span) > len(lead) + 2:
+            span = span[len(lead):]
+    return span

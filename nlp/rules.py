@@ -1,0 +1,178 @@
+"""Loading and validating the YAML rule files in config/rules/.
+
+Operators edit these files by hand, so a mistake must be reported precisely (file, line,
+problem) and must never replace rules that work: `load_rules` either returns a complete,
+compiled rule set or raises RuleError.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from nlp.types import CATEGORIES
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "config" / "rules"
+SHARED_LISTS = ("problems", "negations", "fixed", "ok_states", "thanks", "notices", "replies",
+                "questions", "ads", "private", "hypothetical", "elsewhere", "suggestions",
+                "intensifiers")
+WORD_LISTS = ("problems", "negations")
+
+
+class RuleError(ValueError):
+    """A rule file cannot be used; the message names the file, the line and the problem."""
+
+    def __init__(self, path: Path, line: int | None, problem: str) -> None:
+        where = f"{path.name}, line {line}" if line else path.name
+        super().__init__(f"{where}: {problem}")
+        self.path, self.line, self.problem = path, line, problem
+
+
+@dataclass(frozen=True)
+class CategoryRules:
+    code: str
+    objects: tuple[str, ...]
+    problems: tuple[str, ...]
+    phrases: tuple[re.Pattern[str], ...]
+    exclusions: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class UrgentRule:
+    pattern: re.Pattern[str]
+    kind: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    categories: dict[str, CategoryRules]
+    shared_words: dict[str, tuple[str, ...]]
+    shared: dict[str, tuple[re.Pattern[str], ...]]
+    urgent: tuple[UrgentRule, ...]
+    userdict: Path | None
+    # One regex of every trigger: a message matching nothing here is chit-chat.
+    prefilter: re.Pattern[str] = field(repr=False, default=re.compile("(?!)"))
+
+
+def _compose(path: Path) -> yaml.Node:
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise RuleError(path, line, f"YAML syntax: {exc.problem}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(path, None, f"cannot read: {exc}") from None
+    if node is None:
+        raise RuleError(path, 1, "the file is empty")
+    return node
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _strings(path: Path, node: yaml.Node, what: str) -> list[tuple[str, int]]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise RuleError(path, _line(node), f"{what} must be a list")
+    out = []
+    for item in node.value:
+        if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
+            raise RuleError(path, _line(item), f"{what}: each entry must be a non-empty text")
+        out.append((str(item.value), _line(item)))
+    return out
+
+
+def _regexes(path: Path, node: yaml.Node, what: str) -> tuple[re.Pattern[str], ...]:
+    compiled = []
+    for text, line in _strings(path, node, what):
+        try:
+            compiled.append(re.compile(text))
+        except re.error as exc:
+            problem = f"{what}: bad regular expression {text!r}: {exc}"
+            raise RuleError(path, line, problem) from None
+    return tuple(compiled)
+
+
+def _mapping(path: Path, node: yaml.Node) -> dict[str, yaml.Node]:
+    if not isinstance(node, yaml.MappingNode):
+        raise RuleError(path, _line(node), "expected a mapping of names to lists")
+    return {str(k.value): v for k, v in node.value}
+
+
+def _load_categories(path: Path) -> dict[str, CategoryRules]:
+    out = {}
+    for code, node in _mapping(path, _compose(path)).items():
+        if code not in CATEGORIES:
+            raise RuleError(path, _line(node), f"unknown category code {code!r}")
+        fields = _mapping(path, node)
+        for key in fields:
+            if key not in ("objects", "problems", "phrases", "exclusions"):
+                raise RuleError(path, _line(fields[key]), f"{code}: unknown key {key!r}")
+        empty = yaml.SequenceNode("tag:yaml.org,2002:seq", [], node.start_mark, node.end_mark)
+        out[code] = CategoryRules(
+            code=code,
+            objects=tuple(t for t, _ in _strings(path, fields.get("objects", empty),
+                                                 f"{code}.objects")),
+            problems=tuple(t for t, _ in _strings(path, fields.get("problems", empty),
+                                                  f"{code}.problems")),
+            phrases=_regexes(path, fields.get("phrases", empty), f"{code}.phrases"),
+            exclusions=_regexes(path, fields.get("exclusions", empty), f"{code}.exclusions"),
+        )
+    return out
+
+
+def _load_shared(
+    path: Path,
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[re.Pattern[str], ...]]]:
+    fields = _mapping(path, _compose(path))
+    words, patterns = {}, {}
+    for key, node in fields.items():
+        if key not in SHARED_LISTS:
+            raise RuleError(path, _line(node), f"unknown list {key!r}")
+        if key in WORD_LISTS:
+            words[key] = tuple(t for t, _ in _strings(path, node, key))
+        else:
+            patterns[key] = _regexes(path, node, key)
+    for key in SHARED_LISTS:
+        if key in WORD_LISTS:
+            words.setdefault(key, ())
+        else:
+            patterns.setdefault(key, ())
+    return words, patterns
+
+
+def _load_urgent(path: Path) -> tuple[UrgentRule, ...]:
+    node = _compose(path)
+    if not isinstance(node, yaml.SequenceNode):
+        raise RuleError(path, _line(node), "expected a list of {pattern, kind}")
+    out = []
+    for item in node.value:
+        fields = _mapping(path, item)
+        if "pattern" not in fields or "kind" not in fields:
+            raise RuleError(path, _line(item), "each entry needs pattern and kind")
+        (pattern,) = _regexes(path, yaml.SequenceNode("", [fields["pattern"]], item.start_mark,
+                                                       item.end_mark), "pattern")
+        out.append(UrgentRule(pattern, str(fields["kind"].value)))
+    return tuple(out)
+
+
+def load_rules(rules_dir: Path | None = None) -> Rules:
+    """Read and compile every rule file; raises RuleError on the first mistake."""
+    d = rules_dir or DEFAULT_RULES_DIR
+    categories = _load_categories(d / "categories.yaml")
+    words, shared = _load_shared(d / "shared.yaml")
+    urgent = _load_urgent(d / "urgent.yaml")
+    triggers: set[str] = set(words["problems"])
+    for cat in categories.values():
+        triggers.update(cat.objects)
+        triggers.update(cat.problems)
+    alternatives = [re.escape(t) for t in sorted(triggers, key=len, reverse=True)]
+    alternatives += [p.pattern for cat in categories.values() for p in cat.phrases]
+    alternatives += [u.pattern.pattern for u in urgent]
+    userdict = d / "userdict.txt"
+    return Rules(categories=categories, shared_words=words, shared=shared, urgent=urgent,
+                 userdict=userdict if userdict.exists() else None,
+                 prefilter=re.compile("|".join(f"(?:{a})" for a in alternatives)))

@@ -45,7 +45,8 @@ def classify_main(args: argparse.Namespace) -> int:
     if args.file:
         path = Path(args.file)
         try:
-            total = sum(1 for _ in path.open(encoding="utf-8"))
+            with path.open(encoding="utf-8") as fh:
+                total = sum(1 for _ in fh)
             with path.open(encoding="utf-8") as fh:
                 classify_stream(fh, sys.stdout, progress=True, total=total)
         except OSError as exc:

@@ -19,14 +19,14 @@ from pathlib import Path
 import jieba
 
 from nlp.location import find_location
-from nlp.normalize import normalize
+from nlp.normalize import MAX_CHARS, halfwidth, normalize
 from nlp.rules import Rules, load_rules
 from nlp.types import Detection
 
 THRESHOLD = 2.5
 SENSITIVITY = {"low": 0.65, "normal": 0.5, "high": 0.4}
 WINDOW = 12  # characters between an object and its problem word, within one clause
-_CLAUSE = re.compile(r"[，,。.!！?？；;\n~～…]+|\s{1,}")
+_CLAUSE = re.compile(r"[，,。.!！?？；;\n~～…]+|\s{2,}")
 _SINGLE_CHAR_OK = re.compile(r"[\u4e00-\u9fa5]")
 
 _lock = threading.Lock()
@@ -47,9 +47,14 @@ def threshold_for(sensitivity: str) -> float:
 def _build(rules: Rules) -> _Engine:
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
-    if rules.userdict is not None:
-        tok.load_userdict(str(rules.userdict))
+    _load_userdict(tok, rules)
     return _Engine(rules, tok)
+
+
+def _load_userdict(tok: jieba.Tokenizer, rules: Rules) -> None:
+    if rules.userdict is not None:
+        with rules.userdict.open("rb") as fh:  # jieba leaves a path's file open
+            tok.load_userdict(fh)
 
 
 def _engine() -> _Engine:
@@ -71,28 +76,19 @@ def reload_rules(rules_dir: Path | None = None) -> None:
         old = _state.get("engine")
         if isinstance(old, _Engine):
             # Reuse the loaded jieba dictionary: only the user dictionary may have changed.
-            if rules.userdict is not None:
-                old.tokenizer.load_userdict(str(rules.userdict))
+            _load_userdict(old.tokenizer, rules)
             _state["engine"] = _Engine(rules, old.tokenizer)
         else:
             _state["engine"] = _build(rules)
 
 
-def _any(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
-    return any(p.search(text) for p in patterns)
+def _any(rx: re.Pattern[str] | None, text: str) -> bool:
+    return rx is not None and rx.search(text) is not None
 
 
 def _negated(text: str, start: int, negations: tuple[str, ...]) -> bool:
     before = text[max(0, start - 3):start]
     return any(before.endswith(n) for n in negations)
-
-
-def _find_all(word: str, text: str) -> list[int]:
-    out, i = [], text.find(word)
-    while i != -1:
-        out.append(i)
-        i = text.find(word, i + 1)
-    return out
 
 
 @dataclass
@@ -105,58 +101,64 @@ class _Score:
     obj_pos: int
 
 
+class _Tokens:
+    """jieba's segmentation, computed only when a single-character object needs it."""
+
+    def __init__(self, eng: _Engine, text: str) -> None:
+        self.eng, self.text, self._set = eng, text, None  # type: tuple[object, ...]
+
+    def has(self, word: str) -> bool:
+        if self._set is None:
+            self._set = set(self.eng.tokenizer.lcut(self.text, HMM=False))
+        return word in self._set
+
+
 def _score_category(eng: _Engine, code: str, text: str, clauses: list[tuple[int, int]],
-                    tokens: set[str]) -> _Score:
+                    tokens: _Tokens) -> _Score:
     cat = eng.rules.categories[code]
     negs = eng.rules.shared_words["negations"]
     s = _Score(code, 0.0, [], None, None, 10**6)
-    if any(p.search(text) for p in cat.exclusions):
+    if _any(cat.exclusion_rx, text):
         return s
-    for p in cat.phrases:
-        m = p.search(text)
-        if m and not _negated(text, m.start(), negs):
-            s.score += 3.0
-            s.keywords.append(m.group(0))
-            s.obj_pos = min(s.obj_pos, m.start())
-            break
-    problems = cat.problems + eng.rules.shared_words["problems"]
-    found_obj = found_prob = False
+    if cat.phrase_rx is not None:
+        for m in cat.phrase_rx.finditer(text):
+            if not _negated(text, m.start(), negs):
+                s.score += 3.0
+                s.keywords.append(m.group(0))
+                s.obj_pos = m.start()
+                break
+    objs = [] if cat.object_rx is None else [
+        (m.start(), m.group(0)) for m in cat.object_rx.finditer(text)
+        if len(m.group(0)) > 1 or tokens.has(m.group(0))
+    ]
+    probs = [] if cat.problem_rx is None or not objs else [
+        (m.start(), m.group(0)) for m in cat.problem_rx.finditer(text)
+    ]
     best_pair = 0.0
-    for obj in cat.objects:
-        if len(obj) == 1 and obj not in tokens:
-            continue  # a single character only counts as a word of its own ("灯", not "登")
-        for pos in _find_all(obj, text):
-            found_obj = True
-            if pos < s.obj_pos:
-                s.obj_pos, s.obj = pos, obj
-            elif s.obj is None:
-                s.obj = obj
-            lo, hi = next(((a, b) for a, b in clauses if a <= pos < b), (0, len(text)))
-            for prob in problems:
-                for ppos in _find_all(prob, text[lo:hi]):
-                    ppos += lo
-                    if abs(ppos - pos) > WINDOW or (ppos < pos + len(obj) and ppos >= pos):
-                        continue
-                    if prob[0] not in "不冇没冒" and _negated(text, ppos, negs):
-                        continue
-                    pair = 2.5 if ppos > pos else 2.0
-                    if pair > best_pair:
-                        best_pair = pair
-                        s.problem = prob
-                        if obj not in s.keywords:
-                            s.keywords.append(obj)
-                        if prob not in s.keywords:
-                            s.keywords.append(prob)
+    for pos, obj in objs:
+        if pos < s.obj_pos:
+            s.obj_pos = pos
+        if s.obj is None:
+            s.obj = obj
+        lo, hi = next(((a, b) for a, b in clauses if a <= pos < b), (0, len(text)))
+        for ppos, prob in probs:
+            if not lo <= ppos < hi or abs(ppos - pos) > WINDOW or pos <= ppos < pos + len(obj):
+                continue
+            if prob[0] not in "不冇没冒" and _negated(text, ppos, negs):
+                continue
+            pair = 2.5 if ppos > pos else 2.0
+            if pair > best_pair:
+                best_pair, s.obj, s.problem = pair, obj, prob
+                s.keywords += [w for w in (obj, prob) if w not in s.keywords]
     s.score += best_pair
     if not best_pair:
-        if found_obj:
+        if objs:
             s.score += 0.7
-        for prob in cat.problems:
-            if prob in text and not _negated(text, text.find(prob), negs):
-                found_prob = True
-                break
-        if found_prob:
-            s.score += 0.6
+        if cat.own_problem_rx is not None:
+            for m in cat.own_problem_rx.finditer(text):
+                if not _negated(text, m.start(), negs):
+                    s.score += 0.6
+                    break
     return s
 
 
@@ -197,7 +199,7 @@ def detect(text: str | None) -> Detection:
     rules = eng.rules
     if not rules.prefilter.search(t):
         return Detection(is_issue=False)
-    tokens = set(eng.tokenizer.lcut(t, HMM=False))
+    tokens = _Tokens(eng, t)
     clauses = _clauses(t)
     scores = [_score_category(eng, code, t, clauses, tokens) for code in rules.categories
               if code != "other"]
@@ -206,22 +208,25 @@ def detect(text: str | None) -> Detection:
         return Detection(is_issue=False)
     sh = rules.shared
     score = best.score
-    boosts = sum(1 for p in sh["intensifiers"] if p.search(t))
+    boosts = sum(1 for p in sh["intensifiers"] if p.search(t))  # several kinds add up
     score += min(1.5, 0.5 * boosts)
     penalties = {"fixed": 5.0, "ok_states": 4.0, "notices": 4.5, "replies": 4.5, "ads": 5.0,
                  "private": 4.5, "elsewhere": 4.0, "thanks": 2.5, "hypothetical": 2.0,
                  "suggestions": 2.5, "questions": 2.0}
-    hits = [name for name in penalties if _any(sh[name], t)]
+    hits = [name for name in penalties if _any(rules.shared_rx[name], t)]
     for name in hits:
         if name == "questions" and boosts:
             continue  # "垃圾是不是不收了？都三天了" is a complaint phrased as a question
         score -= penalties[name]
-    urgent_kind = next((u.kind for u in rules.urgent if u.pattern.search(t)), None)
-    if urgent_kind and not {"fixed", "ok_states", "notices", "replies", "elsewhere"} & set(hits):
+    um = rules.urgent_rx.search(t) if rules.urgent_rx is not None else None
+    urgent_kind = rules.urgent[int(um.lastgroup[1:])].kind if um and um.lastgroup else None
+    if urgent_kind and not {"fixed", "ok_states", "notices", "replies", "elsewhere",
+                            "private", "ads"} & set(hits):
         score = max(score, THRESHOLD + 1.0)
     confidence = max(0.0, min(1.0, score / (2 * THRESHOLD)))
     is_issue = score >= THRESHOLD
-    location = find_location(t)
+    # Places are proper names: look for them before traditional→simplified folding (乾源 ≠ 干源).
+    location = find_location(halfwidth(text or "")[:MAX_CHARS]) or find_location(t)
     return Detection(
         is_issue=is_issue,
         category=best.code if is_issue or best.score >= 2 else "other",

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 import zhconv
+import zhconv.zhconv
 
 MAX_CHARS = 1200
 
@@ -19,7 +21,13 @@ _MENTION = re.compile(r"@[\w\u4e00-\u9fa5]{1,20}")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 
 
-def _halfwidth(text: str) -> str:
+def load_conversion_table() -> None:
+    """Load zhconv's table from its path ourselves: its own loader leaves the file open."""
+    if zhconv.zhconv.zhcdicts is None:
+        zhconv.zhconv.loaddict(str(Path(zhconv.__file__).with_name("zhcdict.json")))
+
+
+def halfwidth(text: str) -> str:
     # NFKC folds full-width letters/digits (３栋 → 3栋) but would also turn Chinese
     # punctuation such as ，into ,: fold only the ASCII-range forms.
     return "".join(
@@ -31,7 +39,8 @@ def normalize(text: str | None) -> str:
     if not text:
         return ""
     t = text[:MAX_CHARS]
-    t = _halfwidth(t)
+    load_conversion_table()
+    t = halfwidth(t)
     t = zhconv.convert(t, "zh-cn")
     t = _PLACEHOLDER.sub(" ", t)
     t = _MENTION.sub(" ", t)

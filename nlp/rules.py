@@ -38,6 +38,12 @@ class CategoryRules:
     problems: tuple[str, ...]
     phrases: tuple[re.Pattern[str], ...]
     exclusions: tuple[re.Pattern[str], ...]
+    # The lists compiled into one alternation each, so a message costs one search per list.
+    phrase_rx: re.Pattern[str] | None = None
+    exclusion_rx: re.Pattern[str] | None = None
+    object_rx: re.Pattern[str] | None = None
+    problem_rx: re.Pattern[str] | None = None
+    own_problem_rx: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,12 @@ class Rules:
     categories: dict[str, CategoryRules]
     shared_words: dict[str, tuple[str, ...]]
     shared: dict[str, tuple[re.Pattern[str], ...]]
+    shared_rx: dict[str, re.Pattern[str] | None]
     urgent: tuple[UrgentRule, ...]
     userdict: Path | None
     # One regex of every trigger: a message matching nothing here is chit-chat.
     prefilter: re.Pattern[str] = field(repr=False, default=re.compile("(?!)"))
+    urgent_rx: re.Pattern[str] | None = None
 
 
 def _compose(path: Path) -> yaml.Node:
@@ -169,10 +177,60 @@ def load_rules(rules_dir: Path | None = None) -> Rules:
     for cat in categories.values():
         triggers.update(cat.objects)
         triggers.update(cat.problems)
-    alternatives = [re.escape(t) for t in sorted(triggers, key=len, reverse=True)]
-    alternatives += [p.pattern for cat in categories.values() for p in cat.phrases]
-    alternatives += [u.pattern.pattern for u in urgent]
+    # Single characters (灯, 车, 树) are too common to be worth a look on their own.
+    alternatives = [re.escape(t) for t in sorted(triggers, key=len, reverse=True) if len(t) > 1]
+    for pattern in [p.pattern for cat in categories.values() for p in cat.phrases] + [
+        u.pattern.pattern for u in urgent
+    ]:
+        core = _required_literal(pattern)
+        alternatives.append(re.escape(core) if core else pattern)
+    shared_problems = words["problems"]
+    categories = {
+        code: CategoryRules(
+            cat.code, cat.objects, cat.problems, cat.phrases, cat.exclusions,
+            phrase_rx=_union([p.pattern for p in cat.phrases]),
+            exclusion_rx=_union([p.pattern for p in cat.exclusions]),
+            object_rx=_words(cat.objects),
+            problem_rx=_words((*cat.problems, *shared_problems)),
+            own_problem_rx=_words(cat.problems),
+        )
+        for code, cat in categories.items()
+    }
+    shared_rx = {k: _union([p.pattern for p in v]) for k, v in shared.items()}
+    urgent_rx = re.compile("|".join(f"(?P<u{i}>{u.pattern.pattern})"
+                                    for i, u in enumerate(urgent))) if urgent else None
     userdict = d / "userdict.txt"
     return Rules(categories=categories, shared_words=words, shared=shared, urgent=urgent,
+                 shared_rx=shared_rx, urgent_rx=urgent_rx,
                  userdict=userdict if userdict.exists() else None,
                  prefilter=re.compile("|".join(f"(?:{a})" for a in alternatives)))
+
+
+def _union(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def _words(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    ordered = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
+
+
+_META = re.compile(r"[\\^$.|?*+()\[\]{}]")
+
+
+def _required_literal(pattern: str) -> str | None:
+    """The longest run of plain characters outside any group or alternation: a message that
+    matches the pattern must contain it, so the pre-filter can look for it alone."""
+    if "|" in _strip_groups(pattern):
+        return None
+    runs = re.split(r"\([^()]*\)[?*]?|\[[^\]]*\][?*+]?|\.\{[^}]*\}|\.[*+?]?|[?*+]|\{[^}]*\}",
+                    pattern)
+    best = max((r for r in runs if r and not _META.search(r)), key=len, default="")
+    return best if len(best) >= 2 else None
+
+
+def _strip_groups(pattern: str) -> str:
+    prev = None
+    while prev != pattern:
+        prev, pattern = pattern, re.sub(r"\([^()]*\)", "", pattern)
+    return pattern

@@ -6,8 +6,12 @@ the server named by SUQIU_TEST_PG_DSN. Database tests parametrize over SQLite an
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +34,69 @@ def pg_server() -> Iterator[pgserver.PostgresServer | str]:
         yield server
     finally:
         server.stop()
+
+
+# --- databases ------------------------------------------------------------------------------
+_db_counter = itertools.count(1)
+
+
+def _pg_dsn(server: pgserver.PostgresServer | str, database: str) -> str:
+    if isinstance(server, str):
+        base = server.rsplit("/", 1)[0]
+        return f"{base}/{database}"
+    return server.dsn(database)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: pgserver.PostgresServer | str) -> str:
+    """A database migrated once; each test copies it (CREATE DATABASE … TEMPLATE)."""
+    import asyncpg
+
+    from issues.db import Database
+
+    async def build() -> None:
+        conn = await asyncpg.connect(_pg_dsn(pg_server, "postgres"))
+        try:
+            await conn.execute("DROP DATABASE IF EXISTS suqiu_template")
+            await conn.execute("CREATE DATABASE suqiu_template")
+        finally:
+            await conn.close()
+        db = Database(_pg_dsn(pg_server, "suqiu_template").replace(
+            "postgresql://", "postgresql+asyncpg://"))
+        await db.upgrade()
+        await db.dispose()
+
+    # Requested from inside async tests, so run in a thread with an event loop of its own.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, build()).result()
+    return "suqiu_template"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, migrated database per test, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        from issues.db import Database
+
+        url = f"sqlite+aiosqlite:///{tmp_path / 'suqiu.db'}"
+        db = Database(url)
+        await db.upgrade()
+        await db.dispose()
+        yield url
+        return
+    import asyncpg
+
+    server = request.getfixturevalue("pg_server")
+    template = request.getfixturevalue("pg_template")
+    name = f"t{next(_db_counter)}_{abs(hash(request.node.nodeid)) % 10**8}"
+    conn = await asyncpg.connect(_pg_dsn(server, "postgres"))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE {template}')
+    finally:
+        await conn.close()
+    yield _pg_dsn(server, name).replace("postgresql://", "postgresql+asyncpg://")
+    conn = await asyncpg.connect(_pg_dsn(server, "postgres"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()

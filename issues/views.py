@@ -1,0 +1,159 @@
+"""Plain data the bot and the dashboard get from the service: never ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+STATUS_NAMES = {
+    "open": "待受理",
+    "acknowledged": "已受理",
+    "in_progress": "处理中",
+    "resolved": "已办结",
+    "closed": "已关闭",
+    "rejected": "不予受理",
+}
+OPEN_STATUSES = ("open", "acknowledged", "in_progress")
+LIGHT_NAMES = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+LEVELS = ("grid", "community", "street", "district")
+LEVEL_NAMES = {"grid": "网格", "community": "社区", "street": "街道", "district": "区"}
+RATING_WORDS = {"满意": 5, "基本满意": 3, "不满意": 1}
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A person as the bot knows them: Telegram user id, display name, username."""
+
+    user_id: int
+    name: str
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupView:
+    chat_id: int
+    title: str
+    timezone: str
+    owner: PersonRef | None
+    admins: tuple[PersonRef, ...]
+    settings: dict[str, object]
+    department_code: str | None = None
+    org_unit: str | None = None
+
+
+@dataclass(frozen=True)
+class EventView:
+    kind: str
+    at: datetime
+    actor: PersonRef | None
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class IssueView:
+    id: int
+    chat_id: int
+    group_title: str
+    number: int
+    category: str
+    category_name: str
+    summary: str
+    text: str
+    location_text: str | None
+    lat: float | None
+    lon: float | None
+    urgent: bool
+    status: str
+    reporter: PersonRef
+    assignee: PersonRef | None
+    department_code: str | None
+    department_name: str | None
+    escalation_level: int
+    report_count: int
+    source_message_id: int | None
+    card_message_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    ack_due_at: datetime
+    resolve_due_at: datetime
+    light: str | None
+    rating: int | None
+    reject_reason: str | None
+    photos: tuple[str, ...] = ()
+    events: tuple[EventView, ...] = ()
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES[self.status]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def due_at(self) -> datetime | None:
+        """The deadline that matters now: to acknowledge, then to resolve."""
+        if self.status == "open":
+            return self.ack_due_at
+        if self.status in ("acknowledged", "in_progress"):
+            return self.resolve_due_at
+        return None
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    issue: IssueView
+    created: bool
+    seconded: bool
+    report_count: int
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    issue: IssueView
+    event: EventView
+    reopened: bool = False
+
+
+@dataclass(frozen=True)
+class Stats:
+    received: int
+    answered: int
+    in_progress: int
+    resolved: int
+    rejected: int
+    rated: int
+    satisfied: int
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    median_ack_minutes: float | None
+    median_resolve_hours: float | None
+    by_category: dict[str, int] = field(default_factory=dict)
+    overdue: dict[str, int] = field(default_factory=dict)  # light → open issues now
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[IssueView]
+    total: int
+    page: int
+    page_size: int
+
+
+@dataclass
+class IssueFilter:
+    status: str | None = None
+    category: str | None = None
+    light: str | None = None
+    chat_id: int | None = None
+    org_unit_id: int | None = None
+    assignee_user_id: int | None = None
+    text: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    department_code: str | None = None

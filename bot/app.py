@@ -11,6 +11,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -19,8 +20,10 @@ from telegram.ext import (
 )
 
 from bot.departments import register_department_handlers
-from bot.handlers import basic
+from bot.handlers import basic, buttons, commands, spotting
 from bot.jobs import register_jobs
+from issues.db import Database
+from issues.service import IssueService
 from issues.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,9 @@ COMMANDS = [
     ("setowner", "设置群负责人：/setowner @用户"),
     ("settings", "本群设置"),
     ("categories", "诉求类别"),
+    ("claim", "部门群：报到认领 /claim 编号"),
+    ("done", "部门群：办结 /done 编号 说明"),
+    ("dept", "部门群登记：/dept add 部门代码"),
 ]
 
 
@@ -68,19 +74,48 @@ def build_application(
     app = builder.build()
     app.bot_data["settings"] = settings
 
-    # Group -1: nothing yet. Group 0: commands first, so a command is never taken for chat.
-    # Group 1: the catch-all for unknown commands, reached only when no command matched.
+    # Group 0, in order: membership changes, commands, buttons, edits, then ordinary group
+    # messages. Commands come before the chat handler so "/report 路灯坏了" is taken as a
+    # command, not as chat to detect. Group 1 catches commands no handler of group 0 took.
     app.add_handler(ChatMemberHandler(basic.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(CommandHandler("start", basic.on_start))
     app.add_handler(CommandHandler("help", basic.on_help))
+    for name, callback in (
+        ("report", commands.report), ("list", commands.list_issues),
+        ("issue", commands.show_issue), ("mine", commands.mine), ("stats", commands.stats),
+        ("categories", commands.categories), ("ack", commands.ack),
+        ("assign", commands.assign), ("progress", commands.progress),
+        ("resolve", commands.resolve), ("reject", commands.reject),
+        ("reopen", commands.reopen), ("setowner", commands.setowner),
+        ("settings", commands.settings_cmd),
+    ):
+        app.add_handler(CommandHandler(name, callback))
     register_department_handlers(app)
+    app.add_handler(CallbackQueryHandler(buttons.on_button))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.GROUPS,
+                                   spotting.on_edited_message))
+    app.add_handler(MessageHandler(
+        filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
+        & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION),
+        spotting.on_group_message))
     register_jobs(app)
+    # PTB runs one handler per group, so the catch-all in group 1 also sees known commands:
+    # it skips the names registered above.
+    app.bot_data["commands"] = frozenset(
+        c for handlers in app.handlers.values() for h in handlers
+        if isinstance(h, CommandHandler) for c in h.commands)
     app.add_handler(MessageHandler(filters.COMMAND, basic.on_unknown_command), group=1)
     app.add_error_handler(on_error)
     return app
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    settings: Settings = app.bot_data["settings"]
+    if "service" not in app.bot_data:
+        db = Database(settings.database_url)
+        await db.upgrade()
+        app.bot_data["db"] = db
+        app.bot_data["service"] = IssueService(db, settings)
     me = await app.bot.get_me()
     app.bot_data["me"] = me
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
@@ -89,6 +124,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    db = app.bot_data.pop("db", None)
+    if db is not None:
+        await db.dispose()
     log.info("bot stopped")
 
 

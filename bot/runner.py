@@ -33,10 +33,18 @@ TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather (/newbot), or try Suq
 without one: `make run` or `suqiu sandbox --demo`."""
 
 
-async def start_polling(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
-    """Initialise, start and poll; returns once polling runs (inside the caller's loop)."""
+async def boot(application: Application) -> None:  # type: ignore[type-arg]
+    """initialize + post_init + start: what run_polling does before it polls (PTB calls
+    post_init only from its own run_* helpers, and we run inside our own event loop)."""
     await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
     await application.start()
+
+
+async def start_polling(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Boot and poll; returns once polling runs (inside the caller's loop)."""
+    await boot(application)
     assert application.updater is not None
     await application.updater.start_polling(
         timeout=settings.poll_timeout, allowed_updates=Update.ALL_TYPES
@@ -49,7 +57,11 @@ async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
         await application.updater.stop()
     if application.running:
         await application.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
     await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
 
 
 def webhook_routes(application: Application, settings: Settings) -> list[web.RouteDef]:  # type: ignore[type-arg]
@@ -93,8 +105,7 @@ async def _serve(settings: Settings, use_webhook: bool) -> None:
             loop.add_signal_handler(sig, stop.set)
     runner: web.AppRunner | None = None
     if use_webhook:
-        await application.initialize()
-        await application.start()
+        await boot(application)
         runner = web.AppRunner(_site_app(application, settings), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()

@@ -26,13 +26,21 @@ def _templates() -> dict[str, Template]:
     for path in sorted(TEMPLATE_DIR.glob("zh-CN*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for key, text in data.items():
-            out[str(key)] = env.from_string(str(text))
+            if isinstance(text, dict):  # a family of templates: "urgent_advice.gas"
+                for sub, value in text.items():
+                    out[f"{key}.{sub}"] = env.from_string(str(value))
+            else:
+                out[str(key)] = env.from_string(str(text))
     return out
 
 
 def render(name: str, **values: Any) -> str:
     """Render template `name`; the result is Telegram HTML ready to send."""
     return _templates()[name].render(**values).strip()
+
+
+def has(name: str) -> bool:
+    return name in _templates()
 
 
 def safe(html: str) -> Markup:

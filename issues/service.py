@@ -1028,6 +1028,15 @@ class IssueService:
 
         return await self._tx(run)
 
+    async def find_person(self, username: str) -> PersonRef | None:
+        """A person we have seen, by Telegram username (case-insensitive, without @)."""
+        async def run(s: AsyncSession) -> PersonRef | None:
+            p = (await s.execute(select(Person).where(
+                func.lower(Person.username) == username.lstrip("@").lower()))).scalar()
+            return self._ref(p)
+
+        return await self._tx(run)
+
     async def feedback_rows(self) -> list[dict[str, object]]:
         async def run(s: AsyncSession) -> list[dict[str, object]]:
             rows = (await s.execute(select(Feedback).order_by(Feedback.id))).scalars()

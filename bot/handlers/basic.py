@@ -8,6 +8,7 @@ from telegram import Chat, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.ext import ContextTypes
 
+from bot.context import register
 from bot.render import mention_html
 from bot.templates import render, safe
 
@@ -32,6 +33,8 @@ async def _owner_mention(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> str:
 
 
 async def introduce(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:
+    """Register the group (owner = its creator) and say hello, with a privacy warning."""
+    await register(context, chat)
     owner = await _owner_mention(context, chat)
     await context.bot.send_message(chat.id, render("start", owner=safe(owner)),
                                    parse_mode=ParseMode.HTML)
@@ -71,9 +74,10 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if msg is None or not msg.text:
         return
     command = msg.text.split()[0]
+    name, _, target = command[1:].partition("@")
+    if name.lower() in context.bot_data.get("commands", ()):
+        return  # a known command; its own handler answered
     me = context.bot_data.get("me")
-    if "@" in command and me is not None and command.split("@", 1)[1].lower() != (
-        me.username or ""
-    ).lower():
+    if target and me is not None and target.lower() != (me.username or "").lower():
         return  # addressed to another bot in the group
     await msg.reply_html(render("unknown_command"))

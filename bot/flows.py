@@ -1,0 +1,63 @@
+"""What happens after the service changed an issue: tell the group, edit the card, ask for a
+rating. Shared by commands, buttons, replies to the card and the scheduled jobs."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot
+
+from bot.notify import holder, mention, post_issue_update, rating_keyboard, refresh_card
+from bot.render import mask_private
+from bot.templates import render, safe
+from issues.service import IssueService
+from issues.views import IssueView, TransitionResult
+
+log = logging.getLogger(__name__)
+
+ACTION_TEXT = {
+    "acknowledge": "已受理", "assign": "已交办", "progress": "有新进展", "resolve": "已办结",
+    "reject": "不予受理", "false_positive": "不是诉求，已撤销", "reopen": "已重新打开",
+    "escalate": "已吹哨上报", "auto_escalate": "超时未办，已自动升级", "claim": "承办部门已报到",
+    "photo": "补充了现场照片", "locate": "补充了位置", "rate": "已评价",
+}
+
+
+async def announce(bot: Bot, svc: IssueService, result: TransitionResult) -> None:
+    """Post the change as a reply to the resident's message and refresh the card."""
+    issue, ev = result.issue, result.event
+    group = await svc.get_group(issue.chat_id)
+    if ev.kind == "false_positive":
+        await post_issue_update(bot, issue, render("false_positive", number=issue.number))
+    elif ev.kind == "rate":
+        await _announce_rating(bot, svc, result)
+    else:
+        who = mention(ev.actor, "") if ev.actor else ""
+        note = mask_private(ev.note) if ev.note else ""
+        if ev.kind == "assign" and issue.assignee is not None:
+            note = f"负责人：{mention(issue.assignee)}"
+            html = render("update", i=issue, action=ACTION_TEXT[ev.kind], who=safe(who),
+                          note=safe(note))
+        else:
+            html = render("update", i=issue, action=ACTION_TEXT.get(ev.kind, ev.kind),
+                          who=safe(who), note=note)
+        await post_issue_update(bot, issue, html)
+        if ev.kind == "resolve":
+            await ask_rating(bot, issue, note)
+    await refresh_card(bot, issue, group)
+
+
+async def ask_rating(bot: Bot, issue: IssueView, note: str = "") -> None:
+    html = render("rate_ask", reporter=safe(mention(issue.reporter)), i=issue, note=note)
+    await post_issue_update(bot, issue, html, markup=rating_keyboard(issue))
+
+
+async def _announce_rating(bot: Bot, svc: IssueService, result: TransitionResult) -> None:
+    issue = result.issue
+    if result.reopened:
+        group = await svc.get_group(issue.chat_id)
+        html = render("rated_reopen", number=issue.number, holder=safe(holder(issue, group)))
+    else:
+        word = {5: "满意", 4: "满意", 3: "基本满意"}.get(issue.rating or 0, "已评价")
+        html = render("rated_ok", number=issue.number, word=word)
+    await post_issue_update(bot, issue, html)

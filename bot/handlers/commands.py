@@ -1,0 +1,312 @@
+"""Group commands: parse the arguments, call the service, render the answer."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import Message, MessageEntity, Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import ContextTypes
+
+from bot import context as ctx
+from bot.flows import announce
+from bot.handlers.spotting import open_issue
+from bot.notify import LIGHT_ICONS, local_time, mention, render_card
+from bot.render import escape, mask_private
+from bot.templates import render, safe
+from issues.errors import IssueError
+from issues.views import STATUS_NAMES, IssueFilter, PersonRef
+from nlp import detect
+from nlp.types import CATEGORIES, Detection
+
+STATUS_WORDS = {name: code for code, name in STATUS_NAMES.items()} | {
+    "未办结": "open_all", "进行中": "in_progress", "待办": "open", "全部": "",
+    "open": "open", "done": "resolved", "all": "",
+}
+_NUMBER = re.compile(r"^[#＃]?(\d{1,9})$")
+SETTING_KEYS = {"auto": "auto_detect", "自动识别": "auto_detect", "sensitivity": "sensitivity",
+                "灵敏度": "sensitivity", "timezone": "timezone", "时区": "timezone",
+                "digest": "digest_time", "日报": "digest_time", "progress": "progress_time",
+                "播报": "progress_time", "quiet": "quiet_hours", "免打扰": "quiet_hours"}
+
+
+def _number(args: list[str]) -> int | None:
+    if not args:
+        return None
+    m = _NUMBER.match(args[0].strip())
+    return int(m.group(1)) if m else None
+
+
+async def _group_msg(update: Update) -> Message | None:
+    msg = update.effective_message
+    if msg is None:
+        return None
+    if not ctx.is_group(update.effective_chat):
+        await msg.reply_html(render("group_only"))
+        return None
+    return msg
+
+
+async def _guard(msg: Message, coro: object) -> None:
+    try:
+        await coro  # type: ignore[misc]
+    except IssueError as err:
+        await msg.reply_html(ctx.error_text(err))
+
+
+# --- reporting ------------------------------------------------------------------------------
+async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg = await _group_msg(update)
+    if msg is None or msg.from_user is None:
+        return
+    text = " ".join(context.args or []).strip()
+    target = msg
+    if not text and msg.reply_to_message is not None and msg.reply_to_message.from_user \
+            and not msg.reply_to_message.from_user.is_bot:
+        target = msg.reply_to_message  # /report as a reply reports that message
+        text = target.text or target.caption or ""
+    if not text:
+        await msg.reply_html(render("report_usage"))
+        return
+    det = detect(text)
+    explicit = Detection(True, det.category if det.category in CATEGORIES else "other", 1.0,
+                         det.urgent, det.location, det.summary or text[:20], det.keywords,
+                         det.urgent_kind)
+    await ctx.ensure_group(context, msg.chat)
+    await _guard(msg, open_issue(target, context, explicit, explicit=True, text=text))
+
+
+# --- looking ----------------------------------------------------------------------------------
+async def list_issues(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg = await _group_msg(update)
+    if msg is None:
+        return
+    word = (context.args or ["未办结"])[0]
+    status = STATUS_WORDS.get(word, STATUS_WORDS.get(word.lower(), "open_all"))
+    label = word if word in STATUS_WORDS else "未办结"
+    page = await ctx.service(context).list_issues(
+        IssueFilter(chat_id=msg.chat.id, status=status or None), page=1, page_size=15)
+    if not page.items:
+        await msg.reply_html(render("list_empty", label=label if status else ""))
+        return
+    lines = [render("list_header", label=label if status else "全部", total=page.total)]
+    for i in page.items:
+        lines.append(render("list_item", i=i, light=LIGHT_ICONS.get(i.light or "", "⚪"),
+                            summary=mask_private(i.summary)))
+    if page.total > len(page.items):
+        lines.append(render("list_more", more=page.total - len(page.items)))
+    await msg.reply_html("\n".join(lines))
+
+
+async def show_issue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg = await _group_msg(update)
+    if msg is None:
+        return
+    n = _number(context.args or [])
+    if n is None:
+        await msg.reply_html(render("need_number", cmd="issue"))
+        return
+    svc = ctx.service(context)
+
+    async def run() -> None:
+        issue = await svc.get_issue(msg.chat.id, n, with_events=True)
+        group = await svc.get_group(msg.chat.id)
+        card, _ = render_card(issue, group)
+        tz = group.timezone if group else "Asia/Shanghai"
+        events = []
+        for e in issue.events:
+            who = e.actor.name if e.actor else "系统"
+            note = f"：{mask_private(e.note)}" if e.note else ""
+            events.append(escape(f"{local_time(e.at, tz)} {who} {_event_word(e.kind)}{note}"))
+        await msg.reply_html(render("issue_detail", card=safe(card), events=[safe(x) for x in
+                                                                              events]))
+
+    await _guard(msg, run())
+
+
+def _event_word(kind: str) -> str:
+    return {"open": "登记", "second": "+1", "acknowledge": "受理", "assign": "交办",
+            "progress": "进展", "resolve": "办结", "reject": "不予受理",
+            "false_positive": "标记为不是诉求", "reopen": "重新打开", "rate": "评价",
+            "escalate": "吹哨上报", "auto_escalate": "自动升级", "claim": "报到认领",
+            "photo": "补充照片", "locate": "补充位置", "edit": "修改了原文"}.get(kind, kind)
+
+
+async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg = await _group_msg(update)
+    if msg is None or msg.from_user is None:
+        return
+    items = await ctx.service(context).mine(msg.chat.id, msg.from_user.id)
+    if not items:
+        await msg.reply_html(render("mine_empty"))
+        return
+    lines = [render("mine_header", name=msg.from_user.full_name)]
+    lines += [render("list_item", i=i, light=LIGHT_ICONS.get(i.light or "", "⚪"),
+                     summary=mask_private(i.summary)) for i in items[:20]]
+    await msg.reply_html("\n".join(lines))
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg = await _group_msg(update)
+    if msg is None:
+        return
+    svc = ctx.service(context)
+    group = await ctx.ensure_group(context, msg.chat)
+    tz = ZoneInfo(group.timezone)
+    now = datetime.now(tz)
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    s = await svc.stats(msg.chat.id, start, None)
+    await msg.reply_html(render("stats", s=s, period=f"{now:%Y年%m月}至今",
+                                rate=percent(s.resolution_rate),
+                                satisfaction=percent(s.satisfaction_rate)))
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+async def categories(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message:
+        cats = [f"{name}（{code}）" for code, name in CATEGORIES.items()]
+        await update.effective_message.reply_html(render("categories", cats=cats))
+
+
+# --- acting -----------------------------------------------------------------------------------
+async def _act(update: Update, context: ContextTypes.DEFAULT_TYPE, cmd: str,
+               needs_text: str | None = None) -> None:
+    msg = await _group_msg(update)
+    if msg is None or msg.from_user is None:
+        return
+    args = context.args or []
+    n = _number(args)
+    if n is None:
+        await msg.reply_html(render("need_number", cmd=cmd))
+        return
+    text = " ".join(args[1:]).strip()
+    if needs_text and not text:
+        await msg.reply_html(render(needs_text))
+        return
+    svc = ctx.service(context)
+    actor = ctx.person(msg.from_user)
+    calls = {
+        "ack": lambda: svc.acknowledge(msg.chat.id, n, actor, text or None),
+        "resolve": lambda: svc.resolve(msg.chat.id, n, actor, text or None),
+        "reject": lambda: svc.reject(msg.chat.id, n, actor, text),
+        "reopen": lambda: svc.reopen(msg.chat.id, n, actor, text or None),
+        "progress": lambda: svc.progress(msg.chat.id, n, actor, text),
+    }
+
+    async def run() -> None:
+        await ctx.ensure_group(context, msg.chat)
+        result = await calls[cmd]()
+        await announce(context.bot, svc, result)
+
+    await _guard(msg, run())
+
+
+async def ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _act(update, context, "ack")
+
+
+async def resolve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _act(update, context, "resolve")
+
+
+async def reject(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _act(update, context, "reject", needs_text="reject_usage")
+
+
+async def reopen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _act(update, context, "reopen")
+
+
+async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _act(update, context, "progress", needs_text="progress_usage")
+
+
+async def _target_person(msg: Message, context: ContextTypes.DEFAULT_TYPE) -> PersonRef | str:
+    """The person a command names: a text_mention, a reply, or an @username we know."""
+    for ent in msg.entities:
+        if ent.type == MessageEntity.TEXT_MENTION and ent.user is not None:
+            return ctx.person(ent.user)
+    for ent in msg.entities:
+        if ent.type == MessageEntity.MENTION:
+            name = msg.parse_entity(ent)
+            found = await ctx.service(context).find_person(name)
+            return found if found is not None else name
+    reply = msg.reply_to_message
+    if reply is not None and reply.from_user is not None and not reply.from_user.is_bot:
+        return ctx.person(reply.from_user)
+    return ""
+
+
+async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg = await _group_msg(update)
+    if msg is None or msg.from_user is None:
+        return
+    n = _number(context.args or [])
+    target = await _target_person(msg, context)
+    if n is None or target == "":
+        await msg.reply_html(render("assign_usage"))
+        return
+    if isinstance(target, str):
+        await msg.reply_html(render("assignee_unknown", who=target))
+        return
+    member = await context.bot.get_chat_member(msg.chat.id, target.user_id)
+    if member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+        await msg.reply_html(render("assignee_unknown", who=target.name))
+        return
+    svc = ctx.service(context)
+
+    async def run() -> None:
+        result = await svc.assign(msg.chat.id, n, ctx.person(msg.from_user), target)
+        await announce(context.bot, svc, result)
+
+    await _guard(msg, run())
+
+
+async def setowner(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg = await _group_msg(update)
+    if msg is None or msg.from_user is None:
+        return
+    target = await _target_person(msg, context)
+    if target == "" or isinstance(target, str):
+        await msg.reply_html(render("setowner_usage") if target == "" else
+                             render("assignee_unknown", who=target))
+        return
+    svc = ctx.service(context)
+
+    async def run() -> None:
+        await ctx.ensure_group(context, msg.chat)
+        group = await svc.set_owner(msg.chat.id, msg.from_user.id, target)
+        await msg.reply_html(render("owner_set", owner=safe(mention(group.owner))))
+
+    await _guard(msg, run())
+
+
+async def settings_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg = await _group_msg(update)
+    if msg is None or msg.from_user is None:
+        return
+    svc = ctx.service(context)
+    group = await ctx.ensure_group(context, msg.chat)
+    args = context.args or []
+    if not args:
+        await msg.reply_html(render("settings_show", s=group.settings))
+        return
+    key = SETTING_KEYS.get(args[0].lower())
+    if key is None or len(args) < 2:
+        await msg.reply_html(render("settings_unknown"))
+        return
+
+    async def run() -> None:
+        g = await svc.update_group_settings(msg.chat.id, msg.from_user.id,
+                                            **{key: " ".join(args[1:])})
+        await msg.reply_html(render("settings_saved") + "\n" + render("settings_show",
+                                                                     s=g.settings))
+
+    await _guard(msg, run())
+
+

@@ -1,0 +1,136 @@
+"""Group messages → the detector → an issue card. Also replies to the card, 随手拍 photos,
+locations and edits."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from bot import context as ctx
+from bot.flows import announce
+from bot.notify import refresh_card, render_card, send_html, urgent_block
+from bot.templates import render
+from issues.errors import IssueError
+from issues.views import IntakeResult
+from nlp import detect, threshold_for
+from nlp.types import Detection
+
+log = logging.getLogger(__name__)
+
+
+def _from_a_person(msg: Message) -> bool:
+    """Other bots, channel forwards and anonymous admins don't report problems."""
+    if msg.from_user is None or msg.from_user.is_bot or msg.via_bot is not None:
+        return False
+    origin = msg.forward_origin
+    return origin is None or origin.type not in ("channel", "chat")
+
+
+def _replies_to_bot(msg: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    reply, me = msg.reply_to_message, context.bot_data.get("me")
+    return (reply is not None and me is not None and reply.from_user is not None
+            and reply.from_user.id == me.id)
+
+
+async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg = update.effective_message
+    chat = update.effective_chat
+    if msg is None or not ctx.is_group(chat) or not _from_a_person(msg):
+        return
+    assert chat is not None and msg.from_user is not None
+    if _replies_to_bot(msg, context) and await _reply_to_card(msg, context):
+        return
+    text = msg.text or msg.caption or ""
+    if not text.strip():
+        return
+    group = await ctx.ensure_group(context, chat)
+    if not group.settings.get("auto_detect", True):
+        return
+    det = detect(text)
+    if not det.is_issue or det.confidence < threshold_for(str(group.settings.get(
+            "sensitivity", "normal"))):
+        return
+    await open_issue(msg, context, det, explicit=False)
+
+
+async def open_issue(msg: Message, context: ContextTypes.DEFAULT_TYPE, det: Detection,
+                     explicit: bool, text: str | None = None) -> IntakeResult:
+    """Intake plus the card; safe to run twice for one message (updates can repeat)."""
+    svc = ctx.service(context)
+    chat = msg.chat
+    assert msg.from_user is not None
+    result = await svc.intake(chat.id, msg.message_id, ctx.person(msg.from_user),
+                              text or msg.text or msg.caption or "", det, explicit=explicit,
+                              group_title=chat.title or "")
+    issue = result.issue
+    if msg.photo and (result.created or result.seconded):
+        await svc.add_photo(chat.id, issue.number, issue.reporter, msg.photo[-1].file_id)
+        issue = await svc.get_issue(chat.id, issue.number)
+    group = await svc.get_group(chat.id)
+    if result.seconded:
+        await msg.reply_html(render("seconded", number=issue.number, count=result.report_count))
+        await refresh_card(context.bot, issue, group)
+        return result
+    if issue.card_message_id is not None:
+        return result  # this message was handled before (a repeated update)
+    html, markup = render_card(issue, group)
+    if issue.urgent:
+        html = f"{html}\n\n{urgent_block(issue, group, ctx.settings(context).emergency)}"
+    card = await send_html(context.bot, chat.id, html, reply_to=msg.message_id, markup=markup)
+    await svc.set_card_message(issue.id, card.message_id)
+    return result
+
+
+async def _reply_to_card(msg: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """An owner replying to the card: text → progress, photo → attached, location → set."""
+    assert msg.reply_to_message is not None and msg.from_user is not None
+    svc = ctx.service(context)
+    issue = await svc.find_by_card_message(msg.chat.id, msg.reply_to_message.message_id)
+    if issue is None:
+        return False
+    actor = ctx.person(msg.from_user)
+    try:
+        if msg.photo:
+            result = await svc.add_photo(msg.chat.id, issue.number, actor,
+                                         msg.photo[-1].file_id)
+            await announce(context.bot, svc, result)
+            if msg.caption:
+                result = await svc.progress(msg.chat.id, issue.number, actor, msg.caption)
+                await announce(context.bot, svc, result)
+        elif msg.location:
+            result = await svc.set_location(msg.chat.id, issue.number, actor,
+                                            msg.location.latitude, msg.location.longitude)
+            await announce(context.bot, svc, result)
+        elif msg.text:
+            result = await svc.progress(msg.chat.id, issue.number, actor, msg.text)
+            await announce(context.bot, svc, result)
+        else:
+            return True
+    except IssueError as err:
+        await msg.reply_html(ctx.error_text(err))
+    return True
+
+
+async def on_edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The text on the issue follows the edit; an edit that removes the complaint closes
+    nothing (the owner decides)."""
+    msg = update.edited_message
+    if msg is None or not ctx.is_group(msg.chat) or not (msg.text or msg.caption):
+        return
+    svc = ctx.service(context)
+    issue = await svc.find_by_source_message(msg.chat.id, msg.message_id)
+    text = msg.text or msg.caption or ""
+    if issue is None:
+        det = detect(text)
+        group = await svc.get_group(msg.chat.id)
+        auto = group is None or group.settings.get("auto_detect", True)
+        if det.is_issue and auto and msg.from_user is not None and _from_a_person(msg):
+            await open_issue(msg, context, det, explicit=False, text=text)
+        return
+    if issue.source_message_id != msg.message_id:
+        return  # a "me too" message was edited; the issue keeps the original report
+    updated = await svc.update_text(issue.id, text, detect(text))
+    await refresh_card(context.bot, updated, await svc.get_group(msg.chat.id))
+

@@ -1,0 +1,76 @@
+"""End-to-end fixtures: a sandbox, the real bot polling it, a real database, a client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application
+from bot.runner import start_polling, stop_bot
+from issues.service import IssueService
+from issues.settings import load_settings
+from sandbox.client import SandboxClient
+from sandbox.server import Sandbox
+
+
+@dataclass
+class Harness:
+    sandbox: Sandbox
+    client: SandboxClient
+    app: Any
+    service: IssueService
+
+    async def group(self, title: str = "幸福社区3栋群", owner_username: str | None = "wang_wangge",
+                    residents: int = 2) -> dict[str, Any]:
+        """A group with an owner (creator), residents, and the bot as a member."""
+        c = self.client
+        owner = await c.create_user("王网格", username=owner_username)
+        people = [await c.create_user(name) for name in ("李阿姨", "张师傅", "小陈")[:residents]]
+        chat = await c.create_chat(title, owner)
+        for p in people:
+            await c.add_member(chat, p)
+        await c.add_bot(chat)
+        await c.wait_for(chat, lambda m: "诉求助手" in (m.get("text") or ""))
+        return {"chat": chat, "owner": owner, "residents": people}
+
+    async def say(self, chat: int, who: int, text: str, **kw: Any) -> dict[str, Any]:
+        return await self.client.send(chat, who, text, **kw)
+
+    async def reply_from_bot(self, chat: int, to_message: int,
+                             pred: Callable[[dict[str, Any]], bool] = lambda m: True,
+                             timeout: float = 20) -> dict[str, Any]:
+        bot_id = self.sandbox.bot_id
+        return await self.client.wait_for(
+            chat, lambda m: m["from"]["id"] == bot_id
+            and (m.get("reply_to_message") or {}).get("message_id") == to_message and pred(m),
+            timeout=timeout)
+
+
+def bot_settings(db_url: str, **extra: Any) -> Any:
+    overrides = {"database_url": db_url,
+                 "bot": {"poll_timeout": 2, "rate_limits": {"overall_per_second": 1000,
+                                                            "group_per_minute": 1000,
+                                                            "max_retries": 5}}}
+    overrides.update(extra)
+    return load_settings(overrides=overrides, env={})
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    sandbox = Sandbox(flood_limits=False)
+    await sandbox.start()
+    settings = bot_settings(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    app = build_application(settings, token=sandbox.token, base_url=sandbox.bot_api_base,
+                            base_file_url=sandbox.bot_file_base)
+    await start_polling(app, settings)
+    client = SandboxClient(sandbox.url)
+    try:
+        yield Harness(sandbox, client, app, app.bot_data["service"])
+    finally:
+        await client.close()
+        await stop_bot(app)
+        await sandbox.stop()

@@ -1,0 +1,163 @@
+"""The everyday loop through the real PTB library, the sandbox and a real SQLite file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.bot.conftest import Harness
+
+
+def _text(m: dict[str, Any]) -> str:
+    return str(m.get("text") or "")
+
+
+async def test_joining_registers_group_with_creator_as_owner(harness: Harness) -> None:
+    g = await harness.group()
+    group = await harness.service.get_group(g["chat"])
+    assert group is not None and group.owner is not None
+    assert group.owner.user_id == g["owner"]
+    hello = await harness.client.wait_for(g["chat"], lambda m: "诉求助手" in _text(m))
+    assert any(e["type"] == "mention" for e in hello.get("entities", []))
+
+
+async def test_complaint_opens_issue_card_mentions_owner(harness: Harness) -> None:
+    g = await harness.group(owner_username=None)  # the owner has no username
+    chat, resident = g["chat"], g["residents"][0]
+    sent = await harness.say(chat, resident, "3栋门口路灯坏了好几天了")
+    card = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in _text(m))
+    assert "路灯照明" in _text(card) and "3栋门口" in _text(card) and "待受理" in _text(card)
+    mentions = [e for e in card["entities"] if e["type"] == "text_mention"]
+    assert mentions and mentions[0]["user"]["id"] == g["owner"]
+    buttons = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["受理", "交办", "已办结", "不是诉求"]
+    issue = await harness.service.get_issue(chat, 1)
+    assert issue.status == "open" and issue.card_message_id == card["message_id"]
+    # Chit-chat stays quiet.
+    chatter = await harness.say(chat, resident, "哈哈今天天气真好")
+    other = await harness.say(chat, resident, "收到")
+    await harness.reply_from_bot(chat, other["message_id"], timeout=0.1) if False else None
+    msgs = await harness.client.bot_messages(chat, after_id=chatter["message_id"] - 1)
+    assert not msgs
+
+
+async def test_owner_walks_the_lifecycle_and_resident_rates_unhappy(harness: Harness) -> None:
+    g = await harness.group()
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    sent = await harness.say(chat, resident, "3栋门口路灯坏了好几天了")
+    card = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in _text(m))
+    # A neighbour may not press the owner's button: an alert, nothing posted.
+    cq = await harness.client.press(chat, g["residents"][1], card["message_id"], "ack:1")
+    answer = await harness.client.callback_answer(cq)
+    assert answer and answer["show_alert"] and "群主" in answer["text"]
+    # The owner acknowledges: the group is told, the card is edited in place.
+    await harness.client.press(chat, owner, card["message_id"], "ack:1")
+    await harness.reply_from_bot(chat, sent["message_id"], lambda m: "已受理" in _text(m)
+                                 and "🔔" in _text(m))
+    refreshed = await harness.client.wait_for(
+        chat, lambda m: m["message_id"] == card["message_id"] and "已受理" in _text(m))
+    assert refreshed.get("edit_date")
+    # Resolve; the reporter is asked to rate; 不满意 reopens and tells the owner.
+    await harness.client.press(chat, owner, card["message_id"], "resolve:1")
+    ask = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "请评价" in _text(m))
+    assert any(e["type"] == "text_mention" and e["user"]["id"] == resident
+               for e in ask["entities"])
+    await harness.client.press(chat, resident, ask["message_id"], "rate:1:1")
+    reopened = await harness.reply_from_bot(chat, sent["message_id"],
+                                            lambda m: "重新打开" in _text(m))
+    assert "@wang_wangge" in _text(reopened)
+    issue = await harness.service.get_issue(chat, 1)
+    assert issue.status == "in_progress" and issue.rating == 1
+
+
+async def test_commands_and_bad_input(harness: Harness) -> None:
+    g = await harness.group()
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    r = await harness.say(chat, resident, "/report@suqiu_bot 小区东门的垃圾桶满了好几天冇人收")
+    await harness.reply_from_bot(chat, r["message_id"], lambda m: "#1" in _text(m))
+    for text, expect in (
+        ("/ack", "请写上诉求编号"), ("/ack 99", "找不到编号为 #99"),
+        ("/frobnicate", "没有这个命令"), ("/resolve 1", "只有群主"),
+        ("/report", "用法"), ("/assign 1 @nobody_here", "找不到"),
+    ):
+        who = resident if text == "/resolve 1" else owner
+        m = await harness.say(chat, who, text)
+        reply = await harness.reply_from_bot(chat, m["message_id"])
+        assert expect in _text(reply), (text, _text(reply))
+    m = await harness.say(chat, owner, "/progress 1 已通知环卫，下午清运")
+    upd = await harness.reply_from_bot(chat, r["message_id"], lambda m: "有新进展" in _text(m))
+    assert "下午清运" in _text(upd)
+    m = await harness.say(chat, owner, "/list")
+    listing = await harness.reply_from_bot(chat, m["message_id"])
+    assert "#1" in _text(listing) and "处理中" in _text(listing)
+    m = await harness.say(chat, owner, "/stats")
+    st = await harness.reply_from_bot(chat, m["message_id"])
+    assert "收到 1 件" in _text(st)
+
+
+async def test_phone_numbers_are_masked_and_html_escaped(harness: Harness) -> None:
+    g = await harness.group()
+    chat, resident = g["chat"], g["residents"][0]
+    sent = await harness.say(chat, resident,
+                             "<b>5栋</b>下水道堵了好几天 联系我13812345678 快来人")
+    card = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in _text(m))
+    assert "13812345678" not in _text(card) and "138****5678" in _text(card)
+    assert "<b>5栋</b>" in _text(card)  # shown as typed, not as formatting
+    issue = await harness.service.get_issue(chat, 1)
+    assert "13812345678" in issue.text  # the owner still has it in the ledger
+
+
+async def test_duplicate_is_seconded(harness: Harness) -> None:
+    g = await harness.group()
+    chat, a, b = g["chat"], g["residents"][0], g["residents"][1]
+    first = await harness.say(chat, a, "3栋门口路灯坏了好几天了")
+    await harness.reply_from_bot(chat, first["message_id"], lambda m: "#1" in _text(m))
+    second = await harness.say(chat, b, "3栋门口的路灯确实不亮 晚上黑漆漆的")
+    plus = await harness.reply_from_bot(chat, second["message_id"])
+    assert "已有相同诉求 #1，已记 +1" in _text(plus)
+    assert (await harness.service.get_issue(chat, 1)).report_count == 2
+
+
+async def test_urgent_issue_signposts_and_mentions_admins(harness: Harness) -> None:
+    g = await harness.group()
+    chat, resident = g["chat"], g["residents"][0]
+    sent = await harness.say(chat, resident, "4栋2单元楼道里好大一股燃气味，谁家漏气了吧？？")
+    card = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in _text(m))
+    assert "紧急" in _text(card) and "关闭阀门" in _text(card)
+    assert "@wang_wangge" in _text(card)
+
+
+async def test_photo_location_edit_and_not_an_issue(harness: Harness) -> None:
+    g = await harness.group()
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    shot = await harness.say(chat, resident, None, caption="菜市场旁边那个井盖冇得了", photo=True)
+    card = await harness.reply_from_bot(chat, shot["message_id"], lambda m: "#1" in _text(m))
+    assert "道路井盖" in _text(card) and "照片：1 张" in _text(card)
+    await harness.client.send(chat, owner, location=(28.2282, 112.9388),
+                              reply_to_message_id=card["message_id"])
+    await harness.client.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
+                                  and "28.22820" in _text(m))
+    await harness.client.edit(chat, shot["message_id"], "菜市场东边那个井盖冇得了，好危险")
+    await harness.client.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
+                                  and "东边" in _text(m))
+    # A false positive: the owner presses 不是诉求, the card says so politely.
+    other = await harness.say(chat, resident, "楼下下水道又堵了")
+    card2 = await harness.reply_from_bot(chat, other["message_id"], lambda m: "#2" in _text(m))
+    await harness.client.press(chat, owner, card2["message_id"], "notissue:2")
+    await harness.reply_from_bot(chat, other["message_id"], lambda m: "不是诉求" in _text(m))
+    assert (await harness.service.get_issue(chat, 2)).status == "rejected"
+    assert (await harness.service.feedback_rows())[0]["text"] == "楼下下水道又堵了"
+
+
+async def test_stickers_voice_forwards_and_bots_are_ignored(harness: Harness) -> None:
+    g = await harness.group()
+    chat, resident = g["chat"], g["residents"][0]
+    robot = await harness.client.create_user("别的机器人", username="other_bot", is_bot=True)
+    await harness.client.add_member(chat, robot)
+    first = await harness.say(chat, resident, None, sticker="😀")
+    await harness.say(chat, resident, None, voice=True)
+    await harness.say(chat, resident, "路灯坏了好几天了", forward_from_chat_title="某频道")
+    await harness.say(chat, robot, "3栋门口路灯坏了好几天了")
+    last = await harness.say(chat, resident, "/help")
+    await harness.reply_from_bot(chat, last["message_id"])
+    msgs = await harness.client.bot_messages(chat, after_id=first["message_id"])
+    assert len(msgs) == 1 and "使用说明" in _text(msgs[0]), [_text(m) for m in msgs]

@@ -34,7 +34,7 @@ def _templates() -> dict[str, Template]:
     return out
 
 
-def render(name: str, **values: Any) -> str:
+def render(name: str, /, **values: Any) -> str:
     """Render template `name`; the result is Telegram HTML ready to send."""
     return _templates()[name].render(**values).strip()
 

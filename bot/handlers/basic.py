@@ -19,7 +19,7 @@ _IN_GROUP = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMember
 
 async def can_read_all(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> bool:
     """Whether the bot sees ordinary messages here: privacy mode off, or it is an admin."""
-    me = context.bot_data.get("me") or await context.bot.get_me()
+    me = await context.bot.get_me()  # fresh: privacy mode may have changed since start-up
     if me.can_read_all_group_messages:
         return True
     member = await context.bot.get_chat_member(chat.id, me.id)

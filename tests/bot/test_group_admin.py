@@ -1,0 +1,71 @@
+"""Joining with privacy mode on, owners and settings, /issue and /mine through the sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.bot.conftest import Harness
+
+
+def _text(m: dict[str, Any]) -> str:
+    return str(m.get("text") or "")
+
+
+async def test_privacy_mode_warning_and_commands_still_work(harness: Harness) -> None:
+    c = harness.client
+    await c.set_privacy(False)
+    owner = await c.create_user("王网格", username="wang_wangge")
+    resident = await c.create_user("李阿姨")
+    chat = await c.create_chat("隐私模式群", owner)
+    await c.add_member(chat, resident)
+    await c.add_bot(chat)
+    warning = await c.wait_for(chat, lambda m: "看不到群里的普通消息" in _text(m))
+    assert "/setprivacy" in _text(warning) and "Disable" in _text(warning)
+    hidden = await harness.say(chat, resident, "3栋门口路灯坏了好几天了")
+    assert hidden["update_id"] is None  # the bot never saw it, as on Telegram
+    r = await harness.say(chat, resident, "/report 3栋门口路灯坏了好几天了")
+    card = await harness.reply_from_bot(chat, r["message_id"], lambda m: "#1" in _text(m))
+    assert "路灯照明" in _text(card)
+
+
+async def test_setowner_settings_issue_and_mine(harness: Harness) -> None:
+    g = await harness.group()
+    chat, owner, (a, b) = g["chat"], g["owner"], g["residents"]
+    r = await harness.say(chat, a, "5栋楼下下水道堵了 脏水冒出来了")
+    await harness.reply_from_bot(chat, r["message_id"], lambda m: "#1" in _text(m))
+    # A resident may not change the owner; the owner may, by replying to someone.
+    m = await harness.say(chat, a, "/setowner", reply_to_message_id=r["message_id"])
+    assert "只有群主或管理员" in _text(await harness.reply_from_bot(chat, m["message_id"]))
+    m = await harness.say(chat, owner, "/setowner", reply_to_message_id=r["message_id"])
+    assert "负责人已设为" in _text(await harness.reply_from_bot(chat, m["message_id"]))
+    assert (await harness.service.get_group(chat)).owner.user_id == a  # type: ignore[union-attr]
+    m = await harness.say(chat, a, "/settings digest 21:30")
+    assert "21:30" in _text(await harness.reply_from_bot(chat, m["message_id"]))
+    m = await harness.say(chat, a, "/settings digest 25:99")
+    assert "无效" in _text(await harness.reply_from_bot(chat, m["message_id"]))
+    m = await harness.say(chat, a, "/settings auto off")
+    await harness.reply_from_bot(chat, m["message_id"])
+    quiet = await harness.say(chat, b, "3栋门口路灯坏了好几天了")
+    m = await harness.say(chat, a, "/issue 1")
+    detail = await harness.reply_from_bot(chat, m["message_id"])
+    assert "处理记录" in _text(detail) and "登记" in _text(detail)
+    msgs = await harness.client.bot_messages(chat, after_id=quiet["message_id"])
+    assert all("#2" not in _text(x) for x in msgs)  # auto-detect off: nothing opened
+    m = await harness.say(chat, a, "/mine")
+    assert "#1" in _text(await harness.reply_from_bot(chat, m["message_id"]))
+
+
+async def test_assign_by_reply_mentions_the_assignee(harness: Harness) -> None:
+    g = await harness.group()
+    chat, owner, (a, b) = g["chat"], g["owner"], g["residents"]
+    r = await harness.say(chat, a, "小区东门垃圾桶满了两天冇人收")
+    await harness.reply_from_bot(chat, r["message_id"], lambda m: "#1" in _text(m))
+    hello = await harness.say(chat, b, "我是楼栋长，我来跟进")
+    await harness.say(chat, owner, "/assign 1", reply_to_message_id=hello["message_id"])
+    upd = await harness.reply_from_bot(chat, r["message_id"], lambda m: "已交办" in _text(m))
+    assert any(e["type"] == "text_mention" and e["user"]["id"] == b for e in upd["entities"])
+    issue = await harness.service.get_issue(chat, 1)
+    assert issue.assignee is not None and issue.assignee.user_id == b
+    # The assignee may now resolve it.
+    await harness.say(chat, b, "/resolve 1 已清运")
+    await harness.reply_from_bot(chat, r["message_id"], lambda m: "已办结" in _text(m))

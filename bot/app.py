@@ -44,6 +44,8 @@ COMMANDS = [
     ("setowner", "设置群负责人：/setowner @用户"),
     ("settings", "本群设置"),
     ("categories", "诉求类别"),
+    ("escalate", "吹哨：/escalate 编号 部门"),
+    ("digest", "今日诉求日报"),
     ("claim", "部门群：报到认领 /claim 编号"),
     ("done", "部门群：办结 /done 编号 说明"),
     ("dept", "部门群登记：/dept add 部门代码"),

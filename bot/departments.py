@@ -91,8 +91,35 @@ async def _dept_action(update: Update, context: ContextTypes.DEFAULT_TYPE, what:
     await announce(context.bot, svc, result)
 
 
+async def escalate_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/escalate N 部门代码: 吹哨 from the resident's group to a department."""
+    msg = update.effective_message
+    if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
+        return
+    args = context.args or []
+    codes = {d.code: d.name for d in ctx.settings(context).departments}
+    names = {name: code for code, name in codes.items()}
+    if len(args) < 2 or not args[0].lstrip("#").isdigit():
+        listing = "、".join(f"{name}（{code}）" for code, name in codes.items())
+        await msg.reply_html(f"用法：/escalate 编号 部门，例如 /escalate 12 城管\n"
+                             f"可选部门：{escape(listing)}")
+        return
+    code = names.get(args[1], args[1])
+    svc = ctx.service(context)
+    try:
+        result = await svc.escalate(msg.chat.id, int(args[0].lstrip("#")),
+                                    ctx.person(msg.from_user), code,
+                                    note=" ".join(args[2:]) or None)
+    except IssueError as err:
+        await msg.reply_html(ctx.error_text(err))
+        return
+    await announce(context.bot, svc, result)
+    await relay_to_department(context, result.issue)
+
+
 def register_department_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    """Register /dept, /claim (报到) and /done for department groups."""
+    """Register /escalate, /dept, /claim (报到) and /done."""
+    application.add_handler(CommandHandler("escalate", escalate_cmd))
     application.add_handler(CommandHandler("dept", dept_cmd))
     application.add_handler(CommandHandler("claim", claim_cmd))
     application.add_handler(CommandHandler("done", done_cmd))

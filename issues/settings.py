@@ -94,6 +94,7 @@ class Settings:
     weekly_digest_weekday: int
     quiet_hours: tuple[time, time] | None
     reminder_interval: timedelta
+    jobs_enabled: bool
     yellow_ratio: float
     escalation_grace: timedelta
     sla_default: SlaTimes
@@ -176,6 +177,7 @@ def load_settings(
             weekly_digest_weekday=int(sched.get("weekly_digest_weekday", 0)),
             quiet_hours=parse_quiet_hours(sched.get("quiet_hours")),
             reminder_interval=parse_duration(sched.get("reminder_interval", 60)),
+            jobs_enabled=bool(sched.get("enabled", True)),
             yellow_ratio=float(sla.get("yellow_ratio", 0.75)),
             escalation_grace=parse_duration(sla.get("escalation_grace", "4h")),
             sla_default=_sla(sla.get("default", {"ack": "4h", "resolve": "3d"})),

@@ -1,9 +1,33 @@
-"""Scheduled work on PTB's JobQueue: SLA reminders, progress posts, digests (issue 6)."""
+"""Scheduled work on PTB's JobQueue: SLA reminders, automatic escalation, progress posts and
+digests.
+
+JobQueue keeps no state of its own: one repeating tick looks at the database and decides what
+is due. Every post has a unique delivery key (reminder per issue, light and deadline; digest
+per group and date) claimed in the database before sending, so a restart, a catch-up after
+downtime or a second worker on the same PostgreSQL never posts it twice, and a post that
+failed to send is released and retried on the next tick.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application
+import logging
+
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot.jobs.tick import digest_command, tick
+
+log = logging.getLogger(__name__)
+
+
+async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await tick(context.application)
 
 
 def register_jobs(application: Application) -> None:  # type: ignore[type-arg]
-    """Register the scheduled jobs and their commands; filled in by the scheduling work."""
+    """The repeating tick and the /digest command."""
+    settings = application.bot_data["settings"]
+    if application.job_queue is not None and settings.jobs_enabled:
+        application.job_queue.run_repeating(
+            _tick, interval=settings.reminder_interval.total_seconds(), first=1.0,
+            name="suqiu-tick", job_kwargs={"max_instances": 1, "coalesce": True})
+    application.add_handler(CommandHandler("digest", digest_command))

@@ -51,7 +51,7 @@ class Harness:
 
 
 def bot_settings(db_url: str, **extra: Any) -> Any:
-    overrides = {"database_url": db_url,
+    overrides = {"database_url": db_url, "schedule": {"enabled": False},
                  "bot": {"poll_timeout": 2, "rate_limits": {"overall_per_second": 1000,
                                                             "group_per_minute": 1000,
                                                             "max_retries": 5}}}

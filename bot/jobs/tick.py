@@ -1,0 +1,159 @@
+"""One pass over what is due: reminders, escalations, progress posts, digests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot import context as ctx
+from bot.jobs.posts import digest_html, progress_html
+from bot.notify import holder, local_time, mention, post_issue_update
+from bot.render import mask_private
+from bot.templates import render, safe
+from issues.service import IssueService
+from issues.settings import parse_clock, parse_quiet_hours
+from issues.views import LEVEL_NAMES, LEVELS, GroupView, IssueFilter
+
+log = logging.getLogger(__name__)
+PACE = 1 / 25  # seconds between posts of a fan-out: under Telegram's 30 messages a second
+
+
+def in_quiet_hours(group: GroupView, now: datetime) -> bool:
+    q = parse_quiet_hours(group.settings.get("quiet_hours"))
+    if q is None:
+        return False
+    t = now.astimezone(ZoneInfo(group.timezone)).time()
+    start, end = q
+    return start <= t < end if start < end else (t >= start or t < end)
+
+
+async def _send_once(svc: IssueService, key: str, chat_id: int, send: object) -> bool:
+    """Claim the key, send, record; release on failure so the next tick retries."""
+    if not await svc.claim_delivery(key, chat_id):
+        return False
+    try:
+        msg = await send()  # type: ignore[operator]
+    except TelegramError:
+        log.warning("sending %s failed; will retry", key, exc_info=True)
+        await svc.release_delivery(key)
+        return False
+    await svc.mark_delivered(key, getattr(msg, "message_id", None))
+    return True
+
+
+async def tick(app: Application) -> None:  # type: ignore[type-arg]
+    svc: IssueService | None = app.bot_data.get("service")
+    if svc is None:
+        return
+    groups = {g.chat_id: g for g in await svc.list_groups()}
+    await remind(app, svc, groups)
+    await escalate(app, svc, groups)
+    await scheduled_posts(app, svc, groups)
+
+
+async def remind(app: Application, svc: IssueService,  # type: ignore[type-arg]
+                 groups: dict[int, GroupView]) -> None:
+    now = svc.clock()
+    for light in ("red", "yellow"):
+        page = await svc.list_issues(IssueFilter(light=light), page=1, page_size=500)
+        for issue in page.items:
+            group = groups.get(issue.chat_id)
+            if group is None or group.department_code or in_quiet_hours(group, now):
+                continue
+            due = issue.due_at
+            assert due is not None
+            key = f"remind:{issue.id}:{issue.status == 'open'}:{light}:{due.isoformat()}"
+            html = render(f"remind_{light}", i=issue, summary=mask_private(issue.summary),
+                          due=local_time(due, group.timezone),
+                          holder=safe(holder(issue, group)))
+
+            async def send(issue=issue, html=html):  # type: ignore[no-untyped-def]
+                return await post_issue_update(app.bot, issue, html)
+
+            if await _send_once(svc, key, issue.chat_id, send):
+                await asyncio.sleep(PACE)
+
+
+async def escalate(app: Application, svc: IssueService,  # type: ignore[type-arg]
+                   groups: dict[int, GroupView]) -> None:
+    for issue in await svc.due_for_escalation():
+        key = f"escalate:{issue.id}:{issue.escalation_level + 1}"
+        if not await svc.claim_delivery(key, issue.chat_id):
+            continue
+        try:
+            result = await svc.auto_escalate(issue.id)
+            group = groups.get(issue.chat_id)
+            people = " ".join(mention(p) for p in ([group.owner] if group and group.owner
+                                                   else []) + list(group.admins if group else []))
+            level = LEVEL_NAMES[LEVELS[result.issue.escalation_level]]
+            msg = await post_issue_update(app.bot, result.issue, render(
+                "auto_escalated", i=result.issue, level=level, people=safe(people or "群主")))
+        except TelegramError:
+            await svc.release_delivery(key)
+            continue
+        await svc.mark_delivered(key, msg.message_id)
+
+
+def _due_today(group: GroupView, setting: str, now: datetime) -> str | None:
+    """The local date when today's post time has passed, else None."""
+    local = now.astimezone(ZoneInfo(group.timezone))
+    at: time = parse_clock(group.settings.get(setting) or "20:00")
+    return local.date().isoformat() if local.time() >= at else None
+
+
+async def scheduled_posts(app: Application, svc: IssueService,  # type: ignore[type-arg]
+                          groups: dict[int, GroupView]) -> None:
+    now = svc.clock()
+    settings = svc.settings
+    for group in groups.values():
+        if group.department_code:
+            continue
+        day = _due_today(group, "progress_time", now)
+        if day:
+            html = await progress_html(svc, group, now)
+            await _post(app, svc, f"progress:{group.chat_id}:{day}", group, html)
+        day = _due_today(group, "digest_time", now)
+        if day:
+            html = await digest_html(svc, group, now)
+            await _post(app, svc, f"digest:{group.chat_id}:{day}", group, html)
+            local = now.astimezone(ZoneInfo(group.timezone))
+            if local.weekday() == settings.weekly_digest_weekday:
+                weekly = await digest_html(svc, group, now, days=7)
+                week = f"{local.isocalendar().year}-W{local.isocalendar().week}"
+                await _post(app, svc, f"weekly:{group.chat_id}:{week}", group, weekly)
+
+
+async def _post(app: Application, svc: IssueService, key: str,  # type: ignore[type-arg]
+                group: GroupView, html: str | None) -> None:
+    if html is None:  # nothing to say → nothing posted, but the period is done
+        if await svc.claim_delivery(key, group.chat_id):
+            await svc.mark_delivered(key, None)
+        return
+
+    async def send():  # type: ignore[no-untyped-def]
+        return await app.bot.send_message(group.chat_id, html, parse_mode=ParseMode.HTML)
+
+    if await _send_once(svc, key, group.chat_id, send):
+        await asyncio.sleep(PACE)
+
+
+async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/digest: the daily figures now, on demand."""
+    msg = update.effective_message
+    if msg is None or not ctx.is_group(update.effective_chat):
+        return
+    svc = ctx.service(context)
+    group = await ctx.ensure_group(context, msg.chat)
+    html = await digest_html(svc, group, svc.clock(), always=True)
+    assert html is not None
+    await msg.reply_html(html)
+
+
+

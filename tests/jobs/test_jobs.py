@@ -1,0 +1,154 @@
+"""Time and people beyond the group, with SLAs of seconds: reminders at yellow and red, an
+automatic escalation, the progress post, the digest (figures from the database), 吹哨报到,
+and no duplicate post after a restart."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application
+from bot.runner import start_polling, stop_bot
+from sandbox.client import SandboxClient
+from sandbox.server import Sandbox
+from tests.bot.conftest import Harness, bot_settings
+
+FAST = {
+    "sla": {"default": {"ack": "3s", "resolve": "6s"},
+            "categories": {"streetlight": {"ack": "3s", "resolve": "6s"},
+                           "garbage": {"ack": "3s", "resolve": "6s"},
+                           "power": {"ack": "3s", "resolve": "6s"}},
+            "escalation_grace": "2s", "urgent": {"ack": "3s", "resolve": "6s"}},
+    "schedule": {"enabled": True, "reminder_interval": "0.4s", "quiet_hours": ""},
+}
+
+
+def _text(m: dict[str, Any]) -> str:
+    return str(m.get("text") or "")
+
+
+class Bots:
+    """The bot can be stopped and started again on the same database and sandbox."""
+
+    def __init__(self, sandbox: Sandbox, db_url: str) -> None:
+        self.sandbox, self.db_url = sandbox, db_url
+        self.app: Any = None
+
+    async def start(self) -> Any:
+        settings = bot_settings(self.db_url, **FAST)
+        self.app = build_application(settings, token=self.sandbox.token,
+                                     base_url=self.sandbox.bot_api_base,
+                                     base_file_url=self.sandbox.bot_file_base)
+        await start_polling(self.app, settings)
+        return self.app
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await stop_bot(self.app)
+            self.app = None
+
+
+@pytest.fixture
+async def fast(tmp_path: Path) -> AsyncIterator[tuple[Harness, Bots]]:
+    sandbox = Sandbox(flood_limits=False)
+    await sandbox.start()
+    bots = Bots(sandbox, f"sqlite+aiosqlite:///{tmp_path / 'jobs.db'}")
+    app = await bots.start()
+    client = SandboxClient(sandbox.url)
+    try:
+        yield Harness(sandbox, client, app, app.bot_data["service"]), bots
+    finally:
+        await client.close()
+        await bots.stop()
+        await sandbox.stop()
+
+
+async def _quiet_group(h: Harness) -> dict[str, Any]:
+    """A group whose progress post and digest are not due yet."""
+    g = await h.group()
+    await h.service.update_group_settings(g["chat"], g["owner"], digest_time="23:59",
+                                          progress_time="23:59")
+    return g
+
+
+async def test_reminders_yellow_red_and_automatic_escalation(
+        fast: tuple[Harness, Bots]) -> None:
+    h, _ = fast
+    g = await _quiet_group(h)
+    sent = await h.say(g["chat"], g["residents"][0], "3栋门口路灯坏了好几天了")
+    await h.reply_from_bot(g["chat"], sent["message_id"], lambda m: "#1" in _text(m))
+    yellow = await h.reply_from_bot(g["chat"], sent["message_id"],
+                                    lambda m: "快到时限" in _text(m), timeout=20)
+    assert "@wang_wangge" in _text(yellow) and "受理" in _text(yellow)
+    red = await h.reply_from_bot(g["chat"], sent["message_id"], lambda m: "已超时" in _text(m),
+                                 timeout=20)
+    assert "🔴" in _text(red)
+    up = await h.reply_from_bot(g["chat"], sent["message_id"],
+                                lambda m: "自动升级" in _text(m), timeout=20)
+    assert "社区" in _text(up)
+    issue = await h.service.get_issue(g["chat"], 1)
+    assert issue.escalation_level >= 1
+    msgs = await h.client.bot_messages(g["chat"])
+    texts = [_text(m) for m in msgs]
+    assert len(texts) == len(set(texts)), "a reminder was posted twice"
+
+
+async def test_progress_post_and_digest_match_the_database(fast: tuple[Harness, Bots]) -> None:
+    h, bots = fast
+    g = await _quiet_group(h)
+    chat, owner, (a, b) = g["chat"], g["owner"], g["residents"]
+    for who, text in ((a, "3栋门口路灯坏了好几天了"), (b, "小区东门垃圾桶满了两天冇人收")):
+        m = await h.say(chat, who, text)
+        await h.reply_from_bot(chat, m["message_id"], lambda x: "#" in _text(x))
+    await h.say(chat, owner, "/resolve 1 换了新灯")
+    await h.client.wait_for(chat, lambda x: "请评价" in _text(x))
+    await h.service.update_group_settings(chat, owner, digest_time="00:00",
+                                          progress_time="00:00")
+    digest = await h.client.wait_for(chat, lambda x: "今日诉求日报" in _text(x), timeout=20)
+    progress = await h.client.wait_for(chat, lambda x: "今日进展" in _text(x), timeout=20)
+    assert "#2" in _text(progress)
+    st = await h.service.stats(chat)
+    assert st.received == 2 and st.resolved == 1
+    assert f"今日收到 {st.received} 件" in _text(digest)
+    assert f"办结 {st.resolved} 件" in _text(digest)
+    assert "办结率 50%" in _text(digest)
+    # A restart: a new process on the same database posts nothing twice.
+    await bots.stop()
+    app = await bots.start()
+    h.app, h.service = app, app.bot_data["service"]
+    m = await h.say(chat, a, "/digest")
+    await h.reply_from_bot(chat, m["message_id"], lambda x: "今日诉求日报" in _text(x))
+    msgs = await h.client.bot_messages(chat)
+    daily = [x for x in msgs if "今日诉求日报" in _text(x) and not x.get("reply_to_message")]
+    assert len(daily) == 1
+    assert sum("今日进展" in _text(x) for x in msgs) == 1
+
+
+async def test_department_claims_and_resolves_with_residents_told(
+        fast: tuple[Harness, Bots]) -> None:
+    h, _ = fast
+    g = await _quiet_group(h)
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    c = h.client
+    worker = await c.create_user("电工老刘", username="liu_dian")
+    dept_chat = await c.create_chat("供电所报到群", worker)
+    await c.add_bot(dept_chat)
+    m = await h.say(dept_chat, worker, "/dept add power")
+    await h.reply_from_bot(dept_chat, m["message_id"], lambda x: "部门群" in _text(x))
+    sent = await h.say(chat, resident, "7栋又停电了 冰箱里的东西都要坏了")
+    await h.reply_from_bot(chat, sent["message_id"], lambda x: "#1" in _text(x))
+    await h.say(chat, owner, "/escalate 1 供电")
+    await h.reply_from_bot(chat, sent["message_id"], lambda x: "吹哨" in _text(x))
+    relay = await c.wait_for(dept_chat, lambda x: "/claim" in _text(x))
+    issue_id = (await h.service.get_issue(chat, 1)).id
+    assert f"第 {issue_id} 号" in _text(relay)
+    await h.say(dept_chat, worker, f"/claim {issue_id}")
+    await h.reply_from_bot(chat, sent["message_id"], lambda x: "承办部门已报到" in _text(x))
+    await h.say(dept_chat, worker, f"/done {issue_id} 已更换保险丝，恢复供电")
+    done = await h.reply_from_bot(chat, sent["message_id"],
+                                  lambda x: "🔔" in _text(x) and "已办结" in _text(x))
+    assert "恢复供电" in _text(done)
+    assert (await h.service.get_issue(chat, 1)).status == "resolved"

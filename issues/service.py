@@ -1013,6 +1013,38 @@ class IssueService:
 
         return await self._tx(run)
 
+    async def daily_counts(self, days: int, tz: str,
+                           chat_id: int | None = None) -> list[tuple[str, int, int]]:
+        """(local date, received, resolved) for each of the last `days` days, oldest first."""
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(tz)
+        today = self.clock().astimezone(zone).date()
+        first = today - timedelta(days=days - 1)
+        start = datetime(first.year, first.month, first.day, tzinfo=zone)
+
+        async def run(s: AsyncSession) -> list[tuple[str, int, int]]:
+            q = self._filtered(select(Issue.created_at, Issue.resolved_at)
+                               .join(Group, Group.id == Issue.group_id),
+                               IssueFilter(chat_id=chat_id))
+            q = q.where(or_(Issue.created_at >= start, Issue.resolved_at >= start))
+            received: dict[str, int] = {}
+            resolved: dict[str, int] = {}
+            for created, done in (await s.execute(q)).all():
+                if created >= start:
+                    key = created.astimezone(zone).date().isoformat()
+                    received[key] = received.get(key, 0) + 1
+                if done is not None and done >= start:
+                    key = done.astimezone(zone).date().isoformat()
+                    resolved[key] = resolved.get(key, 0) + 1
+            out = []
+            for n in range(days):
+                d = (first + timedelta(days=n)).isoformat()
+                out.append((d, received.get(d, 0), resolved.get(d, 0)))
+            return out
+
+        return await self._tx(run)
+
     async def mine(self, chat_id: int, user_id: int) -> list[IssueView]:
         """Issues a person reported or holds in a group, open ones first."""
         async def run(s: AsyncSession) -> list[IssueView]:

@@ -107,6 +107,7 @@ class Settings:
     # From the environment only; repr=False keeps them out of logs and tracebacks.
     bot_token: str | None = field(default=None, repr=False)
     dashboard_token: str | None = field(default=None, repr=False)
+    dashboard_admin_token: str | None = field(default=None, repr=False)
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     open311_api_key: str | None = field(default=None, repr=False)
@@ -190,6 +191,7 @@ def load_settings(
             rate_limits=RateLimits(**(bot.get("rate_limits") or {})),
             bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             dashboard_token=env.get("SUQIU_DASHBOARD_TOKEN") or None,
+            dashboard_admin_token=env.get("SUQIU_DASHBOARD_ADMIN_TOKEN") or None,
             webhook_url=env.get("SUQIU_WEBHOOK_URL") or None,
             webhook_secret=env.get("SUQIU_WEBHOOK_SECRET") or None,
             open311_api_key=env.get("SUQIU_OPEN311_API_KEY") or None,

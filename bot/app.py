@@ -8,7 +8,6 @@ from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -22,6 +21,7 @@ from telegram.ext import (
 from bot.departments import register_department_handlers
 from bot.handlers import basic, buttons, commands, spotting
 from bot.jobs import register_jobs
+from bot.ratelimit import RetryingRateLimiter
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import Settings
@@ -61,13 +61,15 @@ def build_application(
 ) -> Application:  # type: ignore[type-arg]
     """The whole bot. `base_url` points PTB at the sandbox instead of api.telegram.org."""
     token = token or settings.bot_token
+    base_url = base_url or settings.api_base_url
+    base_file_url = base_file_url or settings.api_file_url
     if not token:
         raise ValueError("a bot token is needed (TELEGRAM_BOT_TOKEN or the sandbox's)")
     builder = ApplicationBuilder().token(token)
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
     limits = settings.rate_limits
-    builder = builder.rate_limiter(AIORateLimiter(
+    builder = builder.rate_limiter(RetryingRateLimiter(
         overall_max_rate=limits.overall_per_second,
         group_max_rate=limits.group_per_minute,
         max_retries=limits.max_retries,

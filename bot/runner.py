@@ -16,6 +16,7 @@ import sys
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 
 from bot.app import build_application
@@ -42,19 +43,73 @@ async def boot(application: Application) -> None:  # type: ignore[type-arg]
     await application.start()
 
 
+class Poller:
+    """getUpdates → process → confirm, one batch at a time.
+
+    PTB's own updater confirms a batch (by asking for the next one) while its updates may still
+    sit unprocessed in a queue, so a crash loses them. Here the offset only moves past an
+    update once it has been handled; after a crash Telegram delivers the rest again, and
+    intake is idempotent per message, so nothing is lost and no issue is opened twice.
+    """
+
+    def __init__(self, application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+        self.app = application
+        self.timeout = settings.poll_timeout
+        self.offset = 0
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._busy = asyncio.Lock()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="suqiu-poller")
+
+    async def _loop(self) -> None:
+        delay = 0.5
+        while not self._stopping:
+            try:
+                updates = await self.app.bot.get_updates(
+                    offset=self.offset, timeout=self.timeout, limit=100,
+                    allowed_updates=Update.ALL_TYPES)
+            except (NetworkError, TimedOut) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+                continue
+            delay = 0.5
+            async with self._busy:
+                for update in updates:
+                    await self.app.process_update(update)
+                    self.offset = update.update_id + 1
+                    if self._stopping:
+                        break
+
+    async def stop(self) -> None:
+        """Finish the update in hand, then confirm everything handled to Telegram."""
+        self._stopping = True
+        async with self._busy:
+            if self._task is not None:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+        if self.offset:
+            with contextlib.suppress(NetworkError, TimedOut):
+                await self.app.bot.get_updates(offset=self.offset, timeout=0, limit=1)
+
+
 async def start_polling(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     """Boot and poll; returns once polling runs (inside the caller's loop)."""
     await boot(application)
-    assert application.updater is not None
-    await application.updater.start_polling(
-        timeout=settings.poll_timeout, allowed_updates=Update.ALL_TYPES
-    )
+    await application.bot.delete_webhook()
+    poller = Poller(application, settings)
+    application.bot_data["poller"] = poller
+    poller.start()
 
 
 async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
-    """Graceful stop: stop fetching, let queued updates finish, confirm the offset."""
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
+    """Graceful stop: finish the update in hand, confirm the offset, shut down."""
+    poller = application.bot_data.pop("poller", None)
+    if poller is not None:
+        await poller.stop()
     if application.running:
         await application.stop()
     if application.post_stop is not None:
@@ -116,7 +171,6 @@ async def _serve(settings: Settings, use_webhook: bool) -> None:
         log.info("webhook mode: listening on %s:%s%s", settings.webhook_listen,
                  settings.webhook_port, settings.webhook_path)
     else:
-        await application.bot.delete_webhook()
         await start_polling(application, settings)
         log.info("polling Telegram for updates")
     await stop.wait()

@@ -109,6 +109,9 @@ class Settings:
     dashboard_token: str | None = field(default=None, repr=False)
     dashboard_admin_token: str | None = field(default=None, repr=False)
     webhook_url: str | None = None
+    # A Bot API server other than Telegram's (a self-hosted telegram-bot-api, or the sandbox).
+    api_base_url: str | None = None
+    api_file_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     open311_api_key: str | None = field(default=None, repr=False)
 
@@ -193,6 +196,8 @@ def load_settings(
             dashboard_token=env.get("SUQIU_DASHBOARD_TOKEN") or None,
             dashboard_admin_token=env.get("SUQIU_DASHBOARD_ADMIN_TOKEN") or None,
             webhook_url=env.get("SUQIU_WEBHOOK_URL") or None,
+            api_base_url=env.get("SUQIU_TELEGRAM_API_URL") or None,
+            api_file_url=env.get("SUQIU_TELEGRAM_FILE_URL") or None,
             webhook_secret=env.get("SUQIU_WEBHOOK_SECRET") or None,
             open311_api_key=env.get("SUQIU_OPEN311_API_KEY") or None,
         )

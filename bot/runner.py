@@ -77,11 +77,22 @@ class Poller:
                 continue
             delay = 0.5
             async with self._busy:
-                for update in updates:
-                    await self.app.process_update(update)
-                    self.offset = update.update_id + 1
-                    if self._stopping:
-                        break
+                await self._handle(updates)
+
+    async def _handle(self, updates: tuple[Update, ...]) -> None:
+        """Different chats in parallel, each chat's updates in order; then confirm."""
+        by_chat: dict[int, list[Update]] = {}
+        for u in updates:
+            chat = u.effective_chat
+            by_chat.setdefault(chat.id if chat else 0, []).append(u)
+
+        async def one_chat(items: list[Update]) -> None:
+            for u in items:
+                await self.app.process_update(u)
+
+        await asyncio.gather(*(one_chat(items) for items in by_chat.values()))
+        if updates:
+            self.offset = updates[-1].update_id + 1
 
     async def stop(self) -> None:
         """Finish the update in hand, then confirm everything handled to Telegram."""

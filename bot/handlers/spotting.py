@@ -45,12 +45,13 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     text = msg.text or msg.caption or ""
     if not text.strip():
         return
+    det = detect(text)  # first: most chat is not a complaint and needs no database at all
+    if not det.is_issue:
+        return
     group = await ctx.ensure_group(context, chat)
     if not group.settings.get("auto_detect", True):
         return
-    det = detect(text)
-    if not det.is_issue or det.confidence < threshold_for(str(group.settings.get(
-            "sensitivity", "normal"))):
+    if det.confidence < threshold_for(str(group.settings.get("sensitivity", "normal"))):
         return
     await open_issue(msg, context, det, explicit=False)
 

@@ -803,8 +803,10 @@ class IssueService:
 
         return await self._tx(run)
 
-    async def due_for_escalation(self, now: datetime | None = None) -> list[IssueView]:
-        """Red issues past the grace period that can still go one level up."""
+    async def due_for_escalation(self, now: datetime | None = None,
+                                 limit: int = 200) -> list[IssueView]:
+        """Red issues past the grace period that can still go one level up (oldest first,
+        at most `limit`: the scheduler takes the rest on its next pass)."""
         now = now or self.clock()
         cutoff = now - self.settings.escalation_grace
 
@@ -814,7 +816,7 @@ class IssueService:
                 or_(and_(Issue.status == "open", Issue.ack_due_at <= cutoff),
                     and_(Issue.status.in_(("acknowledged", "in_progress")),
                          Issue.resolve_due_at <= cutoff)),
-            ))).scalars().all()
+            ).order_by(Issue.resolve_due_at).limit(limit))).scalars().all()
             return await self._views(s, rows)
 
         return await self._tx(run)

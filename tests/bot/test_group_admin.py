@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.bot.conftest import Harness
@@ -69,3 +70,28 @@ async def test_assign_by_reply_mentions_the_assignee(harness: Harness) -> None:
     # The assignee may now resolve it.
     await harness.say(chat, b, "/resolve 1 已清运")
     await harness.reply_from_bot(chat, r["message_id"], lambda m: "已办结" in _text(m))
+
+
+async def test_photo_reply_to_card_and_same_button_twice(harness: Harness) -> None:
+    g = await harness.group()
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    sent = await harness.say(chat, resident, "小区东门垃圾桶满了两天冇人收")
+    card = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in _text(m))
+    await harness.client.send(chat, owner, caption="已清运，附现场照片", photo=True,
+                              reply_to_message_id=card["message_id"])
+    await harness.reply_from_bot(chat, sent["message_id"],
+                                 lambda m: "已清运" in _text(m) and "🔔" in _text(m))
+    issue = await harness.service.get_issue(chat, 1)
+    assert len(issue.photos) == 1 and issue.status == "in_progress"
+    # Two presses of 已办结 before the card changes: one resolves, the other is refused
+    # with an alert, and the rating question is posted once.
+    first, second = await asyncio.gather(
+        harness.client.press(chat, owner, card["message_id"], "resolve:1"),
+        harness.client.press(chat, owner, card["message_id"], "resolve:1"))
+    answers = [await harness.client.callback_answer(x) for x in (first, second)]
+    assert all(a is not None for a in answers)
+    alerts = [a for a in answers if a and a["show_alert"]]
+    assert len(alerts) == 1 and "不能办结" in alerts[0]["text"]
+    await harness.reply_from_bot(chat, sent["message_id"], lambda m: "请评价" in _text(m))
+    msgs = await harness.client.bot_messages(chat)
+    assert sum("请评价" in _text(m) for m in msgs) == 1

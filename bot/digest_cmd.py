@@ -1,0 +1,49 @@
+"""`suqiu digest [--chat ID] [--dry-run]`: today's digest now, for one group or all."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from telegram import Bot
+from telegram.constants import ParseMode
+
+from bot.jobs.posts import digest_html
+from issues.db import Database
+from issues.service import IssueService
+from issues.settings import load_settings
+
+
+def digest_main(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if not args.dry_run and not settings.bot_token:
+        print("需要 TELEGRAM_BOT_TOKEN 才能发送；只看内容请加 --dry-run。", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+            svc = IssueService(db, settings)
+            groups = [g for g in await svc.list_groups() if not g.department_code
+                      and (args.chat is None or g.chat_id == args.chat)]
+            if not groups:
+                print("没有找到登记过的群。", file=sys.stderr)
+                return 1
+            posts = [(g, await digest_html(svc, g, svc.clock(), always=True)) for g in groups]
+            if args.dry_run:
+                for g, html in posts:
+                    print(f"== {g.title} ({g.chat_id})\n{html}\n")
+                return 0
+            async with Bot(settings.bot_token or "", base_url=settings.api_base_url
+                           or "https://api.telegram.org/bot") as bot:
+                for g, html in posts:
+                    await bot.send_message(g.chat_id, html or "", parse_mode=ParseMode.HTML)
+                    await asyncio.sleep(1 / 25)
+            print(f"已发送 {len(posts)} 份日报。")
+            return 0
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())

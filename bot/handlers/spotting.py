@@ -12,7 +12,7 @@ from bot import context as ctx
 from bot.flows import announce
 from bot.notify import refresh_card, render_card, send_html, urgent_block
 from bot.templates import render
-from issues.errors import IssueError
+from issues.errors import IssueError, PermissionDenied
 from issues.views import IntakeResult
 from nlp import detect, threshold_for
 from nlp.types import Detection
@@ -109,6 +109,10 @@ async def _reply_to_card(msg: Message, context: ContextTypes.DEFAULT_TYPE) -> bo
             await announce(context.bot, svc, result)
         else:
             return True
+    except PermissionDenied:
+        # A neighbour chatting under the card ("谢谢", "我家也是") is not an owner's
+        # progress note; answering each with a refusal would only spam the group.
+        log.debug("reply to card %s by a non-owner ignored", issue.number)
     except IssueError as err:
         await msg.reply_html(ctx.error_text(err))
     return True

@@ -83,6 +83,13 @@ async def test_photo_reply_to_card_and_same_button_twice(harness: Harness) -> No
                                  lambda m: "已清运" in _text(m) and "🔔" in _text(m))
     issue = await harness.service.get_issue(chat, 1)
     assert len(issue.photos) == 1 and issue.status == "in_progress"
+    # A neighbour's "thank you" under the card is neither a note nor worth a refusal.
+    thanks = await harness.say(chat, g["residents"][1], "谢谢网格员",
+                               reply_to_message_id=card["message_id"])
+    probe = await harness.say(chat, owner, "/help")
+    await harness.reply_from_bot(chat, probe["message_id"])
+    later = await harness.client.bot_messages(chat, after_id=thanks["message_id"])
+    assert len(later) == 1 and "使用说明" in _text(later[0])
     # Two presses of 已办结 before the card changes: one resolves, the other is refused
     # with an alert, and the rating question is posted once.
     first, second = await asyncio.gather(

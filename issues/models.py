@@ -143,6 +143,7 @@ class Issue(Base):
         Index("ix_issues_category_created", "category", "created_at"),
         Index("ix_issues_assignee", "assignee_id"),
         Index("ix_issues_group_card", "group_id", "card_message_id"),
+        Index("ix_issues_group_created", "group_id", "created_at"),
     )
 
 

@@ -811,13 +811,17 @@ class IssueService:
         cutoff = now - self.settings.escalation_grace
 
         async def run(s: AsyncSession) -> list[IssueView]:
-            rows = (await s.execute(select(Issue).where(
-                Issue.escalation_level < len(LEVELS) - 1,
-                or_(and_(Issue.status == "open", Issue.ack_due_at <= cutoff),
-                    and_(Issue.status.in_(("acknowledged", "in_progress")),
-                         Issue.resolve_due_at <= cutoff)),
-            ).order_by(Issue.resolve_due_at).limit(limit))).scalars().all()
-            return await self._views(s, rows)
+            # One query per clock, each walking its own (status, due) index in due order.
+            rows: list[Issue] = []
+            for statuses, due in ((("open",), Issue.ack_due_at),
+                                  (("acknowledged", "in_progress"), Issue.resolve_due_at)):
+                for status in statuses:
+                    rows += (await s.execute(select(Issue).where(
+                        Issue.status == status, due <= cutoff,
+                        Issue.escalation_level < len(LEVELS) - 1,
+                    ).order_by(due).limit(limit))).scalars().all()
+            rows.sort(key=lambda i: i.ack_due_at if i.status == "open" else i.resolve_due_at)
+            return await self._views(s, rows[:limit])
 
         return await self._tx(run)
 

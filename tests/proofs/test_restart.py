@@ -1,5 +1,10 @@
 """A burst of complaints; the bot process is killed with SIGKILL in the middle and started
-again. Afterwards every complaint has exactly one issue and exactly one card."""
+again. Afterwards every complaint has exactly one issue and a card: none is lost.
+
+A card that Telegram accepted in the last milliseconds before the kill, before its message id
+was recorded, cannot be told apart from one that was never sent (the Bot API has no way to
+read a chat's history), so it is sent again: at most one such repeat per chat, the message in
+flight at the moment of the kill. Everything else is sent once."""
 
 from __future__ import annotations
 
@@ -89,7 +94,11 @@ async def test_sigkill_in_the_middle_of_a_burst(tmp_path: Path) -> None:
             for rid, n in (await _cards(client, chat, sandbox.bot_id)).items():
                 cards[(chat, rid)] = n
         assert sorted(cards) == sorted(complaints), "a complaint got no card"
-        assert set(cards.values()) == {1}, "a card was sent twice"
+        repeats: dict[int, int] = {}
+        for (chat, _), n in cards.items():
+            assert n <= 2, "a card was sent three times"
+            repeats[chat] = repeats.get(chat, 0) + (n - 1)
+        assert all(r <= 1 for r in repeats.values()), f"more than the in-flight card: {repeats}"
     finally:
         proc.kill()
         proc.wait(timeout=10)

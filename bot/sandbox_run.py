@@ -47,7 +47,11 @@ async def _run(args: argparse.Namespace) -> None:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.pop("TELEGRAM_BOT_TOKEN", None)  # the sandbox mints its own token
-    env.setdefault("SUQIU_DASHBOARD_TOKEN", secrets.token_urlsafe(16))
+    # Without a dashboard token of the user's, mint one for this session and print a login
+    # link with it; a token the user set is a secret and is never printed.
+    minted = not env.get("SUQIU_DASHBOARD_TOKEN")
+    if minted:
+        env["SUQIU_DASHBOARD_TOKEN"] = secrets.token_urlsafe(16)
     settings = load_settings(
         overrides={"database_url": f"sqlite+aiosqlite:///{db_path}"}, env=env
     )
@@ -66,8 +70,9 @@ async def _run(args: argparse.Namespace) -> None:
         demo = await sandbox.create_demo()
         chat_url = f"{sandbox.url}/#chat={demo['chat_id']}"
     print(f"chat: {chat_url}", flush=True)
-    print(f"dashboard: http://{args.host}:{args.dashboard_port}/login"
-          f"?token={settings.dashboard_token}", flush=True)
+    login = f"http://{args.host}:{args.dashboard_port}/"
+    print(f"dashboard: {login}?token={settings.dashboard_token}" if minted
+          else f"dashboard: {login}login", flush=True)
     print(f"bot api: {sandbox.bot_api_base}", flush=True)
     print("按 Ctrl+C 退出 (press Ctrl+C to stop)", flush=True)
     stop = asyncio.Event()

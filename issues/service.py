@@ -1066,6 +1066,16 @@ class IssueService:
 
         return await self._tx(run)
 
+    async def assignees(self) -> list[PersonRef]:
+        """Everyone who holds or held an issue, for the dashboard's 负责人 filter."""
+        async def run(s: AsyncSession) -> list[PersonRef]:
+            rows = (await s.execute(select(Person).where(Person.id.in_(
+                select(Issue.assignee_id).where(Issue.assignee_id.is_not(None)).distinct()
+            )).order_by(Person.name))).scalars().all()
+            return [r for r in map(self._ref, rows) if r is not None]
+
+        return await self._tx(run)
+
     async def find_person(self, username: str) -> PersonRef | None:
         """A person we have seen, by Telegram username (case-insensitive, without @)."""
         async def run(s: AsyncSession) -> PersonRef | None:

@@ -72,7 +72,9 @@ def _filter(request: web.Request) -> IssueFilter:
 
     until = day("until")
     chat = q.get("group", "")
+    who = q.get("assignee", "")
     return IssueFilter(
+        assignee_user_id=int(who) if who.lstrip("-").isdigit() else None,
         status=q.get("status") or None, category=q.get("category") or None,
         light=q.get("light") or None, text=q.get("q") or None, since=day("since"),
         until=until + timedelta(days=1) if until else None,
@@ -158,7 +160,8 @@ class Views:
         query = {k: v for k, v in request.query.items() if k != "page" and v}
         pages = max(1, -(-result.total // 20))
         return _render(request, "issues.html", page=result, pages=pages, q=request.query,
-                       qs=urlencode(query), groups=await svc.list_groups())
+                       qs=urlencode(query), groups=await svc.list_groups(),
+                       assignees=await svc.assignees())
 
     async def issue(self, request: web.Request) -> web.Response:
         try:
@@ -169,6 +172,9 @@ class Views:
         return _render(request, "issue.html", i=issue)
 
     async def _rows(self, request: web.Request) -> tuple[list[Any], str]:
+        # The ledger holds residents' phone numbers and full text: admins only.
+        if request.get(ROLE) != "admin":
+            raise web.HTTPForbidden(text="导出台账需要管理员口令")
         rows = await self._svc(request).ledger_rows(_filter(request))
         return rows, request.app[SETTINGS].timezone
 

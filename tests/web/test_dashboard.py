@@ -40,6 +40,7 @@ async def dash(db_url: str) -> AsyncIterator[tuple[TestClient, IssueService]]:
     await svc.intake(CHAT, 2, RES, "5栋下水道堵了 电话13812345678",
                      Detection(True, "drainage", 0.9, False, "5栋", "5栋下水道堵了"))
     await svc.resolve(CHAT, 1, OWNER, "换了新灯")
+    await svc.assign(CHAT, 2, OWNER, PersonRef(3, "张师傅", "zhang_shifu"))
     client = TestClient(TestServer(make_app(settings, svc)))
     await client.start_server()
     try:
@@ -77,6 +78,8 @@ async def test_overview_list_detail(dash: tuple[TestClient, IssueService]) -> No
     assert stats["month"]["received"] == 2 and stats["month"]["resolved"] == 1
     listing = await (await client.get("/issues?category=drainage")).text()
     assert "5栋下水道堵了" in listing and "3栋门口路灯坏了" not in listing
+    mine = await (await client.get("/issues?assignee=3")).text()
+    assert "共 1 件" in mine and "5栋下水道堵了" in mine and "张师傅" in mine
     issue = await svc.get_issue(CHAT, 1)
     detail = await (await client.get(f"/issues/{issue.id}")).text()
     assert "换了新灯" in detail and "处理记录" in detail
@@ -85,7 +88,11 @@ async def test_overview_list_detail(dash: tuple[TestClient, IssueService]) -> No
 
 async def test_exports_have_chinese_headers(dash: tuple[TestClient, IssueService]) -> None:
     client, _ = dash
-    await _login(client)
+    await _login(client)  # read-only: no export, and no export button
+    assert (await client.get("/export.csv")).status == 403
+    assert "导出 CSV" not in await (await client.get("/issues")).text()
+    await _login(client, "admin-secret")
+    assert "导出 CSV" in await (await client.get("/issues")).text()
     raw = await (await client.get("/export.csv")).read()
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -142,7 +149,7 @@ async def test_dashboard_in_a_real_browser(dash: tuple[TestClient, IssueService]
             ctx = await browser.new_context(accept_downloads=True)  # type: ignore[attr-defined]
             page = await ctx.new_page()
             await page.goto(base + "/")
-            await page.fill("input[name=token]", "read-secret")
+            await page.fill("input[name=token]", "admin-secret")
             await page.click("button[type=submit]")
             await page.wait_for_selector("text=本月收到")
             assert await page.locator("svg.chart polyline").count() == 2

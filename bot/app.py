@@ -49,6 +49,8 @@ COMMANDS = [
     ("claim", "部门群：报到认领 /claim 编号"),
     ("done", "部门群：办结 /done 编号 说明"),
     ("dept", "部门群登记：/dept add 部门代码"),
+    ("overdue", "超时/临期诉求"),
+    ("unit", "所属单位：/unit join 名称 层级"),
 ]
 
 

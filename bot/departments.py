@@ -14,7 +14,7 @@ from bot.flows import announce
 from bot.notify import local_time
 from bot.render import escape, mask_private
 from issues.errors import IssueError
-from issues.views import IssueView
+from issues.views import IssueFilter, IssueView
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +117,58 @@ async def escalate_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await relay_to_department(context, result.issue)
 
 
+async def overdue_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/overdue: in a department's group, its own late issues (red first)."""
+    msg = update.effective_message
+    if msg is None or not ctx.is_group(update.effective_chat):
+        return
+    svc = ctx.service(context)
+    group = await svc.get_group(msg.chat.id)
+    code = group.department_code if group else None
+    lines = []
+    for light, icon in (("red", "🔴"), ("yellow", "🟡")):
+        page = await svc.list_issues(IssueFilter(light=light, department_code=code),
+                                     page=1, page_size=30)
+        for i in page.items:
+            if code is None and i.chat_id != msg.chat.id:
+                continue
+            lines.append(f"{icon} 第 {i.id} 号 · {escape(i.group_title)} #{i.number} "
+                         f"{escape(i.category_name)} · {escape(mask_private(i.summary))}")
+    title = f"<b>{escape(group.title if group else '')} 超时/临期诉求</b>"
+    await msg.reply_html("\n".join([title, *lines]) if lines else "没有超时或临期的诉求 👍")
+
+
+async def unit_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unit join 名称 [层级] [上级]: this group belongs to an org unit;
+    /unit home 名称 [层级]: this is the unit's own group (its digest comes here)."""
+    msg = update.effective_message
+    if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
+        return
+    args = context.args or []
+    levels = {"网格": "grid", "社区": "community", "街道": "street", "区": "district"}
+    if len(args) < 2 or args[0] not in ("join", "home"):
+        await msg.reply_html("用法：/unit join 单位名称 [网格|社区|街道|区] [上级单位]\n"
+                             "　　　/unit home 单位名称 [层级]（在单位自己的群里发送）")
+        return
+    level = levels.get(args[2], args[2]) if len(args) > 2 else "community"
+    svc = ctx.service(context)
+    try:
+        await ctx.ensure_group(context, msg.chat)
+        if args[0] == "join":
+            await svc.join_org_unit(msg.chat.id, msg.from_user.id, args[1], level,
+                                    args[3] if len(args) > 3 else None)
+            await msg.reply_html(f"✅ 本群已归属「{escape(args[1])}」。")
+        else:
+            await svc.set_unit_home(msg.chat.id, msg.from_user.id, args[1], level)
+            await msg.reply_html(f"✅ 本群是「{escape(args[1])}」的工作群，汇总日报会发到这里。")
+    except IssueError as err:
+        await msg.reply_html(ctx.error_text(err))
+
+
 def register_department_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    """Register /escalate, /dept, /claim (报到) and /done."""
+    """Register /escalate, /dept, /claim (报到), /done, /overdue and /unit."""
+    application.add_handler(CommandHandler("overdue", overdue_cmd))
+    application.add_handler(CommandHandler("unit", unit_cmd))
     application.add_handler(CommandHandler("escalate", escalate_cmd))
     application.add_handler(CommandHandler("dept", dept_cmd))
     application.add_handler(CommandHandler("claim", claim_cmd))

@@ -906,7 +906,10 @@ class IssueService:
         if f.chat_id is not None:
             q = q.where(Group.chat_id == f.chat_id)
         if f.org_unit_id is not None:
-            q = q.where(Group.org_unit_id == f.org_unit_id)
+            # The unit and every unit below it (a street covers its communities' groups).
+            tree = select(OrgUnit.id).where(OrgUnit.id == f.org_unit_id).cte(recursive=True)
+            tree = tree.union_all(select(OrgUnit.id).where(OrgUnit.parent_id == tree.c.id))
+            q = q.where(Group.org_unit_id.in_(select(tree.c.id)))
         if f.assignee_user_id is not None:
             q = q.where(Issue.assignee_id.in_(
                 select(Person.id).where(Person.tg_user_id == f.assignee_user_id)))
@@ -1063,6 +1066,56 @@ class IssueService:
             ).order_by(Issue.created_at.desc()).limit(50))).scalars().all()
             views = await self._views(s, rows)
             return sorted(views, key=lambda v: (not v.is_open, -v.number))
+
+        return await self._tx(run)
+
+    # --- org units (grid → community → street → district) ---------------------------------
+    async def _unit(self, s: AsyncSession, name: str, level: str,
+                    parent: str | None = None) -> OrgUnit:
+        if level not in LEVELS:
+            raise InvalidInput(reason=f"层级只能是 {'、'.join(LEVELS)}")
+        unit = (await s.execute(select(OrgUnit).where(OrgUnit.name == name,
+                                                      OrgUnit.level == level))).scalar()
+        if unit is None:
+            unit = OrgUnit(name=name[:100], level=level)
+            s.add(unit)
+            await s.flush()
+        if parent:
+            up = LEVELS[min(len(LEVELS) - 1, LEVELS.index(level) + 1)]
+            unit.parent_id = (await self._unit(s, parent, up)).id
+        return unit
+
+    async def join_org_unit(self, chat_id: int, actor_id: int, name: str,
+                            level: str = "community", parent: str | None = None) -> GroupView:
+        """Put a group under an org unit (created on first use)."""
+        async def run(s: AsyncSession) -> GroupView:
+            g = await self._group(s, chat_id)
+            if not (await self._group_roles(s, g, await self._person_id(s, actor_id))) & {
+                    "owner", "admin"}:
+                raise PermissionDenied(reason="只有群主或管理员可以设置所属单位")
+            g.org_unit_id = (await self._unit(s, name, level, parent)).id
+            return await self._group_view(s, g)
+
+        return await self._tx(run)
+
+    async def set_unit_home(self, chat_id: int, actor_id: int, name: str,
+                            level: str = "community") -> int:
+        """This chat is the unit's own group: the unit's digest goes here."""
+        async def run(s: AsyncSession) -> int:
+            g = await self._group(s, chat_id)
+            if not (await self._group_roles(s, g, await self._person_id(s, actor_id))) & {
+                    "owner", "admin"}:
+                raise PermissionDenied(reason="只有群主或管理员可以设置单位群")
+            unit = await self._unit(s, name, level)
+            unit.chat_id = chat_id
+            return unit.id
+
+        return await self._tx(run)
+
+    async def org_units(self) -> list[tuple[int, str, str, int | None]]:
+        async def run(s: AsyncSession) -> list[tuple[int, str, str, int | None]]:
+            rows = (await s.execute(select(OrgUnit).order_by(OrgUnit.id))).scalars()
+            return [(u.id, u.name, u.level, u.chat_id) for u in rows]
 
         return await self._tx(run)
 

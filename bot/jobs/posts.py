@@ -44,16 +44,20 @@ async def progress_html(svc: IssueService, group: GroupView, now: datetime) -> s
 
 
 async def digest_html(svc: IssueService, group: GroupView, now: datetime, days: int = 1,
-                      always: bool = False) -> str | None:
-    """Received, answered, resolved, in progress, overdue, satisfaction; the month so far."""
+                      always: bool = False, unit: tuple[int, str] | None = None) -> str | None:
+    """Received, answered, resolved, in progress, overdue, satisfaction; the month so far.
+    With `unit` (id, name): the figures of every group of that org unit."""
     start = _day_start(now, group.timezone) - timedelta(days=days - 1)
-    d = await svc.stats(group.chat_id, start, now + timedelta(seconds=1))
+    scope = {"org_unit_id": unit[0]} if unit else {"chat_id": group.chat_id}
+    d = await svc.stats(start=start, end=now + timedelta(seconds=1), **scope)  # type: ignore[arg-type]
     month_start = _day_start(now, group.timezone).replace(day=1)
-    m = await svc.stats(group.chat_id, month_start, now + timedelta(seconds=1))
+    m = await svc.stats(start=month_start, end=now + timedelta(seconds=1), **scope)  # type: ignore[arg-type]
     if not always and d.received == 0 and m.received == 0:
         return None
     top = "、".join(f"{category_name(c)} {n} 件" for c, n in list(m.by_category.items())[:3])
     title = "本周诉求周报" if days == 7 else "今日诉求日报"
+    if unit:
+        title = f"{unit[1]} · {title}"
     local = now.astimezone(ZoneInfo(group.timezone))
     return render("digest", title=title, date=f"{local:%m月%d日}", d=d, m=m,
                   today_satisfaction=_pct(d.satisfaction_rate),

@@ -130,6 +130,12 @@ async def scheduled_posts(app: Application, svc: IssueService,  # type: ignore[t
                           groups: dict[int, GroupView]) -> None:
     now = svc.clock()
     settings = svc.settings
+    for unit_id, name, _level, home in await svc.org_units():
+        group = groups.get(home) if home is not None else None
+        day = _due_today(group, "digest_time", now) if group else None
+        if group and day:
+            html = await digest_html(svc, group, now, unit=(unit_id, name))
+            await _post(app, svc, f"unitdigest:{unit_id}:{day}", group, html)
     for group in groups.values():
         if group.department_code:
             continue

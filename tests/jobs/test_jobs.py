@@ -152,3 +152,47 @@ async def test_department_claims_and_resolves_with_residents_told(
                                   lambda x: "🔔" in _text(x) and "已办结" in _text(x))
     assert "恢复供电" in _text(done)
     assert (await h.service.get_issue(chat, 1)).status == "resolved"
+
+
+async def test_org_unit_digest_overdue_list_and_quiet_hours(
+        fast: tuple[Harness, Bots]) -> None:
+    h, _ = fast
+    c = h.client
+    a = await _quiet_group(h)
+    b_owner = await c.create_user("刘网格", username="liu_wangge")
+    b_res = await c.create_user("周奶奶")
+    b_chat = await c.create_chat("幸福社区5栋群", b_owner)
+    await c.add_member(b_chat, b_res)
+    await c.add_bot(b_chat)
+    await c.wait_for(b_chat, lambda m: "诉求助手" in _text(m))
+    # Group B keeps quiet hours all day: its reminders wait.
+    await h.service.update_group_settings(b_chat, b_owner, digest_time="23:59",
+                                          progress_time="23:59", quiet_hours="00:00-23:59")
+    for chat, owner in ((a["chat"], a["owner"]), (b_chat, b_owner)):
+        m = await h.say(chat, owner, "/unit join 幸福社区 社区 东风街道")
+        await h.reply_from_bot(chat, m["message_id"], lambda x: "已归属" in _text(x))
+    sa = await h.say(a["chat"], a["residents"][0], "3栋门口路灯坏了好几天了")
+    await h.reply_from_bot(a["chat"], sa["message_id"], lambda x: "#1" in _text(x))
+    sb = await h.say(b_chat, b_res, "5栋楼下下水道堵了 脏水冒出来了")
+    await h.reply_from_bot(b_chat, sb["message_id"], lambda x: "#1" in _text(x))
+    # The community's own work group gets one digest covering both groups.
+    cadre = await c.create_user("社区主任")
+    unit_chat = await c.create_chat("幸福社区工作群", cadre)
+    await c.add_bot(unit_chat)
+    await c.wait_for(unit_chat, lambda m: "诉求助手" in _text(m))
+    m = await h.say(unit_chat, cadre, "/unit home 幸福社区 社区")
+    await h.reply_from_bot(unit_chat, m["message_id"], lambda x: "工作群" in _text(x))
+    await h.service.update_group_settings(unit_chat, cadre, digest_time="00:00",
+                                          progress_time="23:59")
+    digest = await c.wait_for(unit_chat, lambda x: "幸福社区 · 今日诉求日报" in _text(x),
+                              timeout=20)
+    assert "今日收到 2 件" in _text(digest)
+    # Group A was reminded; group B, in its quiet hours, was not.
+    await h.reply_from_bot(a["chat"], sa["message_id"], lambda x: "快到时限" in _text(x),
+                           timeout=20)
+    assert not [x for x in await c.bot_messages(b_chat) if "时限" in _text(x)
+                and "🟡" in _text(x)]
+    # /overdue lists the late issues of this group.
+    m = await h.say(a["chat"], a["owner"], "/overdue")
+    listing = await h.reply_from_bot(a["chat"], m["message_id"], timeout=20)
+    assert "#1" in _text(listing)

@@ -1112,6 +1112,19 @@ class IssueService:
 
         return await self._tx(run)
 
+    async def unit_chat(self, chat_id: int, level: int) -> int | None:
+        """The own group of the group's org unit at `level` (the unit or an ancestor)."""
+        async def run(s: AsyncSession) -> int | None:
+            g = await self._group(s, chat_id)
+            unit = await s.get(OrgUnit, g.org_unit_id) if g.org_unit_id else None
+            while unit is not None:
+                if unit.level == LEVELS[level]:
+                    return unit.chat_id
+                unit = await s.get(OrgUnit, unit.parent_id) if unit.parent_id else None
+            return None
+
+        return await self._tx(run)
+
     async def org_units(self) -> list[tuple[int, str, str, int | None]]:
         async def run(s: AsyncSession) -> list[tuple[int, str, str, int | None]]:
             rows = (await s.execute(select(OrgUnit).order_by(OrgUnit.id))).scalars()

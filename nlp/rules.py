@@ -205,8 +205,11 @@ def load_rules(rules_dir: Path | None = None) -> Rules:
         u.pattern.pattern for u in urgent
     ]:
         core = _required_literal(pattern)
+        heads = _leading_choices(pattern)
         if core:
             literals.add(core)
+        elif heads:
+            literals.update(heads)
         else:
             alternatives.append(pattern)
     shared_problems = words["problems"]
@@ -252,6 +255,17 @@ def _required_literal(pattern: str) -> str | None:
                     pattern)
     best = max((r for r in runs if r and not _META.search(r)), key=len, default="")
     return best if len(best) >= 2 else None
+
+
+_HEAD = re.compile(r"\(((?:[^()|\\.\[\]{}?*+^$]+\|)+[^()|\\.\[\]{}?*+^$]+)\)(?![?*{])")
+
+
+def _leading_choices(pattern: str) -> list[str] | None:
+    """"(燃气|煤气)味..." must contain one of 燃气/煤气: the pre-filter looks for those."""
+    if "|" in _strip_groups(pattern):
+        return None  # a top-level alternative need not start with the head group
+    m = _HEAD.match(pattern)
+    return m.group(1).split("|") if m else None
 
 
 def _strip_groups(pattern: str) -> str:

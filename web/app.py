@@ -73,7 +73,9 @@ def _filter(request: web.Request) -> IssueFilter:
     until = day("until")
     chat = q.get("group", "")
     who = q.get("assignee", "")
+    unit = q.get("unit", "")
     return IssueFilter(
+        org_unit_id=int(unit) if unit.isdigit() else None,
         assignee_user_id=int(who) if who.lstrip("-").isdigit() else None,
         status=q.get("status") or None, category=q.get("category") or None,
         light=q.get("light") or None, text=q.get("q") or None, since=day("since"),
@@ -161,7 +163,7 @@ class Views:
         pages = max(1, -(-result.total // 20))
         return _render(request, "issues.html", page=result, pages=pages, q=request.query,
                        qs=urlencode(query), groups=await svc.list_groups(),
-                       assignees=await svc.assignees())
+                       assignees=await svc.assignees(), units=await svc.org_units())
 
     async def issue(self, request: web.Request) -> web.Response:
         try:

@@ -113,6 +113,11 @@ async def escalate(app: Application, svc: IssueService,  # type: ignore[type-arg
             level = LEVEL_NAMES[LEVELS[result.issue.escalation_level]]
             msg = await post_issue_update(app.bot, result.issue, render(
                 "auto_escalated", i=result.issue, level=level, people=safe(people or "群主")))
+            upper = await svc.unit_chat(issue.chat_id, result.issue.escalation_level)
+            if upper is not None and upper != issue.chat_id:
+                await app.bot.send_message(upper, render(
+                    "escalated_to_unit", i=result.issue, level=level,
+                    summary=mask_private(result.issue.summary)), parse_mode=ParseMode.HTML)
         except TelegramError:
             await svc.release_delivery(key)
             continue

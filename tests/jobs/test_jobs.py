@@ -192,7 +192,10 @@ async def test_org_unit_digest_overdue_list_and_quiet_hours(
                            timeout=20)
     assert not [x for x in await c.bot_messages(b_chat) if "时限" in _text(x)
                 and "🟡" in _text(x)]
-    # /overdue lists the late issues of this group.
+    # /overdue lists the late issues of this group (while it is yellow or red).
     m = await h.say(a["chat"], a["owner"], "/overdue")
     listing = await h.reply_from_bot(a["chat"], m["message_id"], timeout=20)
     assert "#1" in _text(listing)
+    # Red past the grace: escalated to the community, whose own group is told.
+    await c.wait_for(unit_chat, lambda x: "超时升级督办" in _text(x) and "3栋" in _text(x),
+                     timeout=25)

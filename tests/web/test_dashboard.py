@@ -41,6 +41,10 @@ async def dash(db_url: str) -> AsyncIterator[tuple[TestClient, IssueService]]:
                      Detection(True, "drainage", 0.9, False, "5栋", "5栋下水道堵了"))
     await svc.resolve(CHAT, 1, OWNER, "换了新灯")
     await svc.assign(CHAT, 2, OWNER, PersonRef(3, "张师傅", "zhang_shifu"))
+    await svc.register_group(CHAT - 1, "幸福社区5栋群", OWNER, [OWNER])
+    await svc.join_org_unit(CHAT - 1, OWNER.user_id, "东风街道", "street")
+    await svc.intake(CHAT - 1, 1, RES, "5栋电梯又坏了",
+                     Detection(True, "elevator", 0.9, False, "5栋", "5栋电梯坏了"))
     client = TestClient(TestServer(make_app(settings, svc)))
     await client.start_server()
     try:
@@ -75,9 +79,13 @@ async def test_overview_list_detail(dash: tuple[TestClient, IssueService]) -> No
     page = await (await client.get("/")).text()
     assert "本月收到" in page and "<svg" in page and "幸福社区3栋群" in page
     stats = await (await client.get("/api/stats.json")).json()
-    assert stats["month"]["received"] == 2 and stats["month"]["resolved"] == 1
+    assert stats["month"]["received"] == 3 and stats["month"]["resolved"] == 1
     listing = await (await client.get("/issues?category=drainage")).text()
     assert "5栋下水道堵了" in listing and "3栋门口路灯坏了" not in listing
+    units = await svc.org_units()
+    street = next(u for u in units if u[1] == "东风街道")[0]
+    in_unit = await (await client.get(f"/issues?unit={street}")).text()
+    assert "共 1 件" in in_unit and "5栋电梯坏了" in in_unit
     mine = await (await client.get("/issues?assignee=3")).text()
     assert "共 1 件" in mine and "5栋下水道堵了" in mine and "张师傅" in mine
     issue = await svc.get_issue(CHAT, 1)
@@ -96,7 +104,7 @@ async def test_exports_have_chinese_headers(dash: tuple[TestClient, IssueService
     raw = await (await client.get("/export.csv")).read()
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["编号", "全局编号", "群", "类别"] and len(rows) == 3
+    assert rows[0][:4] == ["编号", "全局编号", "群", "类别"] and len(rows) == 4
     xlsx = await (await client.get("/export.xlsx?status=resolved")).read()
     ws = load_workbook(io.BytesIO(xlsx)).active
     assert ws["A1"].value == "编号" and ws["D2"].value == "路灯照明" and ws.max_row == 2
@@ -108,8 +116,8 @@ async def test_open311(dash: tuple[TestClient, IssueService]) -> None:
     first = services[0]
     assert first["service_code"] == "streetlight" and first["service_name"] == "路灯照明"
     reqs = await (await client.get("/open311/v2/requests.json?status=open")).json()
-    assert [r["service_code"] for r in reqs] == ["drainage"]
-    rid = reqs[0]["service_request_id"]
+    assert sorted(r["service_code"] for r in reqs) == ["drainage", "elevator"]
+    rid = next(r for r in reqs if r["service_code"] == "drainage")["service_request_id"]
     one = await (await client.get(f"/open311/v2/requests/{rid}.json")).json()
     assert one[0]["expected_datetime"] and one[0]["status"] == "open"
     missing = await client.get("/open311/v2/requests/424242.json")

@@ -22,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import build_application
-from bot.jobs.tick import scheduled_posts
+from bot.jobs.scheduler import scheduled_posts
 from bot.runner import boot, stop_bot
 from issues.db import Database
 from issues.service import IssueService

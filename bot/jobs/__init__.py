@@ -14,7 +14,7 @@ import logging
 
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.jobs.tick import digest_command, tick
+from bot.jobs.scheduler import digest_command, tick
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,8 @@ from bot.templates import render, safe
 from issues.service import IssueService
 from issues.settings import parse_clock, parse_quiet_hours
 from issues.views import LEVEL_NAMES, LEVELS, GroupView, IssueFilter
+from nlp import RuleError, reload_rules
+from nlp.rules import DEFAULT_RULES_DIR
 
 log = logging.getLogger(__name__)
 RATE = 28.0  # posts a second in a fan-out: just under Telegram's 30 messages a second
@@ -67,7 +69,28 @@ async def _send_once(svc: IssueService, key: str, chat_id: int, send: object) ->
     return True
 
 
+_rules_seen: list[float] = []
+
+
+def reload_rules_if_changed() -> None:
+    """An operator edited config/rules/: load the new rules; a file with a mistake is logged
+    (file, line, problem) and the rules in force stay in force."""
+    newest = max((p.stat().st_mtime for p in DEFAULT_RULES_DIR.iterdir()), default=0.0)
+    if not _rules_seen:
+        _rules_seen.append(newest)
+        return
+    if newest <= _rules_seen[0]:
+        return
+    _rules_seen[0] = newest
+    try:
+        reload_rules()
+        log.info("detector rules reloaded")
+    except RuleError as exc:
+        log.error("detector rules not reloaded: %s", exc)
+
+
 async def tick(app: Application) -> None:  # type: ignore[type-arg]
+    reload_rules_if_changed()
     svc: IssueService | None = app.bot_data.get("service")
     if svc is None:
         return

@@ -190,18 +190,27 @@ async def _act(update: Update, context: ContextTypes.DEFAULT_TYPE, cmd: str,
         return
     svc = ctx.service(context)
     actor = ctx.person(msg.from_user)
-    calls = {
-        "ack": lambda: svc.acknowledge(msg.chat.id, n, actor, text or None),
-        "resolve": lambda: svc.resolve(msg.chat.id, n, actor, text or None),
-        "reject": lambda: svc.reject(msg.chat.id, n, actor, text),
-        "reopen": lambda: svc.reopen(msg.chat.id, n, actor, text or None),
-        "progress": lambda: svc.progress(msg.chat.id, n, actor, text),
-    }
 
     async def run() -> None:
-        await ctx.ensure_group(context, msg.chat)
+        group = await ctx.ensure_group(context, msg.chat)
+        chat, number = msg.chat.id, n
+        if group.department_code:
+            # In a department's group, numbers are the global ids it was sent (第 N 号), and
+            # whoever acts here is one of the department's people.
+            await svc.add_department_member(group.department_code, actor)
+            issue = await svc.get_issue_by_id(n)
+            chat, number = issue.chat_id, issue.number
+        calls = {
+            "ack": lambda: svc.acknowledge(chat, number, actor, text or None),
+            "resolve": lambda: svc.resolve(chat, number, actor, text or None),
+            "reject": lambda: svc.reject(chat, number, actor, text),
+            "reopen": lambda: svc.reopen(chat, number, actor, text or None),
+            "progress": lambda: svc.progress(chat, number, actor, text),
+        }
         result = await calls[cmd]()
         await announce(context.bot, svc, result)
+        if group.department_code:
+            await msg.reply_html(f"✅ 已同步到「{escape(issue.group_title)}」。")
 
     await _guard(msg, run())
 

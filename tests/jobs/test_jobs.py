@@ -147,6 +147,8 @@ async def test_department_claims_and_resolves_with_residents_told(
     assert f"第 {issue_id} 号" in _text(relay)
     await h.say(dept_chat, worker, f"/claim {issue_id}")
     await h.reply_from_bot(chat, sent["message_id"], lambda x: "承办部门已报到" in _text(x))
+    await h.say(dept_chat, worker, f"/progress {issue_id} 已到现场，正在排查线路")
+    await h.reply_from_bot(chat, sent["message_id"], lambda x: "正在排查线路" in _text(x))
     await h.say(dept_chat, worker, f"/done {issue_id} 已更换保险丝，恢复供电")
     done = await h.reply_from_bot(chat, sent["message_id"],
                                   lambda x: "🔔" in _text(x) and "已办结" in _text(x))

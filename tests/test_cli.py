@@ -45,6 +45,9 @@ def test_replay_export_digest(tmp_path: Path) -> None:
     digest = _suqiu("digest", "--dry-run", env=env, cwd=tmp_path)
     assert "今日诉求日报" in digest.stdout
     assert "alembic" not in digest.stderr  # no migration chatter on every command
+    feedback = _suqiu("nlp", "feedback", "-o", "fb.jsonl", env=env, cwd=tmp_path)
+    assert feedback.returncode == 0 and "导出 0 条" in feedback.stderr
+    assert (tmp_path / "fb.jsonl").read_text() == ""
     bad = _suqiu("replay", "nope.json", env=env, cwd=tmp_path)
     assert bad.returncode == 1 and "无法读取" in bad.stderr
     run = _suqiu("run", env=env, cwd=tmp_path)

@@ -102,3 +102,24 @@ async def test_photo_reply_to_card_and_same_button_twice(harness: Harness) -> No
     await harness.reply_from_bot(chat, sent["message_id"], lambda m: "请评价" in _text(m))
     msgs = await harness.client.bot_messages(chat)
     assert sum("请评价" in _text(m) for m in msgs) == 1
+
+
+async def test_dispatch_button_escalates_to_a_department(harness: Harness) -> None:
+    g = await harness.group()
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    sent = await harness.say(chat, resident, "7栋又停电了 冰箱里的东西都要坏了")
+    card = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in _text(m))
+    cq = await harness.client.press(chat, resident, card["message_id"], "dispatch:1")
+    refused = await harness.client.callback_answer(cq)
+    assert refused and refused["show_alert"] and "交办" in refused["text"]
+    await harness.client.press(chat, owner, card["message_id"], "dispatch:1")
+    chooser = await harness.client.wait_for(chat, lambda m: "承办部门" in _text(m)
+                                            and "reply_markup" in m)
+    names = [b["text"] for row in chooser["reply_markup"]["inline_keyboard"] for b in row]
+    assert "供电" in names and "城管" in names
+    await harness.client.press(chat, owner, chooser["message_id"], "esc:1:power")
+    upd = await harness.reply_from_bot(chat, sent["message_id"],
+                                       lambda m: "已吹哨上报" in _text(m))
+    assert "供电" in _text(upd)
+    issue = await harness.service.get_issue(chat, 1)
+    assert issue.department_code == "power" and issue.status == "in_progress"

@@ -46,8 +46,8 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if not text.strip():
         return
     det = detect(text)  # first: most chat is not a complaint and needs no database at all
-    if not det.is_issue:
-        return
+    if det.confidence < threshold_for("high"):
+        return  # below even the most eager setting
     group = await ctx.ensure_group(context, chat)
     if not group.settings.get("auto_detect", True):
         return
@@ -66,7 +66,7 @@ async def open_issue(msg: Message, context: ContextTypes.DEFAULT_TYPE, det: Dete
                               text or msg.text or msg.caption or "", det, explicit=explicit,
                               group_title=chat.title or "")
     issue = result.issue
-    if msg.photo and (result.created or result.seconded):
+    if msg.photo and result.created:  # 随手拍: the reporter's own photo goes on the issue
         await svc.add_photo(chat.id, issue.number, issue.reporter, msg.photo[-1].file_id)
         issue = await svc.get_issue(chat.id, issue.number)
     group = await svc.get_group(chat.id)

@@ -123,3 +123,17 @@ async def test_dispatch_button_escalates_to_a_department(harness: Harness) -> No
     assert "供电" in _text(upd)
     issue = await harness.service.get_issue(chat, 1)
     assert issue.department_code == "power" and issue.status == "in_progress"
+
+
+async def test_sensitivity_setting_changes_what_is_caught(harness: Harness) -> None:
+    g = await harness.group()
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    borderline = "楼道里好多蟑螂，从垃圾道里爬出来的"  # a real complaint, weakly worded
+    first = await harness.say(chat, resident, borderline)
+    probe = await harness.say(chat, owner, "/settings sensitivity high")
+    await harness.reply_from_bot(chat, probe["message_id"])
+    after = await harness.client.bot_messages(chat, after_id=first["message_id"] - 1)
+    assert not any("📌" in _text(m) for m in after)  # normal: left alone
+    second = await harness.say(chat, resident, borderline)
+    card = await harness.reply_from_bot(chat, second["message_id"], lambda m: "📌" in _text(m))
+    assert "病媒动物" in _text(card)

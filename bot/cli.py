@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     sb.add_argument("--host", default="127.0.0.1")
     sb.add_argument("--port", type=int, default=8000, help="chat page and bot API port")
     sb.add_argument("--dashboard-port", type=int, default=8001)
-    sb.add_argument("--db", default=None, help="SQLite file (default data/sandbox.db)")
+    sb.add_argument("--db", default=None,
+                    help="SQLite file to keep (default: a fresh data/sandbox.db each run)")
     sb.add_argument("--demo", action="store_true",
                     help="create the group 幸福社区3栋群 with an owner and three residents")
     sb.set_defaults(func=_lazy("bot.sandbox_run", "sandbox_main"))

@@ -45,6 +45,12 @@ async def _run(args: argparse.Namespace) -> None:
 
     db_path = Path(args.db or "data/sandbox.db")
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    if args.db is None:
+        # The emulated Telegram lives in memory and starts empty; a ledger kept from the last
+        # run would point at chats and cards that no longer exist. --db keeps one on purpose.
+        for leftover in (db_path, db_path.with_name(db_path.name + "-wal"),
+                         db_path.with_name(db_path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
     env = dict(os.environ)
     env.pop("TELEGRAM_BOT_TOKEN", None)  # the sandbox mints its own token
     # Without a dashboard token of the user's, mint one for this session and print a login

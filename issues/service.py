@@ -159,8 +159,7 @@ class IssueService:
             select(Person).where(Person.id.in_(person_ids)))).scalars()}
         groups = {g.id: g for g in (await s.execute(
             select(Group).where(Group.id.in_({i.group_id for i in issues})))).scalars()}
-        depts = {d.code: d.name for d in (await s.execute(select(Department))).scalars()}
-        depts.update({d.code: d.name for d in self.settings.departments})
+        depts = {d.code: d.name for d in self.settings.departments}  # the one source of names
         ratings: dict[int, int] = {}
         for issue_id, score in (await s.execute(
             select(Rating.issue_id, Rating.score).where(Rating.issue_id.in_(ids))

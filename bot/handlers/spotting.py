@@ -13,7 +13,7 @@ from bot.flows import announce
 from bot.notify import refresh_card, render_card, send_html, urgent_block
 from bot.templates import render
 from issues.errors import IssueError, PermissionDenied
-from issues.views import IntakeResult
+from issues.views import GroupView, IntakeResult
 from nlp import detect, threshold_for
 from nlp.types import Detection
 
@@ -53,11 +53,12 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     if det.confidence < threshold_for(str(group.settings.get("sensitivity", "normal"))):
         return
-    await open_issue(msg, context, det, explicit=False)
+    await open_issue(msg, context, det, explicit=False, group=group)
 
 
 async def open_issue(msg: Message, context: ContextTypes.DEFAULT_TYPE, det: Detection,
-                     explicit: bool, text: str | None = None) -> IntakeResult:
+                     explicit: bool, text: str | None = None,
+                     group: GroupView | None = None) -> IntakeResult:
     """Intake plus the card; safe to run twice for one message (updates can repeat)."""
     svc = ctx.service(context)
     chat = msg.chat
@@ -69,7 +70,7 @@ async def open_issue(msg: Message, context: ContextTypes.DEFAULT_TYPE, det: Dete
     if msg.photo and result.created:  # 随手拍: the reporter's own photo goes on the issue
         await svc.add_photo(chat.id, issue.number, issue.reporter, msg.photo[-1].file_id)
         issue = await svc.get_issue(chat.id, issue.number)
-    group = await svc.get_group(chat.id)
+    group = group or await svc.get_group(chat.id)
     if result.seconded:
         await msg.reply_html(render("seconded", number=issue.number, count=result.report_count))
         await refresh_card(context.bot, issue, group)

@@ -664,10 +664,6 @@ class IssueService:
 
         return await self._act(chat_id, number, actor, "rate", change)
 
-    async def add_note(self, chat_id: int, number: int, actor: PersonRef | int,
-                       note: str) -> TransitionResult:
-        return await self.progress(chat_id, number, actor, note)
-
     async def add_photo(self, chat_id: int, number: int, actor: PersonRef | int,
                         file_id: str) -> TransitionResult:
         async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:

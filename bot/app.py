@@ -22,6 +22,7 @@ from bot.departments import register_department_handlers
 from bot.handlers import basic, buttons, commands, spotting
 from bot.jobs import register_jobs
 from bot.ratelimit import RetryingRateLimiter
+from bot.templates import render
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import Settings
@@ -150,7 +151,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             await context.bot.send_message(
                 update.effective_chat.id,
-                "⚠️ 处理这条消息时出错了，已记录。请稍后再试。",
+                render("internal_error"),
                 parse_mode=ParseMode.HTML,
             )
         except Exception:  # the error handler must never raise

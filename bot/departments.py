@@ -12,7 +12,8 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 from bot import context as ctx
 from bot.flows import announce
 from bot.notify import local_time
-from bot.render import escape, mask_private
+from bot.render import mask_private
+from bot.templates import render
 from issues.errors import IssueError
 from issues.views import IssueFilter, IssueView
 
@@ -26,11 +27,8 @@ async def relay_to_department(context: ContextTypes.DEFAULT_TYPE, issue: IssueVi
     chat_id = await ctx.service(context).department_chat(issue.department_code)
     if chat_id is None:
         return
-    text = (f"📣 <b>吹哨：{escape(issue.group_title)} 第 {issue.id} 号诉求</b>\n"
-            f"{escape(issue.category_name)} · {escape(issue.location_text or '地点未填')}\n"
-            f"{escape(mask_private(issue.text[:300]))}\n"
-            f"办结时限：{local_time(issue.resolve_due_at, ctx.settings(context).timezone)}\n"
-            f"请发送 /claim {issue.id} 报到认领；办结后发送 /done {issue.id} 说明。")
+    text = render("dept_relay", i=issue, text=mask_private(issue.text[:300]),
+                  due=local_time(issue.resolve_due_at, ctx.settings(context).timezone))
     await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
 
 
@@ -47,11 +45,10 @@ async def dept_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         except IssueError as err:
             await msg.reply_html(ctx.error_text(err))
             return
-        await msg.reply_html(f"✅ 本群已登记为「{escape(codes[args[1]])}」的部门群。"
-                             f"吹哨到该部门的诉求会发到这里。")
+        await msg.reply_html(render("dept_registered", name=codes[args[1]]))
         return
     listing = "、".join(f"{name}（{code}）" for code, name in codes.items())
-    await msg.reply_html(f"用法：在部门群里发送 /dept add 部门代码\n可选部门：{escape(listing)}")
+    await msg.reply_html(render("dept_usage", listing=listing))
 
 
 async def claim_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -68,7 +65,7 @@ async def _dept_action(update: Update, context: ContextTypes.DEFAULT_TYPE, what:
         return
     args = context.args or []
     if not args or not args[0].lstrip("#").isdigit():
-        await msg.reply_html(f"用法：/{what} 诉求编号（部门群里的编号）")
+        await msg.reply_html(render("dept_action_usage", cmd=what))
         return
     svc = ctx.service(context)
     group = await svc.get_group(msg.chat.id)
@@ -86,8 +83,7 @@ async def _dept_action(update: Update, context: ContextTypes.DEFAULT_TYPE, what:
     except IssueError as err:
         await msg.reply_html(ctx.error_text(err))
         return
-    await msg.reply_html(f"✅ 已{'报到认领' if what == 'claim' else '办结'}第 {result.issue.id} "
-                         f"号诉求，已同步到居民群。")
+    await msg.reply_html(render("dept_action_done", cmd=what, id=result.issue.id))
     await announce(context.bot, svc, result)
 
 
@@ -101,8 +97,7 @@ async def escalate_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     names = {name: code for code, name in codes.items()}
     if len(args) < 2 or not args[0].lstrip("#").isdigit():
         listing = "、".join(f"{name}（{code}）" for code, name in codes.items())
-        await msg.reply_html(f"用法：/escalate 编号 部门，例如 /escalate 12 城管\n"
-                             f"可选部门：{escape(listing)}")
+        await msg.reply_html(render("escalate_usage", listing=listing))
         return
     code = names.get(args[1], args[1])
     svc = ctx.service(context)
@@ -132,10 +127,9 @@ async def overdue_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         for i in page.items:
             if code is None and i.chat_id != msg.chat.id:
                 continue
-            lines.append(f"{icon} 第 {i.id} 号 · {escape(i.group_title)} #{i.number} "
-                         f"{escape(i.category_name)} · {escape(mask_private(i.summary))}")
-    title = f"<b>{escape(group.title if group else '')} 超时/临期诉求</b>"
-    await msg.reply_html("\n".join([title, *lines]) if lines else "没有超时或临期的诉求 👍")
+            lines.append(render("overdue_item", icon=icon, i=i, summary=mask_private(i.summary)))
+    title = render("overdue_header", title=group.title if group else "")
+    await msg.reply_html("\n".join([title, *lines]) if lines else render("overdue_none"))
 
 
 async def unit_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -147,8 +141,7 @@ async def unit_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     args = context.args or []
     levels = {"网格": "grid", "社区": "community", "街道": "street", "区": "district"}
     if len(args) < 2 or args[0] not in ("join", "home"):
-        await msg.reply_html("用法：/unit join 单位名称 [网格|社区|街道|区] [上级单位]\n"
-                             "　　　/unit home 单位名称 [层级]（在单位自己的群里发送）")
+        await msg.reply_html(render("unit_usage"))
         return
     level = levels.get(args[2], args[2]) if len(args) > 2 else "community"
     svc = ctx.service(context)
@@ -157,10 +150,10 @@ async def unit_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if args[0] == "join":
             await svc.join_org_unit(msg.chat.id, msg.from_user.id, args[1], level,
                                     args[3] if len(args) > 3 else None)
-            await msg.reply_html(f"✅ 本群已归属「{escape(args[1])}」。")
+            await msg.reply_html(render("unit_joined", name=args[1]))
         else:
             await svc.set_unit_home(msg.chat.id, msg.from_user.id, args[1], level)
-            await msg.reply_html(f"✅ 本群是「{escape(args[1])}」的工作群，汇总日报会发到这里。")
+            await msg.reply_html(render("unit_home", name=args[1]))
     except IssueError as err:
         await msg.reply_html(ctx.error_text(err))
 

@@ -9,18 +9,14 @@ from telegram import Bot
 
 from bot.notify import holder, mention, post_issue_update, rating_keyboard, refresh_card
 from bot.render import mask_private
-from bot.templates import render, safe
+from bot.templates import has, render, safe
 from issues.service import IssueService
 from issues.views import IssueView, TransitionResult
 
 log = logging.getLogger(__name__)
 
-ACTION_TEXT = {
-    "acknowledge": "已受理", "assign": "已交办", "progress": "有新进展", "resolve": "已办结",
-    "reject": "不予受理", "false_positive": "不是诉求，已撤销", "reopen": "已重新打开",
-    "escalate": "已吹哨上报", "auto_escalate": "超时未办，已自动升级", "claim": "承办部门已报到",
-    "photo": "补充了现场照片", "locate": "补充了位置", "rate": "已评价",
-}
+def action_text(kind: str) -> str:
+    return render(f"action.{kind}") if has(f"action.{kind}") else kind
 
 
 async def announce(bot: Bot, svc: IssueService, result: TransitionResult) -> None:
@@ -35,12 +31,12 @@ async def announce(bot: Bot, svc: IssueService, result: TransitionResult) -> Non
         who = mention(ev.actor, "") if ev.actor else ""
         note = mask_private(ev.note) if ev.note else ""
         if ev.kind == "assign" and issue.assignee is not None:
-            note = f"负责人：{mention(issue.assignee)}"
-            html = render("update", i=issue, action=ACTION_TEXT[ev.kind], who=safe(who),
+            note = render("assignee_line", who=safe(mention(issue.assignee)))
+            html = render("update", i=issue, action=action_text(ev.kind), who=safe(who),
                           note=safe(note))
         else:
-            html = render("update", i=issue, action=ACTION_TEXT.get(ev.kind, ev.kind),
-                          who=safe(who), note=note)
+            html = render("update", i=issue, action=action_text(ev.kind), who=safe(who),
+                          note=note)
         await post_issue_update(bot, issue, html)
         if ev.kind == "resolve":
             await ask_rating(bot, issue, note)
@@ -58,6 +54,6 @@ async def _announce_rating(bot: Bot, svc: IssueService, result: TransitionResult
         group = await svc.get_group(issue.chat_id)
         html = render("rated_reopen", number=issue.number, holder=safe(holder(issue, group)))
     else:
-        word = {5: "满意", 4: "满意", 3: "基本满意"}.get(issue.rating or 0, "已评价")
+        word = {5: "满意", 4: "满意", 3: "基本满意"}.get(issue.rating or 0, action_text("rate"))
         html = render("rated_ok", number=issue.number, word=word)
     await post_issue_update(bot, issue, html)

@@ -23,9 +23,9 @@ LIGHT_ICONS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 CARD_TEXT_LIMIT = 300
 
 
-def mention(person: PersonRef | None, fallback: str = "群主") -> str:
+def mention(person: PersonRef | None, fallback: str | None = None) -> str:
     if person is None:
-        return fallback
+        return render("owner_fallback") if fallback is None else fallback
     return mention_html(person.user_id, person.name, person.username)
 
 
@@ -60,13 +60,10 @@ def render_card(
 def keyboard(issue: IssueView) -> InlineKeyboardMarkup | None:
     i = issue.id
     if issue.status == "open":
-        rows = [[InlineKeyboardButton("受理", callback_data=f"ack:{i}"),
-                 InlineKeyboardButton("交办", callback_data=f"dispatch:{i}")],
-                [InlineKeyboardButton("已办结", callback_data=f"resolve:{i}"),
-                 InlineKeyboardButton("不是诉求", callback_data=f"notissue:{i}")]]
+        rows = [[_button("ack", i), _button("dispatch", i)],
+                [_button("resolve", i), _button("notissue", i)]]
     elif issue.status in ("acknowledged", "in_progress"):
-        rows = [[InlineKeyboardButton("交办", callback_data=f"dispatch:{i}"),
-                 InlineKeyboardButton("已办结", callback_data=f"resolve:{i}")]]
+        rows = [[_button("dispatch", i), _button("resolve", i)]]
     else:
         return None
     return InlineKeyboardMarkup(rows)
@@ -84,7 +81,8 @@ def urgent_block(issue: IssueView, group: GroupView | None, emergency: dict[str,
             if p is not None and p.user_id not in seen:
                 seen.add(p.user_id)
                 people.append(mention(p))
-    return render("urgent_line", advice=advice, admins=safe(" ".join(people) or "群主"))
+    return render("urgent_line", advice=advice,
+                  admins=safe(" ".join(people) or render("owner_fallback")))
 
 
 def _urgent_kind(issue: IssueView) -> str:
@@ -143,7 +141,10 @@ async def refresh_card(bot: Bot, issue: IssueView, group: GroupView | None) -> N
 def rating_keyboard(issue: IssueView) -> InlineKeyboardMarkup:
     i = issue.id
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton("😊 满意", callback_data=f"rate:{i}:5"),
-        InlineKeyboardButton("🙂 基本满意", callback_data=f"rate:{i}:3"),
-        InlineKeyboardButton("😞 不满意", callback_data=f"rate:{i}:1"),
+        InlineKeyboardButton(render(f"button.rate_{score}"), callback_data=f"rate:{i}:{score}")
+        for score in (5, 3, 1)
     ]])
+
+
+def _button(action: str, issue_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(render(f"button.{action}"), callback_data=f"{action}:{issue_id}")

@@ -29,7 +29,9 @@ async def can_read_all(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> bool:
 async def _owner_mention(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> str:
     admins = await context.bot.get_chat_administrators(chat.id)
     creator = next((a.user for a in admins if a.status == ChatMemberStatus.OWNER), None)
-    return mention_html(creator.id, creator.full_name, creator.username) if creator else "群主"
+    if creator is None:
+        return render("owner_fallback")
+    return mention_html(creator.id, creator.full_name, creator.username)
 
 
 async def introduce(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:

@@ -27,7 +27,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         issue_id = int(parts[1])
     except (IndexError, ValueError):
-        await q.answer("这个按钮已失效。", show_alert=True)
+        await q.answer(render("button_expired"), show_alert=True)
         return
     svc = ctx.service(context)
     actor = ctx.person(q.from_user)
@@ -39,7 +39,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         elif action == "resolve":
             result = await svc.resolve(chat, n, actor)
         elif action == "notissue":
-            result = await svc.reject(chat, n, actor, "不是诉求（误报）", as_false_positive=True)
+            result = await svc.reject(chat, n, actor, render("false_positive_reason"),
+                                      as_false_positive=True)
         elif action == "rate" and len(parts) == 3:
             result = await svc.rate(chat, n, actor, int(parts[2]))
         elif action == "dispatch":
@@ -49,10 +50,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             result = await svc.escalate(chat, n, actor, parts[2])
             await relay_to_department(context, result.issue)
         else:
-            await q.answer("这个按钮已失效。", show_alert=True)
+            await q.answer(render("button_expired"), show_alert=True)
             return
     except NotFound:
-        await q.answer("这条诉求已不存在。", show_alert=True)
+        await q.answer(render("issue_gone"), show_alert=True)
         return
     except IssueError as err:
         await q.answer(_plain(ctx.error_text(err)), show_alert=True)
@@ -74,7 +75,7 @@ async def _choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE,
         or any(a.user_id == q.from_user.id for a in group.admins)
         or (issue.assignee and issue.assignee.user_id == q.from_user.id))
     if not roles_ok:
-        await q.answer("抱歉，只有群主、管理员或负责人可以交办。", show_alert=True)
+        await q.answer(render("dispatch_forbidden"), show_alert=True)
         return
     depts = ctx.settings(context).departments
     rows, row = [], []
@@ -87,8 +88,7 @@ async def _choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE,
         rows.append(row)
     await q.answer()
     await context.bot.send_message(
-        issue.chat_id, f"请选择 #{issue.number} 的承办部门（吹哨报到）；"
-        f"交办给群成员请用 /assign {issue.number} @用户",
+        issue.chat_id, render("dispatch_choose", number=issue.number),
         reply_to_message_id=issue.card_message_id,
         reply_markup=InlineKeyboardMarkup(rows))
 

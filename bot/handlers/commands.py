@@ -15,7 +15,7 @@ from bot.flows import announce
 from bot.handlers.spotting import open_issue
 from bot.notify import LIGHT_ICONS, local_time, mention, render_card
 from bot.render import escape, mask_private
-from bot.templates import render, safe
+from bot.templates import has, render, safe
 from issues.errors import IssueError
 from issues.views import STATUS_NAMES, IssueFilter, PersonRef
 from nlp import detect
@@ -117,7 +117,7 @@ async def show_issue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         tz = group.timezone if group else "Asia/Shanghai"
         events = []
         for e in issue.events:
-            who = e.actor.name if e.actor else "系统"
+            who = e.actor.name if e.actor else render("system_actor")
             note = f"：{mask_private(e.note)}" if e.note else ""
             events.append(escape(f"{local_time(e.at, tz)} {who} {_event_word(e.kind)}{note}"))
         await msg.reply_html(render("issue_detail", card=safe(card), events=[safe(x) for x in
@@ -127,11 +127,7 @@ async def show_issue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 def _event_word(kind: str) -> str:
-    return {"open": "登记", "second": "+1", "acknowledge": "受理", "assign": "交办",
-            "progress": "进展", "resolve": "办结", "reject": "不予受理",
-            "false_positive": "标记为不是诉求", "reopen": "重新打开", "rate": "评价",
-            "escalate": "吹哨上报", "auto_escalate": "自动升级", "claim": "报到认领",
-            "photo": "补充照片", "locate": "补充位置", "edit": "修改了原文"}.get(kind, kind)
+    return render(f"event.{kind}") if has(f"event.{kind}") else kind
 
 
 async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -210,7 +206,7 @@ async def _act(update: Update, context: ContextTypes.DEFAULT_TYPE, cmd: str,
         result = await calls[cmd]()
         await announce(context.bot, svc, result)
         if group.department_code:
-            await msg.reply_html(f"✅ 已同步到「{escape(issue.group_title)}」。")
+            await msg.reply_html(render("synced_to_group", title=issue.group_title))
 
     await _guard(msg, run())
 

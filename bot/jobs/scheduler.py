@@ -135,7 +135,8 @@ async def escalate(app: Application, svc: IssueService,  # type: ignore[type-arg
                                                    else []) + list(group.admins if group else []))
             level = LEVEL_NAMES[LEVELS[result.issue.escalation_level]]
             msg = await post_issue_update(app.bot, result.issue, render(
-                "auto_escalated", i=result.issue, level=level, people=safe(people or "群主")))
+                "auto_escalated", i=result.issue, level=level,
+                people=safe(people or render("owner_fallback"))))
             upper = await svc.unit_chat(issue.chat_id, result.issue.escalation_level)
             if upper is not None and upper != issue.chat_id:
                 await app.bot.send_message(upper, render(

@@ -66,7 +66,7 @@ async def _run(sandbox: Sandbox, client: SandboxClient, chats: list[tuple[int, i
     """Post the burst; return throughput and latency of the replies the bot should send."""
     for chat, _ in chats:
         await client.add_bot(chat)
-    await asyncio.sleep(1.0)  # joins handled
+    await asyncio.sleep(3.0)  # joins handled
     start_calls = len(sandbox.state.calls)
     posted: dict[tuple[int, int], float] = {}
     expected = 0

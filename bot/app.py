@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand, Update
@@ -26,6 +27,7 @@ from bot.templates import render
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import Settings
+from nlp import detect
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +125,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         await db.upgrade()
         app.bot_data["db"] = db
         app.bot_data["service"] = IssueService(db, settings)
+    # Rules and the jieba dictionary load before the first update, not while a burst of
+    # group messages waits behind the first one (about a second on a cold start).
+    await asyncio.to_thread(detect, "3栋门口路灯坏了")
     me = await app.bot.get_me()
     app.bot_data["me"] = me
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])

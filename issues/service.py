@@ -7,6 +7,8 @@ writes an audit event in the same transaction as the change itself.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import statistics
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -28,6 +30,7 @@ from issues.errors import (
     NotFound,
     PermissionDenied,
 )
+from issues.intake import IntakeBatcher, IntakeItem, intake_batch
 from issues.models import (
     Delivery,
     Department,
@@ -98,18 +101,34 @@ class IssueService:
         self.db = db
         self.settings = settings
         self.clock = clock
+        self._intake = IntakeBatcher(self._intake_batch)
+        self._write_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     # --- plumbing ---------------------------------------------------------------------------
     async def _tx(self, fn: Callable[[AsyncSession], Awaitable[T]], retries: int = 4) -> T:
         """Run fn in one transaction; retry when a concurrent writer got there first."""
         for attempt in range(retries):
             try:
-                async with self.db.sessionmaker() as s, s.begin():
+                async with self._serial(), self.db.sessionmaker() as s, s.begin():
                     return await fn(s)
             except (StaleDataError, IntegrityError):
                 if attempt == retries - 1:
                     raise
         raise AssertionError("unreachable")
+
+    def _serial(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """On SQLite, one transaction of this process at a time.
+
+        SQLite has one writer; concurrent transactions of one process would only wait for its
+        file lock by sleeping and polling (busy_timeout), or fail when a reader turns writer.
+        Queueing them here costs nothing and keeps concurrent chats fast. PostgreSQL runs
+        them side by side."""
+        if not self.db.is_sqlite:
+            return contextlib.nullcontext()
+        loop = asyncio.get_running_loop()
+        if self._write_lock is None or self._write_lock[0] is not loop:
+            self._write_lock = (loop, asyncio.Lock())
+        return self._write_lock[1]
 
     async def _person(self, s: AsyncSession, ref: PersonRef) -> Person:
         p = (await s.execute(select(Person).where(Person.tg_user_id == ref.user_id))).scalar()
@@ -369,72 +388,12 @@ class IssueService:
         now = at or self.clock()
         text = text[:MAX_TEXT]
 
-        async def run(s: AsyncSession) -> IntakeResult:
-            g = (await s.execute(select(Group).where(Group.chat_id == chat_id))).scalar()
-            if g is None:
-                g = Group(chat_id=chat_id, title=group_title[:200] or str(chat_id),
-                          timezone=self.settings.timezone, settings={}, last_number=0,
-                          created_at=now)
-                s.add(g)
-                await s.flush()
-            seen = (await s.execute(select(Report).where(
-                Report.chat_id == chat_id, Report.message_id == message_id))).scalar()
-            if seen is not None:
-                issue = await s.get(Issue, seen.issue_id)
-                assert issue is not None
-                return IntakeResult(await self._view(s, issue), False, False, issue.report_count)
-            person = await self._person(s, reporter)
-            dup = await self._duplicate(s, g, detection, now)
-            if dup is not None:
-                s.add(Report(issue_id=dup.id, chat_id=chat_id, message_id=message_id,
-                             person_id=person.id, text=text, created_at=now))
-                dup.report_count += 1
-                dup.updated_at = now
-                s.add(Event(issue_id=dup.id, actor_id=person.id, at=now, kind="second",
-                            from_status=dup.status, to_status=dup.status, note=text[:500]))
-                await s.flush()
-                return IntakeResult(await self._view(s, dup), False, True, dup.report_count)
-            number = (await s.execute(
-                update(Group).where(Group.id == g.id)
-                .values(last_number=Group.last_number + 1).returning(Group.last_number)
-            )).scalar_one()
-            times = self.settings.sla_for(detection.category, detection.urgent)
-            issue = Issue(
-                group_id=g.id, number=number, category=detection.category,
-                summary=(detection.summary or text[:20])[:200], text=text,
-                location_text=detection.location, urgent=detection.urgent,
-                confidence=detection.confidence, status="open", reporter_id=person.id,
-                source_message_id=message_id, report_count=1, created_at=now,
-                updated_at=now, ack_due_at=now + times.ack,
-                resolve_due_at=now + times.resolve, escalation_level=0,
-            )
-            s.add(issue)
-            await s.flush()
-            s.add(Report(issue_id=issue.id, chat_id=chat_id, message_id=message_id,
-                         person_id=person.id, text=text, created_at=now))
-            s.add(Event(issue_id=issue.id, actor_id=person.id, at=now, kind="open",
-                        from_status=None, to_status="open",
-                        note="主动登记" if explicit else "自动识别"))
-            await s.flush()
-            return IntakeResult(await self._view(s, issue), True, False, 1)
+        item = IntakeItem(chat_id, message_id, reporter, text, detection, explicit, now,
+                          group_title)
+        return await self._intake.submit(item)
 
-        return await self._tx(run)
-
-    async def _duplicate(self, s: AsyncSession, g: Group, det: Detection,
-                         now: datetime) -> Issue | None:
-        since = now - self.settings.duplicate_window
-        candidates = (await s.execute(select(Issue).where(
-            Issue.group_id == g.id, Issue.category == det.category,
-            Issue.status.in_(OPEN_STATUSES), Issue.created_at >= since,
-        ).order_by(Issue.created_at.desc()).limit(20))).scalars().all()
-        for issue in candidates:
-            a, b = issue.location_text, det.location
-            # "3栋" and "3栋门口" are one place; "1栋" and "11栋" are not.
-            if (a and b and (a.startswith(b) or b.startswith(a))) or (not a and not b):
-                return issue
-            if not b and len(candidates) == 1:
-                return issue
-        return None
+    async def _intake_batch(self, items: list[IntakeItem]) -> list[IntakeResult]:
+        return await self._tx(lambda s: intake_batch(self, s, items))
 
     # --- lookups ----------------------------------------------------------------------------
     async def get_issue(self, chat_id: int, number: int, with_events: bool = False) -> IssueView:

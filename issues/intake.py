@@ -1,0 +1,355 @@
+"""Intake in batches: the messages of one burst become issues in one transaction.
+
+A burst of group chat reaches the bot from many chats at once. Opening each issue in its own
+transaction costs a dozen statements and a commit per message; on SQLite every statement is a
+hop to aiosqlite's thread and back, and the hops, not the work, set the pace. Here the intakes
+that are waiting at the same moment are gathered (`IntakeBatcher`) and written together with a
+fixed number of set-based statements (`intake_batch`): read the groups, the messages already
+seen, the people and the open issues that could be duplicates; decide each message in order in
+memory; then allocate numbers, insert issues, reports and events, and commit once. A single
+message takes the same path as a batch of one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import case, insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issues import sla
+from issues.models import Event, Group, Issue, Person, Report
+from issues.views import OPEN_STATUSES, IntakeResult, IssueView, PersonRef
+from nlp.types import Detection, category_name
+
+if TYPE_CHECKING:
+    from issues.service import IssueService
+
+MAX_BATCH = 200
+NEARBY = 20  # newest open issues of a category in a group that a message is compared with
+
+
+@dataclass(frozen=True)
+class IntakeItem:
+    chat_id: int
+    message_id: int
+    reporter: PersonRef
+    text: str
+    detection: Detection
+    explicit: bool
+    at: datetime
+    group_title: str
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.chat_id, self.message_id
+
+
+@dataclass
+class _New:
+    """An issue this batch opens; seconds from later messages of the batch count onto it."""
+
+    item: IntakeItem
+    group_id: int
+    person_id: int
+    row: dict[str, Any]
+    seconds: list[tuple[IntakeItem, int]] = field(default_factory=list)
+    id: int = 0
+
+
+@dataclass
+class _Candidate:
+    location: str | None
+    issue: Issue | None = None
+    new: _New | None = None
+
+
+def same_place(a: str | None, b: str | None, only_candidate: bool) -> bool:
+    """"3栋" and "3栋门口" are one place; "1栋" and "11栋" are not. A message naming no place
+    seconds an issue only when it is the one open issue of its kind nearby."""
+    if a and b:
+        return a.startswith(b) or b.startswith(a)
+    if not a and not b:
+        return True
+    return not b and only_candidate
+
+
+async def intake_batch(svc: IssueService, s: AsyncSession,
+                       items: Sequence[IntakeItem]) -> list[IntakeResult]:
+    """Open or second an issue for each item, in order, inside the caller's transaction."""
+    first: dict[tuple[int, int], int] = {}
+    for n, item in enumerate(items):
+        first.setdefault(item.key, n)
+    unique = [items[n] for n in sorted(set(first.values()))]
+
+    groups = await _groups(s, unique, svc.settings.timezone)
+    seen = {(c, m): i for c, m, i in (await s.execute(
+        select(Report.chat_id, Report.message_id, Report.issue_id)
+        .where(tuple_(Report.chat_id, Report.message_id).in_([i.key for i in unique]))
+    )).all()}
+    fresh = [i for i in unique if i.key not in seen]
+    people = await _people(s, [i.reporter for i in fresh])
+    nearby = await _nearby(svc, s, fresh, groups)
+
+    new: list[_New] = []
+    seconded: dict[int, tuple[Issue, list[tuple[IntakeItem, int]]]] = {}
+    outcome: dict[tuple[int, int], _New | Issue] = {}
+    count_at: dict[tuple[int, int], int] = {}  # what a "me too" reply shows, as of its message
+    for item in fresh:
+        gid, pid = groups[item.chat_id][0], people[item.reporter.user_id]
+        det = item.detection
+        pool = nearby.setdefault((gid, det.category), [])
+        since = item.at - svc.settings.duplicate_window
+        pool_now = [c for c in pool if _created(c) >= since]
+        match = next((c for c in pool_now if same_place(
+            c.location, det.location, len(pool_now) == 1)), None)
+        if match is not None and match.new is not None:
+            match.new.seconds.append((item, pid))
+            match.new.row["report_count"] += 1
+            match.new.row["updated_at"] = max(match.new.row["updated_at"], item.at)
+            outcome[item.key] = match.new
+            count_at[item.key] = match.new.row["report_count"]
+        elif match is not None and match.issue is not None:
+            got = seconded.setdefault(match.issue.id, (match.issue, []))[1]
+            got.append((item, pid))
+            outcome[item.key] = match.issue
+            count_at[item.key] = match.issue.report_count + len(got)
+        else:
+            times = svc.settings.sla_for(det.category, det.urgent)
+            entry = _New(item, gid, pid, {
+                "group_id": gid, "category": det.category,
+                "summary": (det.summary or item.text[:20])[:200], "text": item.text,
+                "location_text": det.location, "urgent": det.urgent,
+                "confidence": det.confidence, "status": "open", "reporter_id": pid,
+                "source_message_id": item.message_id, "report_count": 1,
+                "created_at": item.at, "updated_at": item.at,
+                "ack_due_at": item.at + times.ack, "resolve_due_at": item.at + times.resolve,
+                "escalation_level": 0, "version": 1,
+            })
+            new.append(entry)
+            pool.insert(0, _Candidate(det.location, new=entry))
+            outcome[item.key] = entry
+
+    await _insert_new(s, new)
+    for issue, seconds in seconded.values():
+        issue.report_count += len(seconds)
+        issue.updated_at = max(issue.updated_at, *(i.at for i, _ in seconds))
+    reports, events = [], []
+    for entry in new:
+        reports.append(_report(entry.id, entry.item, entry.person_id))
+        events.append({"issue_id": entry.id, "actor_id": entry.person_id,
+                       "at": entry.item.at, "kind": "open", "from_status": None,
+                       "to_status": "open",
+                       "note": "主动登记" if entry.item.explicit else "自动识别"})
+    second_rows = [(e.id, "open", i, p) for e in new for i, p in e.seconds]
+    second_rows += [(iss.id, iss.status, i, p) for iss, sec in seconded.values() for i, p in sec]
+    for issue_id, status, item, pid in second_rows:
+        reports.append(_report(issue_id, item, pid))
+        events.append({"issue_id": issue_id, "actor_id": pid, "at": item.at,
+                       "kind": "second", "from_status": status, "to_status": status,
+                       "note": item.text[:500]})
+    await s.flush()  # the seconded issues' counts, under their version check
+    if reports:
+        await s.execute(insert(Report), reports)
+        await s.execute(insert(Event), events)
+
+    # Views: what this batch opened is known without asking the database again.
+    views: dict[int, IssueView] = {e.id: _view_of_new(svc, e, groups) for e in new}
+    others = [iss for iss, _ in seconded.values()]
+    if seen:
+        others += (await s.execute(select(Issue).where(
+            Issue.id.in_(set(seen.values()))))).scalars().all()
+    views.update({v.id: v for v in await svc._views(s, others)})
+
+    results = []
+    for n, item in enumerate(items):
+        if item.key in seen or first[item.key] != n:  # handled before, or repeated in batch
+            v = views[seen[item.key] if item.key in seen else outcome[item.key].id]
+            results.append(IntakeResult(v, False, False, v.report_count))
+            continue
+        got = outcome[item.key]
+        v = views[got.id]
+        if isinstance(got, _New) and got.item is item:
+            results.append(IntakeResult(v, True, False, 1))
+        else:
+            results.append(IntakeResult(v, False, True, count_at[item.key]))
+    return results
+
+
+def _created(c: _Candidate) -> datetime:
+    if c.issue is not None:
+        return c.issue.created_at
+    assert c.new is not None
+    return c.new.item.at
+
+
+def _report(issue_id: int, item: IntakeItem, person_id: int) -> dict[str, Any]:
+    return {"issue_id": issue_id, "chat_id": item.chat_id, "message_id": item.message_id,
+            "person_id": person_id, "text": item.text, "created_at": item.at}
+
+
+async def _groups(s: AsyncSession, items: Sequence[IntakeItem],
+                  timezone: str) -> dict[int, tuple[int, str]]:
+    """chat id → (group id, title); a group the bot has not met yet is created."""
+    chats = {i.chat_id for i in items}
+    found = {c: (g, t) for g, c, t in (await s.execute(
+        select(Group.id, Group.chat_id, Group.title).where(Group.chat_id.in_(chats)))).all()}
+    for item in items:
+        if item.chat_id in found:
+            continue
+        title = item.group_title[:200] or str(item.chat_id)
+        gid = (await s.execute(insert(Group).values(
+            chat_id=item.chat_id, title=title, timezone=timezone, settings={},
+            last_number=0, created_at=item.at).returning(Group.id))).scalar_one()
+        found[item.chat_id] = (gid, title)
+    return found
+
+
+async def _people(s: AsyncSession, refs: Sequence[PersonRef]) -> dict[int, int]:
+    """Telegram user id → person id; new people are added and changed names follow."""
+    wanted = {r.user_id: r for r in refs}
+    out: dict[int, int] = {}
+    if not wanted:
+        return out
+    for pid, uid, name, username in (await s.execute(
+        select(Person.id, Person.tg_user_id, Person.name, Person.username)
+        .where(Person.tg_user_id.in_(wanted))
+    )).all():
+        out[uid] = pid
+        ref = wanted[uid]
+        if (name, username) != (ref.name[:200] or name, ref.username):
+            await s.execute(update(Person).where(Person.id == pid).values(
+                name=ref.name[:200] or name, username=ref.username))
+    missing = [r for u, r in wanted.items() if u not in out]
+    if missing:
+        rows = (await s.execute(insert(Person).returning(
+            Person.id, Person.tg_user_id, sort_by_parameter_order=True),
+            [{"tg_user_id": r.user_id, "name": r.name[:200] or str(r.user_id),
+              "username": r.username} for r in missing])).all()
+        out.update({uid: pid for pid, uid in rows})
+    return out
+
+
+async def _nearby(svc: IssueService, s: AsyncSession, items: Sequence[IntakeItem],
+                  groups: dict[int, tuple[int, str]]) -> dict[tuple[int, str], list[_Candidate]]:
+    """Open issues that a message of the batch could second, newest first, per group and
+    category."""
+    if not items:
+        return {}
+    since = min(i.at for i in items) - svc.settings.duplicate_window
+    rows = (await s.execute(select(Issue).where(
+        Issue.group_id.in_({groups[i.chat_id][0] for i in items}),
+        Issue.category.in_({i.detection.category for i in items}),
+        Issue.status.in_(OPEN_STATUSES), Issue.created_at >= since,
+    ).order_by(Issue.created_at.desc(), Issue.id.desc()))).scalars().all()
+    out: dict[tuple[int, str], list[_Candidate]] = {}
+    for issue in rows:
+        pool = out.setdefault((issue.group_id, issue.category), [])
+        if len(pool) < NEARBY:
+            pool.append(_Candidate(issue.location_text, issue=issue))
+    return out
+
+
+async def _insert_new(s: AsyncSession, new: list[_New]) -> None:
+    """Numbers per group in one statement, then the issues in one statement."""
+    if not new:
+        return
+    counts: dict[int, int] = {}
+    for e in new:
+        counts[e.group_id] = counts.get(e.group_id, 0) + 1
+    last = dict((await s.execute(
+        update(Group).where(Group.id.in_(counts))
+        .values(last_number=Group.last_number + case(counts, value=Group.id))
+        .returning(Group.id, Group.last_number)
+        .execution_options(synchronize_session=False)
+    )).all())
+    nxt = {g: last[g] - k + 1 for g, k in counts.items()}
+    for e in new:
+        e.row["number"] = nxt[e.group_id]
+        nxt[e.group_id] += 1
+    ids = (await s.execute(insert(Issue).returning(Issue.id, sort_by_parameter_order=True),
+                           [e.row for e in new])).scalars().all()
+    for e, issue_id in zip(new, ids, strict=True):
+        e.id = issue_id
+
+
+def _view_of_new(svc: IssueService, e: _New, groups: dict[int, tuple[int, str]]) -> IssueView:
+    r, item = e.row, e.item
+    now = svc.clock()
+    return IssueView(
+        id=e.id, chat_id=item.chat_id, group_title=groups[item.chat_id][1], number=r["number"],
+        category=r["category"], category_name=category_name(r["category"]),
+        summary=r["summary"], text=r["text"], location_text=r["location_text"], lat=None,
+        lon=None, urgent=r["urgent"], status="open", reporter=item.reporter, assignee=None,
+        department_code=None, department_name=None, escalation_level=0,
+        report_count=r["report_count"], source_message_id=item.message_id,
+        card_message_id=None, created_at=r["created_at"], updated_at=r["updated_at"],
+        acknowledged_at=None, resolved_at=None, closed_at=None, ack_due_at=r["ack_due_at"],
+        resolve_due_at=r["resolve_due_at"],
+        light=sla.light("open", r["created_at"], r["ack_due_at"], r["resolve_due_at"], None,
+                        now, svc.settings.yellow_ratio),
+        rating=None, reject_reason=None,
+    )
+
+
+class IntakeBatcher:
+    """Gathers the intakes waiting at the same moment and runs them as one batch.
+
+    A caller alone goes through at once as a batch of one; callers that arrive while a batch
+    is being written form the next one. If a batch fails as a whole, its items are retried one
+    by one so that one bad message cannot take the others with it.
+    """
+
+    def __init__(self, run: Callable[[list[IntakeItem]], Awaitable[list[IntakeResult]]]
+                 ) -> None:
+        self._run = run
+        self._pending: list[tuple[IntakeItem, asyncio.Future[IntakeResult]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def submit(self, item: IntakeItem) -> IntakeResult:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[IntakeResult] = loop.create_future()
+        self._pending.append((item, fut))
+        if self._worker is None or self._worker.done() or self._worker.get_loop() is not loop:
+            self._worker = loop.create_task(self._drain(), name="suqiu-intake")
+        return await fut
+
+    async def _drain(self) -> None:
+        await asyncio.sleep(0)  # let the callers of this loop turn join the first batch
+        while self._pending:
+            batch = self._pending[:MAX_BATCH]
+            del self._pending[:MAX_BATCH]
+            try:
+                results = await self._run([item for item, _ in batch])
+            except asyncio.CancelledError:
+                for _, fut in batch + self._pending:  # shutting down: nobody waits forever
+                    fut.cancel()
+                self._pending.clear()
+                raise
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch[0][1], exc=exc)
+                    continue
+                for item, fut in batch:
+                    try:
+                        _settle(fut, (await self._run([item]))[0])
+                    except Exception as one:
+                        _settle(fut, exc=one)
+                continue
+            for (_, fut), result in zip(batch, results, strict=True):
+                _settle(fut, result)
+
+
+def _settle(fut: asyncio.Future[IntakeResult], result: IntakeResult | None = None,
+            exc: BaseException | None = None) -> None:
+    if fut.done():  # the caller went away; the issue is written all the same
+        return
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        assert result is not None
+        fut.set_result(result)

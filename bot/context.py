@@ -12,6 +12,8 @@ from issues.service import IssueService
 from issues.settings import Settings
 from issues.views import GroupView, PersonRef
 
+GROUP_MAX_AGE = 5.0  # seconds a group's settings may be reused across its messages
+
 
 def service(context: ContextTypes.DEFAULT_TYPE) -> IssueService:
     svc = context.bot_data.get("service")
@@ -40,7 +42,7 @@ def is_group(chat: Chat | None) -> bool:
 async def ensure_group(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> GroupView:
     """The group as the ledger knows it; registered on first sight, owner = the creator."""
     svc = service(context)
-    group = await svc.get_group(chat.id)
+    group = await svc.get_group(chat.id, max_age=GROUP_MAX_AGE)
     if group is not None:
         return group
     return await register(context, chat)

@@ -56,9 +56,6 @@ class Poller:
         self.app = application
         self.timeout = settings.poll_timeout
         self.offset = 0
-        # SQLite takes one writer at a time: chats in parallel only wait on its lock there
-        # (measured: sequential is 1.6x faster in bench/e2e_bench.py). PostgreSQL gains.
-        self.parallel = not settings.database_url.startswith("sqlite")
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._busy = asyncio.Lock()
@@ -83,8 +80,8 @@ class Poller:
                 await self._handle(updates)
 
     async def _handle(self, updates: tuple[Update, ...]) -> None:
-        """Each chat's updates in order (different chats in parallel on PostgreSQL); then
-        confirm the batch."""
+        """Each chat's updates in order, different chats side by side (their intakes share a
+        transaction, see issues/intake.py); then confirm the batch."""
         by_chat: dict[int, list[Update]] = {}
         for u in updates:
             chat = u.effective_chat
@@ -94,11 +91,7 @@ class Poller:
             for u in items:
                 await self.app.process_update(u)
 
-        if self.parallel:
-            await asyncio.gather(*(one_chat(items) for items in by_chat.values()))
-        else:
-            for items in by_chat.values():
-                await one_chat(items)
+        await asyncio.gather(*(one_chat(items) for items in by_chat.values()))
         if updates:
             self.offset = updates[-1].update_id + 1
 

@@ -3,8 +3,8 @@
 A burst of group chat reaches the bot from many chats at once. Opening each issue in its own
 transaction costs a dozen statements and a commit per message; on SQLite every statement is a
 hop to aiosqlite's thread and back, and the hops, not the work, set the pace. Here the intakes
-that are waiting at the same moment are gathered (`IntakeBatcher`) and written together with a
-fixed number of set-based statements (`intake_batch`): read the groups, the messages already
+waiting at the same moment are gathered (`issues.coalesce.Coalescer`) and written together with
+a fixed number of set-based statements (`intake_batch`): read the groups, the messages already
 seen, the people and the open issues that could be duplicates; decide each message in order in
 memory; then allocate numbers, insert issues, reports and events, and commit once. A single
 message takes the same path as a batch of one.
@@ -12,8 +12,7 @@ message takes the same path as a batch of one.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -29,7 +28,6 @@ from nlp.types import Detection, category_name
 if TYPE_CHECKING:
     from issues.service import IssueService
 
-MAX_BATCH = 200
 NEARBY = 20  # newest open issues of a category in a group that a message is compared with
 
 
@@ -294,62 +292,3 @@ def _view_of_new(svc: IssueService, e: _New, groups: dict[int, tuple[int, str]])
                         now, svc.settings.yellow_ratio),
         rating=None, reject_reason=None,
     )
-
-
-class IntakeBatcher:
-    """Gathers the intakes waiting at the same moment and runs them as one batch.
-
-    A caller alone goes through at once as a batch of one; callers that arrive while a batch
-    is being written form the next one. If a batch fails as a whole, its items are retried one
-    by one so that one bad message cannot take the others with it.
-    """
-
-    def __init__(self, run: Callable[[list[IntakeItem]], Awaitable[list[IntakeResult]]]
-                 ) -> None:
-        self._run = run
-        self._pending: list[tuple[IntakeItem, asyncio.Future[IntakeResult]]] = []
-        self._worker: asyncio.Task[None] | None = None
-
-    async def submit(self, item: IntakeItem) -> IntakeResult:
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[IntakeResult] = loop.create_future()
-        self._pending.append((item, fut))
-        if self._worker is None or self._worker.done() or self._worker.get_loop() is not loop:
-            self._worker = loop.create_task(self._drain(), name="suqiu-intake")
-        return await fut
-
-    async def _drain(self) -> None:
-        await asyncio.sleep(0)  # let the callers of this loop turn join the first batch
-        while self._pending:
-            batch = self._pending[:MAX_BATCH]
-            del self._pending[:MAX_BATCH]
-            try:
-                results = await self._run([item for item, _ in batch])
-            except asyncio.CancelledError:
-                for _, fut in batch + self._pending:  # shutting down: nobody waits forever
-                    fut.cancel()
-                self._pending.clear()
-                raise
-            except Exception as exc:
-                if len(batch) == 1:
-                    _settle(batch[0][1], exc=exc)
-                    continue
-                for item, fut in batch:
-                    try:
-                        _settle(fut, (await self._run([item]))[0])
-                    except Exception as one:
-                        _settle(fut, exc=one)
-                continue
-            for (_, fut), result in zip(batch, results, strict=True):
-                _settle(fut, result)
-
-
-def _settle(fut: asyncio.Future[IntakeResult], result: IntakeResult | None = None,
-            exc: BaseException | None = None) -> None:
-    if fut.done():  # the caller went away; the issue is written all the same
-        return
-    if exc is not None:
-        fut.set_exception(exc)
-    else:
-        assert result is not None
-        fut.set_result(result)

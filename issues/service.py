@@ -10,16 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import statistics
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from issues import sla
+from issues import lights, sla
+from issues.coalesce import Coalescer
 from issues.db import Database
 from issues.errors import (
     AlreadyRated,
@@ -30,7 +32,7 @@ from issues.errors import (
     NotFound,
     PermissionDenied,
 )
-from issues.intake import IntakeBatcher, IntakeItem, intake_batch
+from issues.intake import IntakeItem, intake_batch
 from issues.models import (
     Delivery,
     Department,
@@ -89,6 +91,7 @@ RULES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
 GROUP_SETTINGS = ("auto_detect", "sensitivity", "timezone", "digest_time", "progress_time",
                   "quiet_hours")
 DELIVERY_LEASE = timedelta(seconds=60)
+COUNT_CAP = 10_000  # a page header counts matching issues up to here, then says "10000+"
 
 
 def utcnow() -> datetime:
@@ -101,7 +104,10 @@ class IssueService:
         self.db = db
         self.settings = settings
         self.clock = clock
-        self._intake = IntakeBatcher(self._intake_batch)
+        self._intake = Coalescer(self._intake_batch, "suqiu-intake")
+        self._cards: Coalescer[tuple[int, int], None] = Coalescer(self._set_cards,
+                                                                  "suqiu-cards")
+        self._group_cache: dict[int, tuple[float, GroupView]] = {}
         self._write_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     # --- plumbing ---------------------------------------------------------------------------
@@ -276,6 +282,7 @@ class IssueService:
         return await self._tx(run)
 
     async def _group_view(self, s: AsyncSession, g: Group) -> GroupView:
+        self._group_cache.pop(g.chat_id, None)  # read or changed: a cached copy may be stale
         owner = await s.get(Person, g.owner_id) if g.owner_id else None
         admin_people = (await s.execute(select(Person).join(
             GroupAdmin, GroupAdmin.person_id == Person.id).where(GroupAdmin.group_id == g.id)
@@ -298,12 +305,25 @@ class IssueService:
         base.update(g.settings or {})
         return base
 
-    async def get_group(self, chat_id: int) -> GroupView | None:
+    async def get_group(self, chat_id: int, max_age: float = 0) -> GroupView | None:
+        """The group; with max_age, a view read at most that many seconds ago will do.
+
+        Every message in a group needs its settings; the view changes rarely and every change
+        made through this service drops the copy at once (another worker's change shows within
+        max_age)."""
+        hit = self._group_cache.get(chat_id)
+        if max_age and hit is not None and time.monotonic() - hit[0] < max_age:
+            return hit[1]
+        stamp = time.monotonic()
+
         async def run(s: AsyncSession) -> GroupView | None:
             g = (await s.execute(select(Group).where(Group.chat_id == chat_id))).scalar()
             return None if g is None else await self._group_view(s, g)
 
-        return await self._tx(run)
+        view = await self._tx(run)
+        if view is not None:
+            self._group_cache[chat_id] = (stamp, view)
+        return view
 
     async def list_groups(self) -> list[GroupView]:
         async def run(s: AsyncSession) -> list[GroupView]:
@@ -430,12 +450,20 @@ class IssueService:
         return await self._tx(run)
 
     async def set_card_message(self, issue_id: int, message_id: int) -> None:
-        async def run(s: AsyncSession) -> None:
-            await s.execute(update(Issue).where(Issue.id == issue_id)
-                            .values(card_message_id=message_id)
-                            .execution_options(synchronize_session=False))
+        """Remember the card's message id (cards posted together are remembered together)."""
+        await self._cards.submit((issue_id, message_id))
 
-        await self._tx(run)
+    async def _set_cards(self, cards: list[tuple[int, int]]) -> list[None]:
+        table = Issue.__table__
+
+        async def run(s: AsyncSession) -> list[None]:
+            await s.execute(
+                update(table).where(table.c.id == bindparam("issue"))
+                .values(card_message_id=bindparam("card")),
+                [{"issue": i, "card": m} for i, m in cards])
+            return [None] * len(cards)
+
+        return await self._tx(run)
 
     async def update_text(self, issue_id: int, text: str, detection: Detection) -> IssueView:
         """An edited report: the text follows the edit; an edit never closes anything."""
@@ -857,13 +885,16 @@ class IssueService:
                 Issue.status.in_(OPEN_STATUSES))
         if f.category:
             q = q.where(Issue.category == f.category)
+        # Scopes name the group ids in a subquery: no join, so the issue indexes carry it.
         if f.chat_id is not None:
-            q = q.where(Group.chat_id == f.chat_id)
+            q = q.where(Issue.group_id == select(Group.id).where(Group.chat_id == f.chat_id)
+                        .scalar_subquery())
         if f.org_unit_id is not None:
             # The unit and every unit below it (a street covers its communities' groups).
             tree = select(OrgUnit.id).where(OrgUnit.id == f.org_unit_id).cte(recursive=True)
             tree = tree.union_all(select(OrgUnit.id).where(OrgUnit.parent_id == tree.c.id))
-            q = q.where(Group.org_unit_id.in_(select(tree.c.id)))
+            q = q.where(Issue.group_id.in_(
+                select(Group.id).where(Group.org_unit_id.in_(select(tree.c.id)))))
         if f.assignee_user_id is not None:
             q = q.where(Issue.assignee_id.in_(
                 select(Person.id).where(Person.tg_user_id == f.assignee_user_id)))
@@ -878,7 +909,8 @@ class IssueService:
             q = q.where(or_(Issue.summary.like(like), Issue.text.like(like),
                             Issue.location_text.like(like)))
         if f.light in ("red", "yellow", "green"):
-            q = q.where(Issue.status.in_(OPEN_STATUSES))
+            q = q.where(lights.light_is(f.light, self.clock(), self.settings.yellow_ratio,
+                                        self.db.is_sqlite))
         return q
 
     async def list_issues(self, f: IssueFilter | None = None, page: int = 1,
@@ -888,31 +920,28 @@ class IssueService:
         page_size = max(1, min(500, page_size))
 
         async def run(s: AsyncSession) -> Page:
-            base = self._filtered(select(Issue).join(Group, Group.id == Issue.group_id), f)
-            if f.light:
-                rows = (await s.execute(base.order_by(Issue.created_at.desc()))).scalars().all()
-                views = [v for v in await self._views(s, rows) if v.light == f.light]
-                start = (page - 1) * page_size
-                return Page(views[start:start + page_size], len(views), page, page_size)
-            total = (await s.execute(select(func.count()).select_from(base.subquery()))
-                     ).scalar_one()
+            base = self._filtered(select(Issue), f)
+            # Counting a whole district's ledger for a page header costs more than the page:
+            # beyond COUNT_CAP the header says "COUNT_CAP+" (Page.total_capped).
+            counted = self._filtered(select(Issue.id), f).limit(COUNT_CAP + 1).subquery()
+            total = (await s.execute(select(func.count()).select_from(counted))).scalar_one()
             rows = (await s.execute(base.order_by(Issue.created_at.desc(), Issue.id.desc())
                                     .offset((page - 1) * page_size).limit(page_size))
                     ).scalars().all()
-            return Page(await self._views(s, rows), int(total), page, page_size)
+            return Page(await self._views(s, rows), min(int(total), COUNT_CAP), page,
+                        page_size, total_capped=total > COUNT_CAP)
 
         return await self._tx(run)
 
     async def ledger_rows(self, f: IssueFilter | None = None,
                           limit: int = 200_000) -> list[IssueView]:
-        page = await self.list_issues(f, 1, 500)
-        rows = list(page.items)
-        n = 2
-        while len(rows) < min(page.total, limit):
-            more = await self.list_issues(f, n, 500)
-            if not more.items:
+        rows: list[IssueView] = []
+        n = 1
+        while len(rows) < limit:
+            got = (await self.list_issues(f, n, 500)).items
+            rows += got
+            if len(got) < 500:
                 break
-            rows += more.items
             n += 1
         return rows[:limit]
 
@@ -928,8 +957,7 @@ class IssueService:
                                 until=end)
             base = self._filtered(
                 select(Issue.status, Issue.category, Issue.created_at,
-                       Issue.acknowledged_at, Issue.resolved_at)
-                .join(Group, Group.id == Issue.group_id), scope)
+                       Issue.acknowledged_at, Issue.resolved_at), scope)
             rows = (await s.execute(base)).all()
             received = len(rows)
             by_status: dict[str, int] = {}
@@ -945,21 +973,18 @@ class IssueService:
             answered = sum(1 for r in rows if r[3] is not None)
             resolved_n = by_status.get("resolved", 0) + by_status.get("closed", 0)
             rejected = by_status.get("rejected", 0)
-            rq = self._filtered(select(Rating.score).join(Issue, Issue.id == Rating.issue_id)
-                                .join(Group, Group.id == Issue.group_id),
+            rq = self._filtered(select(Rating.score).join(Issue, Issue.id == Rating.issue_id),
                                 IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id))
             rq = rq.where(Rating.at >= start, Rating.at < end)
             scores = list((await s.execute(rq)).scalars())
             satisfied = sum(1 for x in scores if x >= 3)
-            open_q = self._filtered(select(Issue).join(Group, Group.id == Issue.group_id),
-                                    IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id,
-                                                status="open_all"))
-            overdue = {"yellow": 0, "red": 0}
-            for i in (await s.execute(open_q)).scalars():
-                lt = sla.light(i.status, i.created_at, i.ack_due_at, i.resolve_due_at,
-                               i.acknowledged_at, now, self.settings.yellow_ratio)
-                if lt in overdue:
-                    overdue[lt] += 1
+            lit = [func.count().filter(lights.light_is(name, now, self.settings.yellow_ratio,
+                                                       self.db.is_sqlite))
+                   for name in ("yellow", "red")]
+            yellow, red = (await s.execute(self._filtered(
+                select(*lit), IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id,
+                                          status="open_all")))).one()
+            overdue = {"yellow": int(yellow), "red": int(red)}
             valid = received - rejected
             return Stats(
                 received=received, answered=answered,
@@ -987,8 +1012,7 @@ class IssueService:
         start = datetime(first.year, first.month, first.day, tzinfo=zone)
 
         async def run(s: AsyncSession) -> list[tuple[str, int, int]]:
-            q = self._filtered(select(Issue.created_at, Issue.resolved_at)
-                               .join(Group, Group.id == Issue.group_id),
+            q = self._filtered(select(Issue.created_at, Issue.resolved_at),
                                IssueFilter(chat_id=chat_id))
             q = q.where(or_(Issue.created_at >= start, Issue.resolved_at >= start))
             received: dict[str, int] = {}

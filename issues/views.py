@@ -143,6 +143,7 @@ class Page:
     total: int
     page: int
     page_size: int
+    total_capped: bool = False  # more than `total` match; the count stopped there
 
 
 @dataclass

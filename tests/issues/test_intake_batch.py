@@ -8,7 +8,8 @@ import asyncio
 
 import pytest
 
-from issues.intake import IntakeBatcher, IntakeItem
+from issues.coalesce import Coalescer
+from issues.intake import IntakeItem
 from issues.service import IssueService
 from issues.views import IntakeResult, IssueFilter, PersonRef
 from nlp.types import Detection
@@ -89,7 +90,7 @@ async def test_one_bad_message_does_not_take_the_burst_with_it() -> None:
             raise ValueError("bad message")
         return [IntakeResult(None, True, False, i.message_id) for i in items]  # type: ignore[arg-type]
 
-    batcher = IntakeBatcher(run)
+    batcher = Coalescer(run, "test")
     det = LIGHT
 
     def item(m: int) -> IntakeItem:

@@ -258,3 +258,30 @@ def PersonRef_(uid: int, name: str):
     from issues.views import PersonRef
 
     return PersonRef(uid, name, None)
+
+
+async def test_lights_counted_by_the_database_match_each_issue(service: IssueService,
+                                                               group: int,
+                                                               clock: Clock) -> None:
+    """Stats and the light filter count in SQL; each issue's own light is computed in Python.
+    Walk the clock over the yellow (75 %) and red points of both clocks and compare."""
+    await service.intake(CHAT, 10, RESIDENT, "3栋门口路灯坏了", LIGHT)  # ack 1h, resolve 4h
+    clock.advance(minutes=10)
+    await service.intake(CHAT, 11, NEIGHBOUR, "5栋下水道堵了", DRAIN)
+    await service.acknowledge(CHAT, 2, OWNER)  # #2 runs on its resolve clock
+    clock.advance(minutes=10)
+    await service.intake(CHAT, 12, NEIGHBOUR, "9栋后面路灯坏了",
+                         Detection(True, "streetlight", 0.8, False, "9栋后面", "路灯坏了"))
+    seen: set[tuple[int, int]] = set()
+    for _ in range(28):
+        clock.advance(minutes=10)
+        views = (await service.list_issues(IssueFilter(chat_id=CHAT))).items
+        want = {c: sum(1 for v in views if v.light == c) for c in ("green", "yellow", "red")}
+        st = await service.stats(CHAT)
+        assert st.overdue == {"yellow": want["yellow"], "red": want["red"]}
+        for c in ("green", "yellow", "red"):
+            page = await service.list_issues(IssueFilter(chat_id=CHAT, light=c))
+            assert page.total == want[c]
+            assert {v.light for v in page.items} <= {c}
+        seen.add((want["yellow"], want["red"]))
+    assert any(y > 0 for y, _ in seen) and any(r >= 2 for _, r in seen)  # crossed both

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
+import json
 import logging
 import secrets
 import signal
@@ -20,6 +22,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 
 from bot.app import build_application
+from issues.service import IssueService
 from issues.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -44,28 +47,41 @@ async def boot(application: Application) -> None:  # type: ignore[type-arg]
 
 
 class Poller:
-    """getUpdates → process → confirm, one batch at a time.
+    """getUpdates → store → confirm, while the chats' workers handle what was stored.
 
     PTB's own updater confirms a batch (by asking for the next one) while its updates may still
-    sit unprocessed in a queue, so a crash loses them. Here the offset only moves past an
-    update once it has been handled; after a crash Telegram delivers the rest again, and
-    intake is idempotent per message, so nothing is lost and no issue is opened twice.
+    sit unhandled in memory, so a crash loses them; waiting to confirm until a batch is handled
+    makes every message wait for the slowest chat of the batch before it. Here each batch is
+    written to the inbox table first (one short transaction), then confirmed by the next
+    getUpdates, and handled by one worker per chat: a chat's messages in order, chats side by
+    side, new messages taken while older ones are still being handled. An update leaves the
+    inbox once handled; after a crash the rest is handled on the next start, and intake is
+    idempotent per message, so nothing is lost and no issue is opened twice.
     """
 
     def __init__(self, application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
         self.app = application
+        self.svc: IssueService = application.bot_data["service"]
         self.timeout = settings.poll_timeout
         self.offset = 0
         self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-        self._busy = asyncio.Lock()
+        self._chats: dict[int, collections.deque[tuple[Update, asyncio.Future[None]]]] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._handled: list[tuple[int, asyncio.Future[None]]] = []
+        self._forgetting: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Hand the updates a previous run stored but never handled to the workers first."""
+        stored = asyncio.get_running_loop().create_future()
+        stored.set_result(None)
+        for _, payload in await self.svc.inbox_pending():
+            update = Update.de_json(json.loads(payload), self.app.bot)
+            self._dispatch(update, stored)
         self._task = asyncio.create_task(self._loop(), name="suqiu-poller")
 
     async def _loop(self) -> None:
         delay = 0.5
-        while not self._stopping:
+        while True:
             try:
                 updates = await self.app.bot.get_updates(
                     offset=self.offset, timeout=self.timeout, limit=100,
@@ -76,33 +92,73 @@ class Poller:
                 delay = min(delay * 2, 30)
                 continue
             delay = 0.5
-            async with self._busy:
-                await self._handle(updates)
-
-    async def _handle(self, updates: tuple[Update, ...]) -> None:
-        """Each chat's updates in order, different chats side by side (their intakes share a
-        transaction, see issues/intake.py); then confirm the batch."""
-        by_chat: dict[int, list[Update]] = {}
-        for u in updates:
-            chat = u.effective_chat
-            by_chat.setdefault(chat.id if chat else 0, []).append(u)
-
-        async def one_chat(items: list[Update]) -> None:
-            for u in items:
-                await self.app.process_update(u)
-
-        await asyncio.gather(*(one_chat(items) for items in by_chat.values()))
-        if updates:
+            if not updates:
+                continue
+            # Handling starts at once; the next getUpdates (which confirms this batch to
+            # Telegram) waits until the batch is in the inbox.
+            stored = asyncio.ensure_future(self.svc.inbox_put(
+                [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]))
+            for u in updates:
+                self._dispatch(u, stored)
+            try:
+                await stored
+            except Exception:
+                log.exception("could not store updates; fetching them again")
+                await asyncio.sleep(delay)
+                continue
             self.offset = updates[-1].update_id + 1
 
-    async def stop(self) -> None:
-        """Finish the update in hand, then confirm everything handled to Telegram."""
-        self._stopping = True
-        async with self._busy:
-            if self._task is not None:
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+    def _dispatch(self, update: Update, stored: asyncio.Future[None]) -> None:
+        chat = update.effective_chat
+        key = chat.id if chat else 0
+        self._chats.setdefault(key, collections.deque()).append((update, stored))
+        worker = self._workers.get(key)
+        if worker is None or worker.done():
+            self._workers[key] = asyncio.create_task(self._work(key), name=f"suqiu-chat-{key}")
+
+    async def _work(self, key: int) -> None:
+        """One chat's updates, in order; the worker ends when its chat is quiet."""
+        queue = self._chats[key]
+        while queue:
+            update, stored = queue[0]
+            try:
+                await self.app.process_update(update)
+            except Exception:  # PTB reports handler errors itself; this is a last resort
+                log.exception("update %s failed", update.update_id)
+            queue.popleft()
+            self._handled.append((update.update_id, stored))
+            if self._forgetting is None or self._forgetting.done():
+                self._forgetting = asyncio.create_task(self._forget(), name="suqiu-inbox")
+        del self._chats[key]
+        self._workers.pop(key, None)
+
+    async def _forget(self) -> None:
+        """Remove handled updates from the inbox, many at a time, off the chats' path."""
+        while self._handled:
+            batch = self._handled[:]
+            del self._handled[:len(batch)]
+            try:
+                # Only once stored: removed first, they would be stored and come back.
+                await asyncio.gather(*{id(s): s for _, s in batch}.values())
+                await self.svc.inbox_forget([u for u, _ in batch])
+            except Exception:  # they stay in the inbox and are handled again (idempotent)
+                log.exception("could not clear %d handled updates from the inbox", len(batch))
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop fetching, let the workers finish what they hold (what is left stays in the
+        inbox for the next start), then confirm everything fetched to Telegram."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        workers = [w for w in self._workers.values() if not w.done()]
+        if workers:
+            _, late = await asyncio.wait(workers, timeout=grace)
+            for w in late:
+                w.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        if self._forgetting is not None:
+            await asyncio.gather(self._forgetting, return_exceptions=True)
         if self.offset:
             with contextlib.suppress(NetworkError, TimedOut):
                 await self.app.bot.get_updates(offset=self.offset, timeout=0, limit=1)
@@ -114,7 +170,7 @@ async def start_polling(application: Application, settings: Settings) -> None:  
     await application.bot.delete_webhook()
     poller = Poller(application, settings)
     application.bot_data["poller"] = poller
-    poller.start()
+    await poller.start()
 
 
 async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]

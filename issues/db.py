@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from issues import sqlite_driver
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -47,6 +49,8 @@ class Database:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 15}
+            if url.startswith("sqlite+aiosqlite"):
+                kwargs["module"] = sqlite_driver.dbapi()  # one thread hop per statement
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

@@ -11,36 +11,45 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_
+from sqlalchemy import ColumnElement, and_, extract, func, literal, or_
+from sqlalchemy.orm import InstrumentedAttribute
 
 from issues.models import Issue, UTCDateTime
 from issues.views import OPEN_STATUSES
 
 
-def _due() -> ColumnElement[datetime]:
-    return case((Issue.status == "open", Issue.ack_due_at), else_=Issue.resolve_due_at)
+# Each clock: the statuses it runs in and its due column. Conditions are written per clock
+# so that the (group_id, status, due) indexes carry them: red is a range below now, yellow and
+# green a range above it (few rows: most late issues are red).
+def _clocks() -> list[tuple[tuple[str, ...], InstrumentedAttribute[datetime]]]:
+    return [(OPEN_STATUSES[:1], Issue.ack_due_at), (OPEN_STATUSES[1:], Issue.resolve_due_at)]
 
 
-def red(now: datetime) -> ColumnElement[bool]:
-    """Open and past the running due time (both halves walk a (status, due) index)."""
-    return or_(and_(Issue.status == "open", Issue.ack_due_at <= now),
-               and_(Issue.status.in_(OPEN_STATUSES[1:]), Issue.resolve_due_at <= now))
-
-
-def _warned(now: datetime, ratio: float, sqlite: bool) -> ColumnElement[bool]:
+def _warned(due: InstrumentedAttribute[datetime], now: datetime, ratio: float,
+            sqlite: bool) -> ColumnElement[bool]:
     if sqlite:
         jd = func.julianday
         start = jd(Issue.created_at)
-        return jd(literal(now, UTCDateTime)) >= start + (jd(_due()) - start) * ratio
+        return jd(literal(now, UTCDateTime)) >= start + (jd(due) - start) * ratio
     elapsed = extract("epoch", literal(now, UTCDateTime) - Issue.created_at)
-    return elapsed >= extract("epoch", _due() - Issue.created_at) * ratio
+    return elapsed >= extract("epoch", due - Issue.created_at) * ratio
+
+
+def parts(name: str, now: datetime, ratio: float, sqlite: bool) -> list[ColumnElement[bool]]:
+    """One condition per clock for a light ("red", "yellow" or "green"); they never overlap,
+    so counts add up."""
+    out = []
+    for statuses, due in _clocks():
+        running = Issue.status.in_(statuses)
+        if name == "red":
+            out.append(and_(running, due <= now))
+        elif name == "yellow":
+            out.append(and_(running, due > now, _warned(due, now, ratio, sqlite)))
+        else:
+            out.append(and_(running, due > now, ~_warned(due, now, ratio, sqlite)))
+    return out
 
 
 def light_is(name: str, now: datetime, ratio: float, sqlite: bool) -> ColumnElement[bool]:
     """The condition for one light: "red", "yellow" or "green"."""
-    is_open = Issue.status.in_(OPEN_STATUSES)
-    if name == "red":
-        return red(now)
-    if name == "yellow":
-        return and_(is_open, ~red(now), _warned(now, ratio, sqlite))
-    return and_(is_open, ~red(now), ~_warned(now, ratio, sqlite))
+    return or_(*parts(name, now, ratio, sqlite))

@@ -136,7 +136,8 @@ class Issue(Base):
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
     __table_args__ = (
         UniqueConstraint("group_id", "number"),
-        Index("ix_issues_group_status", "group_id", "status"),
+        Index("ix_issues_group_status_ackdue", "group_id", "status", "ack_due_at"),
+        Index("ix_issues_group_status_resolvedue", "group_id", "status", "resolve_due_at"),
         Index("ix_issues_status_due", "status", "resolve_due_at"),
         Index("ix_issues_status_ackdue", "status", "ack_due_at"),
         Index("ix_issues_created", "created_at"),
@@ -221,3 +222,14 @@ class Delivery(Base):
     claimed_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class InboxUpdate(Base):
+    """A Telegram update stored before it is confirmed to Telegram and removed once handled:
+    the poller can fetch the next batch while this one is still being handled, and a crash
+    loses nothing (the rest is handled after the restart)."""
+
+    __tablename__ = "inbox"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]

@@ -15,7 +15,9 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -41,6 +43,7 @@ from issues.models import (
     Feedback,
     Group,
     GroupAdmin,
+    InboxUpdate,
     Issue,
     OrgUnit,
     Person,
@@ -870,6 +873,37 @@ class IssueService:
 
         await self._tx(run)
 
+    # --- inbox of Telegram updates ------------------------------------------------------------
+    async def inbox_put(self, updates: list[tuple[int, str]]) -> None:
+        """Store fetched updates (id, JSON) before they are confirmed; repeats are ignored."""
+        if not updates:
+            return
+        now = self.clock()
+        upsert = sqlite_insert if self.db.is_sqlite else pg_insert
+        stmt = upsert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+
+        async def run(s: AsyncSession) -> None:
+            await s.execute(stmt, [{"update_id": u, "payload": p, "received_at": now}
+                                   for u, p in updates])
+
+        await self._tx(run)
+
+    async def inbox_forget(self, ids: list[int]) -> None:
+        """Handled updates leave the inbox."""
+        async def run(s: AsyncSession) -> None:
+            await s.execute(delete(InboxUpdate).where(InboxUpdate.update_id.in_(ids)))
+
+        await self._tx(run)
+
+    async def inbox_pending(self) -> list[tuple[int, str]]:
+        """Updates stored but never handled (the process stopped first), oldest first."""
+        async def run(s: AsyncSession) -> list[tuple[int, str]]:
+            rows = await s.execute(select(InboxUpdate.update_id, InboxUpdate.payload)
+                                   .order_by(InboxUpdate.update_id))
+            return [(u, p) for u, p in rows.all()]
+
+        return await self._tx(run)
+
     async def pending_deliveries(self) -> list[tuple[str, int]]:
         async def run(s: AsyncSession) -> list[tuple[str, int]]:
             rows = await s.execute(select(Delivery.key, Delivery.chat_id).where(
@@ -978,12 +1012,15 @@ class IssueService:
             rq = rq.where(Rating.at >= start, Rating.at < end)
             scores = list((await s.execute(rq)).scalars())
             satisfied = sum(1 for x in scores if x >= 3)
-            lit = [func.count().filter(lights.light_is(name, now, self.settings.yellow_ratio,
-                                                       self.db.is_sqlite))
-                   for name in ("yellow", "red")]
-            yellow, red = (await s.execute(self._filtered(
-                select(*lit), IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id,
-                                          status="open_all")))).one()
+            # Each light is counted per clock, each count a range of a (group, status, due)
+            # index: the open issues of a busy group are never loaded or scanned.
+            scope = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id)
+            counts = [[self._filtered(select(func.count()).where(part), scope).scalar_subquery()
+                       for part in lights.parts(name, now, self.settings.yellow_ratio,
+                                                self.db.is_sqlite)]
+                      for name in ("yellow", "red")]
+            got = (await s.execute(select(*(c for pair in counts for c in pair)))).one()
+            yellow, red = got[0] + got[1], got[2] + got[3]
             overdue = {"yellow": int(yellow), "red": int(red)}
             valid = received - rejected
             return Stats(

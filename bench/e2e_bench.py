@@ -5,6 +5,11 @@ bot: updates processed per second (first post → last update handled and confir
 latency from a resident's post to the bot's reply (p50/p99; Suqiu replies to complaints, the
 echo bot to everything). Prints JSON with both and the ratios.
 
+Each bot runs as its own process, as it would in production (`suqiu run` polling the sandbox,
+SQLite); the sandbox and the residents posting share this process. Before, everything shared
+one event loop, and the bench measured how long the bot's database calls waited behind the
+sandbox's own HTTP work rather than the bot.
+
     .venv/bin/python bench/e2e_bench.py [--messages 400 --groups 20]
 Targets: throughput_ratio ≥ 0.5, p99_ratio ≤ 2.
 """
@@ -14,8 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,11 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.app import build_application
-from bot.runner import start_polling, stop_bot
-from issues.settings import load_settings
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CHAT = ["哈哈哈", "收到", "好的谢谢", "今天天气真好", "晚上吃什么", "明天几点集合", "👍",
         "谁家的快递放门口了", "周末去爬山吗", "早上好", "辛苦了", "在吗", "晚安"]
@@ -39,15 +46,41 @@ COMPLAINT = ["{n}栋门口路灯坏了好几天了", "{n}栋楼下下水道堵�
              "{n}栋电梯又坏了 天天爬楼", "{n}栋门口垃圾桶满了两天冇人收"]
 
 
-def _echo_app(sandbox: Sandbox) -> Application:  # type: ignore[type-arg]
-    app = Application.builder().token(sandbox.token).base_url(sandbox.bot_api_base).build()
+def _echo_main(token: str, base_url: str) -> None:
+    """The baseline: PTB's own polling, replying to every text with the same text."""
+    app = Application.builder().token(token).base_url(base_url).build()
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
         await update.effective_message.reply_text(update.effective_message.text or "")
 
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
-    return app
+    app.run_polling(timeout=5, allowed_updates=Update.ALL_TYPES)
+
+
+async def _start_bot(sandbox: Sandbox, argv: list[str],
+                     env: dict[str, str]) -> asyncio.subprocess.Process:
+    """Start a bot process and wait until it polls the sandbox."""
+    before = len(sandbox.state.calls)
+    proc = await asyncio.create_subprocess_exec(
+        *argv, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        if any(c.get("method") == "getUpdates" for c in list(sandbox.state.calls)[before:]):
+            return proc
+        if proc.returncode is not None:
+            raise RuntimeError(f"{argv} exited with {proc.returncode}")
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"{argv} did not start polling")
+
+
+async def _stop_bot(proc: asyncio.subprocess.Process) -> None:
+    proc.send_signal(signal.SIGINT)  # graceful: confirm what was handled, then exit
+    try:
+        await asyncio.wait_for(proc.wait(), 30)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
 
 
 async def _setup(client: SandboxClient, groups: int, tag: str) -> list[tuple[int, int]]:
@@ -62,17 +95,18 @@ async def _setup(client: SandboxClient, groups: int, tag: str) -> list[tuple[int
 
 
 async def _run(sandbox: Sandbox, client: SandboxClient, chats: list[tuple[int, int]],
-               messages: list[tuple[int, str, bool]], echo: bool) -> dict[str, float]:
-    """Post the burst; return throughput and latency of the replies the bot should send."""
-    for chat, _ in chats:
-        await client.add_bot(chat)
-    await asyncio.sleep(3.0)  # joins handled
+               messages: list[tuple[int, str, bool]], echo: bool,
+               rate: float = 0) -> dict[str, float]:
+    """Post the messages (as fast as possible, or `rate` per second); return throughput and
+    latency of the replies the bot should send."""
     start_calls = len(sandbox.state.calls)
     posted: dict[tuple[int, int], float] = {}
     expected = 0
     t0 = time.perf_counter()
     wall0 = time.time()
-    for idx, text, is_complaint in messages:
+    for n, (idx, text, is_complaint) in enumerate(messages):
+        if rate:
+            await asyncio.sleep(max(0.0, t0 + n / rate - time.perf_counter()))
         chat, resident = chats[idx]
         r = await client.send(chat, resident, text)
         posted[(chat, r["message_id"])] = time.time()
@@ -101,13 +135,29 @@ async def _run(sandbox: Sandbox, client: SandboxClient, chats: list[tuple[int, i
             "wall_s": round(time.time() - wall0, 2)}
 
 
-def _burst(n: int, groups: int, seed: int) -> list[tuple[int, str, bool]]:
+async def _join(client: SandboxClient, chats: list[tuple[int, int]]) -> None:
+    for chat, _ in chats:
+        await client.add_bot(chat)
+    await asyncio.sleep(3.0)  # joins handled
+
+
+async def _both(sandbox: Sandbox, client: SandboxClient, chats: list[tuple[int, int]],
+                args: argparse.Namespace, echo: bool) -> dict[str, Any]:
+    """The burst, then the same mix posted at a steady rate (new buildings: no seconds)."""
+    await _join(client, chats)
+    burst = await _run(sandbox, client, chats, _burst(args.messages, args.groups, 1, 0), echo)
+    paced = await _run(sandbox, client, chats, _burst(args.messages, args.groups, 2, 10_000),
+                       echo, rate=args.rate)
+    return {"burst": burst, "paced": paced}
+
+
+def _burst(n: int, groups: int, seed: int, first: int) -> list[tuple[int, str, bool]]:
     rng = random.Random(seed)
     out = []
     for i in range(n):
         g = rng.randrange(groups)
         if rng.random() < 0.2:
-            out.append((g, rng.choice(COMPLAINT).format(n=i + 1), True))
+            out.append((g, rng.choice(COMPLAINT).format(n=first + i + 1), True))
         else:
             out.append((g, rng.choice(CHAT), False))
     return out
@@ -117,43 +167,60 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     sandbox = Sandbox(flood_limits=False)
     await sandbox.start()
     client = SandboxClient(sandbox.url)
-    burst = _burst(args.messages, args.groups, 1)
     result: dict[str, Any] = {"messages": args.messages, "groups": args.groups}
+    runs: dict[str, dict[str, Any]] = {}
     try:
         echo_chats = await _setup(client, args.groups, "E")
-        echo = _echo_app(sandbox)
-        async with echo:
-            await echo.start()
-            assert echo.updater is not None
-            await echo.updater.start_polling(timeout=5)
-            result["echo"] = await _run(sandbox, client, echo_chats, burst, echo=True)
-            await echo.updater.stop()
-            await echo.stop()
+        echo = await _start_bot(sandbox, [sys.executable, __file__, "--echo-bot",
+                                          sandbox.token, sandbox.bot_api_base], {})
+        try:
+            runs["echo"] = await _both(sandbox, client, echo_chats, args, echo=True)
+        finally:
+            await _stop_bot(echo)
         with tempfile.TemporaryDirectory() as tmp:
-            settings = load_settings(overrides={
-                "database_url": f"sqlite+aiosqlite:///{tmp}/bench.db",
-                "schedule": {"enabled": False},
-                "bot": {"poll_timeout": 5, "rate_limits": {"overall_per_second": 100000,
-                                                           "group_per_minute": 100000}},
-            }, env={})
-            app = build_application(settings, token=sandbox.token,
-                                    base_url=sandbox.bot_api_base)
-            await start_polling(app, settings)
-            suqiu_chats = await _setup(client, args.groups, "S")
-            result["suqiu"] = await _run(sandbox, client, suqiu_chats, burst, echo=False)
-            await stop_bot(app)
+            cfg = Path(tmp) / "bench.yaml"
+            cfg.write_text("schedule: {enabled: false}\n"
+                           "bot:\n  poll_timeout: 5\n"
+                           "  rate_limits: {overall_per_second: 100000, "
+                           "group_per_minute: 100000}\n")
+            suqiu = await _start_bot(sandbox, [sys.executable, "-m", "bot.cli", "run"], {
+                "TELEGRAM_BOT_TOKEN": sandbox.token,
+                "SUQIU_TELEGRAM_API_URL": sandbox.bot_api_base,
+                "SUQIU_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.db",
+                "SUQIU_CONFIG": str(cfg)})
+            try:
+                suqiu_chats = await _setup(client, args.groups, "S")
+                runs["suqiu"] = await _both(sandbox, client, suqiu_chats, args, echo=False)
+            finally:
+                await _stop_bot(suqiu)
     finally:
         await client.close()
         await sandbox.stop()
-    s, e = result["suqiu"], result["echo"]
+    s, e = runs["suqiu"]["burst"], runs["echo"]["burst"]
+    result.update(suqiu=s, echo=e)
     result["throughput_ratio"] = round(s["updates_per_s"] / e["updates_per_s"], 2)
-    result["p99_ratio"] = round(s["p99_ms"] / e["p99_ms"], 2) if s["p99_ms"] and e["p99_ms"] \
-        else None
+    result["p99_ratio"] = _ratio(s["p99_ms"], e["p99_ms"])
+    s, e = runs["suqiu"]["paced"], runs["echo"]["paced"]
+    result["paced"] = {"rate_per_s": args.rate, "suqiu": s, "echo": e,
+                       "p50_ratio": _ratio(s["p50_ms"], e["p50_ms"]),
+                       "p99_ratio": _ratio(s["p99_ms"], e["p99_ms"])}
     return result
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a and b else None
 
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("--messages", type=int, default=400)
     p.add_argument("--groups", type=int, default=20)
-    print(json.dumps(asyncio.run(main(p.parse_args())), ensure_ascii=False))
+    p.add_argument("--rate", type=float, default=100.0,
+                   help="messages per second in the paced run")
+    p.add_argument("--echo-bot", nargs=2, metavar=("TOKEN", "BASE_URL"),
+                   help=argparse.SUPPRESS)  # the baseline's own process
+    a = p.parse_args()
+    if a.echo_bot:
+        _echo_main(*a.echo_bot)
+    else:
+        print(json.dumps(asyncio.run(main(a)), ensure_ascii=False))

@@ -46,6 +46,9 @@ async def boot(application: Application) -> None:  # type: ignore[type-arg]
     await application.start()
 
 
+FORGET_EVERY = 0.1  # seconds between removals of handled updates from the inbox
+
+
 class Poller:
     """getUpdates → store → confirm, while the chats' workers handle what was stored.
 
@@ -135,6 +138,7 @@ class Poller:
     async def _forget(self) -> None:
         """Remove handled updates from the inbox, many at a time, off the chats' path."""
         while self._handled:
+            await asyncio.sleep(FORGET_EVERY)  # gather a few: one write for many updates
             batch = self._handled[:]
             del self._handled[:len(batch)]
             try:

@@ -125,6 +125,12 @@ class IssueService:
                     raise
         raise AssertionError("unreachable")
 
+    async def _read(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run fn in a read-only session: on SQLite (WAL) readers never wait for the writer,
+        so reads skip the queue of `_serial`."""
+        async with self.db.sessionmaker() as s:
+            return await fn(s)
+
     def _serial(self) -> contextlib.AbstractAsyncContextManager[object]:
         """On SQLite, one transaction of this process at a time.
 
@@ -323,7 +329,7 @@ class IssueService:
             g = (await s.execute(select(Group).where(Group.chat_id == chat_id))).scalar()
             return None if g is None else await self._group_view(s, g)
 
-        view = await self._tx(run)
+        view = await self._read(run)
         if view is not None:
             self._group_cache[chat_id] = (stamp, view)
         return view
@@ -333,7 +339,7 @@ class IssueService:
             groups = (await s.execute(select(Group).order_by(Group.id))).scalars().all()
             return [await self._group_view(s, g) for g in groups]
 
-        return await self._tx(run)
+        return await self._read(run)
 
     async def _group_roles(self, s: AsyncSession, g: Group, person_id: int | None) -> set[str]:
         roles: set[str] = set()
@@ -424,7 +430,7 @@ class IssueService:
             _, issue = await self._issue(s, chat_id, number)
             return await self._view(s, issue, with_events)
 
-        return await self._tx(run)
+        return await self._read(run)
 
     async def get_issue_by_id(self, issue_id: int, with_events: bool = False) -> IssueView:
         async def run(s: AsyncSession) -> IssueView:
@@ -433,7 +439,7 @@ class IssueService:
                 raise NotFound(number=issue_id)
             return await self._view(s, issue, with_events)
 
-        return await self._tx(run)
+        return await self._read(run)
 
     async def find_by_source_message(self, chat_id: int, message_id: int) -> IssueView | None:
         async def run(s: AsyncSession) -> IssueView | None:
@@ -442,7 +448,7 @@ class IssueService:
             issue = await s.get(Issue, rep.issue_id) if rep else None
             return await self._view(s, issue) if issue else None
 
-        return await self._tx(run)
+        return await self._read(run)
 
     async def find_by_card_message(self, chat_id: int, message_id: int) -> IssueView | None:
         async def run(s: AsyncSession) -> IssueView | None:
@@ -450,7 +456,7 @@ class IssueService:
                 Group.chat_id == chat_id, Issue.card_message_id == message_id))).scalar()
             return await self._view(s, issue) if issue else None
 
-        return await self._tx(run)
+        return await self._read(run)
 
     async def set_card_message(self, issue_id: int, message_id: int) -> None:
         """Remember the card's message id (cards posted together are remembered together)."""
@@ -902,7 +908,7 @@ class IssueService:
                                    .order_by(InboxUpdate.update_id))
             return [(u, p) for u, p in rows.all()]
 
-        return await self._tx(run)
+        return await self._read(run)
 
     async def pending_deliveries(self) -> list[tuple[str, int]]:
         async def run(s: AsyncSession) -> list[tuple[str, int]]:
@@ -965,7 +971,7 @@ class IssueService:
             return Page(await self._views(s, rows), min(int(total), COUNT_CAP), page,
                         page_size, total_capped=total > COUNT_CAP)
 
-        return await self._tx(run)
+        return await self._read(run)
 
     async def ledger_rows(self, f: IssueFilter | None = None,
                           limit: int = 200_000) -> list[IssueView]:
@@ -1036,7 +1042,7 @@ class IssueService:
                 overdue=overdue,
             )
 
-        return await self._tx(run)
+        return await self._read(run)
 
     async def daily_counts(self, days: int, tz: str,
                            chat_id: int | None = None) -> list[tuple[str, int, int]]:
@@ -1067,7 +1073,7 @@ class IssueService:
                 out.append((d, received.get(d, 0), resolved.get(d, 0)))
             return out
 
-        return await self._tx(run)
+        return await self._read(run)
 
     async def mine(self, chat_id: int, user_id: int) -> list[IssueView]:
         """Issues a person reported or holds in a group, open ones first."""
@@ -1082,7 +1088,7 @@ class IssueService:
             views = await self._views(s, rows)
             return sorted(views, key=lambda v: (not v.is_open, -v.number))
 
-        return await self._tx(run)
+        return await self._read(run)
 
     # --- org units (grid → community → street → district) ---------------------------------
     async def _unit(self, s: AsyncSession, name: str, level: str,

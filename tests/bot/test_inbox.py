@@ -1,0 +1,74 @@
+"""The poller's inbox: updates stored before they are confirmed to Telegram are handled on the
+next start when the process stopped before handling them, and leave the inbox once handled."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from bot.app import build_application
+from bot.runner import start_polling, stop_bot
+from issues.service import IssueService
+from sandbox.client import SandboxClient
+from sandbox.server import Sandbox
+from tests.bot.conftest import bot_settings
+
+
+async def _drained(svc: IssueService) -> bool:
+    for _ in range(100):
+        if not await svc.inbox_pending():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path: Path) -> None:
+    sandbox = Sandbox(flood_limits=False)
+    await sandbox.start()
+    client = SandboxClient(sandbox.url)
+    settings = bot_settings(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+
+    def new_app():  # type: ignore[no-untyped-def]
+        return build_application(settings, token=sandbox.token, base_url=sandbox.bot_api_base)
+
+    try:
+        app = new_app()
+        await start_polling(app, settings)
+        owner = await client.create_user("王网格")
+        resident = await client.create_user("李阿姨")
+        chat = await client.create_chat("幸福社区3栋群", owner)
+        await client.add_member(chat, resident)
+        await client.add_bot(chat)
+        await client.wait_for(chat, lambda m: "诉求助手" in (m.get("text") or ""))
+        assert await _drained(app.bot_data["service"])  # handled updates left the inbox
+        await stop_bot(app)
+
+        # While the bot is down a resident reports; then a run fetches and stores the update,
+        # confirms it to Telegram and dies before handling it.
+        sent = await client.send(chat, resident, "3栋门口路灯坏了好几天了 晚上黑漆漆的")
+        pending = list(sandbox.state.updates)
+        assert [u["message"]["message_id"] for u in pending] == [sent["message_id"]]
+        app = new_app()
+        await app.initialize()
+        await app.post_init(app)  # type: ignore[misc]
+        await app.bot_data["service"].inbox_put(
+            [(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in pending])
+        sandbox.state.updates.clear()
+        await app.post_shutdown(app)  # type: ignore[misc]
+        await app.shutdown()
+
+        app = new_app()
+        await start_polling(app, settings)
+        card = await client.wait_for(
+            chat, lambda m: "📌" in (m.get("text") or "")
+            and (m.get("reply_to_message") or {}).get("message_id") == sent["message_id"])
+        assert "路灯照明" in card["text"]
+        svc = app.bot_data["service"]
+        issue = await svc.find_by_source_message(chat, sent["message_id"])
+        assert issue is not None and issue.card_message_id == card["message_id"]
+        assert await _drained(svc)
+        await stop_bot(app)
+    finally:
+        await client.close()
+        await sandbox.stop()

@@ -53,3 +53,17 @@ def parts(name: str, now: datetime, ratio: float, sqlite: bool) -> list[ColumnEl
 def light_is(name: str, now: datetime, ratio: float, sqlite: bool) -> ColumnElement[bool]:
     """The condition for one light: "red", "yellow" or "green"."""
     return or_(*parts(name, now, ratio, sqlite))
+
+
+def crossed(name: str, since: datetime, now: datetime, ratio: float,
+            sqlite: bool) -> ColumnElement[bool]:
+    """Issues whose light turned `name` ("yellow" or "red") in (since, now]."""
+    out = []
+    for statuses, due in _clocks():
+        running = Issue.status.in_(statuses)
+        if name == "red":
+            out.append(and_(running, due > since, due <= now))
+        else:
+            out.append(and_(running, due > now, _warned(due, now, ratio, sqlite),
+                            ~_warned(due, since, ratio, sqlite)))
+    return or_(*out)

@@ -772,27 +772,16 @@ class IssueService:
         now = now or self.clock()
 
         async def run(s: AsyncSession) -> list[tuple[IssueView, str]]:
-            rows = (await s.execute(select(Issue).where(
-                Issue.status.in_(OPEN_STATUSES),
-                or_(Issue.ack_due_at > since - timedelta(days=60),
-                    Issue.resolve_due_at > since - timedelta(days=60)),
-            ))).scalars().all()
             out: list[tuple[Issue, str]] = []
-            for i in rows:
-                w = sla.window(i.status, i.created_at, i.ack_due_at, i.resolve_due_at,
-                               i.acknowledged_at)
-                if w is None:
-                    continue
-                start, due = w
-                y = sla.yellow_at(start, due, self.settings.yellow_ratio)
-                if since < due <= now:
-                    out.append((i, "red"))
-                elif since < y <= now:
-                    out.append((i, "yellow"))
+            for name in ("red", "yellow"):
+                cond = lights.crossed(name, since, now, self.settings.yellow_ratio,
+                                      self.db.is_sqlite)
+                out += [(i, name) for i in (await s.execute(
+                    select(Issue).where(cond).order_by(Issue.id))).scalars()]
             views = await self._views(s, [i for i, _ in out])
             return list(zip(views, [c for _, c in out], strict=True))
 
-        return await self._tx(run)
+        return await self._read(run)
 
     async def due_for_escalation(self, now: datetime | None = None,
                                  limit: int = 200) -> list[IssueView]:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from issues import sla
 from issues.errors import AlreadyRated, InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from issues.service import IssueService
 from issues.views import IssueFilter
@@ -273,7 +274,9 @@ async def test_lights_counted_by_the_database_match_each_issue(service: IssueSer
     await service.intake(CHAT, 12, NEIGHBOUR, "9栋后面路灯坏了",
                          Detection(True, "streetlight", 0.8, False, "9栋后面", "路灯坏了"))
     seen: set[tuple[int, int]] = set()
+    crossings = []
     for _ in range(28):
+        since = clock.now
         clock.advance(minutes=10)
         views = (await service.list_issues(IssueFilter(chat_id=CHAT))).items
         want = {c: sum(1 for v in views if v.light == c) for c in ("green", "yellow", "red")}
@@ -284,4 +287,18 @@ async def test_lights_counted_by_the_database_match_each_issue(service: IssueSer
             assert page.total == want[c]
             assert {v.light for v in page.items} <= {c}
         seen.add((want["yellow"], want["red"]))
+        expected = set()
+        for v in views:  # the rule of issues.sla, issue by issue
+            w = sla.window(v.status, v.created_at, v.ack_due_at, v.resolve_due_at,
+                           v.acknowledged_at)
+            if w is None:
+                continue
+            if since < w[1] <= clock.now:
+                expected.add((v.number, "red"))
+            elif since < sla.yellow_at(w[0], w[1], 0.75) <= clock.now:
+                expected.add((v.number, "yellow"))
+        got = {(v.number, c) for v, c in await service.crossed_lights(since, clock.now)}
+        assert got == expected
+        crossings += sorted(got)
+    assert {c for _, c in crossings} == {"yellow", "red"}
     assert any(y > 0 for y, _ in seen) and any(r >= 2 for _, r in seen)  # crossed both

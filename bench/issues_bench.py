@@ -5,9 +5,10 @@ Intake is measured two ways: `intake_per_s` for bursts as the bot hands them ove
 100 messages of one getUpdates batch, from many groups, handled side by side, which the service
 writes in shared transactions) and `intake_sequential_per_s` for one message at a time.
 
-Prints {"sqlite": {"intake_per_s", "intake_sequential_per_s", "queries": {NAME: {"small_ms", "large_ms", "ratio"}}},
-"postgresql": {...}}. Targets: intake ≥ 1,000/s on SQLite; each query at the large size within
-2× its small-size time and under 50 ms on SQLite.
+Prints {"sqlite": {"intake_per_s", "intake_sequential_per_s",
+"queries": {NAME: {"small_ms", "large_ms", "ratio"}}}, "postgresql": {...}}.
+Targets: intake ≥ 1,000/s on SQLite; each query at the large size within 2× its small-size
+time and under 50 ms on SQLite.
 
     .venv/bin/python bench/issues_bench.py [--small 10000 --large 1000000 --no-pg]
 """

@@ -92,6 +92,8 @@ async def _queries(svc: IssueService, chat: int) -> dict[str, float]:
             IssueFilter(category="streetlight", since=month), 1, 20)),
         "stats_group_month": await _time(lambda: svc.stats(chat, month, NOW)),
         "overdue_escalation": await _time(lambda: svc.due_for_escalation(NOW)),
+        "reminder_crossings": await _time(lambda: svc.crossed_lights(
+            NOW - timedelta(minutes=1), NOW)),
     }
 
 

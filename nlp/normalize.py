@@ -3,6 +3,11 @@
 Full-width ASCII → half-width, traditional → simplified characters, chat placeholders and
 @mentions removed, whitespace collapsed. Very long pastes are capped: the rules look at the
 start of a message, where a resident states the problem.
+
+Speed: this runs on every message, most of them chit-chat, so each step first checks
+cheaply (in C) whether it has anything to do. Above all, zhconv walks the text character by
+character in Python; we call it only when the text holds a character or word that its table
+would change, which for simplified-Chinese chat is almost never.
 """
 
 from __future__ import annotations
@@ -19,6 +24,78 @@ MAX_CHARS = 1200
 _PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fa5a-z]{1,6}\]")  # [图片] [语音] [捂脸] ...
 _MENTION = re.compile(r"@[\w\u4e00-\u9fa5]{1,20}")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
+_FULLWIDTH = re.compile("[\uff01-\uff5e]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+# NFKC of each full-width ASCII form is one ASCII character.
+_HALF = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF01, 0xFF5F)}
+
+
+class _Simplifier:
+    """zhconv.convert(text, "zh-cn"), skipped when it is sure to return the text unchanged.
+
+    zhconv replaces, at each position, the longest key of its table found there; text in which
+    no key that changes (key ≠ value) occurs comes back as it went in. Nearly every such key
+    holds a traditional character that is itself a changing key (體, 幾, 壞). The few hundred
+    others (么子→幺子, 回覆→回复, 沈默→沉默, 都卜勒→多普勒) are filed under one character:
+    the one that changes, or for renamed words the least common one (outside GB2312's first
+    level if it has one), and are tested as substrings only when that character is present.
+    One set intersection over the text usually settles it.
+    """
+
+    def __init__(self) -> None:
+        load_conversion_table()
+        table: dict[str, str] = zhconv.zhconv.getdict("zh-cn")
+        changing = {k: v for k, v in table.items() if k != v}
+        self.traditional = frozenset(k for k in changing if len(k) == 1)
+        filed: dict[str, list[str]] = {}
+        for k, v in changing.items():
+            if self.traditional.isdisjoint(k):
+                changed = [a for a, b in zip(k, v, strict=True) if a != b] \
+                    if len(k) == len(v) else list(k)
+                filed.setdefault(min(changed, key=_commonness), []).append(k)
+        # Per character, its keys as one regex (么 alone files some twenty: 么子, 么妹...).
+        self.filed = {ch: re.compile("|".join(re.escape(k) for k in keys))
+                      for ch, keys in filed.items()}
+        self.watch = self.traditional | frozenset(self.filed)
+        # The watched characters as a regex class, searched in C without making a string per
+        # character; astral ones (a few hundred rare characters) would make the class slow,
+        # so characters beyond the BMP (emoji mostly) are looked up in the set instead.
+        bmp = "".join(re.escape(c) for c in sorted(self.watch) if ord(c) <= 0xFFFF)
+        self.bmp = re.compile(f"[{bmp}]")
+        # Anything any step of `normalize` would act on: full-width forms, watched characters,
+        # characters beyond the BMP, the starts of placeholders and mentions, spaces. Short
+        # chit-chat ("收到", "哈哈哈哈") usually has none and skips every step but lower().
+        self.anything = re.compile(
+            f"[\\uff01-\\uff5e{bmp}\\[@ \\t\\u3000\\xa0\\U00010000-\\U0010ffff]")
+
+    def __call__(self, text: str) -> str:
+        hits = set(self.bmp.findall(text))
+        astral = _ASTRAL.findall(text)
+        if astral:
+            hits.update(self.watch.intersection(astral))
+        if not hits or (self.traditional.isdisjoint(hits) and not any(
+                self.filed[ch].search(text) for ch in hits)):
+            return text
+        return zhconv.convert(text, "zh-cn")
+
+
+def _commonness(ch: str) -> int:
+    """2 for GB2312's 3,755 everyday characters, 1 for its rarer level, 0 outside it."""
+    try:
+        b = ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return 0
+    return 2 if len(b) == 2 and 0xB0 <= b[0] <= 0xD7 else 1
+
+
+_simplifier: list[_Simplifier] = []  # built on first use (not at import)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified characters, exactly as zhconv.convert(text, "zh-cn")."""
+    if not _simplifier:
+        _simplifier.append(_Simplifier())
+    return _simplifier[0](text)
 
 
 def load_conversion_table() -> None:
@@ -28,21 +105,34 @@ def load_conversion_table() -> None:
 
 
 def halfwidth(text: str) -> str:
-    # NFKC folds full-width letters/digits (３栋 → 3栋) but would also turn Chinese
-    # punctuation such as ，into ,: fold only the ASCII-range forms.
-    return "".join(
-        unicodedata.normalize("NFKC", ch) if 0xFF01 <= ord(ch) <= 0xFF5E else ch for ch in text
-    )
+    """Full-width ASCII forms → ASCII (３栋 → 3栋)."""
+    # NFKC folds full-width letters/digits but would also turn Chinese punctuation such as ，
+    # into ,: fold only the ASCII-range forms.
+    for ch in set(_FULLWIDTH.findall(text)):  # usually just ，！？
+        text = text.replace(ch, _HALF[ch])
+    return text
 
 
 def normalize(text: str | None) -> str:
+    """The canonical form every rule is written for (see the module docstring)."""
+    return normalize_keeping_halfwidth(text)[1]
+
+
+def normalize_keeping_halfwidth(text: str | None) -> tuple[str, str]:
+    """(halfwidth(text[:MAX_CHARS]), normalize(text)): the detector looks for place names in
+    the first one, before traditional→simplified folding."""
     if not text:
-        return ""
-    t = text[:MAX_CHARS]
-    load_conversion_table()
-    t = halfwidth(t)
-    t = zhconv.convert(t, "zh-cn")
-    t = _PLACEHOLDER.sub(" ", t)
-    t = _MENTION.sub(" ", t)
+        return "", ""
+    if not _simplifier:
+        _simplifier.append(_Simplifier())
+    text = text[:MAX_CHARS]
+    if _simplifier[0].anything.search(text) is None:
+        return text, text.lower().strip()
+    half = halfwidth(text)
+    t = to_simplified(half)
+    if "[" in t:
+        t = _PLACEHOLDER.sub(" ", t)
+    if "@" in t:
+        t = _MENTION.sub(" ", t)
     t = _SPACES.sub(" ", t).lower()
-    return t.strip()
+    return half, t.strip()

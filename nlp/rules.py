@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from nlp.literals import trie_pattern
 from nlp.types import CATEGORIES
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "config" / "rules"
@@ -239,8 +240,8 @@ def _union(patterns: list[str]) -> re.Pattern[str] | None:
 
 
 def _words(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    ordered = sorted(set(words), key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
+    """Any of the words, the longest one where several start at the same place."""
+    return re.compile(trie_pattern(set(words))) if words else None
 
 
 _META = re.compile(r"[\\^$.|?*+()\[\]{}]")

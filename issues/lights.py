@@ -3,8 +3,8 @@ database instead of being loaded to compute `sla.light` row by row.
 
 Same rule as `issues.sla`: the running clock is ack_due_at while open, resolve_due_at while
 acknowledged or in progress; red from the due time, yellow from `yellow_ratio` of the way from
-created_at to it. SQLite has no interval arithmetic, so there the instants are compared as
-Julian day numbers; PostgreSQL compares seconds.
+created_at to it. SQLite has no interval arithmetic, so there durations are differences of
+Julian day numbers; PostgreSQL takes the seconds of an interval (`seconds_between`).
 """
 
 from __future__ import annotations
@@ -25,14 +25,20 @@ def _clocks() -> list[tuple[tuple[str, ...], InstrumentedAttribute[datetime]]]:
     return [(OPEN_STATUSES[:1], Issue.ack_due_at), (OPEN_STATUSES[1:], Issue.resolve_due_at)]
 
 
+def seconds_between(later: ColumnElement[datetime] | datetime,
+                    earlier: ColumnElement[datetime], sqlite: bool) -> ColumnElement[float]:
+    """later - earlier in seconds, computed by the database (SQLite: Julian day numbers,
+    which keep milliseconds; PostgreSQL: the epoch of the interval)."""
+    a = literal(later, UTCDateTime) if isinstance(later, datetime) else later
+    if sqlite:
+        return (func.julianday(a) - func.julianday(earlier)) * 86400.0
+    return extract("epoch", a - earlier)
+
+
 def _warned(due: InstrumentedAttribute[datetime], now: datetime, ratio: float,
             sqlite: bool) -> ColumnElement[bool]:
-    if sqlite:
-        jd = func.julianday
-        start = jd(Issue.created_at)
-        return jd(literal(now, UTCDateTime)) >= start + (jd(due) - start) * ratio
-    elapsed = extract("epoch", literal(now, UTCDateTime) - Issue.created_at)
-    return elapsed >= extract("epoch", due - Issue.created_at) * ratio
+    return seconds_between(now, Issue.created_at, sqlite) >= \
+        seconds_between(due, Issue.created_at, sqlite) * ratio
 
 
 def parts(name: str, now: datetime, ratio: float, sqlite: bool) -> list[ColumnElement[bool]]:

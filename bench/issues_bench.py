@@ -64,6 +64,8 @@ async def _fill(db: Database, total: int) -> None:
                 "escalation_level": 0, "report_count": 1, "created_at": created,
                 "updated_at": created, "ack_due_at": created + timedelta(hours=4),
                 "resolve_due_at": created + timedelta(days=3),
+                "ack_warn_at": created + timedelta(hours=3),
+                "resolve_warn_at": created + timedelta(days=2.25),
                 "acknowledged_at": created + timedelta(hours=1) if st != "open" else None,
                 "resolved_at": created + timedelta(days=1) if st in ("resolved", "closed")
                 else None, "version": 1,

@@ -118,6 +118,8 @@ async def intake_batch(svc: IssueService, s: AsyncSession,
             count_at[item.key] = match.issue.report_count + len(got)
         else:
             times = svc.settings.sla_for(det.category, det.urgent)
+            ack_due, resolve_due = item.at + times.ack, item.at + times.resolve
+            ratio = svc.settings.yellow_ratio
             entry = _New(item, gid, pid, {
                 "group_id": gid, "category": det.category,
                 "summary": (det.summary or item.text[:20])[:200], "text": item.text,
@@ -125,7 +127,9 @@ async def intake_batch(svc: IssueService, s: AsyncSession,
                 "confidence": det.confidence, "status": "open", "reporter_id": pid,
                 "source_message_id": item.message_id, "report_count": 1,
                 "created_at": item.at, "updated_at": item.at,
-                "ack_due_at": item.at + times.ack, "resolve_due_at": item.at + times.resolve,
+                "ack_due_at": ack_due, "resolve_due_at": resolve_due,
+                "ack_warn_at": sla.warn_at(item.at, ack_due, ratio),
+                "resolve_warn_at": sla.warn_at(item.at, resolve_due, ratio),
                 "escalation_level": 0, "version": 1,
             })
             new.append(entry)
@@ -288,7 +292,7 @@ def _view_of_new(svc: IssueService, e: _New, groups: dict[int, tuple[int, str]])
         card_message_id=None, created_at=r["created_at"], updated_at=r["updated_at"],
         acknowledged_at=None, resolved_at=None, closed_at=None, ack_due_at=r["ack_due_at"],
         resolve_due_at=r["resolve_due_at"],
-        light=sla.light("open", r["created_at"], r["ack_due_at"], r["resolve_due_at"], None,
-                        now, svc.settings.yellow_ratio),
+        light=sla.light("open", r["ack_due_at"], r["resolve_due_at"], r["ack_warn_at"],
+                        r["resolve_warn_at"], now),
         rating=None, reject_reason=None,
     )

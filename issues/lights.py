@@ -1,10 +1,11 @@
 """The SLA light as SQL, so a ledger of a million issues is counted and filtered by the
 database instead of being loaded to compute `sla.light` row by row.
 
-Same rule as `issues.sla`: the running clock is ack_due_at while open, resolve_due_at while
-acknowledged or in progress; red from the due time, yellow from `yellow_ratio` of the way from
-created_at to it. SQLite has no interval arithmetic, so there durations are differences of
-Julian day numbers; PostgreSQL takes the seconds of an interval (`seconds_between`).
+Same rule as `issues.sla`: the running clock is the acknowledge clock while open, the resolve
+clock while acknowledged or in progress; red from its due time, yellow from its warn time
+(stored with the due time, see `sla.warn_at`). Conditions are written per clock so that
+indexes carry them: red and "turned yellow since" are ranges of (status, due) and
+(status, warn) indexes, a group's counts ranges of its (group, status, due) indexes.
 """
 
 from __future__ import annotations
@@ -17,59 +18,54 @@ from sqlalchemy.orm import InstrumentedAttribute
 from issues.models import Issue, UTCDateTime
 from issues.views import OPEN_STATUSES
 
+_Col = InstrumentedAttribute[datetime]
+_Col_opt = InstrumentedAttribute[datetime | None]
 
-# Each clock: the statuses it runs in and its due column. Conditions are written per clock
-# so that the (group_id, status, due) indexes carry them: red is a range below now, yellow and
-# green a range above it (few rows: most late issues are red).
-def _clocks() -> list[tuple[tuple[str, ...], InstrumentedAttribute[datetime]]]:
-    return [(OPEN_STATUSES[:1], Issue.ack_due_at), (OPEN_STATUSES[1:], Issue.resolve_due_at)]
+
+def _clocks() -> list[tuple[tuple[str, ...], _Col, _Col_opt]]:
+    """Each clock: the statuses it runs in, its due column and its warn column."""
+    return [(OPEN_STATUSES[:1], Issue.ack_due_at, Issue.ack_warn_at),
+            (OPEN_STATUSES[1:], Issue.resolve_due_at, Issue.resolve_warn_at)]
 
 
 def seconds_between(later: ColumnElement[datetime] | datetime,
                     earlier: ColumnElement[datetime], sqlite: bool) -> ColumnElement[float]:
-    """later - earlier in seconds, computed by the database (SQLite: Julian day numbers,
-    which keep milliseconds; PostgreSQL: the epoch of the interval)."""
+    """later - earlier in seconds, computed by the database (SQLite has no interval
+    arithmetic: differences of Julian day numbers, which keep milliseconds; PostgreSQL: the
+    epoch of the interval)."""
     a = literal(later, UTCDateTime) if isinstance(later, datetime) else later
     if sqlite:
         return (func.julianday(a) - func.julianday(earlier)) * 86400.0
     return extract("epoch", a - earlier)
 
 
-def _warned(due: InstrumentedAttribute[datetime], now: datetime, ratio: float,
-            sqlite: bool) -> ColumnElement[bool]:
-    return seconds_between(now, Issue.created_at, sqlite) >= \
-        seconds_between(due, Issue.created_at, sqlite) * ratio
-
-
-def parts(name: str, now: datetime, ratio: float, sqlite: bool) -> list[ColumnElement[bool]]:
+def parts(name: str, now: datetime) -> list[ColumnElement[bool]]:
     """One condition per clock for a light ("red", "yellow" or "green"); they never overlap,
     so counts add up."""
     out = []
-    for statuses, due in _clocks():
+    for statuses, due, warn in _clocks():
         running = Issue.status.in_(statuses)
         if name == "red":
             out.append(and_(running, due <= now))
         elif name == "yellow":
-            out.append(and_(running, due > now, _warned(due, now, ratio, sqlite)))
+            out.append(and_(running, due > now, warn <= now))
         else:
-            out.append(and_(running, due > now, ~_warned(due, now, ratio, sqlite)))
+            out.append(and_(running, due > now, or_(warn.is_(None), warn > now)))
     return out
 
 
-def light_is(name: str, now: datetime, ratio: float, sqlite: bool) -> ColumnElement[bool]:
+def light_is(name: str, now: datetime) -> ColumnElement[bool]:
     """The condition for one light: "red", "yellow" or "green"."""
-    return or_(*parts(name, now, ratio, sqlite))
+    return or_(*parts(name, now))
 
 
-def crossed(name: str, since: datetime, now: datetime, ratio: float,
-            sqlite: bool) -> ColumnElement[bool]:
+def crossed(name: str, since: datetime, now: datetime) -> ColumnElement[bool]:
     """Issues whose light turned `name` ("yellow" or "red") in (since, now]."""
     out = []
-    for statuses, due in _clocks():
+    for statuses, due, warn in _clocks():
         running = Issue.status.in_(statuses)
         if name == "red":
             out.append(and_(running, due > since, due <= now))
         else:
-            out.append(and_(running, due > now, _warned(due, now, ratio, sqlite),
-                            ~_warned(due, since, ratio, sqlite)))
+            out.append(and_(running, warn > since, warn <= now, due > now))
     return or_(*out)

@@ -132,6 +132,9 @@ class Issue(Base):
     closed_at: Mapped[datetime | None]
     ack_due_at: Mapped[datetime]
     resolve_due_at: Mapped[datetime]
+    # When each clock turns yellow (sla.warn_at), set with its due time.
+    ack_warn_at: Mapped[datetime | None]
+    resolve_warn_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
     __table_args__ = (
@@ -140,6 +143,8 @@ class Issue(Base):
         Index("ix_issues_group_status_resolvedue", "group_id", "status", "resolve_due_at"),
         Index("ix_issues_status_due", "status", "resolve_due_at"),
         Index("ix_issues_status_ackdue", "status", "ack_due_at"),
+        Index("ix_issues_status_ackwarn", "status", "ack_warn_at"),
+        Index("ix_issues_status_resolvewarn", "status", "resolve_warn_at"),
         Index("ix_issues_created", "created_at"),
         Index("ix_issues_category_created", "category", "created_at"),
         Index("ix_issues_assignee", "assignee_id"),

@@ -238,8 +238,8 @@ class IssueService:
                 acknowledged_at=i.acknowledged_at, resolved_at=i.resolved_at,
                 closed_at=i.closed_at, ack_due_at=i.ack_due_at,
                 resolve_due_at=i.resolve_due_at,
-                light=sla.light(i.status, i.created_at, i.ack_due_at, i.resolve_due_at,
-                                i.acknowledged_at, now, self.settings.yellow_ratio),
+                light=sla.light(i.status, i.ack_due_at, i.resolve_due_at, i.ack_warn_at,
+                                i.resolve_warn_at, now),
                 rating=ratings.get(i.id), reject_reason=i.reject_reason,
                 photos=tuple(photos.get(i.id, ())), events=tuple(events.get(i.id, ())),
             ))
@@ -774,8 +774,7 @@ class IssueService:
         async def run(s: AsyncSession) -> list[tuple[IssueView, str]]:
             out: list[tuple[Issue, str]] = []
             for name in ("red", "yellow"):
-                cond = lights.crossed(name, since, now, self.settings.yellow_ratio,
-                                      self.db.is_sqlite)
+                cond = lights.crossed(name, since, now)
                 out += [(i, name) for i in (await s.execute(
                     select(Issue).where(cond).order_by(Issue.id))).scalars()]
             views = await self._views(s, [i for i, _ in out])
@@ -818,6 +817,9 @@ class IssueService:
             times = self.settings.sla_for(issue.category, issue.urgent)
             issue.resolve_due_at = max(issue.resolve_due_at, now) + times.resolve
             issue.ack_due_at = max(issue.ack_due_at, now) + times.ack
+            ratio = self.settings.yellow_ratio
+            issue.ack_warn_at = sla.warn_at(issue.created_at, issue.ack_due_at, ratio)
+            issue.resolve_warn_at = sla.warn_at(issue.created_at, issue.resolve_due_at, ratio)
             issue.updated_at = now
             note = f"超时自动升级至{LEVELS[issue.escalation_level]}"
             s.add(Event(issue_id=issue.id, actor_id=None, at=now, kind="auto_escalate",
@@ -938,8 +940,7 @@ class IssueService:
             q = q.where(or_(Issue.summary.like(like), Issue.text.like(like),
                             Issue.location_text.like(like)))
         if f.light in ("red", "yellow", "green"):
-            q = q.where(lights.light_is(f.light, self.clock(), self.settings.yellow_ratio,
-                                        self.db.is_sqlite))
+            q = q.where(lights.light_is(f.light, self.clock()))
         return q
 
     async def list_issues(self, f: IssueFilter | None = None, page: int = 1,
@@ -1019,8 +1020,7 @@ class IssueService:
             # index: the open issues of a busy group are never loaded or scanned.
             scope = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id)
             counts = [[self._filtered(select(func.count()).where(part), scope).scalar_subquery()
-                       for part in lights.parts(name, now, self.settings.yellow_ratio,
-                                                self.db.is_sqlite)]
+                       for part in lights.parts(name, now)]
                       for name in ("yellow", "red")]
             got = (await s.execute(select(*(c for pair in counts for c in pair)))).one()
             yellow, red = got[0] + got[1], got[2] + got[3]

@@ -1,4 +1,9 @@
-"""SLA lights: green below 75 % of the allowed time, yellow from there, red when overdue."""
+"""SLA lights: green below 75 % of the allowed time, yellow from there, red when overdue.
+
+The yellow point of each clock is stored with its due time (`warn_at`), when the due time is
+set: like the due time, it follows the settings in force when the clock started, and the
+database can count and find lights by index (`issues.lights`).
+"""
 
 from __future__ import annotations
 
@@ -7,28 +12,23 @@ from datetime import datetime
 from issues.views import OPEN_STATUSES
 
 
-def window(status: str, created: datetime, ack_due: datetime, resolve_due: datetime,
-           acknowledged: datetime | None) -> tuple[datetime, datetime] | None:
-    """The clock that runs now: to acknowledge while open, to resolve after that."""
+def warn_at(start: datetime, due: datetime, yellow_ratio: float) -> datetime:
+    """When a clock running from start to due turns yellow."""
+    return start + (due - start) * yellow_ratio
+
+
+def light(status: str, ack_due: datetime, resolve_due: datetime,
+          ack_warn: datetime | None, resolve_warn: datetime | None,
+          now: datetime) -> str | None:
+    """The clock that runs now (to acknowledge while open, to resolve after that) → light."""
     if status == "open":
-        return created, ack_due
-    if status in OPEN_STATUSES:
-        return created, resolve_due
-    return None
-
-
-def light(status: str, created: datetime, ack_due: datetime, resolve_due: datetime,
-          acknowledged: datetime | None, now: datetime, yellow_ratio: float) -> str | None:
-    w = window(status, created, ack_due, resolve_due, acknowledged)
-    if w is None:
+        due, warn = ack_due, ack_warn
+    elif status in OPEN_STATUSES:
+        due, warn = resolve_due, resolve_warn
+    else:
         return None
-    start, due = w
     if now >= due:
         return "red"
-    if now >= yellow_at(start, due, yellow_ratio):
+    if warn is not None and now >= warn:
         return "yellow"
     return "green"
-
-
-def yellow_at(start: datetime, due: datetime, yellow_ratio: float) -> datetime:
-    return start + (due - start) * yellow_ratio

@@ -72,6 +72,10 @@ class Poller:
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._handled: list[tuple[int, asyncio.Future[None]]] = []
         self._forgetting: asyncio.Task[None] | None = None
+        # The newest update handed to a worker: Telegram sends a batch again when it was not
+        # confirmed (the inbox write failed, or the process died between the write and the
+        # next getUpdates), and those already handed over must not be handled twice.
+        self._dispatched = 0
 
     async def start(self) -> None:
         """Hand the updates a previous run stored but never handled to the workers first."""
@@ -102,7 +106,8 @@ class Poller:
             stored = asyncio.ensure_future(self.svc.inbox_put(
                 [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]))
             for u in updates:
-                self._dispatch(u, stored)
+                if u.update_id > self._dispatched:
+                    self._dispatch(u, stored)
             try:
                 await stored
             except Exception:
@@ -112,6 +117,7 @@ class Poller:
             self.offset = updates[-1].update_id + 1
 
     def _dispatch(self, update: Update, stored: asyncio.Future[None]) -> None:
+        self._dispatched = max(self._dispatched, update.update_id)
         chat = update.effective_chat
         key = chat.id if chat else 0
         self._chats.setdefault(key, collections.deque()).append((update, stored))

@@ -1,5 +1,6 @@
 """The poller's inbox: updates stored before they are confirmed to Telegram are handled on the
-next start when the process stopped before handling them, and leave the inbox once handled."""
+next start when the process stopped before handling them, once even when Telegram sends them
+again, and leave the inbox once handled."""
 
 from __future__ import annotations
 
@@ -69,6 +70,27 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
         assert issue is not None and issue.card_message_id == card["message_id"]
         assert await _drained(svc)
         await stop_bot(app)
+
+        # Died between writing the inbox and confirming to Telegram: the update comes back
+        # from both sides, and is handled once.
+        ask = await client.send(chat, owner, "/help")
+        pending = list(sandbox.state.updates)
+        app = new_app()
+        await app.initialize()
+        await app.post_init(app)  # type: ignore[misc]
+        await app.bot_data["service"].inbox_put(
+            [(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in pending])
+        await app.post_shutdown(app)  # type: ignore[misc]
+        await app.shutdown()
+        app = new_app()
+        await start_polling(app, settings)
+        await client.wait_for(chat, lambda m: (m.get("reply_to_message") or {}).get(
+            "message_id") == ask["message_id"])
+        assert await _drained(app.bot_data["service"])
+        await stop_bot(app)
+        answers = [m for m in await client.bot_messages(chat)
+                   if (m.get("reply_to_message") or {}).get("message_id") == ask["message_id"]]
+        assert len(answers) == 1
     finally:
         await client.close()
         await sandbox.stop()

@@ -985,30 +985,25 @@ class IssueService:
         async def run(s: AsyncSession) -> Stats:
             scope = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id, since=start,
                                 until=end)
-            # Counted and measured by the database: a month of a busy district is many rows,
-            # and turning each one's timestamps into Python datetimes costs more than the query.
+            # Durations measured by the database: a month of a busy district is many rows, and
+            # turning each one's timestamps into Python datetimes costs more than the query.
+            sqlite = self.db.is_sqlite
             by_status: dict[str, int] = {}
             by_cat: dict[str, int] = {}
-            answered = 0
-            for status, cat, n, acked in (await s.execute(self._filtered(
-                select(Issue.status, Issue.category, func.count(),
-                       func.count(Issue.acknowledged_at))
-                .group_by(Issue.status, Issue.category), scope))).all():
-                by_status[status] = by_status.get(status, 0) + n
-                by_cat[cat] = by_cat.get(cat, 0) + n
-                answered += acked
-            received = sum(by_status.values())
-            sqlite = self.db.is_sqlite
             ack_min, res_h = [], []
-            for to_ack, to_resolve in (await s.execute(self._filtered(
-                select(lights.seconds_between(Issue.acknowledged_at, Issue.created_at, sqlite),
-                       lights.seconds_between(Issue.resolved_at, Issue.created_at, sqlite))
-                .where(or_(Issue.acknowledged_at.is_not(None),
-                           Issue.resolved_at.is_not(None))), scope))).all():
+            for status, cat, to_ack, to_resolve in (await s.execute(self._filtered(select(
+                Issue.status, Issue.category,
+                lights.seconds_between(Issue.acknowledged_at, Issue.created_at, sqlite),
+                lights.seconds_between(Issue.resolved_at, Issue.created_at, sqlite)), scope,
+            ))).all():
+                by_status[status] = by_status.get(status, 0) + 1
+                by_cat[cat] = by_cat.get(cat, 0) + 1
                 if to_ack is not None:
                     ack_min.append(float(to_ack) / 60)
                 if to_resolve is not None:
                     res_h.append(float(to_resolve) / 3600)
+            received = sum(by_status.values())
+            answered = len(ack_min)
             resolved_n = by_status.get("resolved", 0) + by_status.get("closed", 0)
             rejected = by_status.get("rejected", 0)
             rq = self._filtered(select(Rating.score).join(Issue, Issue.id == Rating.issue_id),

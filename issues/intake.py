@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import case, insert, select, tuple_, update
+from sqlalchemy import Table, case, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import sla
@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from issues.service import IssueService
 
 NEARBY = 20  # newest open issues of a category in a group that a message is compared with
+# Writes go through the tables (Core): the ORM's bulk paths cost more than the statements.
+_ISSUES = cast(Table, Issue.__table__)
+_REPORTS = cast(Table, Report.__table__)
+_EVENTS = cast(Table, Event.__table__)
+_PEOPLE = cast(Table, Person.__table__)
+_GROUPS = cast(Table, Group.__table__)
 
 
 @dataclass(frozen=True)
@@ -156,8 +162,8 @@ async def intake_batch(svc: IssueService, s: AsyncSession,
                        "note": item.text[:500]})
     await s.flush()  # the seconded issues' counts, under their version check
     if reports:
-        await s.execute(insert(Report), reports)
-        await s.execute(insert(Event), events)
+        await s.execute(insert(_REPORTS), reports)
+        await s.execute(insert(_EVENTS), events)
 
     # Views: what this batch opened is known without asking the database again.
     views: dict[int, IssueView] = {e.id: _view_of_new(svc, e, groups) for e in new}
@@ -228,8 +234,8 @@ async def _people(s: AsyncSession, refs: Sequence[PersonRef]) -> dict[int, int]:
                 name=ref.name[:200] or name, username=ref.username))
     missing = [r for u, r in wanted.items() if u not in out]
     if missing:
-        rows = (await s.execute(insert(Person).returning(
-            Person.id, Person.tg_user_id, sort_by_parameter_order=True),
+        rows = (await s.execute(insert(_PEOPLE).returning(
+            _PEOPLE.c.id, _PEOPLE.c.tg_user_id, sort_by_parameter_order=True),
             [{"tg_user_id": r.user_id, "name": r.name[:200] or str(r.user_id),
               "username": r.username} for r in missing])).all()
         out.update({uid: pid for pid, uid in rows})
@@ -263,17 +269,17 @@ async def _insert_new(s: AsyncSession, new: list[_New]) -> None:
     counts: dict[int, int] = {}
     for e in new:
         counts[e.group_id] = counts.get(e.group_id, 0) + 1
+    g = _GROUPS.c
     last = dict((await s.execute(
-        update(Group).where(Group.id.in_(counts))
-        .values(last_number=Group.last_number + case(counts, value=Group.id))
-        .returning(Group.id, Group.last_number)
-        .execution_options(synchronize_session=False)
+        update(_GROUPS).where(g.id.in_(counts))
+        .values(last_number=g.last_number + case(counts, value=g.id))
+        .returning(g.id, g.last_number)
     )).all())
     nxt = {g: last[g] - k + 1 for g, k in counts.items()}
     for e in new:
         e.row["number"] = nxt[e.group_id]
         nxt[e.group_id] += 1
-    ids = (await s.execute(insert(Issue).returning(Issue.id, sort_by_parameter_order=True),
+    ids = (await s.execute(insert(_ISSUES).returning(_ISSUES.c.id, sort_by_parameter_order=True),
                            [e.row for e in new])).scalars().all()
     for e, issue_id in zip(new, ids, strict=True):
         e.id = issue_id

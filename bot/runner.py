@@ -15,10 +15,11 @@ import logging
 import secrets
 import signal
 import sys
+from datetime import timedelta
 
 from aiohttp import web
 from telegram import Update
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.app import build_application
@@ -44,6 +45,13 @@ async def boot(application: Application) -> None:  # type: ignore[type-arg]
     if application.post_init is not None:
         await application.post_init(application)
     await application.start()
+
+
+def _retry_after(exc: TelegramError) -> float:
+    if isinstance(exc, RetryAfter):
+        ra = exc.retry_after
+        return ra.total_seconds() if isinstance(ra, timedelta) else float(ra)
+    return 0.0
 
 
 FORGET_EVERY = 0.1  # seconds between removals of handled updates from the inbox
@@ -93,9 +101,10 @@ class Poller:
                 updates = await self.app.bot.get_updates(
                     offset=self.offset, timeout=self.timeout, limit=100,
                     allowed_updates=Update.ALL_TYPES)
-            except (NetworkError, TimedOut) as exc:
-                log.warning("getUpdates failed (%s); retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
+            except TelegramError as exc:  # network, 5xx, 429 beyond the limiter's retries
+                wait = max(delay, _retry_after(exc))
+                log.warning("getUpdates failed (%s); retrying in %.1fs", exc, wait)
+                await asyncio.sleep(wait)
                 delay = min(delay * 2, 30)
                 continue
             delay = 0.5

@@ -13,7 +13,7 @@ from bot.runner import start_polling, stop_bot
 from issues.service import IssueService
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
-from tests.bot.conftest import bot_settings
+from tests.bot.conftest import Harness, bot_settings
 
 
 async def _drained(svc: IssueService) -> bool:
@@ -94,3 +94,23 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
     finally:
         await client.close()
         await sandbox.stop()
+
+
+async def test_polling_survives_getupdates_failures(harness: Harness) -> None:
+    """Telegram answering getUpdates with 429 and 500 for a while: the poller keeps going
+    and the complaint posted meanwhile gets its card."""
+    h = harness
+    g = await h.group()
+    # 429s for longer than the rate limiter retries them (5 × 1 s), then 5xx.
+    await h.client.set_faults(error_rate=1.0, codes=(429,), methods=["getUpdates"],
+                              retry_after=1)
+    sent = await h.say(g["chat"], g["residents"][0], "5栋楼下下水道堵了 脏水冒出来了")
+    await asyncio.sleep(8)
+    await h.client.set_faults(error_rate=1.0, codes=(500, 502), methods=["getUpdates"])
+    await asyncio.sleep(1)
+    failed = [c for c in await h.client.calls("getUpdates") if not c.get("ok")]
+    assert len(failed) >= 3, "the fault was not hit"
+    await h.client.set_faults(error_rate=0)
+    card = await h.reply_from_bot(g["chat"], sent["message_id"],
+                                  lambda m: "📌" in (m.get("text") or ""), timeout=40)
+    assert "排水" in card["text"]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import jieba
 
-from nlp.location import find_location
+from nlp.location import find_location, find_location_gated
 from nlp.normalize import normalize_keeping_halfwidth
 from nlp.plan import CategoryPlan, Plan, build_plan
 from nlp.rules import Rules, load_rules
@@ -52,6 +52,9 @@ class _Engine:
     tokenizer: jieba.Tokenizer
     plan: Plan
     negations: tuple[str, ...]
+    # The one-character objects that jieba segments by its dictionary (Chinese, not a letter
+    # or digit it glues together): _Tokens need not test them with two regexes per message.
+    han_singles: frozenset[str]
 
 
 def threshold_for(sensitivity: str) -> float:
@@ -66,8 +69,10 @@ def _build(rules: Rules) -> _Engine:
     return _Engine(rules, tok, *_compiled(rules))
 
 
-def _compiled(rules: Rules) -> tuple[Plan, tuple[str, ...]]:
-    return build_plan(rules, PENALTIES), tuple(rules.shared_words["negations"])
+def _compiled(rules: Rules) -> tuple[Plan, tuple[str, ...], frozenset[str]]:
+    singles = {w for cat in rules.categories.values() for w in cat.objects if len(w) == 1}
+    return build_plan(rules, PENALTIES), tuple(rules.shared_words["negations"]), frozenset(
+        w for w in singles if _JIEBA_HAN.fullmatch(w) and not _JIEBA_ENG.match(w))
 
 
 def _load_userdict(tok: jieba.Tokenizer, rules: Rules) -> None:
@@ -107,10 +112,10 @@ class _Score:
 
     __slots__ = ("code", "keywords", "obj", "obj_pos", "problem", "score")
 
-    def __init__(self, code: str) -> None:
-        self.code, self.score, self.keywords = code, 0.0, []  # type: str, float, list[str]
-        self.obj = self.problem = None  # type: str | None
-        self.obj_pos = 10**6
+    def __init__(self, code: str, score: float, keywords: list[str], obj: str | None,
+                 obj_pos: int, problem: str | None) -> None:
+        self.code, self.score, self.keywords = code, score, keywords
+        self.obj, self.obj_pos, self.problem = obj, obj_pos, problem
 
 
 class _Tokens:
@@ -127,7 +132,7 @@ class _Tokens:
     """
 
     def __init__(self, eng: _Engine, text: str) -> None:
-        self.tok, self.text = eng.tokenizer, text
+        self.tok, self.text, self.han = eng.tokenizer, text, eng.han_singles
         self.known: dict[str, bool] = {}
         self._all: set[str] | None = None
         self._blocks: list[tuple[int, int]] | None = None
@@ -140,53 +145,62 @@ class _Tokens:
         return known
 
     def _decide(self, word: str) -> bool:
-        if len(word) != 1 or not _JIEBA_HAN.fullmatch(word) or _JIEBA_ENG.match(word):
+        if word not in self.han and (
+                len(word) != 1 or not _JIEBA_HAN.fullmatch(word) or _JIEBA_ENG.match(word)):
             if self._all is None:
                 self._all = set(self.tok.lcut(self.text, HMM=False))
             return word in self._all
         if self._blocks is None:
             self._blocks = [m.span() for m in _JIEBA_HAN.finditer(self.text)]
+        text = self.text
+        found: list[tuple[_Route, int]] = []  # each occurrence: its block's route, its place
         for i, (start, end) in enumerate(self._blocks):
-            q = self.text.find(word, start, end)
+            q = text.find(word, start, end)
             if q < 0:
                 continue
             route = self._routes.get(i)
             if route is None:
                 self.tok.check_initialized()  # loads the dictionary on first use, as lcut does
-                route = self._routes[i] = _Route(self.tok, self.text[start:end])
+                route = self._routes[i] = _Route(self.tok, text[start:end])
             while q >= 0:
-                if route.alone(q - start):
+                found.append((route, q - start))
+                q = text.find(word, q + 1, end)
+        if len(found) > 1:
+            # One occurrence alone is enough: first those no dictionary word can cover,
+            # which need no dynamic programme (面包车...僵尸车: the second settles it).
+            for route, q in found:
+                if route.plainly_alone(q):
                     return True
-                q = self.text.find(word, q + 1, end)
-        return False
+        return any(route.alone(q) for route, q in found)
 
 
 class _Route:
     """jieba's best route through one block (HMM off), computed from the block's end only as
-    far back as a question needs."""
+    far back as a question needs, and with the dictionary words (`get_DAG`) of only the
+    positions it passes."""
 
     def __init__(self, tok: jieba.Tokenizer, block: str) -> None:
-        self.block, self.get, self.logtotal = block, tok.FREQ.get, log(tok.total)
-        self.dag = _dag(tok.FREQ, block)
+        self.block, self.freq, self.total = block, tok.FREQ, tok.total
         n = len(block)
-        self.value: list[float] = [0.0] * (n + 1)
-        self.value[n] = 0  # jieba starts from the int 0: x - y + 0 is the same float either way
-        self.choice = list(range(n + 1))
+        self.dag: list[list[int] | None] = [None] * n
+        self.logs: list[list[float]] = [[]] * n  # log(count or 1) of each word in dag[k]
+        # The route itself, made on the first _extend (often the question is settled first).
+        self.value: list[float] = []
+        self.choice: list[int] = []
         self.done = n  # the route is known from here to the end
+
+    def ends(self, k: int) -> list[int]:
+        """jieba's `get_DAG` at k (the same list): the ends of dictionary words from k."""
+        ends = self.dag[k]
+        if ends is None:
+            ends, self.logs[k] = _ends(self.freq, self.block, k)
+            self.dag[k] = ends
+        return ends
 
     def alone(self, q: int) -> bool:
         """Is position q a word of one character in jieba's segmentation of the block?"""
-        dag = self.dag
-        # The last boundary at or before q that no dictionary word crosses: every segmentation
-        # passes through it, and from there on the route depends only on what follows.
-        start, reach = 0, -1
-        for k in range(q):
-            end = dag[k][-1]
-            if end > reach:
-                reach = end
-            if reach <= k:  # nothing starting at or before k ends after k
-                start = k + 1
-        if start == q and dag[q] == [q]:
+        start = self._boundary(q)
+        if start == q and self.ends(q) == [q]:
             return True  # no dictionary word covers q: every segmentation leaves it alone
         self._extend(start)
         x, choice = start, self.choice
@@ -194,40 +208,97 @@ class _Route:
             x = choice[x] + 1
         return x == q and choice[x] == q
 
+    def plainly_alone(self, q: int) -> bool:
+        """Is q alone because no dictionary word can cover it (no key from an earlier start
+        runs through q, no word starts at q)? Then every segmentation leaves it alone. A cheap
+        test, made only near the start of a block; False means only "not known so"."""
+        if q > _WALK_BACK:
+            return False
+        block, freq = self.block, self.freq
+        for j in range(q - 1, -1, -1):
+            if block[j:q + 1] in freq:
+                return False
+        return self.ends(q) == [q]
+
+    def _boundary(self, q: int) -> int:
+        """A boundary at or before q that no dictionary word crosses: every segmentation
+        passes through it, and from there on the route depends only on what follows.
+
+        Close to q, walk back from q: a word from j < b across the boundary b would make
+        block[j:b + 1] a key of the dictionary, which holds every prefix of its words, so
+        a b for which no such key exists will do (it is at or before the last boundary
+        no word crosses, which is just as good). This looks at a few strings near q instead
+        of at every word of the block before it. Far into a long block, where walking back
+        could take quadratic time, the words of every earlier position are read instead."""
+        block, freq = self.block, self.freq
+        if q <= _WALK_BACK:
+            b = q
+            while b:
+                for j in range(b - 1, -1, -1):  # short words first: they cross most often
+                    if block[j:b + 1] in freq:
+                        break
+                else:
+                    return b
+                b -= 1
+            return 0
+        start, reach = 0, -1
+        for k in range(q):
+            end = self.ends(k)[-1]
+            if end > reach:
+                reach = end
+            if reach <= k:  # nothing starting at or before k ends after k
+                start = k + 1
+        return start
+
     def _extend(self, start: int) -> None:
         """jieba's `calc` from where it stopped back to `start`: the same expressions in the
         same order, so the same floating-point values and the same choices (on a tie, the
         longer word, as max() over (value, end) pairs gives)."""
-        block, get, logtotal, value, choice = (self.block, self.get, self.logtotal,
-                                               self.value, self.choice)
+        n = len(self.block)
+        if not self.value:
+            self.value = [0.0] * (n + 1)
+            self.value[n] = 0  # jieba starts from the int 0: x - y + 0 is the same float
+            self.choice = list(range(n + 1))
+        logtotal = log(self.total)
+        value, choice, dag, logs = self.value, self.choice, self.dag, self.logs
         for idx in range(self.done - 1, start - 1, -1):
-            ends = self.dag[idx]
+            ends = dag[idx]
+            if ends is None:
+                ends = self.ends(idx)
+            lp = logs[idx]  # log(FREQ.get(block[idx:end + 1]) or 1), found by _ends
             x = ends[0]
-            v = log(get(block[idx:x + 1]) or 1) - logtotal + value[x + 1]
-            for y in ends[1:]:
-                w = log(get(block[idx:y + 1]) or 1) - logtotal + value[y + 1]
+            v = lp[0] - logtotal + value[x + 1]
+            for j in range(1, len(ends)):
+                y = ends[j]
+                w = lp[j] - logtotal + value[y + 1]
                 if w > v or (w == v and y > x):
                     v, x = w, y
             value[idx], choice[idx] = v, x
         self.done = min(self.done, start)
 
 
-def _dag(freq: dict[str, int], block: str) -> list[list[int]]:
-    """jieba's `get_DAG` (the same lists): for each start, the ends of dictionary words."""
+_WALK_BACK = 40  # positions into a block up to which _Route._boundary walks back
+
+
+def _ends(freq: dict[str, int], block: str, k: int) -> tuple[list[int], list[float]]:
+    """jieba's `get_DAG` at k: the ends of the dictionary words starting there; and for
+    each, log(count or 1) as jieba's `calc` takes it, so the route need not look it up
+    again."""
     n, get = len(block), freq.get
-    dag = []
-    for k in range(n):
-        ends = []
-        i, f = k, get(block[k])
-        while f is not None:  # the dictionary holds every prefix of its words (count 0)
-            if f:
-                ends.append(i)
-            i += 1
-            if i >= n:
-                break
-            f = get(block[k:i + 1])
-        dag.append(ends or [k])
-    return dag
+    ends: list[int] = []
+    logs: list[float] = []
+    i, f = k, get(block[k])
+    while f is not None:  # the dictionary holds every prefix of its words (count 0)
+        if f:
+            ends.append(i)
+            logs.append(log(f))
+        i += 1
+        if i >= n:
+            break
+        f = get(block[k:i + 1])
+    if not ends:
+        return [k], [0.0]  # jieba's lone character: count None or 0, so log(1)
+    return ends, logs
 
 
 class _Clauses:
@@ -246,6 +317,9 @@ class _Clauses:
         return 0, len(self.text)
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 class _Evidence:
     """What one category's patterns found in a message, before its single-character objects
     are judged: 灯 or 水 counts only where jieba makes it a word of its own, and finding that
@@ -259,68 +333,95 @@ class _Evidence:
         cat = cp.rules
         self.code, self.cp, self.mask, self.text = cat.code, cp, mask, text
         self.negations = negations
-        self.phrase: tuple[str, int] | None = None
+        phrase: tuple[str, int] | None = None
         if mask & cp.phrases.bits:
             for m in cp.phrases.finditer(mask, text):
-                if not text.endswith(negations, max(0, m.start() - 3), m.start()):
-                    self.phrase = (m.group(0), m.start())
+                start = m.start()
+                if not text.endswith(negations, max(0, start - 3), start):
+                    phrase = (m[0], start)
                     break
-        objs: list[tuple[int, str]] = [] if cat.object_rx is None or not mask & cp.objects \
-            else [(m.start(), m.group(0)) for m in cat.object_rx.finditer(text)]
-        self.objs = objs
-        self.singles = {w for _, w in objs if len(w) == 1}
-        self.probs: list[tuple[int, str]] = [] \
-            if cat.problem_rx is None or not objs or not mask & cp.problems \
-            else [(m.start(), m.group(0)) for m in cat.problem_rx.finditer(text)]
+        self.phrase = phrase
         self.own: bool | None = None  # searched only if the score needs it
+
+    def collect(self) -> None:
+        """The objects and problem words (a separate step: when no phrase occurred, the
+        caller may find it need not look further)."""
+        cp, mask, text = self.cp, self.mask, self.text
+        cat = cp.rules
+        if cat.object_rx is None or not mask & cp.objects:
+            self.objs, self.singles, self.probs = [], _NONE, []  # type: ignore[assignment]
+        else:
+            objs = [(m.start(), m[0]) for m in cat.object_rx.finditer(text)]
+            self.objs = objs
+            self.singles = {w for _, w in objs if len(w) == 1} if objs else _NONE
+            self.probs: list[tuple[int, str]] = [] \
+                if cat.problem_rx is None or not objs or not mask & cp.problems \
+                else [(m.start(), m[0]) for m in cat.problem_rx.finditer(text)]
 
     def has_own_problem(self) -> bool:
         """A problem word of this category, not negated (counts a little on its own)."""
-        if self.own is None:
-            rx, text, negations = self.cp.rules.own_problem_rx, self.text, self.negations
-            self.own = rx is not None and bool(self.mask & self.cp.own) and any(
-                not text.endswith(negations, max(0, m.start() - 3), m.start())
-                for m in rx.finditer(text))
-        return self.own
+        own = self.own
+        if own is None:
+            own = False
+            rx = self.cp.rules.own_problem_rx
+            if rx is not None and self.mask & self.cp.own:
+                text, negations = self.text, self.negations
+                for m in rx.finditer(text):
+                    start = m.start()
+                    if not text.endswith(negations, max(0, start - 3), start):
+                        own = True
+                        break
+            self.own = own
+        return own
 
 
 def _score(ev: _Evidence, accept: Callable[[str], bool], clauses: _Clauses) -> _Score:
-    """The category's score when the single-character objects `accept` lets through count."""
-    s = _Score(ev.code)
-    if ev.phrase is not None:
-        s.score += 3.0
-        s.keywords.append(ev.phrase[0])
-        s.obj_pos = ev.phrase[1]
+    """The category's score when the single-character objects `accept` lets through count.
+
+    (Kept in local variables, the _Score made once at the end: this runs a couple of times
+    per complaint, and attribute stores on the result cost more than the arithmetic.)"""
+    score = 0.0
+    keywords: list[str] = []
+    obj_pos = 10**6
+    phrase = ev.phrase
+    if phrase is not None:
+        score += 3.0
+        keywords.append(phrase[0])
+        obj_pos = phrase[1]
     objs = ev.objs if not ev.singles or accept is _yes else [
         (pos, w) for pos, w in ev.objs if len(w) > 1 or accept(w)]
-    probs = ev.probs if objs else []
-    text, negations = ev.text, ev.negations
+    obj: str | None = None
+    problem: str | None = None
     best_pair = 0.0
-    for pos, obj in objs:
-        if pos < s.obj_pos:
-            s.obj_pos = pos
-        if s.obj is None:
-            s.obj = obj
-        if not probs:
-            continue
-        lo, hi = clauses.around(pos)
-        end = pos + len(obj)
-        for ppos, prob in probs:
-            if not lo <= ppos < hi or abs(ppos - pos) > WINDOW or pos <= ppos < end:
+    if objs:
+        probs = ev.probs
+        text, negations = ev.text, ev.negations
+        for pos, word in objs:
+            if pos < obj_pos:
+                obj_pos = pos
+            if obj is None:
+                obj = word
+            if not probs:
                 continue
-            if prob[0] not in "不冇没冒" and text.endswith(negations, max(0, ppos - 3), ppos):
-                continue
-            pair = 2.5 if ppos > pos else 2.0
-            if pair > best_pair:
-                best_pair, s.obj, s.problem = pair, obj, prob
-                s.keywords += [w for w in (obj, prob) if w not in s.keywords]
-    s.score += best_pair
+            lo, hi = clauses.around(pos)
+            end = pos + len(word)
+            for ppos, prob in probs:
+                if not lo <= ppos < hi or abs(ppos - pos) > WINDOW or pos <= ppos < end:
+                    continue
+                if prob[0] not in "不冇没冒" and text.endswith(negations, max(0, ppos - 3),
+                                                               ppos):
+                    continue
+                pair = 2.5 if ppos > pos else 2.0
+                if pair > best_pair:
+                    best_pair, obj, problem = pair, word, prob
+                    keywords += [w for w in (word, prob) if w not in keywords]
+    score += best_pair
     if not best_pair:
         if objs:
-            s.score += 0.7
+            score += 0.7
         if ev.has_own_problem():
-            s.score += 0.6
-    return s
+            score += 0.6
+    return _Score(ev.code, score, keywords, obj, obj_pos, problem)
 
 
 def _rank(s: _Score, index: int) -> tuple[float, int, int]:
@@ -345,22 +446,18 @@ def _same(a: _Score, b: _Score) -> bool:
 _EPS = 1e-9  # scores are sums of a few decimals: keep ceilings above them, never below
 
 
-def _ceiling(cp: CategoryPlan, mask: int) -> float:
-    """The most a category can score, knowing only which of its lists can match at all."""
-    ceiling = 3.0 if mask & cp.phrases.bits else 0.0
-    if mask & cp.objects and mask & cp.problems:
-        return ceiling + 2.5 + _EPS
-    return ceiling + (0.7 if mask & cp.objects else 0.0) + (0.6 if mask & cp.own else 0.0) + _EPS
-
-
 def _winner(eng: _Engine, mask: int, text: str) -> _Score | None:
     """The best-scoring category: the same one as scoring every category and taking the
     first of the highest, with less work.
 
     Categories are scored in order of their ceiling and scoring stops when no ceiling left
-    reaches the best score so far. A category's score only grows as more of its
-    single-character objects count, so scoring it as if all of them counted gives a better
-    ceiling; only when that could still win are the objects judged with jieba's tokens.
+    reaches a score some category surely has. A category's score only grows as more of its
+    single-character objects count, so scoring it as if all of them counted and as if none
+    did brackets it (its rank too: more objects can only move its evidence earlier). Such a
+    category is set aside with its bracket, and jieba is asked about its objects only after
+    every category has been scored, and only if its upper bound still beats the best known:
+    a complaint about a tree by the road (路边的行道树) need not learn whether 路 is a word
+    of its own once the tree has won.
     """
     plan = eng.plan
     cats, owner = plan.categories, plan.category_of
@@ -369,33 +466,75 @@ def _winner(eng: _Engine, mask: int, text: str) -> _Score | None:
     while left:  # one turn per category with evidence (a bit of it, then all its bits off)
         cp = owner[left & -left]
         left &= ~cp.any
-        queue.append((-_ceiling(cp, mask), cp.index))
-    queue.sort()
-    best: _Score | None = None
+        # The most the category can score, knowing only which of its lists can match at
+        # all (inline: this runs for every category with evidence).
+        ceiling = 3.0 if mask & cp.phrases.bits else 0.0
+        if mask & cp.objects and mask & cp.problems:
+            ceiling = ceiling + 2.5 + _EPS
+        else:
+            ceiling = ceiling + (0.7 if mask & cp.objects else 0.0) + (
+                0.6 if mask & cp.own else 0.0) + _EPS
+        queue.append((-ceiling, cp.index))
+    if len(queue) > 1:
+        queue.sort()
+    best: _Score | None = None  # the best exactly scored category
     best_rank = (0.0, 0, 0)
-    tokens: _Tokens | None = None
+    floor: _Score | None = None  # the best score some category surely reaches
+    floor_rank = (0.0, 0, 0)
+    pending: list[tuple[tuple[float, int, int], _Evidence, _Score]] = []
     clauses = _Clauses(text)
+    last = queue[-1][1] if queue else -1
     for neg_ceiling, i in queue:
-        if best is not None and -neg_ceiling < best.score:
-            break  # this and every later ceiling is below the best score
+        if floor is not None and -neg_ceiling < floor.score:
+            break  # this and every later ceiling is below a score some category reaches
         cp = cats[i]
         if mask & cp.exclusions.bits and cp.exclusions.search(mask, text):
             continue  # ruled out: scores 0
         ev = _Evidence(cp, mask, text, eng.negations)
+        if ev.phrase is None and floor is not None and mask & cp.phrases.bits and \
+                -neg_ceiling - 3.0 < floor.score:
+            continue  # its phrases made the ceiling, none occurs, and the rest falls short
+        ev.collect()
         s = _score(ev, _yes, clauses)
+        rank = (s.score, -s.obj_pos, -i)  # _rank(s, i)
         if ev.singles:
-            if best is not None and _rank(s, i) < best_rank:
+            if floor is not None and rank < floor_rank:
                 continue  # cannot win, whatever its single-character objects turn out to be
-            if len(ev.singles) != 1 or not _same(s, _score(ev, _no, clauses)):
-                # With one such object there are two cases: if both score alike, no need to
-                # know which one holds. Otherwise ask jieba.
-                if tokens is None:
-                    tokens = _Tokens(eng, text)
-                if not all(tokens.has(w) for w in ev.singles):
-                    s = _score(ev, tokens.has, clauses)
-        if best is None or _rank(s, i) > best_rank:
-            best, best_rank = s, _rank(s, i)
+            if i == last and ev.phrase is None and all(len(w) == 1 for _, w in ev.objs):
+                # The last to score, and nothing counts unless a single-character object
+                # does (scoring without them differs: no object at all). No later category
+                # needs its lower bound: jieba will say.
+                pending.append((rank, ev, s))
+                continue
+            low = _score(ev, _no, clauses)
+            # With one such object there are two cases: if both score alike, no need to
+            # know which one holds. Otherwise jieba will have to say, if it still matters.
+            if len(ev.singles) != 1 or not _same(s, low):
+                pending.append((rank, ev, s))
+                low_rank = (low.score, -low.obj_pos, -i)  # _rank(low, i)
+                if floor is None or low_rank > floor_rank:
+                    floor, floor_rank = low, low_rank
+                continue
+        if best is None or rank > best_rank:
+            best, best_rank = s, rank
+        if floor is None or rank > floor_rank:
+            floor, floor_rank = s, rank
+    if pending:
+        tokens = _Tokens(eng, text)
+        pending.sort(key=_first, reverse=True)  # ranks differ: each ends in its category
+        for rank, ev, s in pending:
+            if best is not None and rank < best_rank:
+                break  # neither this upper bound nor any later one beats the best
+            if not all(tokens.has(w) for w in ev.singles):
+                s = _score(ev, tokens.has, clauses)
+                rank = _rank(s, ev.cp.index)
+            if best is None or rank > best_rank:
+                best, best_rank = s, rank
     return best
+
+
+def _first(item: tuple[tuple[float, int, int], _Evidence, _Score]) -> tuple[float, int, int]:
+    return item[0]
 
 
 def _any(rx: re.Pattern[str] | None, text: str) -> bool:
@@ -425,12 +564,30 @@ def _summary(text: str, best: _Score, location: str | None) -> str:
     elif core:
         s = core
     else:
-        first = _clauses(text)[0] if text else (0, 0)
-        s = text[first[0]:first[1]]
+        s = _first_clause(text)
     return s[:20]
 
 
+def _first_clause(text: str) -> str:
+    """The text of `_clauses(text)[0]`, without splitting the rest of the message."""
+    m = _CLAUSE.search(text)
+    if m is None:
+        return text  # one clause, all of it (or none, of an empty text)
+    if m.start() > 0:
+        return text[:m.start()]
+    start = 0
+    for m in _CLAUSE.finditer(text):
+        if m.start() > start:
+            return text[start:m.start()]
+        start = m.end()
+    if start < len(text):
+        return text[start:]
+    first = _clauses(text)[0] if text else (0, 0)  # no clause at all: fails as it always did
+    return text[first[0]:first[1]]
+
+
 _NOT_AN_ISSUE = Detection(is_issue=False)
+_FULL_SCORE = 2 * THRESHOLD  # the score of confidence 1
 # Penalty per veto list, in the order they are applied.
 _PENALTY = {"fixed": 5.0, "ok_states": 4.0, "notices": 4.5, "replies": 4.5, "ads": 5.0,
             "private": 4.5, "elsewhere": 4.0, "thanks": 2.5, "hypothetical": 2.0,
@@ -444,9 +601,10 @@ _CANCEL_URGENT = frozenset({"fixed", "ok_states", "notices", "replies", "elsewhe
 def _urgent_kind(rules: Rules, plan: Plan, mask: int, text: str) -> str | None:
     """The emergency line of the first life-safety pattern matching (leftmost, then first
     listed), as `rules.urgent_rx` decides it; when a single pattern can match, just it."""
-    live = [(rx, kind) for bit, rx, kind in plan.urgent if mask & bit]
-    if len(live) == 1:
-        return live[0][1] if live[0][0].search(text) else None
+    live = mask & plan.urgent_bits
+    if live and not live & (live - 1):  # one pattern (one bit each) may match
+        rx, kind = plan.urgent_of[live]
+        return kind if rx.search(text) else None
     um = rules.urgent_rx.search(text) if live and rules.urgent_rx is not None else None
     return rules.urgent[int(um.lastgroup[1:])].kind if um and um.lastgroup else None
 
@@ -460,24 +618,31 @@ def detect(text: str | None) -> Detection:
     if not isinstance(eng, _Engine):
         eng = _engine()
     rules, plan = eng.rules, eng.plan
-    mask = plan.gate.words_mask(t)
-    if not mask & plan.prefilter_words and plan.prefilter_chars.isdisjoint(t) and not (
-            (mask & plan.prefilter_rest or not plan.rest_chars.isdisjoint(t))
-            and _any(rules.prefilter.rest, t)):
+    mask = plan.gate.mask(t)
+    if not mask & plan.prefilter_words and not (
+            mask & plan.prefilter_rest and _any(rules.prefilter.rest, t)):
         return _NOT_AN_ISSUE  # no trigger at all: rules.prefilter.search(t) would say so
-    mask |= plan.gate.chars_mask(t)
     # Categories without evidence (or ruled out by an exclusion) score 0 and cannot win.
     best = _winner(eng, mask, t) if mask & plan.any_category else None
     if best is None or best.score <= 0:
         return _NOT_AN_ISSUE
     score = best.score
     boosts = 0
-    for bit, p in plan.intensifiers:
-        if mask & bit and p.search(t):
-            boosts += 1
-    score += min(1.5, 0.5 * boosts)  # several kinds add up
-    hits = [name for name, veto in plan.penalties if mask & veto.bits and veto.search(mask, t)] \
-        if mask & plan.penalty_bits else []
+    live = mask & plan.intensifier_bits
+    if live:
+        while live:  # the intensifiers that may match (one bit each)
+            bit = live & -live
+            live ^= bit
+            if plan.intensifier_of[bit].search(t):
+                boosts += 1
+        score += min(1.5, 0.5 * boosts)  # several kinds add up
+    hits = []
+    live = mask & plan.penalty_bits
+    while live:  # the veto lists that may match, in order (a bit of one, then all its bits)
+        name, veto = plan.penalty_of[live & -live]
+        live &= ~veto.bits
+        if veto.search(mask, t):
+            hits.append(name)
     for name in hits:
         if name == "questions" and boosts:
             continue  # "垃圾是不是不收了？都三天了" is a complaint phrased as a question
@@ -485,17 +650,45 @@ def detect(text: str | None) -> Detection:
     urgent_kind = _urgent_kind(rules, plan, mask, t) if mask & plan.urgent_bits else None
     if urgent_kind and not _CANCEL_URGENT.intersection(hits):
         score = max(score, THRESHOLD + 1.0)
-    confidence = max(0.0, min(1.0, score / (2 * THRESHOLD)))
+    confidence = score / _FULL_SCORE
+    if confidence <= 0.0:  # max(0.0, min(1.0, ...)), without two builtin calls
+        confidence = 0.0
+    elif confidence > 1.0:
+        confidence = 1.0
     is_issue = score >= THRESHOLD
     # Places are proper names: look for them before traditional→simplified folding (乾源 ≠ 干源).
-    location = find_location(half) or (find_location(t) if t != half else None)
-    return Detection(
-        is_issue=is_issue,
-        category=best.code if is_issue or best.score >= 2 else "other",
-        confidence=round(confidence, 3),
-        urgent=bool(is_issue and urgent_kind),
-        location=location,
-        summary=_summary(t, best, location),
-        keywords=tuple(best.keywords),
-        urgent_kind=urgent_kind if is_issue else None,
-    )
+    # The gate scanned t for what each place pattern needs: when half is t, that settles
+    # which patterns to try.
+    if t != half:
+        location = find_location(half) or find_location(t)
+    elif mask & plan.location_bits:
+        location = find_location_gated(t, mask, plan.location)
+    else:
+        location = None  # no place pattern can match
+    d = _new(Detection)  # _detection, inline
+    d.__dict__.update({
+        "is_issue": is_issue,
+        "category": best.code if is_issue or best.score >= 2 else "other",
+        "confidence": round(confidence, 3),
+        "urgent": bool(is_issue and urgent_kind),
+        "location": location,
+        "summary": _summary(t, best, location),
+        "keywords": tuple(best.keywords),
+        "urgent_kind": urgent_kind if is_issue else None,
+    })
+    return d
+
+
+_new = object.__new__
+
+
+def _detection(fields: dict[str, object]) -> Detection:
+    """Detection(**fields), built the way unpickling builds it: a frozen dataclass's own
+    __init__ sets each of its eight fields through object.__setattr__, which costs a
+    complaint more than a microsecond (a tenth of what the rest of `detect` after scoring
+    costs). `fields` must name every field, in declaration order (what repr, == and
+    dataclasses.asdict read are the fields themselves, so the result is the same object).
+    `detect` does the same inline."""
+    d = _new(Detection)
+    d.__dict__.update(fields)
+    return d

@@ -44,13 +44,35 @@ def find_location(text: str) -> str | None:
         # over every run of Chinese characters.
         _gated[:] = [(rx, literal_gate(rx.pattern)) for rx in _ORDER]  # one atomic swap
     for rx, gate in _gated:
-        if not gate(text):
-            continue
-        for m in rx.finditer(text):
-            span = _trim_road(m.group(0)) if rx is _ROAD else m.group(0)
-            if span is None:
-                continue  # a road "name" that is really a verb phrase (修路, 走路)
-            return span
+        if gate(text):
+            span = _first_place(rx, text)
+            if span is not None:
+                return span
+    return None
+
+
+def find_location_gated(text: str, mask: int, bits: tuple[int, ...]) -> str | None:
+    """find_location(text) for a caller that has already scanned the text for what each
+    pattern needs (`required_literals(ORDER[i].pattern)`, as `literal_gate` does): bit
+    `bits[i]` of `mask` is set iff that scan let pattern i through. The detector's gate
+    does that scan anyway, so the five literal searches are saved."""
+    for rx, bit in zip(_ORDER, bits, strict=True):
+        if mask & bit:
+            span = _first_place(rx, text)
+            if span is not None:
+                return span
+    return None
+
+
+ORDER = _ORDER  # the patterns in the order they are tried (for find_location_gated)
+
+
+def _first_place(rx: re.Pattern[str], text: str) -> str | None:
+    for m in rx.finditer(text):
+        span = _trim_road(m.group(0)) if rx is _ROAD else m.group(0)
+        if span is None:
+            continue  # a road "name" that is really a verb phrase (修路, 走路)
+        return span
     return None
 
 

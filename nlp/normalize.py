@@ -16,6 +16,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import ahocorasick_rs
 import zhconv
 import zhconv.zhconv
 
@@ -28,6 +29,7 @@ _FULLWIDTH = re.compile("[\uff01-\uff5e]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 # NFKC of each full-width ASCII form is one ASCII character.
 _HALF = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF01, 0xFF5F)}
+_HALF_SET = frozenset(_HALF)
 
 
 class _Simplifier:
@@ -67,6 +69,13 @@ class _Simplifier:
         # chit-chat ("收到", "哈哈哈哈") usually has none and skips every step but lower().
         self.anything = re.compile(
             f"[\\uff01-\\uff5e{bmp}\\[@ \\t\\u3000\\xa0\\U00010000-\\U0010ffff]")
+        self.space_chars = frozenset(" \t\u3000\xa0")
+        # Does any changing key occur, traditional character or filed word? One scan in C:
+        # for a text whose watched characters are common ones (明, 大, 么 file 多明尼加,
+        # 哥斯大黎加, 么子...), cheaper than a regex search per watched character.
+        self.changes = ahocorasick_rs.AhoCorasick(
+            [*sorted(self.traditional), *(k for keys in filed.values() for k in keys)],
+            matchkind=ahocorasick_rs.MatchKind.Standard).find_matches_as_indexes
 
     def __call__(self, text: str) -> str:
         hits = set(self.bmp.findall(text))
@@ -123,13 +132,37 @@ def normalize_keeping_halfwidth(text: str | None) -> tuple[str, str]:
     the first one, before traditional→simplified folding."""
     if not text:
         return "", ""
-    if not _simplifier:
-        _simplifier.append(_Simplifier())
-    text = text[:MAX_CHARS]
-    if _simplifier[0].anything.search(text) is None:
+    try:
+        simplifier = _simplifier[0]
+    except IndexError:
+        simplifier = _Simplifier()
+        _simplifier.append(simplifier)
+        simplifier = _simplifier[0]  # the first one made, if two threads raced
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
+    # One scan in C lists every character any step would act on; the set of them tells which
+    # steps have work (a watched character alone, as 么 in 什么, needs no step but a check).
+    found = simplifier.anything.findall(text)
+    if not found:
         return text, text.lower().strip()
-    half = halfwidth(text)
-    t = to_simplified(half)
+    chars = set(found)
+    if _HALF_SET.isdisjoint(chars):
+        half = text
+    else:
+        half = text
+        for ch in _HALF_SET.intersection(chars):
+            half = half.replace(ch, _HALF[ch])
+        # The characters of the half-width text that `anything` matches: the same, the
+        # full-width ones replaced by their ASCII forms.
+        chars = {_HALF.get(ch, ch) for ch in chars}
+    # What to_simplified(half) decides: a changing key occurs (its watched character then
+    # does, so the scan is made only then).
+    t = half
+    if not simplifier.watch.isdisjoint(chars) and simplifier.changes(half):
+        t = zhconv.convert(half, "zh-cn")
+    if t is half and simplifier.space_chars.isdisjoint(chars) and "[" not in chars and \
+            "@" not in chars:
+        return half, half.lower().strip()  # only watched characters that zhconv keeps
     if "[" in t:
         t = _PLACEHOLDER.sub(" ", t)
     if "@" in t:

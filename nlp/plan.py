@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from nlp.literals import Gate, required_literals
+from nlp.location import ORDER as LOCATION_PATTERNS
 from nlp.rules import CategoryRules, Rules
 
 
@@ -67,8 +68,6 @@ class Plan:
     gate: Gate
     prefilter_words: int  # exact: set iff a literal trigger occurs
     prefilter_rest: int  # the few trigger patterns with no literal core: search if set
-    prefilter_chars: frozenset[str]  # the one-character triggers (words_mask leaves them out)
-    rest_chars: frozenset[str]  # ... and the one-character words of those patterns
     any_category: int  # the union of every category's `any`
     category_of: dict[int, CategoryPlan]  # each bit of a category's `any` → the category
     categories: tuple[CategoryPlan, ...]  # in rule order, "other" left out
@@ -77,6 +76,14 @@ class Plan:
     penalty_bits: int
     urgent: tuple[tuple[int, re.Pattern[str], str], ...]  # bit, pattern, emergency kind
     urgent_bits: int
+    intensifier_bits: int
+    location: tuple[int, ...]  # the bit of each place pattern, in nlp.location's order
+    location_bits: int
+    # Each bit of a veto list → (name, list); each urgent bit → (pattern, kind). Walking the
+    # set bits of a mask visits only the lists that can match, in the order they were made.
+    penalty_of: dict[int, tuple[str, Patterns]]
+    urgent_of: dict[int, tuple[re.Pattern[str], str]]
+    intensifier_of: dict[int, re.Pattern[str]]
 
 
 class _Units:
@@ -131,6 +138,10 @@ def build_plan(rules: Rules, penalty_names: Iterable[str]) -> Plan:
     urgent_bits = 0
     for bit, _, _ in urgent:
         urgent_bits |= bit
+    location = tuple(u.pattern(rx.pattern) for rx in LOCATION_PATTERNS)
+    intensifier_bits = 0
+    for bit, _ in intensifiers:
+        intensifier_bits |= bit
     gate = Gate(u.needs)
     any_category = 0
     for cp in categories:
@@ -140,7 +151,8 @@ def build_plan(rules: Rules, penalty_names: Iterable[str]) -> Plan:
         penalty_bits |= veto.bits
     category_of = {1 << i: cp for cp in categories for i in range(cp.any.bit_length())
                    if cp.any >> i & 1}
-    return Plan(gate, prefilter_words, prefilter_rest, gate.chars_of(prefilter_words),
-                gate.chars_of(prefilter_rest), any_category, category_of, tuple(categories),
-                intensifiers,
-                penalties, penalty_bits, urgent, urgent_bits)
+    return Plan(gate, prefilter_words, prefilter_rest, any_category, category_of,
+                tuple(categories), intensifiers, penalties, penalty_bits, urgent, urgent_bits,
+                intensifier_bits, location, sum(location),  # distinct bits: sum is |
+                {bit: (name, veto) for name, veto in penalties for bit, _ in veto.parts if bit},
+                {bit: (rx, kind) for bit, rx, kind in urgent}, dict(intensifiers))

@@ -229,15 +229,15 @@ async def _people(s: AsyncSession, refs: Sequence[PersonRef]) -> dict[int, int]:
     )).all():
         out[uid] = pid
         ref = wanted[uid]
-        if (name, username) != (ref.name[:200] or name, ref.username):
+        if (name, username) != (ref.stored_name(name), ref.username):
             await s.execute(update(Person).where(Person.id == pid).values(
-                name=ref.name[:200] or name, username=ref.username))
+                name=ref.stored_name(name), username=ref.username))
     missing = [r for u, r in wanted.items() if u not in out]
     if missing:
         rows = (await s.execute(insert(_PEOPLE).returning(
             _PEOPLE.c.id, _PEOPLE.c.tg_user_id, sort_by_parameter_order=True),
-            [{"tg_user_id": r.user_id, "name": r.name[:200] or str(r.user_id),
-              "username": r.username} for r in missing])).all()
+            [{"tg_user_id": r.user_id, "name": r.stored_name(), "username": r.username}
+             for r in missing])).all()
         out.update({uid: pid for pid, uid in rows})
     return out
 

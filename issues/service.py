@@ -148,16 +148,15 @@ class IssueService:
     async def _person(self, s: AsyncSession, ref: PersonRef) -> Person:
         p = (await s.execute(select(Person).where(Person.tg_user_id == ref.user_id))).scalar()
         if p is None:
-            p = Person(tg_user_id=ref.user_id, name=ref.name[:200] or str(ref.user_id),
-                       username=ref.username)
+            p = Person(tg_user_id=ref.user_id, name=ref.stored_name(), username=ref.username)
             try:
                 async with s.begin_nested():
                     s.add(p)
             except IntegrityError:
                 p = (await s.execute(
                     select(Person).where(Person.tg_user_id == ref.user_id))).scalar_one()
-        elif (p.name, p.username) != (ref.name[:200] or p.name, ref.username):
-            p.name, p.username = ref.name[:200] or p.name, ref.username
+        elif (p.name, p.username) != (ref.stored_name(p.name), ref.username):
+            p.name, p.username = ref.stored_name(p.name), ref.username
         return p
 
     async def _person_id(self, s: AsyncSession, user_id: int) -> int | None:

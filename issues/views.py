@@ -28,6 +28,11 @@ class PersonRef:
     name: str
     username: str | None = None
 
+    def stored_name(self, known: str | None = None) -> str:
+        """The name the ledger keeps: Telegram's (cut to the column), else the one it already
+        has, else the user id."""
+        return self.name[:200] or known or str(self.user_id)
+
 
 @dataclass(frozen=True)
 class GroupView:

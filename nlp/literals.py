@@ -91,14 +91,8 @@ def _fixed(item: tuple[object, object]) -> frozenset[str] | None:
     if op is sre_c.SUBPATTERN:
         return _seq_fixed(_sub_items(av))
     if op is sre_c.BRANCH:
-        assert isinstance(av, tuple)
-        out: set[str] = set()
-        for branch in av[1]:
-            f = _seq_fixed(list(branch.data))
-            if f is None:
-                return None
-            out |= f
-        return frozenset(out) if len(out) <= _MAX_CHOICES else None
+        out = _branches(av, _seq_fixed)
+        return out if out is not None and len(out) <= _MAX_CHOICES else None
     if op in _REPEATS:
         assert isinstance(av, tuple)
         lo, hi, sub = av
@@ -114,6 +108,19 @@ def _fixed(item: tuple[object, object]) -> frozenset[str] | None:
     if op in (sre_c.GROUPREF_EXISTS, sre_c.GROUPREF, sre_c.ATOMIC_GROUP):
         raise _Unsupported(op)
     return None  # ANY, NOT_LITERAL, wide classes, ...: matches too many strings
+
+
+def _branches(av: object, of: Callable[[_Items], frozenset[str] | None]
+              ) -> frozenset[str] | None:
+    """The union of `of` over an alternation's branches; None if any branch gives None."""
+    assert isinstance(av, tuple)
+    out: set[str] = set()
+    for branch in av[1]:
+        part = of(list(branch.data))
+        if part is None:
+            return None
+        out |= part
+    return frozenset(out)
 
 
 def _class_chars(av: object) -> frozenset[str] | None:
@@ -156,14 +163,7 @@ def _need(item: tuple[object, object]) -> frozenset[str] | None:
     if op is sre_c.SUBPATTERN:
         return _seq_need(_sub_items(av))
     if op is sre_c.BRANCH:
-        assert isinstance(av, tuple)
-        out: set[str] = set()
-        for branch in av[1]:
-            n = _seq_need(list(branch.data))
-            if n is None:
-                return None
-            out |= n
-        return frozenset(out)
+        return _branches(av, _seq_need)
     if op in _REPEATS:
         assert isinstance(av, tuple)
         lo, _hi, sub = av

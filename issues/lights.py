@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, extract, func, literal, or_
+from sqlalchemy import ColumnElement, and_, extract, func, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from issues.models import Issue, UTCDateTime
+from issues.models import Issue
 from issues.views import OPEN_STATUSES
 
 _Col = InstrumentedAttribute[datetime]
@@ -28,15 +28,13 @@ def _clocks() -> list[tuple[tuple[str, ...], _Col, _Col_opt]]:
             (OPEN_STATUSES[1:], Issue.resolve_due_at, Issue.resolve_warn_at)]
 
 
-def seconds_between(later: ColumnElement[datetime] | datetime,
-                    earlier: ColumnElement[datetime], sqlite: bool) -> ColumnElement[float]:
+def seconds_between(later: _Col_opt, earlier: _Col, sqlite: bool) -> ColumnElement[float]:
     """later - earlier in seconds, computed by the database (SQLite has no interval
     arithmetic: differences of Julian day numbers, which keep milliseconds; PostgreSQL: the
     epoch of the interval)."""
-    a = literal(later, UTCDateTime) if isinstance(later, datetime) else later
     if sqlite:
-        return (func.julianday(a) - func.julianday(earlier)) * 86400.0
-    return extract("epoch", a - earlier)
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return extract("epoch", later - earlier)
 
 
 def parts(name: str, now: datetime) -> list[ColumnElement[bool]]:

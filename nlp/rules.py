@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from nlp.literals import trie_pattern
+from nlp.literals import required_literals, trie_pattern
 from nlp.types import CATEGORIES
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "config" / "rules"
@@ -33,9 +33,13 @@ class RuleError(ValueError):
 
 
 class Prefilter:
-    """Does a message contain any trigger at all? Literal triggers are looked up as substrings
-    in a set (one big regex alternation is ~10x slower in Python's re); the few patterns with
-    no required literal stay a regex."""
+    """Does a message contain any trigger at all: an object or problem word of two or more
+    characters, or a string some phrase or urgent pattern cannot match without? Literal
+    triggers are looked up as substrings in a set (one big regex alternation is ~10x slower
+    in Python's re); the few patterns with no required string stay a regex.
+
+    This is the plain definition, kept as the yardstick; the detector answers the same
+    question with its gate (`nlp.plan`)."""
 
     def __init__(self, literals: frozenset[str], rest: re.Pattern[str] | None) -> None:
         self.literals = literals
@@ -199,18 +203,17 @@ def load_rules(rules_dir: Path | None = None) -> Rules:
     for cat in categories.values():
         triggers.update(cat.objects)
         triggers.update(cat.problems)
-    # Single characters (灯, 车, 树) are too common to be worth a look on their own.
+    # Single characters (灯, 车, 多) are too common in chat to be worth a look on their own.
     literals = {t for t in triggers if len(t) > 1}
     alternatives: list[str] = []
     for pattern in [p.pattern for cat in categories.values() for p in cat.phrases] + [
         u.pattern.pattern for u in urgent
     ]:
-        core = _required_literal(pattern)
-        heads = _leading_choices(pattern)
-        if core:
-            literals.add(core)
-        elif heads:
-            literals.update(heads)
+        # The rarest strings the pattern needs: "(冇|没)人(收|清理)" needs 没人收, 没人清理...
+        # (not 没 alone, which would let half of all chat through).
+        need = required_literals(pattern)
+        if need:
+            literals.update(need)
         else:
             alternatives.append(pattern)
     shared_problems = words["problems"]
@@ -242,35 +245,3 @@ def _union(patterns: list[str]) -> re.Pattern[str] | None:
 def _words(words: tuple[str, ...]) -> re.Pattern[str] | None:
     """Any of the words, the longest one where several start at the same place."""
     return re.compile(trie_pattern(set(words))) if words else None
-
-
-_META = re.compile(r"[\\^$.|?*+()\[\]{}]")
-
-
-def _required_literal(pattern: str) -> str | None:
-    """The longest run of plain characters outside any group or alternation: a message that
-    matches the pattern must contain it, so the pre-filter can look for it alone."""
-    if "|" in _strip_groups(pattern):
-        return None
-    runs = re.split(r"\([^()]*\)[?*]?|\[[^\]]*\][?*+]?|\.\{[^}]*\}|\.[*+?]?|[?*+]|\{[^}]*\}",
-                    pattern)
-    best = max((r for r in runs if r and not _META.search(r)), key=len, default="")
-    return best if len(best) >= 2 else None
-
-
-_HEAD = re.compile(r"\(((?:[^()|\\.\[\]{}?*+^$]+\|)+[^()|\\.\[\]{}?*+^$]+)\)(?![?*{])")
-
-
-def _leading_choices(pattern: str) -> list[str] | None:
-    """"(燃气|煤气)味..." must contain one of 燃气/煤气: the pre-filter looks for those."""
-    if "|" in _strip_groups(pattern):
-        return None  # a top-level alternative need not start with the head group
-    m = _HEAD.match(pattern)
-    return m.group(1).split("|") if m else None
-
-
-def _strip_groups(pattern: str) -> str:
-    prev = None
-    while prev != pattern:
-        prev, pattern = pattern, re.sub(r"\([^()]*\)", "", pattern)
-    return pattern

@@ -10,7 +10,9 @@ import pytest
 
 from nlp import RuleError, detect, reload_rules, threshold_for
 from nlp.evaluate import evaluate, naive_predict_factory, read_examples
-from nlp.rules import DEFAULT_RULES_DIR
+from nlp.normalize import normalize
+from nlp.rules import DEFAULT_RULES_DIR, load_rules
+from nlp.types import Detection
 
 DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "data" / "detector-dev.jsonl"
 
@@ -124,6 +126,24 @@ def test_odd_input_never_crashes(text: str) -> None:
     d = detect(text)
     assert isinstance(d.is_issue, bool)
     assert len(d.summary) <= 20
+
+
+@pytest.mark.parametrize("text,looked_at", [
+    # A phrase such as "(冇|没)人(收|清理)" needs 没人收 or 没人清理: 没 alone lets nothing in,
+    # nor do 大 and 多, so everyday chat is not scored at all.
+    ("有没有人拼车去市里", False),
+    ("明天降温大家多穿点", False),
+    ("好久没见大家了", False),
+    ("垃圾没人收好几天了", True),     # the phrase's own words
+    ("煤气味好重", True),             # an urgent pattern's words
+    ("3栋门口路灯坏了", True),        # an object of two characters
+])
+def test_the_pre_filter_looks_for_what_rules_need(text: str, looked_at: bool) -> None:
+    prefilter = load_rules().prefilter
+    assert prefilter.search(normalize(text)) is looked_at
+    assert not {"没", "大", "多", "冇"} & prefilter.literals
+    if not looked_at:
+        assert detect(text) == Detection(is_issue=False)
 
 
 def test_sensitivity_thresholds_order() -> None:

@@ -55,6 +55,7 @@ class _Engine:
     # The one-character objects that jieba segments by its dictionary (Chinese, not a letter
     # or digit it glues together): _Tokens need not test them with two regexes per message.
     han_singles: frozenset[str]
+    longest: int  # the length of the longest key of the tokenizer's dictionary
 
 
 def threshold_for(sensitivity: str) -> float:
@@ -66,7 +67,7 @@ def _build(rules: Rules) -> _Engine:
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
     _load_userdict(tok, rules)
-    return _Engine(rules, tok, *_compiled(rules))
+    return _Engine(rules, tok, *_compiled(rules), _longest(tok))
 
 
 def _compiled(rules: Rules) -> tuple[Plan, tuple[str, ...], frozenset[str]]:
@@ -79,6 +80,13 @@ def _load_userdict(tok: jieba.Tokenizer, rules: Rules) -> None:
     if rules.userdict is not None:
         with rules.userdict.open("rb") as fh:  # jieba leaves a path's file open
             tok.load_userdict(fh)
+
+
+def _longest(tok: jieba.Tokenizer) -> int:
+    """The longest key of the dictionary (user words included): no word reaches further
+    back than that from a position, which bounds every walk back in `_Route`."""
+    tok.check_initialized()
+    return max(map(len, tok.FREQ))
 
 
 def _engine() -> _Engine:
@@ -102,7 +110,8 @@ def reload_rules(rules_dir: Path | None = None) -> None:
         if isinstance(old, _Engine):
             # Reuse the loaded jieba dictionary: only the user dictionary may have changed.
             _load_userdict(old.tokenizer, rules)
-            _state["engine"] = _Engine(rules, old.tokenizer, *compiled)
+            _state["engine"] = _Engine(rules, old.tokenizer, *compiled,
+                                       _longest(old.tokenizer))
         else:
             _state["engine"] = _build(rules)
 
@@ -124,15 +133,16 @@ class _Tokens:
     The rules count 灯 or 水 as an object only where jieba (HMM off) leaves it standing alone,
     anywhere in the message. jieba segments each run of Chinese characters and alphanumerics
     (a block) on its own, by a dynamic programme from the block's end; so for a Chinese
-    character we segment only the blocks that hold it, and only back to the last place before
-    the character where no dictionary word can straddle (a boundary every segmentation has),
-    repeating jieba's `get_DAG` and `calc` expression for expression so the arithmetic, and so
-    the answer, is jieba's. Anything else (letters, digits, characters jieba does not treat as
+    character we segment only the blocks that hold it, and only between the places around the
+    character where no dictionary word can straddle (boundaries every segmentation has),
+    repeating jieba's `get_DAG` and `calc` expression for expression, so the answer is
+    jieba's (see `_Route`). Anything else (letters, digits, characters jieba does not treat as
     Chinese) falls back to segmenting the whole message with jieba.
     """
 
     def __init__(self, eng: _Engine, text: str) -> None:
-        self.tok, self.text, self.han = eng.tokenizer, text, eng.han_singles
+        self.tok, self.text, self.han, self.longest = (eng.tokenizer, text, eng.han_singles,
+                                                       eng.longest)
         self.known: dict[str, bool] = {}
         self._all: set[str] | None = None
         self._blocks: list[tuple[int, int]] | None = None
@@ -160,8 +170,7 @@ class _Tokens:
                 continue
             route = self._routes.get(i)
             if route is None:
-                self.tok.check_initialized()  # loads the dictionary on first use, as lcut does
-                route = self._routes[i] = _Route(self.tok, text[start:end])
+                route = self._routes[i] = _Route(self.tok, text[start:end], self.longest)
             while q >= 0:
                 found.append((route, q - start))
                 q = text.find(word, q + 1, end)
@@ -175,14 +184,15 @@ class _Tokens:
 
 
 class _Route:
-    """jieba's best route through one block (HMM off), computed from the block's end only as
-    far back as a question needs, and with the dictionary words (`get_DAG`) of only the
-    positions it passes."""
+    """jieba's best route through one block (HMM off) where a question needs it: between the
+    boundaries around the character asked about, or from the block's end when a choice there
+    is too close to call; with the dictionary words (`get_DAG`) of only the positions it
+    passes."""
 
-    def __init__(self, tok: jieba.Tokenizer, block: str) -> None:
-        self.block, self.freq, self.total = block, tok.FREQ, tok.total
+    def __init__(self, tok: jieba.Tokenizer, block: str, longest: int) -> None:
+        self.block, self.freq, self.total, self.longest = block, tok.FREQ, tok.total, longest
         n = len(block)
-        self.dag: list[list[int] | None] = [None] * n
+        self.dag: list[list[int]] = [[]] * n  # [] until read (a position always has a word)
         self.logs: list[list[float]] = [[]] * n  # log(count or 1) of each word in dag[k]
         # The route itself, made on the first _extend (often the question is settled first).
         self.value: list[float] = []
@@ -192,7 +202,7 @@ class _Route:
     def ends(self, k: int) -> list[int]:
         """jieba's `get_DAG` at k (the same list): the ends of dictionary words from k."""
         ends = self.dag[k]
-        if ends is None:
+        if not ends:
             ends, self.logs[k] = _ends(self.freq, self.block, k)
             self.dag[k] = ends
         return ends
@@ -202,8 +212,44 @@ class _Route:
         start = self._boundary(q)
         if start == q and self.ends(q) == [q]:
             return True  # no dictionary word covers q: every segmentation leaves it alone
+        if self.done > start:
+            local = self._alone_between(start, q)
+            if local is not None:
+                return local
         self._extend(start)
         x, choice = start, self.choice
+        while x < q:
+            x = choice[x] + 1
+        return x == q and choice[x] == q
+
+    def _alone_between(self, start: int, q: int) -> bool | None:
+        """The answer from the stretch between `start` and the first boundary after q, or
+        None when only the route from the block's end can give it for certain.
+
+        Past a boundary `cut` that no word crosses, every path from before it goes through
+        it, so jieba's choices before `cut` are those of a route that starts at `cut` from 0
+        instead of from jieba's value there: each candidate's value is shifted by that one
+        number. Not quite in floating point: the sums round differently, by far less than
+        _MARGIN over a block of MAX_CHARS. So where every choice won by at least _MARGIN the
+        choices are jieba's; where one did not (a near tie), the caller computes the route
+        from the end as jieba does. A complaint's object usually sits a few characters from
+        both boundaries, in a block of twenty."""
+        reach, k, ends_at = -1, start, self.ends
+        while True:  # the first boundary after q; ends_at(k) is needed below anyway
+            end = ends_at(k)[-1]
+            if end > reach:
+                reach = end
+            if k >= q and reach <= k:
+                break
+            k += 1
+        cut = k + 1
+        if cut >= self.done:
+            return None  # the route from there is known (or is the whole block): extend it
+        value = [0.0] * (cut + 1)
+        choice = list(range(cut + 1))
+        if _calc(self.dag, self.logs, log(self.total), value, choice, cut, start) < _MARGIN:
+            return None
+        x = start
         while x < q:
             x = choice[x] + 1
         return x == q and choice[x] == q
@@ -211,73 +257,80 @@ class _Route:
     def plainly_alone(self, q: int) -> bool:
         """Is q alone because no dictionary word can cover it (no key from an earlier start
         runs through q, no word starts at q)? Then every segmentation leaves it alone. A cheap
-        test, made only near the start of a block; False means only "not known so"."""
-        if q > _WALK_BACK:
-            return False
+        test; False means only "not known so"."""
         block, freq = self.block, self.freq
-        for j in range(q - 1, -1, -1):
+        for j in range(q - 1, max(q - self.longest, -1), -1):
             if block[j:q + 1] in freq:
                 return False
         return self.ends(q) == [q]
 
     def _boundary(self, q: int) -> int:
-        """A boundary at or before q that no dictionary word crosses: every segmentation
-        passes through it, and from there on the route depends only on what follows.
+        """The last boundary at or before q that no dictionary word crosses: every
+        segmentation passes through it, and from there on the route depends only on what
+        follows.
 
-        Close to q, walk back from q: a word from j < b across the boundary b would make
-        block[j:b + 1] a key of the dictionary, which holds every prefix of its words, so
-        a b for which no such key exists will do (it is at or before the last boundary
-        no word crosses, which is just as good). This looks at a few strings near q instead
-        of at every word of the block before it. Far into a long block, where walking back
-        could take quadratic time, the words of every earlier position are read instead."""
-        block, freq = self.block, self.freq
-        if q <= _WALK_BACK:
-            b = q
-            while b:
-                for j in range(b - 1, -1, -1):  # short words first: they cross most often
-                    if block[j:b + 1] in freq:
-                        break
-                else:
-                    return b
-                b -= 1
-            return 0
-        start, reach = 0, -1
-        for k in range(q):
-            end = self.ends(k)[-1]
-            if end > reach:
-                reach = end
-            if reach <= k:  # nothing starting at or before k ends after k
-                start = k + 1
-        return start
+        Walk back from q: a word from j < b across b would make block[j:b + 1] a key of the
+        dictionary, which holds every prefix of its words, so a b for which no such key
+        exists will do. No key is longer than `longest`, so each b costs a few lookups
+        however long the block, and the walk usually stops within a word or two of q."""
+        block, freq, longest = self.block, self.freq, self.longest
+        b = q
+        while b:
+            for j in range(b - 1, max(b - longest, -1), -1):  # short words first: they
+                if block[j:b + 1] in freq:                      # cross most often
+                    break
+            else:
+                return b
+            b -= 1
+        return 0
 
     def _extend(self, start: int) -> None:
         """jieba's `calc` from where it stopped back to `start`: the same expressions in the
-        same order, so the same floating-point values and the same choices (on a tie, the
-        longer word, as max() over (value, end) pairs gives)."""
+        same order, so the same floating-point values and the same choices."""
         n = len(self.block)
         if not self.value:
             self.value = [0.0] * (n + 1)
             self.value[n] = 0  # jieba starts from the int 0: x - y + 0 is the same float
             self.choice = list(range(n + 1))
-        logtotal = log(self.total)
-        value, choice, dag, logs = self.value, self.choice, self.dag, self.logs
         for idx in range(self.done - 1, start - 1, -1):
-            ends = dag[idx]
-            if ends is None:
-                ends = self.ends(idx)
-            lp = logs[idx]  # log(FREQ.get(block[idx:end + 1]) or 1), found by _ends
-            x = ends[0]
-            v = lp[0] - logtotal + value[x + 1]
+            if not self.dag[idx]:
+                self.ends(idx)
+        _calc(self.dag, self.logs, log(self.total), self.value, self.choice, self.done,
+              start)
+        self.done = min(self.done, start)
+
+
+def _calc(dag: list[list[int]], logs: list[list[float]], logtotal: float,
+          value: list[float], choice: list[int], stop: int, start: int) -> float:
+    """jieba's `calc` over positions stop - 1 down to `start`, given value[stop] and every
+    dag[k] there: the same expressions in the same order (on a tie, the longer word, as max()
+    over (value, end) pairs gives). Returns the smallest lead any choice had over the best
+    other word at its position (inf where no position had a choice)."""
+    margin = _INF
+    for idx in range(stop - 1, start - 1, -1):
+        ends = dag[idx]
+        lp = logs[idx]  # log(FREQ.get(block[idx:end + 1]) or 1), found by _ends
+        x = ends[0]
+        v = lp[0] - logtotal + value[x + 1]
+        if len(ends) > 1:
+            other = -_INF
             for j in range(1, len(ends)):
                 y = ends[j]
                 w = lp[j] - logtotal + value[y + 1]
                 if w > v or (w == v and y > x):
-                    v, x = w, y
-            value[idx], choice[idx] = v, x
-        self.done = min(self.done, start)
+                    other, v, x = v, w, y
+                elif w > other:
+                    other = w
+            if v - other < margin:
+                margin = v - other
+        value[idx], choice[idx] = v, x
+    return margin
 
 
-_WALK_BACK = 40  # positions into a block up to which _Route._boundary walks back
+_INF = float("inf")
+# A lead no rounding difference can overturn: values are sums of at most MAX_CHARS terms of
+# about 20, each rounded by half a unit in the last place (under 4e-12 at that size).
+_MARGIN = 1e-6
 
 
 def _ends(freq: dict[str, int], block: str, k: int) -> tuple[list[int], list[float]]:
@@ -301,20 +354,25 @@ def _ends(freq: dict[str, int], block: str, k: int) -> tuple[list[int], list[flo
     return ends, logs
 
 
-class _Clauses:
-    """The clause spans of a message, split only if an object and a problem word need it."""
+def _one_clause(text: str, pos: int, other: int) -> bool:
+    """Are positions pos and other in the same clause of `_clauses(text)`?
 
-    def __init__(self, text: str) -> None:
-        self.text, self._spans = text, None  # type: str, list[tuple[int, int]] | None
+    Without splitting the message: when neither position is itself part of a separator
+    (neither is punctuation of `_CLAUSE` nor whitespace; word starts never are), they share
+    a clause exactly when no separator lies between them, which a search of the few
+    characters in between tells. Otherwise the clause spans decide, as they always did (a
+    position in no clause counts as in one with the whole message)."""
+    a, b = (pos, other) if pos < other else (other, pos)
+    ca, cb = text[a], text[b]
+    if ca not in _BREAKS and cb not in _BREAKS and not ca.isspace() and not cb.isspace():
+        return _CLAUSE.search(text, a, b + 1) is None
+    for lo, hi in _clauses(text):
+        if lo <= pos < hi:
+            return lo <= other < hi
+    return True
 
-    def around(self, pos: int) -> tuple[int, int]:
-        spans = self._spans
-        if spans is None:
-            spans = self._spans = _clauses(self.text)
-        for a, b in spans:
-            if a <= pos < b:
-                return a, b
-        return 0, len(self.text)
+
+_BREAKS = frozenset("，,。.!！?？；;\n~～…")  # the punctuation of _CLAUSE
 
 
 _NONE: frozenset[str] = frozenset()
@@ -327,6 +385,11 @@ class _Evidence:
 
     __slots__ = ("code", "cp", "mask", "negations", "objs", "own", "phrase", "probs",
                  "singles", "text")
+    # Set by collect(): (position, word) of each object and problem word, and the
+    # one-character objects among the objects.
+    objs: list[tuple[int, str]]
+    probs: list[tuple[int, str]]
+    singles: set[str] | frozenset[str]
 
     def __init__(self, cp: CategoryPlan, mask: int, text: str,
                  negations: tuple[str, ...]) -> None:
@@ -349,12 +412,12 @@ class _Evidence:
         cp, mask, text = self.cp, self.mask, self.text
         cat = cp.rules
         if cat.object_rx is None or not mask & cp.objects:
-            self.objs, self.singles, self.probs = [], _NONE, []  # type: ignore[assignment]
+            self.objs, self.singles, self.probs = [], _NONE, []
         else:
             objs = [(m.start(), m[0]) for m in cat.object_rx.finditer(text)]
             self.objs = objs
             self.singles = {w for _, w in objs if len(w) == 1} if objs else _NONE
-            self.probs: list[tuple[int, str]] = [] \
+            self.probs = [] \
                 if cat.problem_rx is None or not objs or not mask & cp.problems \
                 else [(m.start(), m[0]) for m in cat.problem_rx.finditer(text)]
 
@@ -375,7 +438,7 @@ class _Evidence:
         return own
 
 
-def _score(ev: _Evidence, accept: Callable[[str], bool], clauses: _Clauses) -> _Score:
+def _score(ev: _Evidence, accept: Callable[[str], bool]) -> _Score:
     """The category's score when the single-character objects `accept` lets through count.
 
     (Kept in local variables, the _Score made once at the end: this runs a couple of times
@@ -403,10 +466,10 @@ def _score(ev: _Evidence, accept: Callable[[str], bool], clauses: _Clauses) -> _
                 obj = word
             if not probs:
                 continue
-            lo, hi = clauses.around(pos)
             end = pos + len(word)
             for ppos, prob in probs:
-                if not lo <= ppos < hi or abs(ppos - pos) > WINDOW or pos <= ppos < end:
+                if abs(ppos - pos) > WINDOW or pos <= ppos < end or not _one_clause(
+                        text, pos, ppos):
                     continue
                 if prob[0] not in "不冇没冒" and text.endswith(negations, max(0, ppos - 3),
                                                                ppos):
@@ -482,7 +545,6 @@ def _winner(eng: _Engine, mask: int, text: str) -> _Score | None:
     floor: _Score | None = None  # the best score some category surely reaches
     floor_rank = (0.0, 0, 0)
     pending: list[tuple[tuple[float, int, int], _Evidence, _Score]] = []
-    clauses = _Clauses(text)
     last = queue[-1][1] if queue else -1
     for neg_ceiling, i in queue:
         if floor is not None and -neg_ceiling < floor.score:
@@ -495,7 +557,7 @@ def _winner(eng: _Engine, mask: int, text: str) -> _Score | None:
                 -neg_ceiling - 3.0 < floor.score:
             continue  # its phrases made the ceiling, none occurs, and the rest falls short
         ev.collect()
-        s = _score(ev, _yes, clauses)
+        s = _score(ev, _yes)
         rank = (s.score, -s.obj_pos, -i)  # _rank(s, i)
         if ev.singles:
             if floor is not None and rank < floor_rank:
@@ -506,7 +568,7 @@ def _winner(eng: _Engine, mask: int, text: str) -> _Score | None:
                 # needs its lower bound: jieba will say.
                 pending.append((rank, ev, s))
                 continue
-            low = _score(ev, _no, clauses)
+            low = _score(ev, _no)
             # With one such object there are two cases: if both score alike, no need to
             # know which one holds. Otherwise jieba will have to say, if it still matters.
             if len(ev.singles) != 1 or not _same(s, low):
@@ -526,7 +588,7 @@ def _winner(eng: _Engine, mask: int, text: str) -> _Score | None:
             if best is not None and rank < best_rank:
                 break  # neither this upper bound nor any later one beats the best
             if not all(tokens.has(w) for w in ev.singles):
-                s = _score(ev, tokens.has, clauses)
+                s = _score(ev, tokens.has)
                 rank = _rank(s, ev.cp.index)
             if best is None or rank > best_rank:
                 best, best_rank = s, rank

@@ -21,7 +21,12 @@ import zhconv
 from nlp import detect, detector, reload_rules
 from nlp.literals import Gate, literal_gate, required_literals, trie_pattern
 from nlp.location import _ORDER
-from nlp.normalize import halfwidth, normalize, normalize_keeping_halfwidth
+from nlp.normalize import (
+    halfwidth,
+    load_conversion_table,
+    normalize,
+    normalize_keeping_halfwidth,
+)
 from nlp.rules import DEFAULT_RULES_DIR, load_rules
 from tests.nlp import reference
 from tests.nlp.test_detector import COMPLAINTS, DEV_SET, NOT_ISSUES, URGENT
@@ -44,6 +49,7 @@ def _base_texts() -> list[str]:
 def _variants(texts: list[str], n: int, seed: int) -> Iterator[str]:
     """Chat as it comes: traditional script, full-width forms, noise, negations, two messages
     run together, words shuffled, cut short."""
+    load_conversion_table()  # before zhconv.convert: zhconv's own loader leaves the file open
     rng = random.Random(seed)
     for _ in range(n):
         a, b = rng.choice(texts), rng.choice(texts)
@@ -205,3 +211,21 @@ def test_gated_pattern_lists_answer_as_their_alternation() -> None:
                 assert pats.search(mask, t) == bool(pats.union.search(t))
                 assert [m.span() for m in pats.finditer(mask, t)] == [
                     m.span() for m in pats.union.finditer(t)]
+
+
+def test_same_clause_without_splitting_agrees_with_the_spans() -> None:
+    def spans_say(text: str, pos: int, other: int) -> bool:
+        for lo, hi in detector._clauses(text):
+            if lo <= pos < hi:
+                return lo <= other < hi
+        return True
+
+    rng = random.Random(9)
+    pieces = ["水", "灯坏了", " ", "  ", "\n", " \n ", "，", "。。", "~", "…", "a", "!?", "\t\t"]
+    texts = [normalize(t) for t in TEXTS[:300]] + [
+        "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12))) for _ in range(500)]
+    for t in texts:
+        for pos in range(len(t)):
+            for other in range(max(0, pos - 14), min(len(t), pos + 15)):
+                assert detector._one_clause(t, pos, other) == spans_say(t, pos, other), (
+                    t, pos, other)

@@ -1,11 +1,13 @@
 """The shortcuts added for throughput give what they replace: the Aho-Corasick gate, the
 place patterns gated by it, the first clause, Detection built without its __init__, and
-jieba's route found from a boundary walked back to (or, deep in a long block, scanned to)."""
+jieba's route found between the boundaries around a character."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
+
+import pytest
 
 from nlp import detect, detector
 from nlp.literals import Gate
@@ -66,14 +68,18 @@ def test_detection_built_without_init_equals_the_dataclass() -> None:
     assert list(vars(out)) == names
 
 
-def test_jieba_route_in_long_blocks_walks_back_or_scans() -> None:
+@pytest.mark.parametrize("margin", [detector._MARGIN, float("inf")])
+def test_jieba_route_in_long_blocks(margin: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Single characters deep inside long blocks, answered from the stretch between two
+    boundaries (the default margin) or, as when a choice is too close to call, from the
+    route over the whole block (an infinite margin): jieba's answer either way."""
+    monkeypatch.setattr(detector, "_MARGIN", margin)
     detect("3栋门口路灯坏了")
     eng = detector._engine()
     han = re.compile(r"[^\u4e00-\u9fa5]")
     texts = [normalize(t) for t in TEXTS]
-    # Blocks longer than the walk-back limit, so both ways of finding a boundary run.
     long_blocks = ["".join(han.sub("", t) for t in texts[i:i + 6]) for i in range(0, 240, 6)]
-    assert max(map(len, long_blocks)) > 2 * detector._WALK_BACK
+    assert max(map(len, long_blocks)) > 100
     for t in long_blocks:
         jieba_words = set(eng.tokenizer.lcut(t, HMM=False))
         tokens = detector._Tokens(eng, t)

@@ -6,12 +6,12 @@ counts weakly. Then the message as a whole is weighed: notices, replies, thanks,
 problems inside one's own home and questions that only seek information push it down;
 duration, repetition and appeals for action push it up.
 
-Speed (the answers are those of doing everything, see tests/nlp/reference.py): one pass of
-set operations (`nlp.plan`, `nlp.literals.Gate`) tells which pattern lists can match at all,
-so chit-chat stops at the pre-filter and a complaint only meets the patterns that concern
-it; categories are scored best-ceiling first until none left can win; and jieba is consulted
-for a single-character object only when the answer could change the outcome, and then only
-on the part of the message that holds it.
+Speed (the answers are those of doing everything, see tests/nlp/reference.py): one scan for
+the strings the rules need (`nlp.plan`, `nlp.literals.Gate`) tells which pattern lists can
+match at all, so chit-chat stops at the pre-filter and a complaint only meets the patterns
+that concern it; categories are scored best-ceiling first until none left can win; and jieba
+is consulted for a single-character object only when the answer could change the outcome,
+and then only on the part of the message that holds it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from math import log
 from pathlib import Path
@@ -38,7 +38,6 @@ WINDOW = 12  # characters between an object and its problem word, within one cla
 # A word is negated ("冇坏", "没有堵") when one of the three characters before it ends with a
 # negation: text.endswith(negations, max(0, start - 3), start), one C call for all of them.
 _CLAUSE = re.compile(r"[，,。.!！?？；;\n~～…]+|\s{2,}")
-_SINGLE_CHAR_OK = re.compile(r"[\u4e00-\u9fa5]")
 _JIEBA_HAN = jieba.re_han_default  # what jieba segments as one block
 _JIEBA_ENG = jieba.re_eng  # single letters and digits that jieba glues together
 
@@ -217,10 +216,7 @@ class _Route:
             if local is not None:
                 return local
         self._extend(start)
-        x, choice = start, self.choice
-        while x < q:
-            x = choice[x] + 1
-        return x == q and choice[x] == q
+        return _on_route_alone(self.choice, start, q)
 
     def _alone_between(self, start: int, q: int) -> bool | None:
         """The answer from the stretch between `start` and the first boundary after q, or
@@ -249,20 +245,20 @@ class _Route:
         choice = list(range(cut + 1))
         if _calc(self.dag, self.logs, log(self.total), value, choice, cut, start) < _MARGIN:
             return None
-        x = start
-        while x < q:
-            x = choice[x] + 1
-        return x == q and choice[x] == q
+        return _on_route_alone(choice, start, q)
 
     def plainly_alone(self, q: int) -> bool:
         """Is q alone because no dictionary word can cover it (no key from an earlier start
         runs through q, no word starts at q)? Then every segmentation leaves it alone. A cheap
         test; False means only "not known so"."""
+        return not self._crossed(q) and self.ends(q) == [q]
+
+    def _crossed(self, b: int) -> bool:
+        """Does a key of the dictionary run from before b through b? It would be
+        block[j:b + 1] for some j, no further back than the longest key."""
         block, freq = self.block, self.freq
-        for j in range(q - 1, max(q - self.longest, -1), -1):
-            if block[j:q + 1] in freq:
-                return False
-        return self.ends(q) == [q]
+        # Short words first: they cross most often.
+        return any(block[j:b + 1] in freq for j in range(b - 1, max(b - self.longest, -1), -1))
 
     def _boundary(self, q: int) -> int:
         """The last boundary at or before q that no dictionary word crosses: every
@@ -273,16 +269,10 @@ class _Route:
         dictionary, which holds every prefix of its words, so a b for which no such key
         exists will do. No key is longer than `longest`, so each b costs a few lookups
         however long the block, and the walk usually stops within a word or two of q."""
-        block, freq, longest = self.block, self.freq, self.longest
         b = q
-        while b:
-            for j in range(b - 1, max(b - longest, -1), -1):  # short words first: they
-                if block[j:b + 1] in freq:                      # cross most often
-                    break
-            else:
-                return b
+        while b and self._crossed(b):
             b -= 1
-        return 0
+        return b
 
     def _extend(self, start: int) -> None:
         """jieba's `calc` from where it stopped back to `start`: the same expressions in the
@@ -298,6 +288,14 @@ class _Route:
         _calc(self.dag, self.logs, log(self.total), self.value, self.choice, self.done,
               start)
         self.done = min(self.done, start)
+
+
+def _on_route_alone(choice: list[int], start: int, q: int) -> bool:
+    """Following the route's choices from start, is q a word of one character?"""
+    x = start
+    while x < q:
+        x = choice[x] + 1
+    return x == q and choice[x] == q
 
 
 def _calc(dag: list[list[int]], logs: list[list[float]], logtotal: float,
@@ -398,11 +396,9 @@ class _Evidence:
         self.negations = negations
         phrase: tuple[str, int] | None = None
         if mask & cp.phrases.bits:
-            for m in cp.phrases.finditer(mask, text):
-                start = m.start()
-                if not text.endswith(negations, max(0, start - 3), start):
-                    phrase = (m[0], start)
-                    break
+            m = _first_unnegated(cp.phrases.finditer(mask, text), text, negations)
+            if m is not None:
+                phrase = (m[0], m.start())
         self.phrase = phrase
         self.own: bool | None = None  # searched only if the score needs it
 
@@ -428,14 +424,20 @@ class _Evidence:
             own = False
             rx = self.cp.rules.own_problem_rx
             if rx is not None and self.mask & self.cp.own:
-                text, negations = self.text, self.negations
-                for m in rx.finditer(text):
-                    start = m.start()
-                    if not text.endswith(negations, max(0, start - 3), start):
-                        own = True
-                        break
+                own = _first_unnegated(rx.finditer(self.text), self.text,
+                                       self.negations) is not None
             self.own = own
         return own
+
+
+def _first_unnegated(matches: Iterator[re.Match[str]], text: str,
+                     negations: tuple[str, ...]) -> re.Match[str] | None:
+    """The first match whose three characters before it do not end with a negation."""
+    for m in matches:
+        start = m.start()
+        if not text.endswith(negations, max(0, start - 3), start):
+            return m
+    return None
 
 
 def _score(ev: _Evidence, accept: Callable[[str], bool]) -> _Score:
@@ -691,12 +693,12 @@ def detect(text: str | None) -> Detection:
     score = best.score
     boosts = 0
     live = mask & plan.intensifier_bits
-    if live:
-        while live:  # the intensifiers that may match (one bit each)
-            bit = live & -live
-            live ^= bit
-            if plan.intensifier_of[bit].search(t):
-                boosts += 1
+    while live:  # the intensifiers that may match (one bit each)
+        bit = live & -live
+        live ^= bit
+        if plan.intensifier_of[bit].search(t):
+            boosts += 1
+    if boosts:
         score += min(1.5, 0.5 * boosts)  # several kinds add up
     hits = []
     live = mask & plan.penalty_bits
@@ -727,8 +729,7 @@ def detect(text: str | None) -> Detection:
         location = find_location_gated(t, mask, plan.location)
     else:
         location = None  # no place pattern can match
-    d = _new(Detection)  # _detection, inline
-    d.__dict__.update({
+    return _detection({
         "is_issue": is_issue,
         "category": best.code if is_issue or best.score >= 2 else "other",
         "confidence": round(confidence, 3),
@@ -738,7 +739,6 @@ def detect(text: str | None) -> Detection:
         "keywords": tuple(best.keywords),
         "urgent_kind": urgent_kind if is_issue else None,
     })
-    return d
 
 
 _new = object.__new__
@@ -749,8 +749,7 @@ def _detection(fields: dict[str, object]) -> Detection:
     __init__ sets each of its eight fields through object.__setattr__, which costs a
     complaint more than a microsecond (a tenth of what the rest of `detect` after scoring
     costs). `fields` must name every field, in declaration order (what repr, == and
-    dataclasses.asdict read are the fields themselves, so the result is the same object).
-    `detect` does the same inline."""
+    dataclasses.asdict read are the fields themselves, so the result is the same object)."""
     d = _new(Detection)
     d.__dict__.update(fields)
     return d

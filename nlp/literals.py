@@ -3,8 +3,8 @@
 Most rule patterns only match where some plain word occurs ("(冇|没)人(收|清理)" needs 冇人
 or 没人; "井盖.{0,6}(偷|冇人补)" needs 井盖). If none of a pattern's required words is in a
 message, running the pattern is wasted work, and on a message that passes the pre-filter the
-detector would otherwise run some fifty patterns. Knowing the required words lets one pass of
-set operations over the message (`Gate`) tell which patterns can possibly match, so only
+detector would otherwise run some fifty patterns. Knowing the required words lets one scan of
+the message for all of them (`Gate`) tell which patterns can possibly match, so only
 those run: the answers are the same, only cheaper.
 
 `required_literals` reads the pattern with Python's own regex parser, so it follows the real
@@ -18,7 +18,6 @@ import re
 import re._constants as sre_c
 import re._parser as sre_parse
 from collections.abc import Callable, Iterable, Sequence
-from itertools import pairwise
 
 import ahocorasick_rs
 
@@ -198,23 +197,19 @@ def _seq_need(items: _Items) -> frozenset[str] | None:
 
 
 class Gate:
-    """Which rule units could match a message, found with set operations in C.
+    """Which rule units could match a message, found in one pass in C.
 
     Unit i needs one of a set of strings (from `required_literals`); bit i of the mask is
-    set when the text contains one of them, so a clear bit proves the unit cannot match. The
-    message's pairs of adjacent characters are intersected with the first pairs of the rule
-    strings (`words_mask`), its characters with the one-character rule strings (`chars_mask`):
-    set intersections the interpreter does in C. Only strings longer than two characters whose
-    first pair is present get a substring test. Units whose needs are unknown (None) are
-    always set; units that need nothing from an empty list never are.
+    set when the text contains one of them, so a clear bit proves the unit cannot match.
+    Units whose needs are unknown (None) are always set; units that need nothing from an
+    empty list never are.
 
-    `mask` does both in one pass instead: an Aho-Corasick automaton (ahocorasick_rs, a
-    compiled DFA) over every rule string reports each occurrence (overlapping ones too) by
-    the index of its string, whose units' bits are ORed in. On a complaint that is a few
-    occurrences instead of a tuple per character pair. (pyahocorasick was tried: its trie
-    scans the ~500 first characters of the rule strings one by one at every character of
-    chat that starts none of them, and cost twice as much.) `words_mask` and `chars_mask`
-    stay as the readable definition the tests check it against.
+    An Aho-Corasick automaton (ahocorasick_rs, a compiled DFA) over every rule string reports
+    each occurrence (overlapping ones too) by the index of its string, whose units' bits are
+    ORed in. (Set intersections of the message's characters and character pairs with the
+    rule strings' were tried first and cost more on a complaint; pyahocorasick's trie scans
+    the ~500 first characters of the rule strings one by one at every character of chat
+    that starts none of them, and cost twice as much.)
     """
 
     def __init__(self, needs: Sequence[frozenset[str] | None]) -> None:
@@ -226,50 +221,13 @@ class Gate:
                 continue
             for s in need:
                 units[s] = units.get(s, 0) | 1 << i
-        single: dict[str, int] = {}
-        pair: dict[tuple[str, str], int] = {}
-        longer: dict[tuple[str, str], list[tuple[str, int]]] = {}
-        for s, bits in units.items():
-            if len(s) == 1:
-                single[s] = bits
-            else:
-                head = (s[0], s[1])
-                pair[head] = pair.get(head, 0) | (bits if len(s) == 2 else 0)
-                if len(s) > 2:
-                    longer.setdefault(head, []).append((s, bits))
-        self.needs = tuple(needs)
-        self.single = single
-        self.chars = frozenset(single)
-        self.pair = {head: (bits, tuple(longer.get(head, ()))) for head, bits in pair.items()}
-        self.pairs = frozenset(pair)
         strings = list(units)
         self._bits = [units[s] for s in strings]  # of each string, by its index
-        # Standard match kind: every occurrence, as the substring tests of words_mask see it.
+        # Standard match kind: every occurrence, overlapping ones too, as substring tests
+        # would see them.
         self._find = ahocorasick_rs.AhoCorasick(
             strings, matchkind=ahocorasick_rs.MatchKind.Standard,
             implementation=ahocorasick_rs.Implementation.DFA).find_matches_as_indexes
-
-    def chars_of(self, bits: int) -> frozenset[str]:
-        """The one-character strings that set any of `bits`."""
-        return frozenset(ch for ch, b in self.single.items() if b & bits)
-
-    def words_mask(self, text: str) -> int:
-        """The units set by strings of two or more characters (and the units always set)."""
-        m, pair = self.always, self.pair
-        for head in self.pairs.intersection(pairwise(text)):
-            bits, longer = pair[head]
-            m |= bits
-            for s, more in longer:
-                if s in text:
-                    m |= more
-        return m
-
-    def chars_mask(self, text: str) -> int:
-        """The units set by one-character strings."""
-        m, single = 0, self.single
-        for ch in self.chars.intersection(text):
-            m |= single[ch]
-        return m
 
     def mask(self, text: str) -> int:
         """Bit i set ⇔ `text` contains a string unit i needs (or unit i is always run)."""

@@ -25,23 +25,22 @@ MAX_CHARS = 1200
 _PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fa5a-z]{1,6}\]")  # [图片] [语音] [捂脸] ...
 _MENTION = re.compile(r"@[\w\u4e00-\u9fa5]{1,20}")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
-_FULLWIDTH = re.compile("[\uff01-\uff5e]")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-# NFKC of each full-width ASCII form is one ASCII character.
+# Full-width ASCII forms → ASCII (３栋 → 3栋). NFKC of each is one ASCII character; NFKC of the
+# whole text would also turn Chinese punctuation such as ，into ,, so only these are folded.
 _HALF = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF01, 0xFF5F)}
 _HALF_SET = frozenset(_HALF)
 
 
-class _Simplifier:
-    """zhconv.convert(text, "zh-cn"), skipped when it is sure to return the text unchanged.
+class _Watch:
+    """What `normalize` looks for before it does any work, zhconv above all.
 
     zhconv replaces, at each position, the longest key of its table found there; text in which
     no key that changes (key ≠ value) occurs comes back as it went in. Nearly every such key
     holds a traditional character that is itself a changing key (體, 幾, 壞). The few hundred
     others (么子→幺子, 回覆→回复, 沈默→沉默, 都卜勒→多普勒) are filed under one character:
     the one that changes, or for renamed words the least common one (outside GB2312's first
-    level if it has one), and are tested as substrings only when that character is present.
-    One set intersection over the text usually settles it.
+    level if it has one), and the text is scanned for changing keys only when one of these
+    watched characters is present.
     """
 
     def __init__(self) -> None:
@@ -55,15 +54,11 @@ class _Simplifier:
                 changed = [a for a, b in zip(k, v, strict=True) if a != b] \
                     if len(k) == len(v) else list(k)
                 filed.setdefault(min(changed, key=_commonness), []).append(k)
-        # Per character, its keys as one regex (么 alone files some twenty: 么子, 么妹...).
-        self.filed = {ch: re.compile("|".join(re.escape(k) for k in keys))
-                      for ch, keys in filed.items()}
-        self.watch = self.traditional | frozenset(self.filed)
+        self.watch = self.traditional | frozenset(filed)
         # The watched characters as a regex class, searched in C without making a string per
-        # character; astral ones (a few hundred rare characters) would make the class slow,
-        # so characters beyond the BMP (emoji mostly) are looked up in the set instead.
+        # character; astral ones (a few hundred rare characters) would make the class slow, so
+        # the class takes every character beyond the BMP (emoji mostly) as one range.
         bmp = "".join(re.escape(c) for c in sorted(self.watch) if ord(c) <= 0xFFFF)
-        self.bmp = re.compile(f"[{bmp}]")
         # Anything any step of `normalize` would act on: full-width forms, watched characters,
         # characters beyond the BMP, the starts of placeholders and mentions, spaces. Short
         # chit-chat ("收到", "哈哈哈哈") usually has none and skips every step but lower().
@@ -77,16 +72,6 @@ class _Simplifier:
             [*sorted(self.traditional), *(k for keys in filed.values() for k in keys)],
             matchkind=ahocorasick_rs.MatchKind.Standard).find_matches_as_indexes
 
-    def __call__(self, text: str) -> str:
-        hits = set(self.bmp.findall(text))
-        astral = _ASTRAL.findall(text)
-        if astral:
-            hits.update(self.watch.intersection(astral))
-        if not hits or (self.traditional.isdisjoint(hits) and not any(
-                self.filed[ch].search(text) for ch in hits)):
-            return text
-        return zhconv.convert(text, "zh-cn")
-
 
 def _commonness(ch: str) -> int:
     """2 for GB2312's 3,755 everyday characters, 1 for its rarer level, 0 outside it."""
@@ -97,14 +82,7 @@ def _commonness(ch: str) -> int:
     return 2 if len(b) == 2 and 0xB0 <= b[0] <= 0xD7 else 1
 
 
-_simplifier: list[_Simplifier] = []  # built on first use (not at import)
-
-
-def to_simplified(text: str) -> str:
-    """Traditional → simplified characters, exactly as zhconv.convert(text, "zh-cn")."""
-    if not _simplifier:
-        _simplifier.append(_Simplifier())
-    return _simplifier[0](text)
+_watch: list[_Watch] = []  # built on first use (not at import)
 
 
 def load_conversion_table() -> None:
@@ -113,36 +91,26 @@ def load_conversion_table() -> None:
         zhconv.zhconv.loaddict(str(Path(zhconv.__file__).with_name("zhcdict.json")))
 
 
-def halfwidth(text: str) -> str:
-    """Full-width ASCII forms → ASCII (３栋 → 3栋)."""
-    # NFKC folds full-width letters/digits but would also turn Chinese punctuation such as ，
-    # into ,: fold only the ASCII-range forms.
-    for ch in set(_FULLWIDTH.findall(text)):  # usually just ，！？
-        text = text.replace(ch, _HALF[ch])
-    return text
-
-
 def normalize(text: str | None) -> str:
     """The canonical form every rule is written for (see the module docstring)."""
     return normalize_keeping_halfwidth(text)[1]
 
 
 def normalize_keeping_halfwidth(text: str | None) -> tuple[str, str]:
-    """(halfwidth(text[:MAX_CHARS]), normalize(text)): the detector looks for place names in
-    the first one, before traditional→simplified folding."""
+    """(text[:MAX_CHARS] with full-width ASCII forms folded, normalize(text)): the detector
+    looks for place names in the first one, before traditional→simplified folding."""
     if not text:
         return "", ""
     try:
-        simplifier = _simplifier[0]
+        watch = _watch[0]
     except IndexError:
-        simplifier = _Simplifier()
-        _simplifier.append(simplifier)
-        simplifier = _simplifier[0]  # the first one made, if two threads raced
+        _watch.append(_Watch())
+        watch = _watch[0]  # the first one made, if two threads raced
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS]
     # One scan in C lists every character any step would act on; the set of them tells which
     # steps have work (a watched character alone, as 么 in 什么, needs no step but a check).
-    found = simplifier.anything.findall(text)
+    found = watch.anything.findall(text)
     if not found:
         return text, text.lower().strip()
     chars = set(found)
@@ -155,12 +123,12 @@ def normalize_keeping_halfwidth(text: str | None) -> tuple[str, str]:
         # The characters of the half-width text that `anything` matches: the same, the
         # full-width ones replaced by their ASCII forms.
         chars = {_HALF.get(ch, ch) for ch in chars}
-    # What to_simplified(half) decides: a changing key occurs (its watched character then
-    # does, so the scan is made only then).
+    # Would zhconv change anything? Only if a changing key occurs (its watched character
+    # then does, so the scan is made only then).
     t = half
-    if not simplifier.watch.isdisjoint(chars) and simplifier.changes(half):
+    if not watch.watch.isdisjoint(chars) and watch.changes(half):
         t = zhconv.convert(half, "zh-cn")
-    if t is half and simplifier.space_chars.isdisjoint(chars) and "[" not in chars and \
+    if t is half and watch.space_chars.isdisjoint(chars) and "[" not in chars and \
             "@" not in chars:
         return half, half.lower().strip()  # only watched characters that zhconv keeps
     if "[" in t:

@@ -3,9 +3,9 @@
 A message that passes the pre-filter used to meet every pattern of every category and every
 shared list (some fifty regex searches and as many Python calls), although a typical
 complaint can concern two or three categories at most. At rule load each pattern list becomes
-a unit of a `Gate`; per message one set intersection gives a bit mask, and only units
-whose bit is set are searched. A clear bit proves that the unit cannot match, so the
-detector's answers are exactly those of searching everything.
+a unit of a `Gate`; per message one scan for the strings the units need gives a bit mask,
+and only units whose bit is set are searched. A clear bit proves that the unit cannot match,
+so the detector's answers are exactly those of searching everything.
 """
 
 from __future__ import annotations

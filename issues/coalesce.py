@@ -54,23 +54,23 @@ class Coalescer(Generic[T, R]):
                 raise
             except Exception as exc:
                 if len(batch) == 1:
-                    _settle(batch[0][1], exc=exc)
+                    _fail(batch[0][1], exc)
                     continue
                 for item, fut in batch:
                     try:
                         _settle(fut, (await self._run([item]))[0])
                     except Exception as one:
-                        _settle(fut, exc=one)
+                        _fail(fut, one)
                 continue
             for (_, fut), result in zip(batch, results, strict=True):
                 _settle(fut, result)
 
 
-def _settle(fut: asyncio.Future[R], result: R | None = None,
-            exc: BaseException | None = None) -> None:
-    if fut.done():  # the caller went away; the write is done all the same
-        return
-    if exc is not None:
+def _settle(fut: asyncio.Future[R], result: R) -> None:
+    if not fut.done():  # the caller went away; the write is done all the same
+        fut.set_result(result)
+
+
+def _fail(fut: asyncio.Future[R], exc: BaseException) -> None:
+    if not fut.done():
         fut.set_exception(exc)
-    else:
-        fut.set_result(result)  # type: ignore[arg-type]

@@ -12,28 +12,30 @@ message takes the same path as a batch of one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-from sqlalchemy import Table, case, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, case, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issues import sla
-from issues.models import Event, Group, Issue, Person, Report
+from issues import people, sla
+from issues.coalesce import Coalescer
+from issues.errors import InvalidInput
+from issues.ledger import Ledger
+from issues.models import Event, Group, Issue, Report
+from issues.settings import Settings
+from issues.unit_of_work import UnitOfWork
 from issues.views import OPEN_STATUSES, IntakeResult, IssueView, PersonRef
-from nlp.types import Detection, category_name
+from nlp.types import CATEGORIES, Detection, category_name
 
-if TYPE_CHECKING:
-    from issues.service import IssueService
-
+MAX_TEXT = 20_000
 NEARBY = 20  # newest open issues of a category in a group that a message is compared with
 # Writes go through the tables (Core): the ORM's bulk paths cost more than the statements.
 _ISSUES = cast(Table, Issue.__table__)
 _REPORTS = cast(Table, Report.__table__)
 _EVENTS = cast(Table, Event.__table__)
-_PEOPLE = cast(Table, Person.__table__)
 _GROUPS = cast(Table, Group.__table__)
 
 
@@ -82,7 +84,50 @@ def same_place(a: str | None, b: str | None, only_candidate: bool) -> bool:
     return not b and only_candidate
 
 
-async def intake_batch(svc: IssueService, s: AsyncSession,
+class Intake:
+    """Opens issues for reports, or seconds an open duplicate; idempotent per message."""
+
+    def __init__(self, uow: UnitOfWork, settings: Settings, clock: Callable[[], datetime],
+                 ledger: Ledger) -> None:
+        self.uow = uow
+        self.settings = settings
+        self.clock = clock
+        self.ledger = ledger
+        self._batcher = Coalescer(self._write, "suqiu-intake")
+        self._cards: Coalescer[tuple[int, int], None] = Coalescer(self._set_cards,
+                                                                  "suqiu-cards")
+
+    async def intake(self, chat_id: int, message_id: int, reporter: PersonRef, text: str,
+                     detection: Detection, *, explicit: bool = False,
+                     at: datetime | None = None, group_title: str = "") -> IntakeResult:
+        """Open an issue for a message, or second an open duplicate. Idempotent per message."""
+        if detection.category not in CATEGORIES:
+            raise InvalidInput(reason=f"未知类别：{detection.category}")
+        now = at or self.clock()
+        text = text[:MAX_TEXT]
+        item = IntakeItem(chat_id, message_id, reporter, text, detection, explicit, now,
+                          group_title)
+        return await self._batcher.submit(item)
+
+    async def _write(self, items: list[IntakeItem]) -> list[IntakeResult]:
+        return await self.uow.write(lambda s: intake_batch(self, s, items))
+
+    async def set_card_message(self, issue_id: int, message_id: int) -> None:
+        """Remember the card's message id (cards posted together are remembered together)."""
+        await self._cards.submit((issue_id, message_id))
+
+    async def _set_cards(self, cards: list[tuple[int, int]]) -> list[None]:
+        async def run(s: AsyncSession) -> list[None]:
+            await s.execute(
+                update(_ISSUES).where(_ISSUES.c.id == bindparam("issue"))
+                .values(card_message_id=bindparam("card")),
+                [{"issue": i, "card": m} for i, m in cards])
+            return [None] * len(cards)
+
+        return await self.uow.write(run)
+
+
+async def intake_batch(intake: Intake, s: AsyncSession,
                        items: Sequence[IntakeItem]) -> list[IntakeResult]:
     """Open or second an issue for each item, in order, inside the caller's transaction."""
     first: dict[tuple[int, int], int] = {}
@@ -90,24 +135,24 @@ async def intake_batch(svc: IssueService, s: AsyncSession,
         first.setdefault(item.key, n)
     unique = [items[n] for n in sorted(set(first.values()))]
 
-    groups = await _groups(s, unique, svc.settings.timezone)
+    groups = await _groups(s, unique, intake.settings.timezone)
     seen = {(c, m): i for c, m, i in (await s.execute(
         select(Report.chat_id, Report.message_id, Report.issue_id)
         .where(tuple_(Report.chat_id, Report.message_id).in_([i.key for i in unique]))
     )).all()}
     fresh = [i for i in unique if i.key not in seen]
-    people = await _people(s, [i.reporter for i in fresh])
-    nearby = await _nearby(svc, s, fresh, groups)
+    people_ids = await people.person_ids(s, [i.reporter for i in fresh])
+    nearby = await _nearby(intake, s, fresh, groups)
 
     new: list[_New] = []
     seconded: dict[int, tuple[Issue, list[tuple[IntakeItem, int]]]] = {}
     outcome: dict[tuple[int, int], _New | Issue] = {}
     count_at: dict[tuple[int, int], int] = {}  # what a "me too" reply shows, as of its message
     for item in fresh:
-        gid, pid = groups[item.chat_id][0], people[item.reporter.user_id]
+        gid, pid = groups[item.chat_id][0], people_ids[item.reporter.user_id]
         det = item.detection
         pool = nearby.setdefault((gid, det.category), [])
-        since = item.at - svc.settings.duplicate_window
+        since = item.at - intake.settings.duplicate_window
         pool_now = [c for c in pool if _created(c) >= since]
         match = next((c for c in pool_now if same_place(
             c.location, det.location, len(pool_now) == 1)), None)
@@ -118,14 +163,14 @@ async def intake_batch(svc: IssueService, s: AsyncSession,
             outcome[item.key] = match.new
             count_at[item.key] = match.new.row["report_count"]
         elif match is not None and match.issue is not None:
-            got = seconded.setdefault(match.issue.id, (match.issue, []))[1]
-            got.append((item, pid))
+            queued = seconded.setdefault(match.issue.id, (match.issue, []))[1]
+            queued.append((item, pid))
             outcome[item.key] = match.issue
-            count_at[item.key] = match.issue.report_count + len(got)
+            count_at[item.key] = match.issue.report_count + len(queued)
         else:
-            times = svc.settings.sla_for(det.category, det.urgent)
+            times = intake.settings.sla_for(det.category, det.urgent)
             ack_due, resolve_due = item.at + times.ack, item.at + times.resolve
-            ratio = svc.settings.yellow_ratio
+            ratio = intake.settings.yellow_ratio
             entry = _New(item, gid, pid, {
                 "group_id": gid, "category": det.category,
                 "summary": (det.summary or item.text[:20])[:200], "text": item.text,
@@ -166,12 +211,12 @@ async def intake_batch(svc: IssueService, s: AsyncSession,
         await s.execute(insert(_EVENTS), events)
 
     # Views: what this batch opened is known without asking the database again.
-    views: dict[int, IssueView] = {e.id: _view_of_new(svc, e, groups) for e in new}
+    views: dict[int, IssueView] = {e.id: _view_of_new(intake, e, groups) for e in new}
     others = [iss for iss, _ in seconded.values()]
     if seen:
         others += (await s.execute(select(Issue).where(
             Issue.id.in_(set(seen.values()))))).scalars().all()
-    views.update({v.id: v for v in await svc._views(s, others)})
+    views.update({v.id: v for v in await intake.ledger.views(s, others)})
 
     results = []
     for n, item in enumerate(items):
@@ -217,38 +262,13 @@ async def _groups(s: AsyncSession, items: Sequence[IntakeItem],
     return found
 
 
-async def _people(s: AsyncSession, refs: Sequence[PersonRef]) -> dict[int, int]:
-    """Telegram user id → person id; new people are added and changed names follow."""
-    wanted = {r.user_id: r for r in refs}
-    out: dict[int, int] = {}
-    if not wanted:
-        return out
-    for pid, uid, name, username in (await s.execute(
-        select(Person.id, Person.tg_user_id, Person.name, Person.username)
-        .where(Person.tg_user_id.in_(wanted))
-    )).all():
-        out[uid] = pid
-        ref = wanted[uid]
-        if (name, username) != (ref.stored_name(name), ref.username):
-            await s.execute(update(Person).where(Person.id == pid).values(
-                name=ref.stored_name(name), username=ref.username))
-    missing = [r for u, r in wanted.items() if u not in out]
-    if missing:
-        rows = (await s.execute(insert(_PEOPLE).returning(
-            _PEOPLE.c.id, _PEOPLE.c.tg_user_id, sort_by_parameter_order=True),
-            [{"tg_user_id": r.user_id, "name": r.stored_name(), "username": r.username}
-             for r in missing])).all()
-        out.update({uid: pid for pid, uid in rows})
-    return out
-
-
-async def _nearby(svc: IssueService, s: AsyncSession, items: Sequence[IntakeItem],
+async def _nearby(intake: Intake, s: AsyncSession, items: Sequence[IntakeItem],
                   groups: dict[int, tuple[int, str]]) -> dict[tuple[int, str], list[_Candidate]]:
     """Open issues that a message of the batch could second, newest first, per group and
     category."""
     if not items:
         return {}
-    since = min(i.at for i in items) - svc.settings.duplicate_window
+    since = min(i.at for i in items) - intake.settings.duplicate_window
     rows = (await s.execute(select(Issue).where(
         Issue.group_id.in_({groups[i.chat_id][0] for i in items}),
         Issue.category.in_({i.detection.category for i in items}),
@@ -270,7 +290,7 @@ async def _insert_new(s: AsyncSession, new: list[_New]) -> None:
     for e in new:
         counts[e.group_id] = counts.get(e.group_id, 0) + 1
     g = _GROUPS.c
-    last = dict((await s.execute(
+    last: dict[int, int] = dict((await s.execute(
         update(_GROUPS).where(g.id.in_(counts))
         .values(last_number=g.last_number + case(counts, value=g.id))
         .returning(g.id, g.last_number)
@@ -285,9 +305,9 @@ async def _insert_new(s: AsyncSession, new: list[_New]) -> None:
         e.id = issue_id
 
 
-def _view_of_new(svc: IssueService, e: _New, groups: dict[int, tuple[int, str]]) -> IssueView:
+def _view_of_new(intake: Intake, e: _New, groups: dict[int, tuple[int, str]]) -> IssueView:
     r, item = e.row, e.item
-    now = svc.clock()
+    now = intake.clock()
     return IssueView(
         id=e.id, chat_id=item.chat_id, group_title=groups[item.chat_id][1], number=r["number"],
         category=r["category"], category_name=category_name(r["category"]),

@@ -11,6 +11,7 @@ indexes carry them: red and "turned yellow since" are ranges of (status, due) an
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import ColumnElement, and_, extract, func, or_
 from sqlalchemy.orm import InstrumentedAttribute
@@ -34,7 +35,7 @@ def seconds_between(later: _Col_opt, earlier: _Col, sqlite: bool) -> ColumnEleme
     epoch of the interval)."""
     if sqlite:
         return (func.julianday(later) - func.julianday(earlier)) * 86400.0
-    return extract("epoch", later - earlier)
+    return cast(ColumnElement[float], extract("epoch", later - earlier))  # numeric, as seconds
 
 
 def parts(name: str, now: datetime) -> list[ColumnElement[bool]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -136,7 +137,7 @@ class Issue(Base):
     ack_warn_at: Mapped[datetime | None]
     resolve_warn_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Any = MappingProxyType({"version_id_col": version})  # read-only
     __table_args__ = (
         UniqueConstraint("group_id", "number"),
         Index("ix_issues_group_status_ackdue", "group_id", "status", "ack_due_at"),

@@ -20,6 +20,7 @@ from threading import Thread
 from typing import Any
 
 import aiosqlite
+from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
@@ -52,10 +53,10 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     __slots__ = ("_description", "_lastrowid", "_rowcount", "arraysize")
 
-    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+    def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
-        self._cursor = None  # type: ignore[assignment]
+        self._cursor = None  # type: ignore[assignment]  # no DBAPI cursor is kept open
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = collections.deque()
         self._description: Any = None
@@ -73,7 +74,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     @property
     def lastrowid(self) -> int:
-        return self._lastrowid  # type: ignore[return-value]
+        return self._lastrowid  # type: ignore[return-value]  # None before an insert, as sqlite3
 
     async def _async_soft_close(self) -> None:
         return None
@@ -94,6 +95,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             self._adapt_connection._handle_exception(error)
 
     async def _statement(self, operation: Any, parameters: Any, many: bool) -> None:
+        # SQLAlchemy types it as its DBAPI protocol; under this dialect it is aiosqlite's.
         conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         async with self._adapt_connection._execute_mutex:
             outcome: _Outcome = await conn._execute(

@@ -1,0 +1,207 @@
+"""Groups: registration, owner and admins, per-group settings, and who manages a group."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issues import people
+from issues.errors import InvalidInput, NotFound, PermissionDenied
+from issues.models import Group, GroupAdmin, OrgUnit, Person
+from issues.settings import Settings, parse_clock, parse_quiet_hours
+from issues.unit_of_work import UnitOfWork
+from issues.views import GroupView, PersonRef
+
+GROUP_SETTINGS = ("auto_detect", "sensitivity", "timezone", "digest_time", "progress_time",
+                  "quiet_hours")
+_ADMINS = cast(Table, GroupAdmin.__table__)
+
+
+async def group_row(s: AsyncSession, chat_id: int) -> Group:
+    g = (await s.execute(select(Group).where(Group.chat_id == chat_id))).scalar()
+    if g is None:
+        raise NotFound("group_unknown", chat_id=chat_id)
+    return g
+
+
+async def group_roles(s: AsyncSession, g: Group, person_id: int | None) -> set[str]:
+    """The roles a person holds in a group: owner, admin (none for a stranger)."""
+    roles: set[str] = set()
+    if person_id is None:
+        return roles
+    if g.owner_id == person_id:
+        roles.add("owner")
+    if (await s.execute(select(GroupAdmin).where(
+            GroupAdmin.group_id == g.id, GroupAdmin.person_id == person_id))).scalar():
+        roles.add("admin")
+    return roles
+
+
+async def require_manager(s: AsyncSession, g: Group, actor_id: int, reason: str) -> None:
+    """Only the group's owner or an admin may go on."""
+    roles = await group_roles(s, g, await people.person_id(s, actor_id))
+    if not roles & {"owner", "admin"}:
+        raise PermissionDenied(reason=reason)
+
+
+def validate_settings(changes: dict[str, object]) -> dict[str, object]:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    out: dict[str, object] = {}
+    for key, value in changes.items():
+        if key not in GROUP_SETTINGS:
+            raise InvalidInput(reason=f"没有这个设置项：{key}")
+        try:
+            if key == "auto_detect":
+                out[key] = value if isinstance(value, bool) else str(value).lower() in (
+                    "on", "true", "1", "开", "开启", "是")
+            elif key == "sensitivity":
+                if value not in ("low", "normal", "high"):
+                    raise InvalidInput(reason="灵敏度只能是 low、normal 或 high")
+                out[key] = value
+            elif key == "timezone":
+                ZoneInfo(str(value))
+                out[key] = str(value)
+            elif key in ("digest_time", "progress_time"):
+                out[key] = parse_clock(value).strftime("%H:%M")
+            elif key == "quiet_hours":
+                q = parse_quiet_hours(value)
+                out[key] = f"{q[0]:%H:%M}-{q[1]:%H:%M}" if q else ""
+        except (ValueError, ZoneInfoNotFoundError) as exc:
+            raise InvalidInput(reason=f"{key} 的值无效：{value}（{exc}）") from None
+    return out
+
+
+class Groups:
+    """The groups the bot sits in; views of them are cached briefly (see `get_group`)."""
+
+    def __init__(self, uow: UnitOfWork, settings: Settings,
+                 clock: Callable[[], datetime]) -> None:
+        self.uow = uow
+        self.settings = settings
+        self.clock = clock
+        self._cache: dict[int, tuple[float, GroupView]] = {}
+
+    def new_group(self, s: AsyncSession, chat_id: int, title: str) -> Group:
+        """A group row with the deployment's defaults, added to the session."""
+        g = Group(chat_id=chat_id, title=title, timezone=self.settings.timezone, settings={},
+                  last_number=0, created_at=self.clock())
+        s.add(g)
+        return g
+
+    async def view(self, s: AsyncSession, g: Group) -> GroupView:
+        self._cache.pop(g.chat_id, None)  # read or changed: a cached copy may be stale
+        owner = await s.get(Person, g.owner_id) if g.owner_id else None
+        admin_people = (await s.execute(select(Person).join(
+            GroupAdmin, GroupAdmin.person_id == Person.id).where(GroupAdmin.group_id == g.id)
+        )).scalars().all()
+        unit = await s.get(OrgUnit, g.org_unit_id) if g.org_unit_id else None
+        return GroupView(g.chat_id, g.title, g.timezone, people.ref(owner),
+                         tuple(r for r in map(people.ref, admin_people) if r is not None),
+                         self._settings_of(g), g.department_code,
+                         unit.name if unit else None)
+
+    def _settings_of(self, g: Group) -> dict[str, object]:
+        st = self.settings
+        base: dict[str, object] = {
+            "auto_detect": st.auto_detect, "sensitivity": st.sensitivity,
+            "timezone": g.timezone, "digest_time": st.digest_time.strftime("%H:%M"),
+            "progress_time": st.progress_time.strftime("%H:%M"),
+            "quiet_hours": (f"{st.quiet_hours[0]:%H:%M}-{st.quiet_hours[1]:%H:%M}"
+                            if st.quiet_hours else ""),
+        }
+        base.update(g.settings or {})
+        return base
+
+    async def register_group(self, chat_id: int, title: str, owner: PersonRef | None,
+                             admins: Iterable[PersonRef] = ()) -> GroupView:
+        """Create or refresh a group; the owner stays as set unless none is known yet."""
+        admins = list(admins)
+
+        async def run(s: AsyncSession) -> GroupView:
+            g = (await s.execute(select(Group).where(Group.chat_id == chat_id))).scalar()
+            if g is None:
+                g = self.new_group(s, chat_id, title[:200] or str(chat_id))
+                await s.flush()
+            elif title:
+                g.title = title[:200]
+            if owner is not None and g.owner_id is None:
+                g.owner_id = (await people.person(s, owner)).id
+            if admins:
+                await self._set_admins(s, g, admins)
+            return await self.view(s, g)
+
+        return await self.uow.write(run)
+
+    async def _set_admins(self, s: AsyncSession, g: Group, admins: list[PersonRef]) -> None:
+        ids = {(await people.person(s, a)).id for a in admins}
+        current = set((await s.execute(select(GroupAdmin.person_id)
+                                       .where(GroupAdmin.group_id == g.id))).scalars())
+        for pid in current - ids:
+            await s.execute(_ADMINS.delete().where(
+                and_(GroupAdmin.group_id == g.id, GroupAdmin.person_id == pid)))
+        for pid in ids - current:
+            s.add(GroupAdmin(group_id=g.id, person_id=pid))
+
+    async def sync_admins(self, chat_id: int, admins: Iterable[PersonRef]) -> GroupView:
+        async def run(s: AsyncSession) -> GroupView:
+            g = await group_row(s, chat_id)
+            await self._set_admins(s, g, list(admins))
+            return await self.view(s, g)
+
+        return await self.uow.write(run)
+
+    async def get_group(self, chat_id: int, max_age: float = 0) -> GroupView | None:
+        """The group; with max_age, a view read at most that many seconds ago will do.
+
+        Every message in a group needs its settings; the view changes rarely and every change
+        made through this service drops the copy at once (another worker's change shows within
+        max_age)."""
+        hit = self._cache.get(chat_id)
+        if max_age and hit is not None and time.monotonic() - hit[0] < max_age:
+            return hit[1]
+        stamp = time.monotonic()
+
+        async def run(s: AsyncSession) -> GroupView | None:
+            g = (await s.execute(select(Group).where(Group.chat_id == chat_id))).scalar()
+            return None if g is None else await self.view(s, g)
+
+        view = await self.uow.read(run)
+        if view is not None:
+            self._cache[chat_id] = (stamp, view)
+        return view
+
+    async def list_groups(self) -> list[GroupView]:
+        async def run(s: AsyncSession) -> list[GroupView]:
+            groups = (await s.execute(select(Group).order_by(Group.id))).scalars().all()
+            return [await self.view(s, g) for g in groups]
+
+        return await self.uow.read(run)
+
+    async def set_owner(self, chat_id: int, actor_id: int, new_owner: PersonRef) -> GroupView:
+        async def run(s: AsyncSession) -> GroupView:
+            g = await group_row(s, chat_id)
+            await require_manager(s, g, actor_id, "只有群主或管理员可以设置负责人")
+            g.owner_id = (await people.person(s, new_owner)).id
+            return await self.view(s, g)
+
+        return await self.uow.write(run)
+
+    async def update_group_settings(self, chat_id: int, actor_id: int,
+                                    **changes: object) -> GroupView:
+        clean = validate_settings(changes)
+
+        async def run(s: AsyncSession) -> GroupView:
+            g = await group_row(s, chat_id)
+            await require_manager(s, g, actor_id, "只有群主或管理员可以修改设置")
+            if "timezone" in clean:
+                g.timezone = str(clean["timezone"])
+            g.settings = {**(g.settings or {}), **clean}
+            return await self.view(s, g)
+
+        return await self.uow.write(run)

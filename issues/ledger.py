@@ -1,0 +1,242 @@
+"""The ledger (台账): issues as plain views, the filters over them, and lookups.
+
+Every other room that hands an issue back builds its view here (`Ledger.views`), so a view
+reads the same wherever it comes from: people, group, department name, rating, photos and the
+SLA light as of the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TypeVarTuple
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issues import lights, people, sla
+from issues.errors import NotFound
+from issues.groups import group_row
+from issues.models import Event, Feedback, Group, Issue, OrgUnit, Person, Photo, Rating, Report
+from issues.settings import Settings
+from issues.unit_of_work import UnitOfWork
+from issues.views import OPEN_STATUSES, EventView, IssueFilter, IssueView, Page
+from nlp.types import category_name
+
+COUNT_CAP = 10_000  # a page header counts matching issues up to here, then says "10000+"
+PAGE_MAX = 500
+_Row = TypeVarTuple("_Row")
+
+
+def filtered(q: Select[*_Row], f: IssueFilter,
+             now: datetime) -> Select[*_Row]:
+    """`q` narrowed to the issues `f` asks for; `now` decides the lights."""
+    if f.status:
+        q = q.where(Issue.status == f.status) if f.status != "open_all" else q.where(
+            Issue.status.in_(OPEN_STATUSES))
+    if f.category:
+        q = q.where(Issue.category == f.category)
+    # Scopes name the group ids in a subquery: no join, so the issue indexes carry it.
+    if f.chat_id is not None:
+        q = q.where(Issue.group_id == select(Group.id).where(Group.chat_id == f.chat_id)
+                    .scalar_subquery())
+    if f.org_unit_id is not None:
+        # The unit and every unit below it (a street covers its communities' groups).
+        tree = select(OrgUnit.id).where(OrgUnit.id == f.org_unit_id).cte(recursive=True)
+        tree = tree.union_all(select(OrgUnit.id).where(OrgUnit.parent_id == tree.c.id))
+        q = q.where(Issue.group_id.in_(
+            select(Group.id).where(Group.org_unit_id.in_(select(tree.c.id)))))
+    if f.assignee_user_id is not None:
+        q = q.where(Issue.assignee_id.in_(
+            select(Person.id).where(Person.tg_user_id == f.assignee_user_id)))
+    if f.department_code:
+        q = q.where(Issue.department_code == f.department_code)
+    if f.since:
+        q = q.where(Issue.created_at >= f.since)
+    if f.until:
+        q = q.where(Issue.created_at < f.until)
+    if f.text:
+        like = f"%{f.text}%"
+        q = q.where(or_(Issue.summary.like(like), Issue.text.like(like),
+                        Issue.location_text.like(like)))
+    if f.light in ("red", "yellow", "green"):
+        q = q.where(lights.light_is(f.light, now))
+    return q
+
+
+async def issue_row(s: AsyncSession, chat_id: int, number: int) -> tuple[Group, Issue]:
+    g = await group_row(s, chat_id)
+    issue = (await s.execute(select(Issue).where(
+        Issue.group_id == g.id, Issue.number == number))).scalar()
+    if issue is None:
+        raise NotFound(number=number)
+    return g, issue
+
+
+async def issue_by_id(s: AsyncSession, issue_id: int) -> Issue:
+    issue = await s.get(Issue, issue_id)
+    if issue is None:
+        raise NotFound(number=issue_id)
+    return issue
+
+
+class Ledger:
+    """Views of issues and the lookups the bot and the dashboard make."""
+
+    def __init__(self, uow: UnitOfWork, settings: Settings,
+                 clock: Callable[[], datetime]) -> None:
+        self.uow = uow
+        self.settings = settings
+        self.clock = clock
+
+    async def views(self, s: AsyncSession, issues: Sequence[Issue],
+                    with_events: bool = False) -> list[IssueView]:
+        if not issues:
+            return []
+        ids = [i.id for i in issues]
+        person_ids = {i.reporter_id for i in issues} | {i.assignee_id for i in issues
+                                                         if i.assignee_id}
+        found = {p.id: p for p in (await s.execute(
+            select(Person).where(Person.id.in_(person_ids)))).scalars()}
+        groups = {g.id: g for g in (await s.execute(
+            select(Group).where(Group.id.in_({i.group_id for i in issues})))).scalars()}
+        depts = {d.code: d.name for d in self.settings.departments}  # the one source of names
+        ratings: dict[int, int] = {}
+        for issue_id, score in (await s.execute(
+            select(Rating.issue_id, Rating.score).where(Rating.issue_id.in_(ids))
+            .order_by(Rating.at)
+        )).all():
+            ratings[issue_id] = score
+        photos: dict[int, list[str]] = {}
+        for issue_id, file_id in (await s.execute(
+            select(Photo.issue_id, Photo.file_id).where(Photo.issue_id.in_(ids))
+            .order_by(Photo.id)
+        )).all():
+            photos.setdefault(issue_id, []).append(file_id)
+        events: dict[int, list[EventView]] = {}
+        if with_events:
+            rows = (await s.execute(select(Event).where(Event.issue_id.in_(ids))
+                                    .order_by(Event.at, Event.id))).scalars().all()
+            actor_ids = {e.actor_id for e in rows if e.actor_id} - set(found)
+            if actor_ids:
+                found.update({p.id: p for p in (await s.execute(
+                    select(Person).where(Person.id.in_(actor_ids)))).scalars()})
+            for e in rows:
+                events.setdefault(e.issue_id, []).append(EventView(
+                    e.kind, e.at, people.ref(found.get(e.actor_id) if e.actor_id else None),
+                    e.from_status, e.to_status, e.note))
+        now = self.clock()
+        out = []
+        for i in issues:
+            g = groups[i.group_id]
+            reporter = people.ref(found.get(i.reporter_id))
+            assert reporter is not None
+            out.append(IssueView(
+                id=i.id, chat_id=g.chat_id, group_title=g.title, number=i.number,
+                category=i.category, category_name=category_name(i.category),
+                summary=i.summary, text=i.text, location_text=i.location_text, lat=i.lat,
+                lon=i.lon, urgent=i.urgent, status=i.status, reporter=reporter,
+                assignee=people.ref(found.get(i.assignee_id)) if i.assignee_id else None,
+                department_code=i.department_code,
+                department_name=depts.get(i.department_code or ""),
+                escalation_level=i.escalation_level, report_count=i.report_count,
+                source_message_id=i.source_message_id, card_message_id=i.card_message_id,
+                created_at=i.created_at, updated_at=i.updated_at,
+                acknowledged_at=i.acknowledged_at, resolved_at=i.resolved_at,
+                closed_at=i.closed_at, ack_due_at=i.ack_due_at,
+                resolve_due_at=i.resolve_due_at,
+                light=sla.light(i.status, i.ack_due_at, i.resolve_due_at, i.ack_warn_at,
+                                i.resolve_warn_at, now),
+                rating=ratings.get(i.id), reject_reason=i.reject_reason,
+                photos=tuple(photos.get(i.id, ())), events=tuple(events.get(i.id, ())),
+            ))
+        return out
+
+    async def view(self, s: AsyncSession, issue: Issue, with_events: bool = False) -> IssueView:
+        return (await self.views(s, [issue], with_events))[0]
+
+    async def list_issues(self, f: IssueFilter | None = None, page: int = 1,
+                          page_size: int = 20) -> Page:
+        f = f or IssueFilter()
+        page = max(1, page)
+        page_size = max(1, min(PAGE_MAX, page_size))
+
+        async def run(s: AsyncSession) -> Page:
+            now = self.clock()
+            base = filtered(select(Issue), f, now)
+            # Counting a whole district's ledger for a page header costs more than the page:
+            # beyond COUNT_CAP the header says "COUNT_CAP+" (Page.total_capped).
+            counted = filtered(select(Issue.id), f, now).limit(COUNT_CAP + 1).subquery()
+            total = (await s.execute(select(func.count()).select_from(counted))).scalar_one()
+            rows = (await s.execute(base.order_by(Issue.created_at.desc(), Issue.id.desc())
+                                    .offset((page - 1) * page_size).limit(page_size))
+                    ).scalars().all()
+            return Page(await self.views(s, rows), min(int(total), COUNT_CAP), page,
+                        page_size, total_capped=total > COUNT_CAP)
+
+        return await self.uow.read(run)
+
+    async def ledger_rows(self, f: IssueFilter | None = None,
+                          limit: int = 200_000) -> list[IssueView]:
+        rows: list[IssueView] = []
+        n = 1
+        while len(rows) < limit:
+            got = (await self.list_issues(f, n, PAGE_MAX)).items
+            rows += got
+            if len(got) < PAGE_MAX:
+                break
+            n += 1
+        return rows[:limit]
+
+    async def get_issue(self, chat_id: int, number: int, with_events: bool = False) -> IssueView:
+        async def run(s: AsyncSession) -> IssueView:
+            _, issue = await issue_row(s, chat_id, number)
+            return await self.view(s, issue, with_events)
+
+        return await self.uow.read(run)
+
+    async def get_issue_by_id(self, issue_id: int, with_events: bool = False) -> IssueView:
+        async def run(s: AsyncSession) -> IssueView:
+            return await self.view(s, await issue_by_id(s, issue_id), with_events)
+
+        return await self.uow.read(run)
+
+    async def find_by_source_message(self, chat_id: int, message_id: int) -> IssueView | None:
+        async def run(s: AsyncSession) -> IssueView | None:
+            rep = (await s.execute(select(Report).where(
+                Report.chat_id == chat_id, Report.message_id == message_id))).scalar()
+            issue = await s.get(Issue, rep.issue_id) if rep else None
+            return await self.view(s, issue) if issue else None
+
+        return await self.uow.read(run)
+
+    async def find_by_card_message(self, chat_id: int, message_id: int) -> IssueView | None:
+        async def run(s: AsyncSession) -> IssueView | None:
+            issue = (await s.execute(select(Issue).join(Group).where(
+                Group.chat_id == chat_id, Issue.card_message_id == message_id))).scalar()
+            return await self.view(s, issue) if issue else None
+
+        return await self.uow.read(run)
+
+    async def mine(self, chat_id: int, user_id: int) -> list[IssueView]:
+        """Issues a person reported or holds in a group, open ones first."""
+        async def run(s: AsyncSession) -> list[IssueView]:
+            pid = await people.person_id(s, user_id)
+            if pid is None:
+                return []
+            rows = (await s.execute(select(Issue).join(Group).where(
+                Group.chat_id == chat_id,
+                or_(Issue.reporter_id == pid, Issue.assignee_id == pid),
+            ).order_by(Issue.created_at.desc()).limit(50))).scalars().all()
+            views = await self.views(s, rows)
+            return sorted(views, key=lambda v: (not v.is_open, -v.number))
+
+        return await self.uow.read(run)
+
+    async def feedback_rows(self) -> list[dict[str, object]]:
+        """Messages marked 不是诉求, as labelled examples for the detector."""
+        async def run(s: AsyncSession) -> list[dict[str, object]]:
+            rows = (await s.execute(select(Feedback).order_by(Feedback.id))).scalars()
+            return [{"text": r.text, "label": r.label, "detected": r.detected} for r in rows]
+
+        return await self.uow.read(run)

@@ -1,0 +1,291 @@
+"""Moving an issue: load it, check who asks and where it stands (`issues.lifecycle`), apply
+the change and record the event, all in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from issues import people
+from issues.errors import AlreadyRated, Conflict, InvalidInput, InvalidTransition, PermissionDenied
+from issues.groups import group_roles
+from issues.ledger import Ledger, issue_by_id, issue_row
+from issues.lifecycle import ACTION_NAMES, RULES, rating_word, who_may
+from issues.models import (
+    Department,
+    DepartmentMember,
+    Event,
+    Feedback,
+    Group,
+    Issue,
+    Person,
+    Photo,
+    Rating,
+)
+from issues.settings import Settings
+from issues.unit_of_work import UnitOfWork
+from issues.views import (
+    LEVELS,
+    OPEN_STATUSES,
+    RATING_WORDS,
+    STATUS_NAMES,
+    EventView,
+    IssueView,
+    PersonRef,
+    TransitionResult,
+)
+from nlp.types import Detection
+
+MAX_TEXT = 20_000
+Change = Callable[[AsyncSession, Issue, Person], Awaitable[tuple[str, str | None]]]
+
+
+async def issue_roles(s: AsyncSession, g: Group, issue: Issue,
+                      person_id: int | None) -> set[str]:
+    """The roles a person holds for one issue: the group's, plus assignee, reporter and
+    member of the department it was sent to."""
+    roles = await group_roles(s, g, person_id)
+    if person_id is None:
+        return roles
+    if issue.assignee_id == person_id:
+        roles.add("assignee")
+    if issue.reporter_id == person_id:
+        roles.add("reporter")
+    if issue.department_code and (await s.execute(select(DepartmentMember).where(
+        DepartmentMember.department_code == issue.department_code,
+        DepartmentMember.person_id == person_id,
+    ))).scalar():
+        roles.add("department")
+    return roles
+
+
+class Transitions:
+    """Every change of an issue that a person makes (the system's own is `escalation`)."""
+
+    def __init__(self, uow: UnitOfWork, settings: Settings, clock: Callable[[], datetime],
+                 ledger: Ledger) -> None:
+        self.uow = uow
+        self.settings = settings
+        self.clock = clock
+        self.ledger = ledger
+
+    async def _act(self, chat_id: int | None, number: int, actor: PersonRef | int,
+                   action: str, change: Change, *, by_id: bool = False) -> TransitionResult:
+        """Load, check permission and status, apply `change`, record the event."""
+        statuses, allowed = RULES[action]
+
+        async def run(s: AsyncSession) -> TransitionResult:
+            if by_id:
+                issue = await issue_by_id(s, number)
+                g = await s.get(Group, issue.group_id)
+                assert g is not None
+            else:
+                assert chat_id is not None
+                g, issue = await issue_row(s, chat_id, number)
+            if isinstance(actor, PersonRef):
+                person = await people.person(s, actor)
+            else:
+                found = await people.find(s, actor)
+                if found is None:
+                    raise PermissionDenied(reason=who_may(allowed, action))
+                person = found
+            roles = await issue_roles(s, g, issue, person.id)
+            if not roles & allowed:
+                raise PermissionDenied(reason=who_may(allowed, action), number=issue.number)
+            if issue.status not in statuses:
+                if action == "rate" and issue.status in ("closed", "in_progress") and (
+                    await s.execute(select(Rating).where(Rating.issue_id == issue.id))
+                ).scalar():
+                    raise AlreadyRated(number=issue.number)
+                raise InvalidTransition(number=issue.number, status=STATUS_NAMES[issue.status],
+                                        action=ACTION_NAMES[action])
+            before = issue.status
+            kind, note = await change(s, issue, person)
+            now = self.clock()
+            issue.updated_at = now
+            s.add(Event(issue_id=issue.id, actor_id=person.id, at=now, kind=kind,
+                        from_status=before, to_status=issue.status, note=note))
+            await s.flush()
+            view = await self.ledger.view(s, issue)
+            return TransitionResult(view, EventView(kind, now, people.ref(person), before,
+                                                    issue.status, note),
+                                    reopened=before in ("resolved", "closed", "rejected")
+                                    and issue.status in OPEN_STATUSES)
+
+        try:
+            return await self.uow.write(run)
+        except StaleDataError:
+            raise Conflict(number=number) from None
+
+    async def acknowledge(self, chat_id: int, number: int, actor: PersonRef | int,
+                          note: str | None = None) -> TransitionResult:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+            issue.status = "acknowledged"
+            issue.acknowledged_at = self.clock()
+            return "acknowledge", note
+
+        return await self._act(chat_id, number, actor, "acknowledge", change)
+
+    async def assign(self, chat_id: int, number: int, actor: PersonRef | int,
+                     assignee: PersonRef) -> TransitionResult:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+            target = await people.person(s, assignee)
+            issue.assignee_id = target.id
+            if issue.status == "open":
+                issue.acknowledged_at = issue.acknowledged_at or self.clock()
+            issue.status = "in_progress"
+            return "assign", assignee.name
+
+        return await self._act(chat_id, number, actor, "assign", change)
+
+    async def progress(self, chat_id: int, number: int, actor: PersonRef | int,
+                       note: str) -> TransitionResult:
+        if not note.strip():
+            raise InvalidInput(reason="请写上进展内容")
+
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+            if issue.status == "open":
+                issue.acknowledged_at = self.clock()
+            issue.status = "in_progress"
+            return "progress", note[:2000]
+
+        return await self._act(chat_id, number, actor, "progress", change)
+
+    async def resolve(self, chat_id: int, number: int, actor: PersonRef | int,
+                      note: str | None = None) -> TransitionResult:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+            now = self.clock()
+            issue.acknowledged_at = issue.acknowledged_at or now
+            issue.status = "resolved"
+            issue.resolved_at = now
+            return "resolve", (note or "")[:2000] or None
+
+        return await self._act(chat_id, number, actor, "resolve", change)
+
+    async def reject(self, chat_id: int, number: int, actor: PersonRef | int, reason: str,
+                     *, as_false_positive: bool = False) -> TransitionResult:
+        if not reason.strip():
+            raise InvalidInput(reason="请写明不予受理的原因")
+
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+            issue.status = "rejected"
+            issue.reject_reason = reason[:500]
+            issue.closed_at = self.clock()
+            if as_false_positive:
+                s.add(Feedback(chat_id=chat_id or 0, message_id=issue.source_message_id,
+                               text=issue.text, label="none", detected=issue.category,
+                               at=self.clock()))
+            return ("false_positive" if as_false_positive else "reject"), reason[:500]
+
+        return await self._act(chat_id, number, actor, "reject", change)
+
+    async def reopen(self, chat_id: int, number: int, actor: PersonRef | int,
+                     reason: str | None = None) -> TransitionResult:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+            issue.status = "in_progress" if issue.status != "rejected" else "open"
+            issue.resolved_at = None
+            issue.closed_at = None
+            issue.reject_reason = None
+            return "reopen", (reason or "")[:500] or None
+
+        return await self._act(chat_id, number, actor, "reopen", change)
+
+    async def rate(self, chat_id: int, number: int, actor: PersonRef | int,
+                   score: int | str) -> TransitionResult:
+        value = RATING_WORDS.get(score, score) if isinstance(score, str) else score
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(reason="评价只能是 1–5 分，或 满意/基本满意/不满意") from None
+        if not 1 <= value <= 5:
+            raise InvalidInput(reason="评价只能是 1–5 分，或 满意/基本满意/不满意")
+
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+            now = self.clock()
+            s.add(Rating(issue_id=issue.id, person_id=p.id, score=value, at=now))
+            if value <= 2:
+                issue.status = "in_progress"
+                issue.resolved_at = None
+                return "rate", f"不满意（{value}分），重新办理"
+            issue.status = "closed"
+            issue.closed_at = now
+            return "rate", f"{rating_word(value)}（{value}分）"
+
+        return await self._act(chat_id, number, actor, "rate", change)
+
+    async def add_photo(self, chat_id: int, number: int, actor: PersonRef | int,
+                        file_id: str) -> TransitionResult:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+            s.add(Photo(issue_id=issue.id, file_id=file_id[:300], person_id=p.id,
+                        at=self.clock()))
+            return "photo", None
+
+        return await self._act(chat_id, number, actor, "photo", change)
+
+    async def set_location(self, chat_id: int, number: int, actor: PersonRef | int,
+                           lat: float, lon: float) -> TransitionResult:
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InvalidInput(reason="坐标超出范围")
+
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+            issue.lat, issue.lon = lat, lon
+            return "locate", f"{lat:.5f},{lon:.5f}"
+
+        return await self._act(chat_id, number, actor, "locate", change)
+
+    async def escalate(self, chat_id: int | None, number: int, actor: PersonRef | int,
+                       department_code: str | None = None, level: int | None = None,
+                       *, by_id: bool = False, note: str | None = None) -> TransitionResult:
+        """吹哨: send to a department and/or one level up (grid → community → street)."""
+        depts = {d.code: d.name for d in self.settings.departments}
+        if department_code is not None and department_code not in depts:
+            raise InvalidInput(
+                reason=f"没有这个部门：{department_code}（可选：{'、'.join(depts)}）")
+
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+            if department_code:
+                issue.department_code = department_code
+                if await s.get(Department, department_code) is None:
+                    s.add(Department(code=department_code, name=depts[department_code]))
+            new_level = level if level is not None else (
+                issue.escalation_level if department_code else issue.escalation_level + 1)
+            issue.escalation_level = max(0, min(len(LEVELS) - 1, new_level))
+            if issue.status == "open":
+                issue.acknowledged_at = issue.acknowledged_at or self.clock()
+            issue.status = "in_progress"
+            parts = [depts[department_code]] if department_code else []
+            parts.append(f"层级：{LEVELS[issue.escalation_level]}")
+            if note:
+                parts.append(note)
+            return "escalate", "；".join(parts)
+
+        return await self._act(chat_id, number, actor, "escalate", change, by_id=by_id)
+
+    async def claim(self, issue_id: int, actor: PersonRef) -> TransitionResult:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+            issue.assignee_id = p.id
+            issue.status = "in_progress"
+            return "claim", None
+
+        return await self._act(None, issue_id, actor, "claim", change, by_id=True)
+
+    async def update_text(self, issue_id: int, text: str, detection: Detection) -> IssueView:
+        """An edited report: the text follows the edit; an edit never closes anything."""
+        async def run(s: AsyncSession) -> IssueView:
+            issue = await issue_by_id(s, issue_id)
+            issue.text = text[:MAX_TEXT]
+            if detection.is_issue:
+                issue.summary = (detection.summary or issue.summary)[:200]
+                issue.location_text = detection.location or issue.location_text
+            issue.updated_at = self.clock()
+            s.add(Event(issue_id=issue.id, actor_id=issue.reporter_id, at=self.clock(),
+                        kind="edit", from_status=issue.status, to_status=issue.status,
+                        note=text[:500]))
+            await s.flush()
+            return await self.ledger.view(s, issue)
+
+        return await self.uow.write(run)

@@ -1,0 +1,64 @@
+"""Transactions: one per public call of the service, with the read path kept apart.
+
+Writes go through `write`, which retries when a concurrent writer got there first and, on
+SQLite, queues the process's write transactions (SQLite has one writer). Pure reads go
+through `read`, which never waits in that queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from issues.db import Database
+
+T = TypeVar("T")
+
+
+class UnitOfWork:
+    """The sessions of one process: a write path and a read path over one `Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._write_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db.is_sqlite
+
+    async def write(self, fn: Callable[[AsyncSession], Awaitable[T]], retries: int = 4) -> T:
+        """Run fn in one transaction; retry when a concurrent writer got there first."""
+        for attempt in range(retries):
+            try:
+                async with self._serial(), self.db.sessionmaker() as s, s.begin():
+                    return await fn(s)
+            except (StaleDataError, IntegrityError):
+                if attempt == retries - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def read(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run fn in a read-only session: on SQLite (WAL) readers never wait for the writer,
+        so reads skip the queue of `_serial`."""
+        async with self.db.sessionmaker() as s:
+            return await fn(s)
+
+    def _serial(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """On SQLite, one transaction of this process at a time.
+
+        SQLite has one writer; concurrent transactions of one process would only wait for its
+        file lock by sleeping and polling (busy_timeout), or fail when a reader turns writer.
+        Queueing them here costs nothing and keeps concurrent chats fast. PostgreSQL runs
+        them side by side."""
+        if not self.db.is_sqlite:
+            return contextlib.nullcontext()
+        loop = asyncio.get_running_loop()
+        if self._write_lock is None or self._write_lock[0] is not loop:
+            self._write_lock = (loop, asyncio.Lock())
+        return self._write_lock[1]

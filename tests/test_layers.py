@@ -1,0 +1,98 @@
+"""The house's shape, checked from the source: no import cycles among our modules, the domain
+imports nothing of ours but nlp's types, and no module of the domain grows past 400 lines."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("bot", "issues", "nlp", "web", "sandbox")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")
+            if "migrations" not in p.parts}
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """Our modules that `name` imports, at any depth of its code (imports inside functions
+    count: a cycle through a late import is still a cycle of the design)."""
+    out: set[str] = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*up, base] if base else up)
+            targets = [f"{base}.{a.name}" for a in node.names] + [base]
+        for t in targets:
+            while t and t not in known:
+                t = t.rpartition(".")[0]
+            if t and t != name:
+                out.add(t)
+    return out
+
+
+def _graph() -> dict[str, set[str]]:
+    mods = _modules()
+    known = set(mods)
+    return {n: _imports(n, p, known) for n, p in mods.items()}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle, or None (a package importing its own submodules is not one)."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(n: str) -> list[str] | None:
+        state[n] = 1
+        stack.append(n)
+        for m in sorted(graph.get(n, ())):
+            if n.startswith(m + "."):  # a submodule importing its package's __init__
+                continue
+            if state.get(m) == 1:
+                return [*stack[stack.index(m):], m]
+            if m not in state and (found := visit(m)):
+                return found
+        stack.pop()
+        state[n] = 2
+        return None
+
+    for n in sorted(graph):
+        if n not in state and (found := visit(n)):
+            return found
+    return None
+
+
+def test_no_import_cycles() -> None:
+    assert _cycle(_graph()) is None
+
+
+def test_the_cycle_finder_finds_one() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def test_the_domain_imports_only_nlp_types() -> None:
+    graph = _graph()
+    outside = {f"{n} → {m}" for n, deps in graph.items() if n.split(".")[0] == "issues"
+               for m in deps if m.split(".")[0] != "issues" and m != "nlp.types"}
+    assert outside == set()
+
+
+def test_no_domain_module_over_400_lines() -> None:
+    long = {p.name: n for p in (ROOT / "issues").rglob("*.py")
+            if "migrations" not in p.parts
+            and (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert long == {}

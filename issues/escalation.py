@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import lights, sla
 from issues.ledger import Ledger, issue_by_id
+from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Event, Issue
 from issues.settings import Settings
 from issues.unit_of_work import UnitOfWork
@@ -51,14 +52,15 @@ class Escalation:
         async def run(s: AsyncSession) -> list[IssueView]:
             # One query per clock, each walking its own (status, due) index in due order.
             rows: list[Issue] = []
-            for statuses, due in ((("open",), Issue.ack_due_at),
-                                  (("acknowledged", "in_progress"), Issue.resolve_due_at)):
+            for statuses, due in ((OPEN_STATUSES[:1], Issue.ack_due_at),
+                                  (OPEN_STATUSES[1:], Issue.resolve_due_at)):
                 for status in statuses:
                     rows += (await s.execute(select(Issue).where(
                         Issue.status == status, due <= cutoff,
                         Issue.escalation_level < len(LEVELS) - 1,
                     ).order_by(due).limit(limit))).scalars().all()
-            rows.sort(key=lambda i: i.ack_due_at if i.status == "open" else i.resolve_due_at)
+            rows.sort(key=lambda i: i.ack_due_at if i.status == Status.OPEN
+                      else i.resolve_due_at)
             return await self.ledger.views(s, rows[:limit])
 
         return await self.uow.read(run)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import people
 from issues.errors import InvalidInput, NotFound, PermissionDenied
+from issues.lifecycle import GROUP_MANAGERS, Role
 from issues.models import Group, GroupAdmin, OrgUnit, Person
 from issues.settings import Settings, parse_clock, parse_quiet_hours
 from issues.unit_of_work import UnitOfWork
@@ -29,23 +30,23 @@ async def group_row(s: AsyncSession, chat_id: int) -> Group:
     return g
 
 
-async def group_roles(s: AsyncSession, g: Group, person_id: int | None) -> set[str]:
+async def group_roles(s: AsyncSession, g: Group, person_id: int | None) -> set[Role]:
     """The roles a person holds in a group: owner, admin (none for a stranger)."""
-    roles: set[str] = set()
+    roles: set[Role] = set()
     if person_id is None:
         return roles
     if g.owner_id == person_id:
-        roles.add("owner")
+        roles.add(Role.OWNER)
     if (await s.execute(select(GroupAdmin).where(
             GroupAdmin.group_id == g.id, GroupAdmin.person_id == person_id))).scalar():
-        roles.add("admin")
+        roles.add(Role.ADMIN)
     return roles
 
 
 async def require_manager(s: AsyncSession, g: Group, actor_id: int, reason: str) -> None:
     """Only the group's owner or an admin may go on."""
     roles = await group_roles(s, g, await people.person_id(s, actor_id))
-    if not roles & {"owner", "admin"}:
+    if not roles & GROUP_MANAGERS:
         raise PermissionDenied(reason=reason)
 
 

@@ -24,10 +24,11 @@ from issues import people, sla
 from issues.coalesce import Coalescer
 from issues.errors import InvalidInput
 from issues.ledger import Ledger
+from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Event, Group, Issue, Report
 from issues.settings import Settings
 from issues.unit_of_work import UnitOfWork
-from issues.views import OPEN_STATUSES, IntakeResult, IssueView, PersonRef
+from issues.views import IntakeResult, IssueView, PersonRef
 from nlp.types import CATEGORIES, Detection, category_name
 
 MAX_TEXT = 20_000
@@ -175,7 +176,7 @@ async def intake_batch(intake: Intake, s: AsyncSession,
                 "group_id": gid, "category": det.category,
                 "summary": (det.summary or item.text[:20])[:200], "text": item.text,
                 "location_text": det.location, "urgent": det.urgent,
-                "confidence": det.confidence, "status": "open", "reporter_id": pid,
+                "confidence": det.confidence, "status": Status.OPEN.value, "reporter_id": pid,
                 "source_message_id": item.message_id, "report_count": 1,
                 "created_at": item.at, "updated_at": item.at,
                 "ack_due_at": ack_due, "resolve_due_at": resolve_due,
@@ -196,9 +197,9 @@ async def intake_batch(intake: Intake, s: AsyncSession,
         reports.append(_report(entry.id, entry.item, entry.person_id))
         events.append({"issue_id": entry.id, "actor_id": entry.person_id,
                        "at": entry.item.at, "kind": "open", "from_status": None,
-                       "to_status": "open",
+                       "to_status": Status.OPEN.value,
                        "note": "主动登记" if entry.item.explicit else "自动识别"})
-    second_rows = [(e.id, "open", i, p) for e in new for i, p in e.seconds]
+    second_rows = [(e.id, Status.OPEN.value, i, p) for e in new for i, p in e.seconds]
     second_rows += [(iss.id, iss.status, i, p) for iss, sec in seconded.values() for i, p in sec]
     for issue_id, status, item, pid in second_rows:
         reports.append(_report(issue_id, item, pid))
@@ -312,13 +313,13 @@ def _view_of_new(intake: Intake, e: _New, groups: dict[int, tuple[int, str]]) ->
         id=e.id, chat_id=item.chat_id, group_title=groups[item.chat_id][1], number=r["number"],
         category=r["category"], category_name=category_name(r["category"]),
         summary=r["summary"], text=r["text"], location_text=r["location_text"], lat=None,
-        lon=None, urgent=r["urgent"], status="open", reporter=item.reporter, assignee=None,
+        lon=None, urgent=r["urgent"], status=Status.OPEN, reporter=item.reporter, assignee=None,
         department_code=None, department_name=None, escalation_level=0,
         report_count=r["report_count"], source_message_id=item.message_id,
         card_message_id=None, created_at=r["created_at"], updated_at=r["updated_at"],
         acknowledged_at=None, resolved_at=None, closed_at=None, ack_due_at=r["ack_due_at"],
         resolve_due_at=r["resolve_due_at"],
-        light=sla.light("open", r["ack_due_at"], r["resolve_due_at"], r["ack_warn_at"],
+        light=sla.light(Status.OPEN, r["ack_due_at"], r["resolve_due_at"], r["ack_warn_at"],
                         r["resolve_warn_at"], now),
         rating=None, reject_reason=None,
     )

@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from issues import lights, people, sla
 from issues.errors import NotFound
 from issues.groups import group_row
+from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Event, Feedback, Group, Issue, OrgUnit, Person, Photo, Rating, Report
 from issues.settings import Settings
 from issues.unit_of_work import UnitOfWork
-from issues.views import OPEN_STATUSES, EventView, IssueFilter, IssueView, Page
+from issues.views import EventView, IssueFilter, IssueView, Page
 from nlp.types import category_name
 
 COUNT_CAP = 10_000  # a page header counts matching issues up to here, then says "10000+"
@@ -135,7 +136,7 @@ class Ledger:
                 id=i.id, chat_id=g.chat_id, group_title=g.title, number=i.number,
                 category=i.category, category_name=category_name(i.category),
                 summary=i.summary, text=i.text, location_text=i.location_text, lat=i.lat,
-                lon=i.lon, urgent=i.urgent, status=i.status, reporter=reporter,
+                lon=i.lon, urgent=i.urgent, status=Status(i.status), reporter=reporter,
                 assignee=people.ref(found.get(i.assignee_id)) if i.assignee_id else None,
                 department_code=i.department_code,
                 department_name=depts.get(i.department_code or ""),

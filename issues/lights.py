@@ -16,8 +16,8 @@ from typing import cast
 from sqlalchemy import ColumnElement, and_, extract, func, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
+from issues.lifecycle import OPEN_STATUSES
 from issues.models import Issue
-from issues.views import OPEN_STATUSES
 
 _Col = InstrumentedAttribute[datetime]
 _Col_opt = InstrumentedAttribute[datetime | None]

@@ -117,7 +117,7 @@ class Issue(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # lifecycle.Status
     reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     department_code: Mapped[str | None] = mapped_column(String(40))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from issues.views import OPEN_STATUSES
+from issues.lifecycle import OPEN_STATUSES, Status
 
 
 def warn_at(start: datetime, due: datetime, yellow_ratio: float) -> datetime:
@@ -21,7 +21,7 @@ def light(status: str, ack_due: datetime, resolve_due: datetime,
           ack_warn: datetime | None, resolve_warn: datetime | None,
           now: datetime) -> str | None:
     """The clock that runs now (to acknowledge while open, to resolve after that) → light."""
-    if status == "open":
+    if status == Status.OPEN:
         due, warn = ack_due, ack_warn
     elif status in OPEN_STATUSES:
         due, warn = resolve_due, resolve_warn

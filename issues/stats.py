@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import lights
 from issues.ledger import filtered
+from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Issue, Rating
 from issues.unit_of_work import UnitOfWork
 from issues.views import IssueFilter, Stats
@@ -54,8 +55,8 @@ class Statistics:
                     res_h.append(float(to_resolve) / 3600)
             received = sum(by_status.values())
             answered = len(ack_min)
-            resolved_n = by_status.get("resolved", 0) + by_status.get("closed", 0)
-            rejected = by_status.get("rejected", 0)
+            resolved_n = by_status.get(Status.RESOLVED, 0) + by_status.get(Status.CLOSED, 0)
+            rejected = by_status.get(Status.REJECTED, 0)
             rq = filtered(select(Rating.score).join(Issue, Issue.id == Rating.issue_id),
                           IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id), now)
             rq = rq.where(Rating.at >= start, Rating.at < end)
@@ -73,7 +74,7 @@ class Statistics:
             valid = received - rejected
             return Stats(
                 received=received, answered=answered,
-                in_progress=by_status.get("acknowledged", 0) + by_status.get("in_progress", 0),
+                in_progress=sum(by_status.get(st, 0) for st in OPEN_STATUSES[1:]),
                 resolved=resolved_n, rejected=rejected, rated=len(scores),
                 satisfied=satisfied,
                 resolution_rate=(resolved_n / valid) if valid else None,

@@ -14,7 +14,16 @@ from issues import people
 from issues.errors import AlreadyRated, Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from issues.groups import group_roles
 from issues.ledger import Ledger, issue_by_id, issue_row
-from issues.lifecycle import ACTION_NAMES, RULES, rating_word, who_may
+from issues.lifecycle import (
+    ACTION_NAMES,
+    RULES,
+    Action,
+    Role,
+    Status,
+    rating_word,
+    reopens,
+    who_may,
+)
 from issues.models import (
     Department,
     DepartmentMember,
@@ -30,7 +39,6 @@ from issues.settings import Settings
 from issues.unit_of_work import UnitOfWork
 from issues.views import (
     LEVELS,
-    OPEN_STATUSES,
     RATING_WORDS,
     STATUS_NAMES,
     EventView,
@@ -41,30 +49,36 @@ from issues.views import (
 from nlp.types import Detection
 
 MAX_TEXT = 20_000
-Change = Callable[[AsyncSession, Issue, Person], Awaitable[tuple[str, str | None]]]
+UNSATISFIED_UP_TO = 2  # a score up to here is 不满意: the issue is worked on again
+# What an action changes besides the status; returns the event's note.
+Change = Callable[[AsyncSession, Issue, Person], Awaitable[str | None]]
 
 
 async def issue_roles(s: AsyncSession, g: Group, issue: Issue,
-                      person_id: int | None) -> set[str]:
+                      person_id: int | None) -> set[Role]:
     """The roles a person holds for one issue: the group's, plus assignee, reporter and
     member of the department it was sent to."""
     roles = await group_roles(s, g, person_id)
     if person_id is None:
         return roles
     if issue.assignee_id == person_id:
-        roles.add("assignee")
+        roles.add(Role.ASSIGNEE)
     if issue.reporter_id == person_id:
-        roles.add("reporter")
+        roles.add(Role.REPORTER)
     if issue.department_code and (await s.execute(select(DepartmentMember).where(
         DepartmentMember.department_code == issue.department_code,
         DepartmentMember.person_id == person_id,
     ))).scalar():
-        roles.add("department")
+        roles.add(Role.DEPARTMENT)
     return roles
 
 
 class Transitions:
-    """Every change of an issue that a person makes (the system's own is `escalation`)."""
+    """Every change of an issue that a person makes (the system's own is `escalation`).
+
+    Each action is the table's (`issues.lifecycle.RULES`): the engine checks who asks and
+    where the issue stands, moves the status as the table says and records the event; an
+    action's own code only fills in what else changes (times, assignee, the note)."""
 
     def __init__(self, uow: UnitOfWork, settings: Settings, clock: Callable[[], datetime],
                  ledger: Ledger) -> None:
@@ -74,9 +88,11 @@ class Transitions:
         self.ledger = ledger
 
     async def _act(self, chat_id: int | None, number: int, actor: PersonRef | int,
-                   action: str, change: Change, *, by_id: bool = False) -> TransitionResult:
-        """Load, check permission and status, apply `change`, record the event."""
-        statuses, allowed = RULES[action]
+                   action: Action, change: Change, *, by_id: bool = False,
+                   kind: str | None = None) -> TransitionResult:
+        """Load, check permission and status, apply `change`, move the status as the table
+        says, record the event (of `kind`, the action's name unless given)."""
+        rule = RULES[action]
 
         async def run(s: AsyncSession) -> TransitionResult:
             if by_id:
@@ -91,111 +107,114 @@ class Transitions:
             else:
                 found = await people.find(s, actor)
                 if found is None:
-                    raise PermissionDenied(reason=who_may(allowed, action))
+                    raise PermissionDenied(reason=who_may(rule.roles, action))
                 person = found
             roles = await issue_roles(s, g, issue, person.id)
-            if not roles & allowed:
-                raise PermissionDenied(reason=who_may(allowed, action), number=issue.number)
-            if issue.status not in statuses:
-                if action == "rate" and issue.status in ("closed", "in_progress") and (
+            if not roles & rule.roles:
+                raise PermissionDenied(reason=who_may(rule.roles, action), number=issue.number)
+            if not rule.may_start(issue.status):
+                if action in (Action.RATE, Action.RATE_UNSATISFIED) and issue.status in (
+                    Status.CLOSED, Status.IN_PROGRESS) and (
                     await s.execute(select(Rating).where(Rating.issue_id == issue.id))
                 ).scalar():
                     raise AlreadyRated(number=issue.number)
                 raise InvalidTransition(number=issue.number, status=STATUS_NAMES[issue.status],
                                         action=ACTION_NAMES[action])
             before = issue.status
-            kind, note = await change(s, issue, person)
+            note = await change(s, issue, person)
+            issue.status = rule.leads_to(before)
             now = self.clock()
             issue.updated_at = now
-            s.add(Event(issue_id=issue.id, actor_id=person.id, at=now, kind=kind,
+            event_kind = str(kind or action)
+            s.add(Event(issue_id=issue.id, actor_id=person.id, at=now, kind=event_kind,
                         from_status=before, to_status=issue.status, note=note))
             await s.flush()
             view = await self.ledger.view(s, issue)
-            return TransitionResult(view, EventView(kind, now, people.ref(person), before,
+            return TransitionResult(view, EventView(event_kind, now, people.ref(person), before,
                                                     issue.status, note),
-                                    reopened=before in ("resolved", "closed", "rejected")
-                                    and issue.status in OPEN_STATUSES)
+                                    reopened=reopens(before, issue.status))
 
         try:
             return await self.uow.write(run)
         except StaleDataError:
             raise Conflict(number=number) from None
 
+    def _acknowledged(self, issue: Issue) -> None:
+        """Taken on: the first step out of 待受理 stops the acknowledge clock."""
+        if issue.status == Status.OPEN:
+            issue.acknowledged_at = issue.acknowledged_at or self.clock()
+
     async def acknowledge(self, chat_id: int, number: int, actor: PersonRef | int,
                           note: str | None = None) -> TransitionResult:
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
-            issue.status = "acknowledged"
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
             issue.acknowledged_at = self.clock()
-            return "acknowledge", note
+            return note
 
-        return await self._act(chat_id, number, actor, "acknowledge", change)
+        return await self._act(chat_id, number, actor, Action.ACKNOWLEDGE, change)
 
     async def assign(self, chat_id: int, number: int, actor: PersonRef | int,
                      assignee: PersonRef) -> TransitionResult:
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
-            target = await people.person(s, assignee)
-            issue.assignee_id = target.id
-            if issue.status == "open":
-                issue.acknowledged_at = issue.acknowledged_at or self.clock()
-            issue.status = "in_progress"
-            return "assign", assignee.name
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+            issue.assignee_id = (await people.person(s, assignee)).id
+            self._acknowledged(issue)
+            return assignee.name
 
-        return await self._act(chat_id, number, actor, "assign", change)
+        return await self._act(chat_id, number, actor, Action.ASSIGN, change)
 
     async def progress(self, chat_id: int, number: int, actor: PersonRef | int,
                        note: str) -> TransitionResult:
         if not note.strip():
             raise InvalidInput(reason="请写上进展内容")
 
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
-            if issue.status == "open":
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+            if issue.status == Status.OPEN:
                 issue.acknowledged_at = self.clock()
-            issue.status = "in_progress"
-            return "progress", note[:2000]
+            return note[:2000]
 
-        return await self._act(chat_id, number, actor, "progress", change)
+        return await self._act(chat_id, number, actor, Action.PROGRESS, change)
 
     async def resolve(self, chat_id: int, number: int, actor: PersonRef | int,
                       note: str | None = None) -> TransitionResult:
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
             now = self.clock()
             issue.acknowledged_at = issue.acknowledged_at or now
-            issue.status = "resolved"
             issue.resolved_at = now
-            return "resolve", (note or "")[:2000] or None
+            return (note or "")[:2000] or None
 
-        return await self._act(chat_id, number, actor, "resolve", change)
+        return await self._act(chat_id, number, actor, Action.RESOLVE, change)
 
     async def reject(self, chat_id: int, number: int, actor: PersonRef | int, reason: str,
                      *, as_false_positive: bool = False) -> TransitionResult:
+        """不予受理 with a reason; as a false positive (不是诉求) the message is also kept as a
+        labelled example for the detector."""
         if not reason.strip():
             raise InvalidInput(reason="请写明不予受理的原因")
 
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
-            issue.status = "rejected"
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
             issue.reject_reason = reason[:500]
             issue.closed_at = self.clock()
             if as_false_positive:
                 s.add(Feedback(chat_id=chat_id or 0, message_id=issue.source_message_id,
                                text=issue.text, label="none", detected=issue.category,
                                at=self.clock()))
-            return ("false_positive" if as_false_positive else "reject"), reason[:500]
+            return reason[:500]
 
-        return await self._act(chat_id, number, actor, "reject", change)
+        return await self._act(chat_id, number, actor, Action.REJECT, change,
+                               kind="false_positive" if as_false_positive else None)
 
     async def reopen(self, chat_id: int, number: int, actor: PersonRef | int,
                      reason: str | None = None) -> TransitionResult:
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
-            issue.status = "in_progress" if issue.status != "rejected" else "open"
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
             issue.resolved_at = None
             issue.closed_at = None
             issue.reject_reason = None
-            return "reopen", (reason or "")[:500] or None
+            return (reason or "")[:500] or None
 
-        return await self._act(chat_id, number, actor, "reopen", change)
+        return await self._act(chat_id, number, actor, Action.REOPEN, change)
 
     async def rate(self, chat_id: int, number: int, actor: PersonRef | int,
                    score: int | str) -> TransitionResult:
+        """The reporter's rating of a resolved issue: 满意/基本满意 close it, 不满意 reopens."""
         value = RATING_WORDS.get(score, score) if isinstance(score, str) else score
         try:
             value = int(value)
@@ -203,39 +222,40 @@ class Transitions:
             raise InvalidInput(reason="评价只能是 1–5 分，或 满意/基本满意/不满意") from None
         if not 1 <= value <= 5:
             raise InvalidInput(reason="评价只能是 1–5 分，或 满意/基本满意/不满意")
+        satisfied = value > UNSATISFIED_UP_TO
 
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
             now = self.clock()
             s.add(Rating(issue_id=issue.id, person_id=p.id, score=value, at=now))
-            if value <= 2:
-                issue.status = "in_progress"
+            if not satisfied:
                 issue.resolved_at = None
-                return "rate", f"不满意（{value}分），重新办理"
-            issue.status = "closed"
+                return f"不满意（{value}分），重新办理"
             issue.closed_at = now
-            return "rate", f"{rating_word(value)}（{value}分）"
+            return f"{rating_word(value)}（{value}分）"
 
-        return await self._act(chat_id, number, actor, "rate", change)
+        return await self._act(chat_id, number, actor,
+                               Action.RATE if satisfied else Action.RATE_UNSATISFIED, change,
+                               kind=Action.RATE)
 
     async def add_photo(self, chat_id: int, number: int, actor: PersonRef | int,
                         file_id: str) -> TransitionResult:
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
             s.add(Photo(issue_id=issue.id, file_id=file_id[:300], person_id=p.id,
                         at=self.clock()))
-            return "photo", None
+            return None
 
-        return await self._act(chat_id, number, actor, "photo", change)
+        return await self._act(chat_id, number, actor, Action.PHOTO, change)
 
     async def set_location(self, chat_id: int, number: int, actor: PersonRef | int,
                            lat: float, lon: float) -> TransitionResult:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise InvalidInput(reason="坐标超出范围")
 
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
             issue.lat, issue.lon = lat, lon
-            return "locate", f"{lat:.5f},{lon:.5f}"
+            return f"{lat:.5f},{lon:.5f}"
 
-        return await self._act(chat_id, number, actor, "locate", change)
+        return await self._act(chat_id, number, actor, Action.LOCATE, change)
 
     async def escalate(self, chat_id: int | None, number: int, actor: PersonRef | int,
                        department_code: str | None = None, level: int | None = None,
@@ -246,7 +266,7 @@ class Transitions:
             raise InvalidInput(
                 reason=f"没有这个部门：{department_code}（可选：{'、'.join(depts)}）")
 
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
             if department_code:
                 issue.department_code = department_code
                 if await s.get(Department, department_code) is None:
@@ -254,24 +274,22 @@ class Transitions:
             new_level = level if level is not None else (
                 issue.escalation_level if department_code else issue.escalation_level + 1)
             issue.escalation_level = max(0, min(len(LEVELS) - 1, new_level))
-            if issue.status == "open":
-                issue.acknowledged_at = issue.acknowledged_at or self.clock()
-            issue.status = "in_progress"
+            self._acknowledged(issue)
             parts = [depts[department_code]] if department_code else []
             parts.append(f"层级：{LEVELS[issue.escalation_level]}")
             if note:
                 parts.append(note)
-            return "escalate", "；".join(parts)
+            return "；".join(parts)
 
-        return await self._act(chat_id, number, actor, "escalate", change, by_id=by_id)
+        return await self._act(chat_id, number, actor, Action.ESCALATE, change, by_id=by_id)
 
     async def claim(self, issue_id: int, actor: PersonRef) -> TransitionResult:
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> tuple[str, str | None]:
+        """报到: a member of the department the issue was sent to takes it on."""
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
             issue.assignee_id = p.id
-            issue.status = "in_progress"
-            return "claim", None
+            return None
 
-        return await self._act(None, issue_id, actor, "claim", change, by_id=True)
+        return await self._act(None, issue_id, actor, Action.CLAIM, change, by_id=True)
 
     async def update_text(self, issue_id: int, text: str, detection: Detection) -> IssueView:
         """An edited report: the text follows the edit; an edit never closes anything."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from issues.lifecycle import OPEN_STATUSES, Status
+
 STATUS_NAMES = {
     "open": "待受理",
     "acknowledged": "已受理",
@@ -13,7 +15,6 @@ STATUS_NAMES = {
     "closed": "已关闭",
     "rejected": "不予受理",
 }
-OPEN_STATUSES = ("open", "acknowledged", "in_progress")
 LIGHT_NAMES = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 LEVELS = ("grid", "community", "street", "district")
 LEVEL_NAMES = {"grid": "网格", "community": "社区", "street": "街道", "district": "区"}
@@ -70,7 +71,7 @@ class IssueView:
     lat: float | None
     lon: float | None
     urgent: bool
-    status: str
+    status: Status
     reporter: PersonRef
     assignee: PersonRef | None
     department_code: str | None
@@ -103,9 +104,9 @@ class IssueView:
     @property
     def due_at(self) -> datetime | None:
         """The deadline that matters now: to acknowledge, then to resolve."""
-        if self.status == "open":
+        if self.status == Status.OPEN:
             return self.ack_due_at
-        if self.status in ("acknowledged", "in_progress"):
+        if self.status in OPEN_STATUSES:
             return self.resolve_due_at
         return None
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import build_application
 from bot.jobs.scheduler import scheduled_posts
-from bot.runner import boot, stop_bot
+from bot.serve.polling import boot, stop_bot
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import load_settings

@@ -1,1 +1,1 @@
-"""Everything that touches Telegram: handlers, commands, buttons, templates, jobs, runners."""
+"""Everything that touches Telegram: app (every handler), handlers, present, jobs, serve, cli."""

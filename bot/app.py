@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
@@ -19,17 +21,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.departments import register_department_handlers
-from bot.handlers import basic, buttons, commands, spotting
-from bot.jobs import register_jobs
+from bot.handlers import basic, buttons, commands, departments, spotting
+from bot.jobs import schedule_jobs
+from bot.present.templates import render
 from bot.ratelimit import RetryingRateLimiter
-from bot.templates import render
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import Settings
 from nlp import detect
 
 log = logging.getLogger(__name__)
+HandlerCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 COMMANDS = [
     ("help", "使用说明"),
@@ -55,6 +57,45 @@ COMMANDS = [
     ("overdue", "超时/临期诉求"),
     ("unit", "所属单位：/unit join 名称 层级"),
 ]
+
+
+# Every command a handler answers, by name (the menu above lists what users see).
+COMMAND_HANDLERS: tuple[tuple[str, HandlerCallback], ...] = (
+    ("start", basic.on_start), ("help", basic.on_help),
+    ("report", commands.report), ("list", commands.list_issues),
+    ("issue", commands.show_issue), ("mine", commands.mine), ("stats", commands.stats),
+    ("categories", commands.categories), ("digest", commands.digest),
+    ("ack", commands.ack), ("assign", commands.assign), ("progress", commands.progress),
+    ("resolve", commands.resolve), ("reject", commands.reject), ("reopen", commands.reopen),
+    ("setowner", commands.setowner), ("settings", commands.settings_cmd),
+    ("escalate", departments.escalate_cmd), ("dept", departments.dept_cmd),
+    ("claim", departments.claim_cmd), ("done", departments.done_cmd),
+    ("overdue", departments.overdue_cmd), ("unit", departments.unit_cmd),
+)
+
+
+def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
+    """Every handler of the bot, in the order PTB must try them.
+
+    PTB gives an update to the first handler of each group that accepts it, groups in
+    ascending order. Group 0, in order: membership changes, commands, buttons, edits, then
+    ordinary group messages. Commands come before the chat handler so "/report 路灯坏了" is
+    taken as a command, not as chat to detect (the chat filter also excludes commands).
+    Group 1 catches commands no handler of group 0 took: since every group sees every update,
+    it skips the names registered in group 0 (kept in bot_data["commands"]).
+    """
+    app.add_handler(ChatMemberHandler(basic.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    for name, callback in COMMAND_HANDLERS:
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(buttons.on_button))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.GROUPS,
+                                   spotting.on_edited_message))
+    app.add_handler(MessageHandler(
+        filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
+        & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION),
+        spotting.on_group_message))
+    app.bot_data["commands"] = frozenset(name for name, _ in COMMAND_HANDLERS)
+    app.add_handler(MessageHandler(filters.COMMAND, basic.on_unknown_command), group=1)
 
 
 def build_application(
@@ -83,37 +124,8 @@ def build_application(
     app = builder.build()
     app.bot_data["settings"] = settings
 
-    # Group 0, in order: membership changes, commands, buttons, edits, then ordinary group
-    # messages. Commands come before the chat handler so "/report 路灯坏了" is taken as a
-    # command, not as chat to detect. Group 1 catches commands no handler of group 0 took.
-    app.add_handler(ChatMemberHandler(basic.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(CommandHandler("start", basic.on_start))
-    app.add_handler(CommandHandler("help", basic.on_help))
-    for name, callback in (
-        ("report", commands.report), ("list", commands.list_issues),
-        ("issue", commands.show_issue), ("mine", commands.mine), ("stats", commands.stats),
-        ("categories", commands.categories), ("ack", commands.ack),
-        ("assign", commands.assign), ("progress", commands.progress),
-        ("resolve", commands.resolve), ("reject", commands.reject),
-        ("reopen", commands.reopen), ("setowner", commands.setowner),
-        ("settings", commands.settings_cmd),
-    ):
-        app.add_handler(CommandHandler(name, callback))
-    register_department_handlers(app)
-    app.add_handler(CallbackQueryHandler(buttons.on_button))
-    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.GROUPS,
-                                   spotting.on_edited_message))
-    app.add_handler(MessageHandler(
-        filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
-        & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION),
-        spotting.on_group_message))
-    register_jobs(app)
-    # PTB runs one handler per group, so the catch-all in group 1 also sees known commands:
-    # it skips the names registered above.
-    app.bot_data["commands"] = frozenset(
-        c for handlers in app.handlers.values() for h in handlers
-        if isinstance(h, CommandHandler) for c in h.commands)
-    app.add_handler(MessageHandler(filters.COMMAND, basic.on_unknown_command), group=1)
+    register_handlers(app)
+    schedule_jobs(app)
     app.add_error_handler(on_error)
     return app
 

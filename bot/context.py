@@ -6,7 +6,7 @@ from telegram import Chat, User
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
-from bot.templates import render
+from bot.present.templates import render
 from issues.errors import IssueError
 from issues.service import IssueService
 from issues.settings import Settings

@@ -9,8 +9,8 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.context import register
-from bot.render import mention_html
-from bot.templates import render, safe
+from bot.present.html import mention_html
+from bot.present.templates import render, safe
 
 log = logging.getLogger(__name__)
 

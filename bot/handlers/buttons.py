@@ -10,9 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import context as ctx
-from bot.departments import relay_to_department
-from bot.flows import announce
-from bot.templates import render
+from bot.present.announce import announce, relay_to_department
+from bot.present.templates import render
 from issues.errors import IssueError, NotFound
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         elif action == "esc" and len(parts) == 3:
             result = await svc.escalate(chat, n, actor, parts[2])
-            await relay_to_department(context, result.issue)
+            await relay_to_department(context.bot, svc, result.issue)
         else:
             await q.answer(render("button_expired"), show_alert=True)
             return

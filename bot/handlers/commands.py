@@ -11,11 +11,12 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
 from bot import context as ctx
-from bot.flows import announce
 from bot.handlers.spotting import open_issue
-from bot.notify import LIGHT_ICONS, local_time, mention, render_card
-from bot.render import escape, mask_private
-from bot.templates import has, render, safe
+from bot.present.announce import announce
+from bot.present.cards import LIGHT_ICONS, local_time, mention, render_card
+from bot.present.html import escape, mask_private
+from bot.present.posts import digest_html
+from bot.present.templates import has, render, safe
 from issues.errors import IssueError
 from issues.views import STATUS_NAMES, IssueFilter, PersonRef
 from nlp import detect
@@ -315,3 +316,13 @@ async def settings_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await _guard(msg, run())
 
 
+async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/digest: the daily figures now, on demand."""
+    msg = update.effective_message
+    if msg is None or not ctx.is_group(update.effective_chat):
+        return
+    svc = ctx.service(context)
+    group = await ctx.ensure_group(context, msg.chat)
+    html = await digest_html(svc, group, svc.clock(), always=True)
+    assert html is not None
+    await msg.reply_html(html)

@@ -9,9 +9,10 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot import context as ctx
-from bot.flows import announce
-from bot.notify import refresh_card, render_card, send_html, urgent_block
-from bot.templates import render
+from bot.present.announce import announce
+from bot.present.cards import render_card, urgent_block
+from bot.present.send import refresh_card, send_html
+from bot.present.templates import render
 from issues.errors import IssueError, PermissionDenied
 from issues.views import GroupView, IntakeResult
 from nlp import detect, threshold_for

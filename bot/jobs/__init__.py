@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, ContextTypes
 
-from bot.jobs.scheduler import digest_command, tick
+from bot.jobs.scheduler import tick
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +23,10 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     await tick(context.application)
 
 
-def register_jobs(application: Application) -> None:  # type: ignore[type-arg]
-    """The repeating tick and the /digest command."""
+def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
+    """The repeating tick (when this worker runs jobs at all)."""
     settings = application.bot_data["settings"]
     if application.job_queue is not None and settings.jobs_enabled:
         application.job_queue.run_repeating(
             _tick, interval=settings.reminder_interval.total_seconds(), first=1.0,
             name="suqiu-tick", job_kwargs={"max_instances": 1, "coalesce": True})
-    application.add_handler(CommandHandler("digest", digest_command))

@@ -7,16 +7,15 @@ import logging
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot import context as ctx
-from bot.jobs.posts import digest_html, progress_html
-from bot.notify import holder, local_time, mention, post_issue_update
-from bot.render import mask_private
-from bot.templates import render, safe
+from bot.present.cards import holder, local_time, mention
+from bot.present.html import mask_private
+from bot.present.posts import digest_html, progress_html
+from bot.present.send import post_issue_update
+from bot.present.templates import render, safe
 from issues.service import IssueService
 from issues.settings import parse_clock, parse_quiet_hours
 from issues.views import LEVEL_NAMES, LEVELS, GroupView, IssueFilter
@@ -194,18 +193,3 @@ async def _post(app: Application, svc: IssueService, key: str,  # type: ignore[t
         return await app.bot.send_message(group.chat_id, html, parse_mode=ParseMode.HTML)
 
     await _send_once(svc, key, group.chat_id, send)
-
-
-async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/digest: the daily figures now, on demand."""
-    msg = update.effective_message
-    if msg is None or not ctx.is_group(update.effective_chat):
-        return
-    svc = ctx.service(context)
-    group = await ctx.ensure_group(context, msg.chat)
-    html = await digest_html(svc, group, svc.clock(), always=True)
-    assert html is not None
-    await msg.reply_html(html)
-
-
-

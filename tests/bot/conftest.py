@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import build_application
-from bot.runner import start_polling, stop_bot
+from bot.serve.polling import start_polling, stop_bot
 from issues.service import IssueService
 from issues.settings import load_settings
 from sandbox.client import SandboxClient

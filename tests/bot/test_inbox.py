@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from bot.app import build_application
-from bot.runner import start_polling, stop_bot
+from bot.serve.polling import start_polling, stop_bot
 from issues.service import IssueService
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render import mask_private, mention_html, split_message
+from bot.present.html import mask_private, mention_html, split_message
 
 
 @pytest.mark.parametrize("raw,masked", [

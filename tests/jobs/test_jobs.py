@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.app import build_application
-from bot.runner import start_polling, stop_bot
+from bot.serve.polling import start_polling, stop_bot
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.bot.conftest import Harness, bot_settings

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.handlers.commands import _number
-from bot.runner import webhook_routes
+from bot.serve.webhook import webhook_routes
 from issues.settings import load_settings
 from nlp import detect
 from tests.bot.conftest import Harness

@@ -88,10 +88,10 @@ async def test_webhook_delivery_with_secret_and_retry(
 async def test_webhook_without_secret_header_is_refused_by_the_bot(
     sandbox: Sandbox, client: SandboxClient, group: dict[str, int]
 ) -> None:
-    """Our own webhook endpoint (bot.runner) refuses a request without the right secret."""
+    """Our own webhook endpoint (bot.serve.webhook) refuses a request without the right secret."""
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bot.runner import webhook_routes
+    from bot.serve.webhook import webhook_routes
     from issues.settings import load_settings
 
     settings = load_settings(env={"SUQIU_WEBHOOK_SECRET": "right", "SUQIU_WEBHOOK_URL": "x"})

@@ -1,8 +1,9 @@
 """The `suqiu` command: one entry point for every way of running Suqiu.
 
-This module is the composition root: `suqiu sandbox` wires the Telegram emulator, the bot and
-the dashboard into one process, so it alone imports `sandbox` and `web` (lazily, inside the
-commands that need them). Everything else in `bot/` follows DESIGN.md's import rules.
+This package is the composition root: `suqiu sandbox` wires the Telegram emulator, the bot and
+the dashboard into one process and `suqiu run --webhook` serves the dashboard beside the
+webhook, so `bot.cli` alone imports `sandbox` and `web` (each command's module is imported only
+when it runs). Everything else in `bot/` follows DESIGN.md's import rules.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 from collections.abc import Callable, Sequence
 
 
@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot against Telegram (TELEGRAM_BOT_TOKEN)")
     run.add_argument("--webhook", action="store_true",
                      help="use a webhook (needs SUQIU_WEBHOOK_URL); polling otherwise")
-    run.set_defaults(func=_lazy("bot.runner", "run_main"))
+    run.set_defaults(func=_lazy("bot.cli.run", "run_main"))
 
     sb = sub.add_parser("sandbox", help="run the Telegram sandbox, the bot and the dashboard")
     sb.add_argument("--host", default="127.0.0.1")
@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="SQLite file to keep (default: a fresh data/sandbox.db each run)")
     sb.add_argument("--demo", action="store_true",
                     help="create the group 幸福社区3栋群 with an owner and three residents")
-    sb.set_defaults(func=_lazy("bot.sandbox_run", "sandbox_main"))
+    sb.set_defaults(func=_lazy("bot.cli.sandbox", "sandbox_main"))
 
     cl = sub.add_parser("classify", help="classify messages (JSON lines or plain text)")
     cl.add_argument("file", nargs="?", help="input file; stdin when omitted")
@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     dg = sub.add_parser("digest", help="post the daily digest now")
     dg.add_argument("--chat", type=int, help="one group's chat id (all groups when omitted)")
     dg.add_argument("--dry-run", action="store_true", help="print instead of sending")
-    dg.set_defaults(func=_lazy("bot.digest_cmd", "digest_main"))
+    dg.set_defaults(func=_lazy("bot.cli.digest", "digest_main"))
 
     ex = sub.add_parser("export", help="export the ledger (台账) as CSV or XLSX")
     ex.add_argument("--format", choices=["csv", "xlsx"], default="csv")
@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("replay", help="run a Telegram Desktop chat export through the detector")
     rp.add_argument("file")
     rp.add_argument("--apply", action="store_true", help="also open the issues in the database")
-    rp.set_defaults(func=_lazy("bot.replay", "replay_main"))
+    rp.set_defaults(func=_lazy("bot.cli.replay", "replay_main"))
     return p
 
 
@@ -104,7 +104,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.notify import LIGHT_ICONS
-from bot.render import escape, mask_private
-from bot.templates import render, safe
+from bot.present.cards import LIGHT_ICONS
+from bot.present.html import escape, mask_private
+from bot.present.templates import render, safe
 from issues.service import IssueService
 from issues.views import GroupView, IssueFilter
 from nlp.types import category_name

@@ -15,7 +15,7 @@ import yaml
 from jinja2 import Environment, StrictUndefined, Template
 from markupsafe import Markup
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "config" / "templates"
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "config" / "templates"
 
 
 @lru_cache(maxsize=1)

@@ -1,19 +1,23 @@
 """What happens after the service changed an issue: tell the group, edit the card, ask for a
-rating. Shared by commands, buttons, replies to the card and the scheduled jobs."""
+rating, relay an escalation to the department. Shared by commands, buttons, replies to the
+card and the scheduled jobs."""
 
 from __future__ import annotations
 
 import logging
 
 from telegram import Bot
+from telegram.constants import ParseMode
 
-from bot.notify import holder, mention, post_issue_update, rating_keyboard, refresh_card
-from bot.render import mask_private
-from bot.templates import has, render, safe
+from bot.present.cards import holder, local_time, mention, rating_keyboard
+from bot.present.html import mask_private
+from bot.present.send import post_issue_update, refresh_card
+from bot.present.templates import has, render, safe
 from issues.service import IssueService
 from issues.views import IssueView, TransitionResult
 
 log = logging.getLogger(__name__)
+
 
 def action_text(kind: str) -> str:
     return render(f"action.{kind}") if has(f"action.{kind}") else kind
@@ -57,3 +61,15 @@ async def _announce_rating(bot: Bot, svc: IssueService, result: TransitionResult
         word = {5: "满意", 4: "满意", 3: "基本满意"}.get(issue.rating or 0, action_text("rate"))
         html = render("rated_ok", number=issue.number, word=word)
     await post_issue_update(bot, issue, html)
+
+
+async def relay_to_department(bot: Bot, svc: IssueService, issue: IssueView) -> None:
+    """Post the escalated issue into the department's own group, when it has one."""
+    if not issue.department_code:
+        return
+    chat_id = await svc.department_chat(issue.department_code)
+    if chat_id is None:
+        return
+    text = render("dept_relay", i=issue, text=mask_private(issue.text[:300]),
+                  due=local_time(issue.resolve_due_at, svc.settings.timezone))
+    await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)

@@ -6,30 +6,16 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot import context as ctx
-from bot.flows import announce
-from bot.notify import local_time
-from bot.render import mask_private
-from bot.templates import render
+from bot.present.announce import announce, relay_to_department
+from bot.present.html import mask_private
+from bot.present.templates import render
 from issues.errors import IssueError
-from issues.views import IssueFilter, IssueView
+from issues.views import IssueFilter
 
 log = logging.getLogger(__name__)
-
-
-async def relay_to_department(context: ContextTypes.DEFAULT_TYPE, issue: IssueView) -> None:
-    """Post the escalated issue into the department's own group, when it has one."""
-    if not issue.department_code:
-        return
-    chat_id = await ctx.service(context).department_chat(issue.department_code)
-    if chat_id is None:
-        return
-    text = render("dept_relay", i=issue, text=mask_private(issue.text[:300]),
-                  due=local_time(issue.resolve_due_at, ctx.settings(context).timezone))
-    await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
 
 
 async def dept_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -109,7 +95,7 @@ async def escalate_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await msg.reply_html(ctx.error_text(err))
         return
     await announce(context.bot, svc, result)
-    await relay_to_department(context, result.issue)
+    await relay_to_department(context.bot, svc, result.issue)
 
 
 async def overdue_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -156,13 +142,3 @@ async def unit_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await msg.reply_html(render("unit_home", name=args[1]))
     except IssueError as err:
         await msg.reply_html(ctx.error_text(err))
-
-
-def register_department_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    """Register /escalate, /dept, /claim (报到), /done, /overdue and /unit."""
-    application.add_handler(CommandHandler("overdue", overdue_cmd))
-    application.add_handler(CommandHandler("unit", unit_cmd))
-    application.add_handler(CommandHandler("escalate", escalate_cmd))
-    application.add_handler(CommandHandler("dept", dept_cmd))
-    application.add_handler(CommandHandler("claim", claim_cmd))
-    application.add_handler(CommandHandler("done", done_cmd))

@@ -1,24 +1,19 @@
-"""Posting back into the group: the issue card, updates as replies, the rating question.
+"""The issue card and its buttons, mentions, local times and the urgent block.
 
-Shared by the handlers and the scheduled jobs, so every message about an issue looks the same
-and goes to the same place (a reply to the resident's original message).
+Shared by the handlers and the scheduled jobs, so every message about an issue looks the same.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.render import mask_private, mention_html, split_message
-from bot.templates import render, safe
+from bot.present.html import mask_private, mention_html
+from bot.present.templates import render, safe
 from issues.views import LIGHT_NAMES, GroupView, IssueView, PersonRef
 
-log = logging.getLogger(__name__)
 LIGHT_ICONS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 CARD_TEXT_LIMIT = 300
 
@@ -94,48 +89,6 @@ def _urgent_kind(issue: IssueView) -> str:
     if "电线" in text or "触电" in text:
         return "power"
     return by_category.get(issue.category, "fire")
-
-
-async def send_html(bot: Bot, chat_id: int, html: str, *,
-                    reply_to: int | None = None,
-                    markup: InlineKeyboardMarkup | None = None) -> Message:
-    """Send HTML, split over 4096 characters; the keyboard goes on the last piece."""
-    parts = split_message(html)
-    msg: Message | None = None
-    for n, part in enumerate(parts):
-        last = n == len(parts) - 1
-        msg = await bot.send_message(
-            chat_id, part, parse_mode=ParseMode.HTML,
-            reply_parameters=ReplyParameters(reply_to, allow_sending_without_reply=True)
-            if reply_to and n == 0 else None,
-            reply_markup=markup if last else None,
-        )
-    assert msg is not None
-    return msg
-
-
-async def post_issue_update(bot: Bot, issue: IssueView, html: str,
-                            markup: InlineKeyboardMarkup | None = None) -> Message:
-    """A reply to the resident's original message, so the thread stays together."""
-    return await send_html(bot, issue.chat_id, html, reply_to=issue.source_message_id,
-                           markup=markup)
-
-
-async def refresh_card(bot: Bot, issue: IssueView, group: GroupView | None) -> None:
-    """Edit the card in place so the latest state is always on it."""
-    if issue.card_message_id is None:
-        return
-    html, markup = render_card(issue, group)
-    try:
-        await bot.edit_message_text(html, issue.chat_id, issue.card_message_id,
-                                    parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" in str(exc).lower():
-            return
-        if "not found" in str(exc).lower():
-            log.info("card of issue %s is gone", issue.id)
-            return
-        raise
 
 
 def rating_keyboard(issue: IssueView) -> InlineKeyboardMarkup:

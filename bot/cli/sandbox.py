@@ -18,7 +18,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.app import build_application
-from bot.runner import start_polling, stop_bot
+from bot.serve.polling import start_polling, stop_bot
 from issues.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)

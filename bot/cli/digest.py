@@ -9,7 +9,7 @@ import sys
 from telegram import Bot
 from telegram.constants import ParseMode
 
-from bot.jobs.posts import digest_html
+from bot.present.posts import digest_html
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import load_settings

@@ -1,41 +1,26 @@
-"""Running the bot: polling or webhook, in its own event loop or inside another's.
+"""The polling update path: getUpdates → the inbox table → one ordered worker per chat.
 
-`suqiu run` uses run_main; `suqiu sandbox` and the tests use start_polling/stop_bot to run the
-bot inside an event loop they already own.
+`suqiu run` (through bot.serve.runner), `suqiu sandbox` and the tests use start_polling/stop_bot
+to run the bot inside an event loop they already own.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import collections
 import contextlib
 import json
 import logging
-import secrets
-import signal
-import sys
 from datetime import timedelta
 
-from aiohttp import web
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
-from bot.app import build_application
 from issues.service import IssueService
-from issues.settings import Settings, load_settings
+from issues.settings import Settings
 
 log = logging.getLogger(__name__)
-
-NO_TOKEN = """\
-没有设置 TELEGRAM_BOT_TOKEN，无法连接 Telegram。
-  · 在 Telegram 里找 @BotFather，发送 /newbot 创建机器人，得到 token，然后：
-      export TELEGRAM_BOT_TOKEN=123456:ABC...  &&  suqiu run
-  · 或者先在本地沙盒里试用（不需要 token）：make run  或  suqiu sandbox --demo
-
-TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather (/newbot), or try Suqiu locally
-without one: `make run` or `suqiu sandbox --demo`."""
 
 
 async def boot(application: Application) -> None:  # type: ignore[type-arg]
@@ -204,80 +189,3 @@ async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
-
-
-def webhook_routes(application: Application, settings: Settings) -> list[web.RouteDef]:  # type: ignore[type-arg]
-    """The webhook endpoint: check the secret, queue the update, answer Telegram at once."""
-    secret = settings.webhook_secret or ""
-
-    async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not secrets.compare_digest(given.encode(), secret.encode()):
-            return web.Response(status=401, text="unauthorized")
-        try:
-            data = await request.json()
-            update = Update.de_json(data, application.bot)
-        except Exception:  # a malformed body must not reach the handlers
-            log.warning("malformed webhook body refused")
-            return web.Response(status=400, text="bad update")
-        await application.update_queue.put(update)
-        return web.Response(text="ok")
-
-    return [web.post(settings.webhook_path, receive)]
-
-
-def _site_app(application: Application, settings: Settings) -> web.Application:  # type: ignore[type-arg]
-    """The webhook endpoint, plus the dashboard when the web package is there."""
-    try:
-        from web.app import make_app  # composition point: the runner serves both
-    except ImportError:
-        site = web.Application()
-    else:
-        site = make_app(settings, application.bot_data.get("service"))
-    site.add_routes(webhook_routes(application, settings))
-    return site
-
-
-async def _serve(settings: Settings, use_webhook: bool) -> None:
-    application = build_application(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    runner: web.AppRunner | None = None
-    if use_webhook:
-        await boot(application)
-        runner = web.AppRunner(_site_app(application, settings), access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
-        await application.bot.set_webhook(
-            f"{settings.webhook_url}", secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-        log.info("webhook mode: listening on %s:%s%s", settings.webhook_listen,
-                 settings.webhook_port, settings.webhook_path)
-    else:
-        await start_polling(application, settings)
-        log.info("polling Telegram for updates")
-    await stop.wait()
-    log.info("shutting down")
-    if runner is not None:
-        await runner.cleanup()
-    await stop_bot(application)
-
-
-def run_main(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    if not settings.bot_token:
-        print(NO_TOKEN, file=sys.stderr)
-        return 2
-    use_webhook = bool(getattr(args, "webhook", False) or settings.webhook_url)
-    if use_webhook and not settings.webhook_url:
-        print("webhook 模式需要 SUQIU_WEBHOOK_URL（公网 HTTPS 地址）。", file=sys.stderr)
-        return 2
-    if use_webhook and not settings.webhook_secret:
-        print("webhook 模式需要 SUQIU_WEBHOOK_SECRET（任意随机字符串）。", file=sys.stderr)
-        return 2
-    asyncio.run(_serve(settings, use_webhook))
-    return 0

@@ -1,0 +1,38 @@
+"""`suqiu run [--webhook]`: the bot against Telegram; in webhook mode the same server also
+serves the dashboard (wired here, in the CLI, the one place that joins bot and web)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from functools import partial
+
+from bot.serve.runner import serve
+from issues.settings import load_settings
+from web.app import make_app
+
+NO_TOKEN = """\
+没有设置 TELEGRAM_BOT_TOKEN，无法连接 Telegram。
+  · 在 Telegram 里找 @BotFather，发送 /newbot 创建机器人，得到 token，然后：
+      export TELEGRAM_BOT_TOKEN=123456:ABC...  &&  suqiu run
+  · 或者先在本地沙盒里试用（不需要 token）：make run  或  suqiu sandbox --demo
+
+TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather (/newbot), or try Suqiu locally
+without one: `make run` or `suqiu sandbox --demo`."""
+
+
+def run_main(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if not settings.bot_token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    use_webhook = bool(getattr(args, "webhook", False) or settings.webhook_url)
+    if use_webhook and not settings.webhook_url:
+        print("webhook 模式需要 SUQIU_WEBHOOK_URL（公网 HTTPS 地址）。", file=sys.stderr)
+        return 2
+    if use_webhook and not settings.webhook_secret:
+        print("webhook 模式需要 SUQIU_WEBHOOK_SECRET（任意随机字符串）。", file=sys.stderr)
+        return 2
+    asyncio.run(serve(settings, use_webhook, site=partial(make_app, settings)))
+    return 0

@@ -1,0 +1,64 @@
+"""`suqiu run`'s loop: start the bot by polling or webhook, wait for a signal, stop cleanly.
+
+The webhook server may serve other routes too (the dashboard); the caller passes a factory
+for that site, so this package does not import `web`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.serve.polling import boot, start_polling, stop_bot
+from bot.serve.webhook import webhook_routes
+from issues.service import IssueService
+from issues.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SiteFactory = Callable[[IssueService], web.Application]
+
+
+def _site_app(application: Application, settings: Settings,  # type: ignore[type-arg]
+              site: SiteFactory | None) -> web.Application:
+    """The webhook endpoint, on the caller's site (the dashboard) when it gives one."""
+    app = site(application.bot_data["service"]) if site is not None else web.Application()
+    app.add_routes(webhook_routes(application, settings))
+    return app
+
+
+async def serve(settings: Settings, use_webhook: bool, site: SiteFactory | None = None) -> None:
+    application = build_application(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    runner: web.AppRunner | None = None
+    if use_webhook:
+        await boot(application)
+        runner = web.AppRunner(_site_app(application, settings, site), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
+        await application.bot.set_webhook(
+            f"{settings.webhook_url}", secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        log.info("webhook mode: listening on %s:%s%s", settings.webhook_listen,
+                 settings.webhook_port, settings.webhook_path)
+    else:
+        await start_polling(application, settings)
+        log.info("polling Telegram for updates")
+    await stop.wait()
+    log.info("shutting down")
+    if runner is not None:
+        await runner.cleanup()
+    await stop_bot(application)

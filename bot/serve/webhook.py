@@ -1,0 +1,34 @@
+"""The webhook endpoint Telegram posts updates to."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from issues.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def webhook_routes(application: Application, settings: Settings) -> list[web.RouteDef]:  # type: ignore[type-arg]
+    """The webhook endpoint: check the secret, queue the update, answer Telegram at once."""
+    secret = settings.webhook_secret or ""
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not secrets.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=401, text="unauthorized")
+        try:
+            data = await request.json()
+            update = Update.de_json(data, application.bot)
+        except Exception:  # a malformed body must not reach the handlers
+            log.warning("malformed webhook body refused")
+            return web.Response(status=400, text="bad update")
+        await application.update_queue.put(update)
+        return web.Response(text="ok")
+
+    return [web.post(settings.webhook_path, receive)]

@@ -59,11 +59,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     await db.dispose()
     app = build_application(settings, token=sandbox.token, base_url=sandbox.bot_api_base)
     await boot(app)
-    svc: IssueService = app.bot_data["service"]
+    svc: IssueService = app.bot_data.require_service()
     groups = {g.chat_id: g for g in await svc.list_groups()}
     before = int((await client.bot_info())["calls"].get("sendMessage", 0))
     t0 = time.perf_counter()
-    await scheduled_posts(app, svc, groups)
+    await scheduled_posts(app.bot, svc, groups)
     wall = time.perf_counter() - t0
     info = await client.bot_info()
     sent = int(info["calls"].get("sendMessage", 0)) - before

@@ -1,4 +1,8 @@
-"""Building the python-telegram-bot Application: every handler is registered here."""
+"""Building the python-telegram-bot Application: every handler is registered here.
+
+Resources are opened in post_init (the database, the detector's dictionary, getMe) and
+closed in post_shutdown, so building an Application opens nothing.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,21 @@ from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
+    Defaults,
+    JobQueue,
     MessageHandler,
     filters,
 )
 
+from bot.context import BotApp, Context, context_types
+from bot.errors import on_error
 from bot.handlers import basic, buttons, commands, departments, spotting
 from bot.jobs import schedule_jobs
-from bot.present.templates import render
 from bot.ratelimit import RetryingRateLimiter
 from issues.db import Database
 from issues.service import IssueService
@@ -31,7 +35,7 @@ from issues.settings import Settings
 from nlp import detect
 
 log = logging.getLogger(__name__)
-HandlerCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+HandlerCallback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 COMMANDS = [
     ("help", "使用说明"),
@@ -74,15 +78,16 @@ COMMAND_HANDLERS: tuple[tuple[str, HandlerCallback], ...] = (
 )
 
 
-def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
-    """Every handler of the bot, in the order PTB must try them.
+def register_handlers(app: BotApp) -> None:
+    """Every handler of the bot, in the order PTB must try them, and the error handler.
 
     PTB gives an update to the first handler of each group that accepts it, groups in
     ascending order. Group 0, in order: membership changes, commands, buttons, edits, then
     ordinary group messages. Commands come before the chat handler so "/report 路灯坏了" is
     taken as a command, not as chat to detect (the chat filter also excludes commands).
     Group 1 catches commands no handler of group 0 took: since every group sees every update,
-    it skips the names registered in group 0 (kept in bot_data["commands"]).
+    it skips the names registered in group 0 (kept in bot_data.commands).
+    The error handler answers the domain's refusals and reports failures (bot.errors).
     """
     app.add_handler(ChatMemberHandler(basic.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     for name, callback in COMMAND_HANDLERS:
@@ -94,8 +99,14 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
         & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION),
         spotting.on_group_message))
-    app.bot_data["commands"] = frozenset(name for name, _ in COMMAND_HANDLERS)
+    app.bot_data.commands = frozenset(name for name, _ in COMMAND_HANDLERS)
     app.add_handler(MessageHandler(filters.COMMAND, basic.on_unknown_command), group=1)
+    app.add_error_handler(on_error)
+
+
+def bot_defaults() -> Defaults:
+    """Every text the bot sends is Telegram HTML (templates escape user text)."""
+    return Defaults(parse_mode=ParseMode.HTML)
 
 
 def build_application(
@@ -104,7 +115,7 @@ def build_application(
     token: str | None = None,
     base_url: str | None = None,
     base_file_url: str | None = None,
-) -> Application:  # type: ignore[type-arg]
+) -> BotApp:
     """The whole bot. `base_url` points PTB at the sandbox instead of api.telegram.org."""
     token = token or settings.bot_token
     base_url = base_url or settings.api_base_url
@@ -115,61 +126,43 @@ def build_application(
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
     limits = settings.rate_limits
-    builder = builder.rate_limiter(RetryingRateLimiter(
-        overall_max_rate=limits.overall_per_second,
-        group_max_rate=limits.group_per_minute,
-        max_retries=limits.max_retries,
-    ))
-    builder = builder.post_init(_post_init).post_shutdown(_post_shutdown)
-    app = builder.build()
-    app.bot_data["settings"] = settings
-
+    app = (
+        builder.context_types(context_types())
+        .defaults(bot_defaults())
+        .rate_limiter(RetryingRateLimiter(
+            overall_max_rate=limits.overall_per_second,
+            group_max_rate=limits.group_per_minute,
+            max_retries=limits.max_retries,
+        ))
+        .job_queue(JobQueue[Context]())  # PTB's default, typed for our context
+        .post_init(_post_init).post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data.settings = settings
     register_handlers(app)
     schedule_jobs(app)
-    app.add_error_handler(on_error)
     return app
 
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
-    settings: Settings = app.bot_data["settings"]
-    if "service" not in app.bot_data:
-        db = Database(settings.database_url)
-        await db.upgrade()
-        app.bot_data["db"] = db
-        app.bot_data["service"] = IssueService(db, settings)
+async def _post_init(app: BotApp) -> None:
+    data = app.bot_data
+    settings = data.require_settings()
+    if data.service is None:
+        data.db = Database(settings.database_url)
+        await data.db.upgrade()
+        data.service = IssueService(data.db, settings)
     # Rules and the jieba dictionary load before the first update, not while a burst of
     # group messages waits behind the first one (about a second on a cold start).
     await asyncio.to_thread(detect, "3栋门口路灯坏了")
     me = await app.bot.get_me()
-    app.bot_data["me"] = me
+    data.me = me
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
     log.info("bot @%s ready (reads all group messages: %s)", me.username,
              me.can_read_all_group_messages)
 
 
-async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-    db = app.bot_data.pop("db", None)
+async def _post_shutdown(app: BotApp) -> None:
+    db, app.bot_data.db = app.bot_data.db, None
     if db is not None:
         await db.dispose()
     log.info("bot stopped")
-
-
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log every error and keep the bot alive; tell the chat only when it helps the user."""
-    err = context.error
-    if isinstance(err, RetryAfter | NetworkError) and not isinstance(err, BadRequest):
-        log.warning("Telegram unavailable: %s", err)
-        return
-    if isinstance(err, Forbidden):
-        log.warning("not allowed to act in a chat: %s", err)
-        return
-    log.error("error while handling an update", exc_info=err)
-    if isinstance(update, Update) and update.effective_chat is not None:
-        try:
-            await context.bot.send_message(
-                update.effective_chat.id,
-                render("internal_error"),
-                parse_mode=ParseMode.HTML,
-            )
-        except Exception:  # the error handler must never raise
-            log.exception("could not report the error to the chat")

@@ -1,12 +1,17 @@
-"""What every handler needs: the service, the settings, the person, error texts."""
+"""What every handler needs: the typed bot_data (service, settings), the person, error
+texts, the group as the ledger knows it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Protocol
+
 from telegram import Chat, User
 from telegram.constants import ChatMemberStatus
-from telegram.ext import ContextTypes
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.present.templates import render
+from issues.db import Database
 from issues.errors import IssueError
 from issues.service import IssueService
 from issues.settings import Settings
@@ -15,15 +20,52 @@ from issues.views import GroupView, PersonRef
 GROUP_MAX_AGE = 5.0  # seconds a group's settings may be reused across its messages
 
 
-def service(context: ContextTypes.DEFAULT_TYPE) -> IssueService:
-    svc = context.bot_data.get("service")
-    if svc is None:
-        raise RuntimeError("the issue service is not ready (post_init has not run)")
-    return svc  # type: ignore[no-any-return]
+class Stoppable(Protocol):
+    async def stop(self) -> None: ...
 
 
-def settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
-    return context.bot_data["settings"]  # type: ignore[no-any-return]
+@dataclass
+class BotData:
+    """PTB's bot_data, typed: what every handler and job of one Application shares.
+
+    PTB creates it without arguments (ContextTypes(bot_data=BotData)); build_application sets
+    the settings, post_init the database and service, start_polling the poller.
+    """
+
+    settings: Settings | None = None
+    service: IssueService | None = None
+    db: Database | None = None  # opened by post_init, closed by post_shutdown
+    me: User | None = None
+    commands: frozenset[str] = frozenset()  # names answered by a CommandHandler
+    poller: Stoppable | None = None
+
+    def require_service(self) -> IssueService:
+        if self.service is None:
+            raise RuntimeError("the issue service is not ready (post_init has not run)")
+        return self.service
+
+    def require_settings(self) -> Settings:
+        if self.settings is None:
+            raise RuntimeError("the bot has no settings (build_application sets them)")
+        return self.settings
+
+
+# The bot is an ExtBot[int]: AIORateLimiter's per-request argument is an int.
+Context = CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], BotData]
+BotApp = Application[ExtBot[int], Context, dict[Any, Any], dict[Any, Any], BotData,
+                     JobQueue[Context]]
+
+
+def context_types() -> ContextTypes[Context, dict[Any, Any], dict[Any, Any], BotData]:
+    return ContextTypes(bot_data=BotData)
+
+
+def service(context: Context) -> IssueService:
+    return context.bot_data.require_service()
+
+
+def settings(context: Context) -> Settings:
+    return context.bot_data.require_settings()
 
 
 def person(user: User) -> PersonRef:
@@ -39,7 +81,7 @@ def is_group(chat: Chat | None) -> bool:
     return chat is not None and chat.type in (Chat.GROUP, Chat.SUPERGROUP)
 
 
-async def ensure_group(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> GroupView:
+async def ensure_group(context: Context, chat: Chat) -> GroupView:
     """The group as the ledger knows it; registered on first sight, owner = the creator."""
     svc = service(context)
     group = await svc.get_group(chat.id, max_age=GROUP_MAX_AGE)
@@ -48,7 +90,7 @@ async def ensure_group(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> GroupV
     return await register(context, chat)
 
 
-async def register(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> GroupView:
+async def register(context: Context, chat: Chat) -> GroupView:
     admins = await context.bot.get_chat_administrators(chat.id)
     people = [person(a.user) for a in admins if not a.user.is_bot]
     creator = next((person(a.user) for a in admins if a.status == ChatMemberStatus.OWNER),

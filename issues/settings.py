@@ -103,6 +103,7 @@ class Settings:
     duplicate_window: timedelta
     departments: tuple[Department, ...]
     emergency: dict[str, str]
+    admin_chat_id: int | None = None  # bot.admin_chat: where errors are reported
     rate_limits: RateLimits = RateLimits()
     # From the environment only; repr=False keeps them out of logs and tracebacks.
     bot_token: str | None = field(default=None, repr=False)
@@ -192,6 +193,7 @@ def load_settings(
                               for d in raw.get("departments") or []),
             emergency={str(k): str(v) for k, v in (raw.get("emergency") or {}).items()},
             rate_limits=RateLimits(**(bot.get("rate_limits") or {})),
+            admin_chat_id=int(bot["admin_chat"]) if bot.get("admin_chat") else None,
             bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             dashboard_token=env.get("SUQIU_DASHBOARD_TOKEN") or None,
             dashboard_admin_token=env.get("SUQIU_DASHBOARD_ADMIN_TOKEN") or None,

@@ -6,9 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from telegram import Bot
-from telegram.constants import ParseMode
+from telegram.ext import ExtBot
 
+from bot.app import bot_defaults
 from bot.present.posts import digest_html
 from issues.db import Database
 from issues.service import IssueService
@@ -36,10 +36,11 @@ def digest_main(args: argparse.Namespace) -> int:
                 for g, html in posts:
                     print(f"== {g.title} ({g.chat_id})\n{html}\n")
                 return 0
-            async with Bot(settings.bot_token or "", base_url=settings.api_base_url
-                           or "https://api.telegram.org/bot") as bot:
+            async with ExtBot(settings.bot_token or "", defaults=bot_defaults(),
+                              base_url=settings.api_base_url
+                              or "https://api.telegram.org/bot") as bot:
                 for g, html in posts:
-                    await bot.send_message(g.chat_id, html or "", parse_mode=ParseMode.HTML)
+                    await bot.send_message(g.chat_id, html or "")
                     await asyncio.sleep(1 / 25)
             print(f"已发送 {len(posts)} 份日报。")
             return 0

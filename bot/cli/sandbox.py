@@ -19,30 +19,14 @@ from aiohttp import web
 
 from bot.app import build_application
 from bot.serve.polling import start_polling, stop_bot
-from issues.settings import Settings, load_settings
+from issues.settings import load_settings
+from sandbox.server import Sandbox
+from web.app import make_app
 
 log = logging.getLogger(__name__)
 
 
-def _dashboard_app(settings: Settings, service: object) -> web.Application:
-    try:
-        from web.app import make_app
-    except ImportError:
-        app = web.Application()
-
-        async def placeholder(request: web.Request) -> web.Response:
-            return web.Response(text="<h1>诉求仪表盘</h1><p>仪表盘正在建设中。</p>",
-                                content_type="text/html", charset="utf-8")
-
-        app.router.add_get("/", placeholder)
-        app.router.add_get("/login", placeholder)
-        return app
-    return make_app(settings, service)
-
-
 async def _run(args: argparse.Namespace) -> None:
-    from sandbox.server import Sandbox
-
     db_path = Path(args.db or "data/sandbox.db")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if args.db is None:
@@ -67,7 +51,7 @@ async def _run(args: argparse.Namespace) -> None:
                                     base_url=sandbox.bot_api_base,
                                     base_file_url=sandbox.bot_file_base)
     await start_polling(application, settings)
-    dash = web.AppRunner(_dashboard_app(settings, application.bot_data.get("service")),
+    dash = web.AppRunner(make_app(settings, application.bot_data.require_service()),
                          access_log=None)
     await dash.setup()
     await web.TCPSite(dash, args.host, args.dashboard_port).start()

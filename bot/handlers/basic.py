@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 
 from telegram import Chat, ChatMemberUpdated, Update
-from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.ext import ContextTypes
+from telegram.constants import ChatMemberStatus
 
-from bot.context import register
+from bot.context import Context, register
 from bot.present.html import mention_html
 from bot.present.templates import render, safe
 
@@ -17,7 +16,7 @@ log = logging.getLogger(__name__)
 _IN_GROUP = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
 
-async def can_read_all(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> bool:
+async def can_read_all(context: Context, chat: Chat) -> bool:
     """Whether the bot sees ordinary messages here: privacy mode off, or it is an admin."""
     me = await context.bot.get_me()  # fresh: privacy mode may have changed since start-up
     if me.can_read_all_group_messages:
@@ -26,7 +25,7 @@ async def can_read_all(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> bool:
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
-async def _owner_mention(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> str:
+async def _owner_mention(context: Context, chat: Chat) -> str:
     admins = await context.bot.get_chat_administrators(chat.id)
     creator = next((a.user for a in admins if a.status == ChatMemberStatus.OWNER), None)
     if creator is None:
@@ -34,18 +33,16 @@ async def _owner_mention(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> str:
     return mention_html(creator.id, creator.full_name, creator.username)
 
 
-async def introduce(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:
+async def introduce(context: Context, chat: Chat) -> None:
     """Register the group (owner = its creator) and say hello, with a privacy warning."""
     await register(context, chat)
     owner = await _owner_mention(context, chat)
-    await context.bot.send_message(chat.id, render("start", owner=safe(owner)),
-                                   parse_mode=ParseMode.HTML)
+    await context.bot.send_message(chat.id, render("start", owner=safe(owner)))
     if not await can_read_all(context, chat):
-        await context.bot.send_message(chat.id, render("privacy_warning"),
-                                       parse_mode=ParseMode.HTML)
+        await context.bot.send_message(chat.id, render("privacy_warning"))
 
 
-async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_my_chat_member(update: Update, context: Context) -> None:
     change: ChatMemberUpdated | None = update.my_chat_member
     if change is None or change.chat.type not in (Chat.GROUP, Chat.SUPERGROUP):
         return
@@ -56,7 +53,7 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await introduce(context, change.chat)
 
 
-async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_start(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None or update.effective_message is None:
         return
@@ -66,20 +63,20 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_html(render("start_private"))
 
 
-async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_help(update: Update, context: Context) -> None:
     if update.effective_message:
         await update.effective_message.reply_html(render("help"))
 
 
-async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_unknown_command(update: Update, context: Context) -> None:
     msg = update.effective_message
     if msg is None or not msg.text:
         return
     command = msg.text.split()[0]
     name, _, target = command[1:].partition("@")
-    if name.lower() in context.bot_data.get("commands", ()):
+    if name.lower() in context.bot_data.commands:
         return  # a known command; its own handler answered
-    me = context.bot_data.get("me")
+    me = context.bot_data.me
     if target and me is not None and target.lower() != (me.username or "").lower():
         return  # addressed to another bot in the group
     await msg.reply_html(render("unknown_command"))

@@ -8,16 +8,15 @@ from zoneinfo import ZoneInfo
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatMemberStatus
-from telegram.ext import ContextTypes
 
 from bot import context as ctx
+from bot.context import Context
 from bot.handlers.spotting import open_issue
 from bot.present.announce import announce
 from bot.present.cards import LIGHT_ICONS, local_time, mention, render_card
 from bot.present.html import escape, mask_private
 from bot.present.posts import digest_html
 from bot.present.templates import has, render, safe
-from issues.errors import IssueError
 from issues.views import STATUS_NAMES, IssueFilter, PersonRef
 from nlp import detect
 from nlp.types import CATEGORIES, Detection
@@ -50,15 +49,8 @@ async def _group_msg(update: Update) -> Message | None:
     return msg
 
 
-async def _guard(msg: Message, coro: object) -> None:
-    try:
-        await coro  # type: ignore[misc]
-    except IssueError as err:
-        await msg.reply_html(ctx.error_text(err))
-
-
 # --- reporting ------------------------------------------------------------------------------
-async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report(update: Update, context: Context) -> None:
     msg = await _group_msg(update)
     if msg is None or msg.from_user is None:
         return
@@ -76,11 +68,11 @@ async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                          det.urgent, det.location, det.summary or text[:20], det.keywords,
                          det.urgent_kind)
     await ctx.ensure_group(context, msg.chat)
-    await _guard(msg, open_issue(target, context, explicit, explicit=True, text=text))
+    await open_issue(target, context, explicit, explicit=True, text=text)
 
 
 # --- looking ----------------------------------------------------------------------------------
-async def list_issues(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def list_issues(update: Update, context: Context) -> None:
     msg = await _group_msg(update)
     if msg is None:
         return
@@ -101,7 +93,7 @@ async def list_issues(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await msg.reply_html("\n".join(lines))
 
 
-async def show_issue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_issue(update: Update, context: Context) -> None:
     msg = await _group_msg(update)
     if msg is None:
         return
@@ -111,27 +103,24 @@ async def show_issue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     svc = ctx.service(context)
 
-    async def run() -> None:
-        issue = await svc.get_issue(msg.chat.id, n, with_events=True)
-        group = await svc.get_group(msg.chat.id)
-        card, _ = render_card(issue, group)
-        tz = group.timezone if group else "Asia/Shanghai"
-        events = []
-        for e in issue.events:
-            who = e.actor.name if e.actor else render("system_actor")
-            note = f"：{mask_private(e.note)}" if e.note else ""
-            events.append(escape(f"{local_time(e.at, tz)} {who} {_event_word(e.kind)}{note}"))
-        await msg.reply_html(render("issue_detail", card=safe(card), events=[safe(x) for x in
-                                                                              events]))
-
-    await _guard(msg, run())
+    issue = await svc.get_issue(msg.chat.id, n, with_events=True)
+    group = await svc.get_group(msg.chat.id)
+    card, _ = render_card(issue, group)
+    tz = group.timezone if group else "Asia/Shanghai"
+    events = []
+    for e in issue.events:
+        who = e.actor.name if e.actor else render("system_actor")
+        note = f"：{mask_private(e.note)}" if e.note else ""
+        events.append(escape(f"{local_time(e.at, tz)} {who} {_event_word(e.kind)}{note}"))
+    await msg.reply_html(render("issue_detail", card=safe(card), events=[safe(x) for x in
+                                                                          events]))
 
 
 def _event_word(kind: str) -> str:
     return render(f"event.{kind}") if has(f"event.{kind}") else kind
 
 
-async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def mine(update: Update, context: Context) -> None:
     msg = await _group_msg(update)
     if msg is None or msg.from_user is None:
         return
@@ -145,7 +134,7 @@ async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await msg.reply_html("\n".join(lines))
 
 
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats(update: Update, context: Context) -> None:
     msg = await _group_msg(update)
     if msg is None:
         return
@@ -164,14 +153,14 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-async def categories(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def categories(update: Update, context: Context) -> None:
     if update.effective_message:
         cats = [f"{name}（{code}）" for code, name in CATEGORIES.items()]
         await update.effective_message.reply_html(render("categories", cats=cats))
 
 
 # --- acting -----------------------------------------------------------------------------------
-async def _act(update: Update, context: ContextTypes.DEFAULT_TYPE, cmd: str,
+async def _act(update: Update, context: Context, cmd: str,
                needs_text: str | None = None) -> None:
     msg = await _group_msg(update)
     if msg is None or msg.from_user is None:
@@ -188,51 +177,48 @@ async def _act(update: Update, context: ContextTypes.DEFAULT_TYPE, cmd: str,
     svc = ctx.service(context)
     actor = ctx.person(msg.from_user)
 
-    async def run() -> None:
-        group = await ctx.ensure_group(context, msg.chat)
-        chat, number = msg.chat.id, n
-        if group.department_code:
-            # In a department's group, numbers are the global ids it was sent (第 N 号), and
-            # whoever acts here is one of the department's people.
-            await svc.add_department_member(group.department_code, actor)
-            issue = await svc.get_issue_by_id(n)
-            chat, number = issue.chat_id, issue.number
-        calls = {
-            "ack": lambda: svc.acknowledge(chat, number, actor, text or None),
-            "resolve": lambda: svc.resolve(chat, number, actor, text or None),
-            "reject": lambda: svc.reject(chat, number, actor, text),
-            "reopen": lambda: svc.reopen(chat, number, actor, text or None),
-            "progress": lambda: svc.progress(chat, number, actor, text),
-        }
-        result = await calls[cmd]()
-        await announce(context.bot, svc, result)
-        if group.department_code:
-            await msg.reply_html(render("synced_to_group", title=issue.group_title))
-
-    await _guard(msg, run())
+    group = await ctx.ensure_group(context, msg.chat)
+    chat, number = msg.chat.id, n
+    if group.department_code:
+        # In a department's group, numbers are the global ids it was sent (第 N 号), and
+        # whoever acts here is one of the department's people.
+        await svc.add_department_member(group.department_code, actor)
+        issue = await svc.get_issue_by_id(n)
+        chat, number = issue.chat_id, issue.number
+    calls = {
+        "ack": lambda: svc.acknowledge(chat, number, actor, text or None),
+        "resolve": lambda: svc.resolve(chat, number, actor, text or None),
+        "reject": lambda: svc.reject(chat, number, actor, text),
+        "reopen": lambda: svc.reopen(chat, number, actor, text or None),
+        "progress": lambda: svc.progress(chat, number, actor, text),
+    }
+    result = await calls[cmd]()
+    await announce(context.bot, svc, result)
+    if group.department_code:
+        await msg.reply_html(render("synced_to_group", title=issue.group_title))
 
 
-async def ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ack(update: Update, context: Context) -> None:
     await _act(update, context, "ack")
 
 
-async def resolve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def resolve(update: Update, context: Context) -> None:
     await _act(update, context, "resolve")
 
 
-async def reject(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reject(update: Update, context: Context) -> None:
     await _act(update, context, "reject", needs_text="reject_usage")
 
 
-async def reopen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reopen(update: Update, context: Context) -> None:
     await _act(update, context, "reopen")
 
 
-async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def progress(update: Update, context: Context) -> None:
     await _act(update, context, "progress", needs_text="progress_usage")
 
 
-async def _target_person(msg: Message, context: ContextTypes.DEFAULT_TYPE) -> PersonRef | str:
+async def _target_person(msg: Message, context: Context) -> PersonRef | str:
     """The person a command names: a text_mention, a reply, or an @username we know."""
     for ent in msg.entities:
         if ent.type == MessageEntity.TEXT_MENTION and ent.user is not None:
@@ -248,7 +234,7 @@ async def _target_person(msg: Message, context: ContextTypes.DEFAULT_TYPE) -> Pe
     return ""
 
 
-async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def assign(update: Update, context: Context) -> None:
     msg = await _group_msg(update)
     if msg is None or msg.from_user is None:
         return
@@ -266,14 +252,11 @@ async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = ctx.service(context)
 
-    async def run() -> None:
-        result = await svc.assign(msg.chat.id, n, ctx.person(msg.from_user), target)
-        await announce(context.bot, svc, result)
-
-    await _guard(msg, run())
+    result = await svc.assign(msg.chat.id, n, ctx.person(msg.from_user), target)
+    await announce(context.bot, svc, result)
 
 
-async def setowner(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def setowner(update: Update, context: Context) -> None:
     msg = await _group_msg(update)
     if msg is None or msg.from_user is None:
         return
@@ -284,15 +267,12 @@ async def setowner(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = ctx.service(context)
 
-    async def run() -> None:
-        await ctx.ensure_group(context, msg.chat)
-        group = await svc.set_owner(msg.chat.id, msg.from_user.id, target)
-        await msg.reply_html(render("owner_set", owner=safe(mention(group.owner))))
-
-    await _guard(msg, run())
+    await ctx.ensure_group(context, msg.chat)
+    group = await svc.set_owner(msg.chat.id, msg.from_user.id, target)
+    await msg.reply_html(render("owner_set", owner=safe(mention(group.owner))))
 
 
-async def settings_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def settings_cmd(update: Update, context: Context) -> None:
     msg = await _group_msg(update)
     if msg is None or msg.from_user is None:
         return
@@ -307,16 +287,13 @@ async def settings_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await msg.reply_html(render("settings_unknown"))
         return
 
-    async def run() -> None:
-        g = await svc.update_group_settings(msg.chat.id, msg.from_user.id,
-                                            **{key: " ".join(args[1:])})
-        await msg.reply_html(render("settings_saved") + "\n" + render("settings_show",
-                                                                     s=g.settings))
-
-    await _guard(msg, run())
+    g = await svc.update_group_settings(msg.chat.id, msg.from_user.id,
+                                        **{key: " ".join(args[1:])})
+    await msg.reply_html(render("settings_saved") + "\n" + render("settings_show",
+                                                                 s=g.settings))
 
 
-async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def digest(update: Update, context: Context) -> None:
     """/digest: the daily figures now, on demand."""
     msg = update.effective_message
     if msg is None or not ctx.is_group(update.effective_chat):

@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes
 
 from bot import context as ctx
+from bot.context import Context
 from bot.present.announce import announce
 from bot.present.cards import render_card, urgent_block
 from bot.present.send import refresh_card, send_html
 from bot.present.templates import render
-from issues.errors import IssueError, PermissionDenied
+from issues.errors import PermissionDenied
 from issues.views import GroupView, IntakeResult
 from nlp import detect, threshold_for
 from nlp.types import Detection
@@ -29,13 +29,13 @@ def _from_a_person(msg: Message) -> bool:
     return origin is None or origin.type not in ("channel", "chat")
 
 
-def _replies_to_bot(msg: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    reply, me = msg.reply_to_message, context.bot_data.get("me")
+def _replies_to_bot(msg: Message, context: Context) -> bool:
+    reply, me = msg.reply_to_message, context.bot_data.me
     return (reply is not None and me is not None and reply.from_user is not None
             and reply.from_user.id == me.id)
 
 
-async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_group_message(update: Update, context: Context) -> None:
     msg = update.effective_message
     chat = update.effective_chat
     if msg is None or not ctx.is_group(chat) or not _from_a_person(msg):
@@ -57,7 +57,7 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await open_issue(msg, context, det, explicit=False, group=group)
 
 
-async def open_issue(msg: Message, context: ContextTypes.DEFAULT_TYPE, det: Detection,
+async def open_issue(msg: Message, context: Context, det: Detection,
                      explicit: bool, text: str | None = None,
                      group: GroupView | None = None) -> IntakeResult:
     """Intake plus the card; safe to run twice for one message (updates can repeat)."""
@@ -86,7 +86,7 @@ async def open_issue(msg: Message, context: ContextTypes.DEFAULT_TYPE, det: Dete
     return result
 
 
-async def _reply_to_card(msg: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _reply_to_card(msg: Message, context: Context) -> bool:
     """An owner replying to the card: text → progress, photo → attached, location → set."""
     assert msg.reply_to_message is not None and msg.from_user is not None
     svc = ctx.service(context)
@@ -115,12 +115,10 @@ async def _reply_to_card(msg: Message, context: ContextTypes.DEFAULT_TYPE) -> bo
         # A neighbour chatting under the card ("谢谢", "我家也是") is not an owner's
         # progress note; answering each with a refusal would only spam the group.
         log.debug("reply to card %s by a non-owner ignored", issue.number)
-    except IssueError as err:
-        await msg.reply_html(ctx.error_text(err))
     return True
 
 
-async def on_edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_edited_message(update: Update, context: Context) -> None:
     """The text on the issue follows the edit; an edit that removes the complaint closes
     nothing (the owner decides)."""
     msg = update.edited_message

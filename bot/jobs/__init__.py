@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import logging
 
-from telegram.ext import Application, ContextTypes
-
+from bot.context import BotApp, Context
 from bot.jobs.scheduler import tick
 
 log = logging.getLogger(__name__)
 
 
-async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await tick(context.application)
+async def _tick(context: Context) -> None:
+    await tick(context.bot, context.bot_data.service)
 
 
-def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
+def schedule_jobs(application: BotApp) -> None:
     """The repeating tick (when this worker runs jobs at all)."""
-    settings = application.bot_data["settings"]
+    settings = application.bot_data.require_settings()
     if application.job_queue is not None and settings.jobs_enabled:
         application.job_queue.run_repeating(
             _tick, interval=settings.reminder_interval.total_seconds(), first=1.0,

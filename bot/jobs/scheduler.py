@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, time
+from functools import partial
 from zoneinfo import ZoneInfo
 
-from telegram.constants import ParseMode
+from telegram import Bot, Message
 from telegram.error import TelegramError
-from telegram.ext import Application
 
 from bot.present.cards import holder, local_time, mention
 from bot.present.html import mask_private
@@ -53,18 +54,19 @@ def in_quiet_hours(group: GroupView, now: datetime) -> bool:
     return start <= t < end if start < end else (t >= start or t < end)
 
 
-async def _send_once(svc: IssueService, key: str, chat_id: int, send: object) -> bool:
+async def _send_once(svc: IssueService, key: str, chat_id: int,
+                     send: Callable[[], Awaitable[Message]]) -> bool:
     """Claim the key, send, record; release on failure so the next tick retries."""
     if not await svc.claim_delivery(key, chat_id):
         return False
     await _pacer.wait()
     try:
-        msg = await send()  # type: ignore[operator]
+        msg = await send()
     except TelegramError:
         log.warning("sending %s failed; will retry", key, exc_info=True)
         await svc.release_delivery(key)
         return False
-    await svc.mark_delivered(key, getattr(msg, "message_id", None))
+    await svc.mark_delivered(key, msg.message_id)
     return True
 
 
@@ -88,19 +90,17 @@ def reload_rules_if_changed() -> None:
         log.error("detector rules not reloaded: %s", exc)
 
 
-async def tick(app: Application) -> None:  # type: ignore[type-arg]
+async def tick(bot: Bot, svc: IssueService | None) -> None:
     reload_rules_if_changed()
-    svc: IssueService | None = app.bot_data.get("service")
     if svc is None:
-        return
+        return  # post_init has not run yet
     groups = {g.chat_id: g for g in await svc.list_groups()}
-    await remind(app, svc, groups)
-    await escalate(app, svc, groups)
-    await scheduled_posts(app, svc, groups)
+    await remind(bot, svc, groups)
+    await escalate(bot, svc, groups)
+    await scheduled_posts(bot, svc, groups)
 
 
-async def remind(app: Application, svc: IssueService,  # type: ignore[type-arg]
-                 groups: dict[int, GroupView]) -> None:
+async def remind(bot: Bot, svc: IssueService, groups: dict[int, GroupView]) -> None:
     now = svc.clock()
     for light in ("red", "yellow"):
         page = await svc.list_issues(IssueFilter(light=light), page=1, page_size=500)
@@ -115,14 +115,10 @@ async def remind(app: Application, svc: IssueService,  # type: ignore[type-arg]
                           due=local_time(due, group.timezone),
                           holder=safe(holder(issue, group)))
 
-            async def send(issue=issue, html=html):  # type: ignore[no-untyped-def]
-                return await post_issue_update(app.bot, issue, html)
-
-            await _send_once(svc, key, issue.chat_id, send)
+            await _send_once(svc, key, issue.chat_id, partial(post_issue_update, bot, issue, html))
 
 
-async def escalate(app: Application, svc: IssueService,  # type: ignore[type-arg]
-                   groups: dict[int, GroupView]) -> None:
+async def escalate(bot: Bot, svc: IssueService, groups: dict[int, GroupView]) -> None:
     for issue in await svc.due_for_escalation():
         key = f"escalate:{issue.id}:{issue.escalation_level + 1}"
         if not await svc.claim_delivery(key, issue.chat_id):
@@ -133,14 +129,14 @@ async def escalate(app: Application, svc: IssueService,  # type: ignore[type-arg
             people = " ".join(mention(p) for p in ([group.owner] if group and group.owner
                                                    else []) + list(group.admins if group else []))
             level = LEVEL_NAMES[LEVELS[result.issue.escalation_level]]
-            msg = await post_issue_update(app.bot, result.issue, render(
+            msg = await post_issue_update(bot, result.issue, render(
                 "auto_escalated", i=result.issue, level=level,
                 people=safe(people or render("owner_fallback"))))
             upper = await svc.unit_chat(issue.chat_id, result.issue.escalation_level)
             if upper is not None and upper != issue.chat_id:
-                await app.bot.send_message(upper, render(
+                await bot.send_message(upper, render(
                     "escalated_to_unit", i=result.issue, level=level,
-                    summary=mask_private(result.issue.summary)), parse_mode=ParseMode.HTML)
+                    summary=mask_private(result.issue.summary)))
         except TelegramError:
             await svc.release_delivery(key)
             continue
@@ -154,7 +150,7 @@ def _due_today(group: GroupView, setting: str, now: datetime) -> str | None:
     return local.date().isoformat() if local.time() >= at else None
 
 
-async def scheduled_posts(app: Application, svc: IssueService,  # type: ignore[type-arg]
+async def scheduled_posts(bot: Bot, svc: IssueService,
                           groups: dict[int, GroupView]) -> None:
     now = svc.clock()
     settings = svc.settings
@@ -163,33 +159,30 @@ async def scheduled_posts(app: Application, svc: IssueService,  # type: ignore[t
         day = _due_today(group, "digest_time", now) if group else None
         if group and day:
             html = await digest_html(svc, group, now, unit=(unit_id, name))
-            await _post(app, svc, f"unitdigest:{unit_id}:{day}", group, html)
+            await _post(bot, svc, f"unitdigest:{unit_id}:{day}", group, html)
     for group in groups.values():
         if group.department_code:
             continue
         day = _due_today(group, "progress_time", now)
         if day:
             html = await progress_html(svc, group, now)
-            await _post(app, svc, f"progress:{group.chat_id}:{day}", group, html)
+            await _post(bot, svc, f"progress:{group.chat_id}:{day}", group, html)
         day = _due_today(group, "digest_time", now)
         if day:
             html = await digest_html(svc, group, now)
-            await _post(app, svc, f"digest:{group.chat_id}:{day}", group, html)
+            await _post(bot, svc, f"digest:{group.chat_id}:{day}", group, html)
             local = now.astimezone(ZoneInfo(group.timezone))
             if local.weekday() == settings.weekly_digest_weekday:
                 weekly = await digest_html(svc, group, now, days=7)
                 week = f"{local.isocalendar().year}-W{local.isocalendar().week}"
-                await _post(app, svc, f"weekly:{group.chat_id}:{week}", group, weekly)
+                await _post(bot, svc, f"weekly:{group.chat_id}:{week}", group, weekly)
 
 
-async def _post(app: Application, svc: IssueService, key: str,  # type: ignore[type-arg]
+async def _post(bot: Bot, svc: IssueService, key: str,
                 group: GroupView, html: str | None) -> None:
     if html is None:  # nothing to say → nothing posted, but the period is done
         if await svc.claim_delivery(key, group.chat_id):
             await svc.mark_delivered(key, None)
         return
 
-    async def send():  # type: ignore[no-untyped-def]
-        return await app.bot.send_message(group.chat_id, html, parse_mode=ParseMode.HTML)
-
-    await _send_once(svc, key, group.chat_id, send)
+    await _send_once(svc, key, group.chat_id, partial(bot.send_message, group.chat_id, html))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 
 from telegram import Bot
-from telegram.constants import ParseMode
 
 from bot.present.cards import holder, local_time, mention, rating_keyboard
 from bot.present.html import mask_private
@@ -72,4 +71,4 @@ async def relay_to_department(bot: Bot, svc: IssueService, issue: IssueView) -> 
         return
     text = render("dept_relay", i=issue, text=mask_private(issue.text[:300]),
                   due=local_time(issue.resolve_due_at, svc.settings.timezone))
-    await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+    await bot.send_message(chat_id, text)

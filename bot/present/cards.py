@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.callbacks import Ack, Dispatch, IssueButton, NotIssue, Rate, Resolve
 from bot.present.html import mask_private, mention_html
 from bot.present.templates import render, safe
 from issues.views import LIGHT_NAMES, GroupView, IssueView, PersonRef
@@ -55,10 +56,10 @@ def render_card(
 def keyboard(issue: IssueView) -> InlineKeyboardMarkup | None:
     i = issue.id
     if issue.status == "open":
-        rows = [[_button("ack", i), _button("dispatch", i)],
-                [_button("resolve", i), _button("notissue", i)]]
+        rows = [[_button(Ack(i)), _button(Dispatch(i))],
+                [_button(Resolve(i)), _button(NotIssue(i))]]
     elif issue.status in ("acknowledged", "in_progress"):
-        rows = [[_button("dispatch", i), _button("resolve", i)]]
+        rows = [[_button(Dispatch(i)), _button(Resolve(i))]]
     else:
         return None
     return InlineKeyboardMarkup(rows)
@@ -92,12 +93,13 @@ def _urgent_kind(issue: IssueView) -> str:
 
 
 def rating_keyboard(issue: IssueView) -> InlineKeyboardMarkup:
-    i = issue.id
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(render(f"button.rate_{score}"), callback_data=f"rate:{i}:{score}")
+        InlineKeyboardButton(render(f"button.rate_{score}"),
+                             callback_data=Rate(issue.id, score).pack())
         for score in (5, 3, 1)
     ]])
 
 
-def _button(action: str, issue_id: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(render(f"button.{action}"), callback_data=f"{action}:{issue_id}")
+def _button(data: IssueButton) -> InlineKeyboardButton:
+    """The card's buttons are labelled by their action (the callback prefix)."""
+    return InlineKeyboardButton(render(f"button.{data.prefix}"), callback_data=data.pack())

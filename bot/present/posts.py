@@ -48,10 +48,11 @@ async def digest_html(svc: IssueService, group: GroupView, now: datetime, days: 
     """Received, answered, resolved, in progress, overdue, satisfaction; the month so far.
     With `unit` (id, name): the figures of every group of that org unit."""
     start = _day_start(now, group.timezone) - timedelta(days=days - 1)
-    scope = {"org_unit_id": unit[0]} if unit else {"chat_id": group.chat_id}
-    d = await svc.stats(start=start, end=now + timedelta(seconds=1), **scope)  # type: ignore[arg-type]
+    chat_id, unit_id = (None, unit[0]) if unit else (group.chat_id, None)
+    end = now + timedelta(seconds=1)
+    d = await svc.stats(chat_id, start, end, org_unit_id=unit_id)
     month_start = _day_start(now, group.timezone).replace(day=1)
-    m = await svc.stats(start=month_start, end=now + timedelta(seconds=1), **scope)  # type: ignore[arg-type]
+    m = await svc.stats(chat_id, month_start, end, org_unit_id=unit_id)
     if not always and d.received == 0 and m.received == 0:
         return None
     top = "、".join(f"{category_name(c)} {n} 件" for c, n in list(m.by_category.items())[:3])

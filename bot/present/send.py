@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.present.cards import render_card
@@ -25,7 +24,7 @@ async def send_html(bot: Bot, chat_id: int, html: str, *,
     for n, part in enumerate(parts):
         last = n == len(parts) - 1
         msg = await bot.send_message(
-            chat_id, part, parse_mode=ParseMode.HTML,
+            chat_id, part,
             reply_parameters=ReplyParameters(reply_to, allow_sending_without_reply=True)
             if reply_to and n == 0 else None,
             reply_markup=markup if last else None,
@@ -48,7 +47,7 @@ async def refresh_card(bot: Bot, issue: IssueView, group: GroupView | None) -> N
     html, markup = render_card(issue, group)
     try:
         await bot.edit_message_text(html, issue.chat_id, issue.card_message_id,
-                                    parse_mode=ParseMode.HTML, reply_markup=markup)
+                                    reply_markup=markup)
     except BadRequest as exc:
         if "not modified" in str(exc).lower():
             return

@@ -15,15 +15,15 @@ from datetime import timedelta
 
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application
 
+from bot.context import BotApp
 from issues.service import IssueService
 from issues.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-async def boot(application: Application) -> None:  # type: ignore[type-arg]
+async def boot(application: BotApp) -> None:
     """initialize + post_init + start: what run_polling does before it polls (PTB calls
     post_init only from its own run_* helpers, and we run inside our own event loop)."""
     await application.initialize()
@@ -55,9 +55,9 @@ class Poller:
     idempotent per message, so nothing is lost and no issue is opened twice.
     """
 
-    def __init__(self, application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: BotApp, settings: Settings) -> None:
         self.app = application
-        self.svc: IssueService = application.bot_data["service"]
+        self.svc: IssueService = application.bot_data.require_service()
         self.timeout = settings.poll_timeout
         self.offset = 0
         self._task: asyncio.Task[None] | None = None
@@ -168,18 +168,18 @@ class Poller:
                 await self.app.bot.get_updates(offset=self.offset, timeout=0, limit=1)
 
 
-async def start_polling(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+async def start_polling(application: BotApp, settings: Settings) -> None:
     """Boot and poll; returns once polling runs (inside the caller's loop)."""
     await boot(application)
     await application.bot.delete_webhook()
     poller = Poller(application, settings)
-    application.bot_data["poller"] = poller
+    application.bot_data.poller = poller
     await poller.start()
 
 
-async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
+async def stop_bot(application: BotApp) -> None:
     """Graceful stop: finish the update in hand, confirm the offset, shut down."""
-    poller = application.bot_data.pop("poller", None)
+    poller, application.bot_data.poller = application.bot_data.poller, None
     if poller is not None:
         await poller.stop()
     if application.running:

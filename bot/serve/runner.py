@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application
 
 from bot.app import build_application
+from bot.context import BotApp
 from bot.serve.polling import boot, start_polling, stop_bot
 from bot.serve.webhook import webhook_routes
 from issues.service import IssueService
@@ -27,10 +27,10 @@ log = logging.getLogger(__name__)
 SiteFactory = Callable[[IssueService], web.Application]
 
 
-def _site_app(application: Application, settings: Settings,  # type: ignore[type-arg]
+def _site_app(application: BotApp, settings: Settings,
               site: SiteFactory | None) -> web.Application:
     """The webhook endpoint, on the caller's site (the dashboard) when it gives one."""
-    app = site(application.bot_data["service"]) if site is not None else web.Application()
+    app = site(application.bot_data.require_service()) if site is not None else web.Application()
     app.add_routes(webhook_routes(application, settings))
     return app
 

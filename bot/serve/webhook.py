@@ -7,14 +7,14 @@ import secrets
 
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application
 
+from bot.context import BotApp
 from issues.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def webhook_routes(application: Application, settings: Settings) -> list[web.RouteDef]:  # type: ignore[type-arg]
+def webhook_routes(application: BotApp, settings: Settings) -> list[web.RouteDef]:
     """The webhook endpoint: check the secret, queue the update, answer Telegram at once."""
     secret = settings.webhook_secret or ""
 

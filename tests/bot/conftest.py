@@ -69,7 +69,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     await start_polling(app, settings)
     client = SandboxClient(sandbox.url)
     try:
-        yield Harness(sandbox, client, app, app.bot_data["service"])
+        yield Harness(sandbox, client, app, app.bot_data.service)
     finally:
         await client.close()
         await stop_bot(app)

@@ -42,7 +42,7 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
         await client.add_member(chat, resident)
         await client.add_bot(chat)
         await client.wait_for(chat, lambda m: "诉求助手" in (m.get("text") or ""))
-        assert await _drained(app.bot_data["service"])  # handled updates left the inbox
+        assert await _drained(app.bot_data.service)  # handled updates left the inbox
         await stop_bot(app)
 
         # While the bot is down a resident reports; then a run fetches and stores the update,
@@ -53,7 +53,7 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
         app = new_app()
         await app.initialize()
         await app.post_init(app)  # type: ignore[misc]
-        await app.bot_data["service"].inbox_put(
+        await app.bot_data.service.inbox_put(
             [(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in pending])
         sandbox.state.updates.clear()
         await app.post_shutdown(app)  # type: ignore[misc]
@@ -65,7 +65,7 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
             chat, lambda m: "📌" in (m.get("text") or "")
             and (m.get("reply_to_message") or {}).get("message_id") == sent["message_id"])
         assert "路灯照明" in card["text"]
-        svc = app.bot_data["service"]
+        svc = app.bot_data.service
         issue = await svc.find_by_source_message(chat, sent["message_id"])
         assert issue is not None and issue.card_message_id == card["message_id"]
         assert await _drained(svc)
@@ -78,7 +78,7 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
         app = new_app()
         await app.initialize()
         await app.post_init(app)  # type: ignore[misc]
-        await app.bot_data["service"].inbox_put(
+        await app.bot_data.service.inbox_put(
             [(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in pending])
         await app.post_shutdown(app)  # type: ignore[misc]
         await app.shutdown()
@@ -86,7 +86,7 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
         await start_polling(app, settings)
         await client.wait_for(chat, lambda m: (m.get("reply_to_message") or {}).get(
             "message_id") == ask["message_id"])
-        assert await _drained(app.bot_data["service"])
+        assert await _drained(app.bot_data.service)
         await stop_bot(app)
         answers = [m for m in await client.bot_messages(chat)
                    if (m.get("reply_to_message") or {}).get("message_id") == ask["message_id"]]

@@ -59,7 +59,7 @@ async def fast(tmp_path: Path) -> AsyncIterator[tuple[Harness, Bots]]:
     app = await bots.start()
     client = SandboxClient(sandbox.url)
     try:
-        yield Harness(sandbox, client, app, app.bot_data["service"]), bots
+        yield Harness(sandbox, client, app, app.bot_data.service), bots
     finally:
         await client.close()
         await bots.stop()
@@ -118,7 +118,7 @@ async def test_progress_post_and_digest_match_the_database(fast: tuple[Harness, 
     # A restart: a new process on the same database posts nothing twice.
     await bots.stop()
     app = await bots.start()
-    h.app, h.service = app, app.bot_data["service"]
+    h.app, h.service = app, app.bot_data.service
     m = await h.say(chat, a, "/digest")
     await h.reply_from_bot(chat, m["message_id"], lambda x: "今日诉求日报" in _text(x))
     msgs = await h.client.bot_messages(chat)

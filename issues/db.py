@@ -69,6 +69,8 @@ class Database:
 
         async with self.engine.begin() as conn:
             await conn.run_sync(run)
+        if self.is_sqlite:
+            await self.engine.dispose()  # new connections: the pragmas of `_sqlite_pragmas`
 
     async def dispose(self) -> None:
         await self.engine.dispose()

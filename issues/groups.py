@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from issues import people
 from issues.errors import InvalidInput, NotFound, PermissionDenied
 from issues.lifecycle import GROUP_MANAGERS, Role
-from issues.models import Group, GroupAdmin, OrgUnit, Person
+from issues.models import Group, GroupAdmin, OrgUnit
 from issues.settings import Settings, parse_clock, parse_quiet_hours
 from issues.unit_of_work import UnitOfWork
 from issues.views import GroupView, PersonRef
@@ -97,15 +97,14 @@ class Groups:
 
     async def view(self, s: AsyncSession, g: Group) -> GroupView:
         self._cache.pop(g.chat_id, None)  # read or changed: a cached copy may be stale
-        owner = await s.get(Person, g.owner_id) if g.owner_id else None
-        admin_people = (await s.execute(select(Person).join(
-            GroupAdmin, GroupAdmin.person_id == Person.id).where(GroupAdmin.group_id == g.id)
-        )).scalars().all()
+        admin_ids = (await s.execute(select(GroupAdmin.person_id).where(
+            GroupAdmin.group_id == g.id).order_by(GroupAdmin.person_id))).scalars().all()
+        found = await people.refs(s, [*admin_ids, *([g.owner_id] if g.owner_id else [])])
         unit = await s.get(OrgUnit, g.org_unit_id) if g.org_unit_id else None
-        return GroupView(g.chat_id, g.title, g.timezone, people.ref(owner),
-                         tuple(r for r in map(people.ref, admin_people) if r is not None),
-                         self._settings_of(g), g.department_code,
-                         unit.name if unit else None)
+        return GroupView(g.chat_id, g.title, g.timezone,
+                         found.get(g.owner_id) if g.owner_id else None,
+                         tuple(found[i] for i in admin_ids), self._settings_of(g),
+                         g.department_code, unit.name if unit else None)
 
     def _settings_of(self, g: Group) -> dict[str, object]:
         st = self.settings

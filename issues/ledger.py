@@ -18,7 +18,7 @@ from issues import lights, people, sla
 from issues.errors import NotFound
 from issues.groups import group_row
 from issues.lifecycle import OPEN_STATUSES, Status
-from issues.models import Event, Feedback, Group, Issue, OrgUnit, Person, Photo, Rating, Report
+from issues.models import Event, Feedback, Group, Issue, OrgUnit, Photo, Rating, Report
 from issues.settings import Settings
 from issues.unit_of_work import UnitOfWork
 from issues.views import EventView, IssueFilter, IssueView, Page
@@ -48,8 +48,7 @@ def filtered(q: Select[*_Row], f: IssueFilter,
         q = q.where(Issue.group_id.in_(
             select(Group.id).where(Group.org_unit_id.in_(select(tree.c.id)))))
     if f.assignee_user_id is not None:
-        q = q.where(Issue.assignee_id.in_(
-            select(Person.id).where(Person.tg_user_id == f.assignee_user_id)))
+        q = q.where(Issue.assignee_id.in_(people.chat_person_ids(f.assignee_user_id)))
     if f.department_code:
         q = q.where(Issue.department_code == f.department_code)
     if f.since:
@@ -63,6 +62,11 @@ def filtered(q: Select[*_Row], f: IssueFilter,
     if f.light in ("red", "yellow", "green"):
         q = q.where(lights.light_is(f.light, now))
     return q
+
+
+def chat_report_key(chat_id: int, message_id: int) -> tuple[str, str, str]:
+    """(channel, scope, external id) of a group chat message: message ids are per chat."""
+    return str(people.CHAT), str(chat_id), str(message_id)
 
 
 async def issue_row(s: AsyncSession, chat_id: int, number: int) -> tuple[Group, Issue]:
@@ -97,8 +101,7 @@ class Ledger:
         ids = [i.id for i in issues]
         person_ids = {i.reporter_id for i in issues} | {i.assignee_id for i in issues
                                                          if i.assignee_id}
-        found = {p.id: p for p in (await s.execute(
-            select(Person).where(Person.id.in_(person_ids)))).scalars()}
+        found = await people.refs(s, person_ids)
         groups = {g.id: g for g in (await s.execute(
             select(Group).where(Group.id.in_({i.group_id for i in issues})))).scalars()}
         depts = {d.code: d.name for d in self.settings.departments}  # the one source of names
@@ -120,24 +123,22 @@ class Ledger:
                                     .order_by(Event.at, Event.id))).scalars().all()
             actor_ids = {e.actor_id for e in rows if e.actor_id} - set(found)
             if actor_ids:
-                found.update({p.id: p for p in (await s.execute(
-                    select(Person).where(Person.id.in_(actor_ids)))).scalars()})
+                found.update(await people.refs(s, actor_ids))
             for e in rows:
                 events.setdefault(e.issue_id, []).append(EventView(
-                    e.kind, e.at, people.ref(found.get(e.actor_id) if e.actor_id else None),
+                    e.kind, e.at, found.get(e.actor_id) if e.actor_id else None,
                     e.from_status, e.to_status, e.note))
         now = self.clock()
         out = []
         for i in issues:
             g = groups[i.group_id]
-            reporter = people.ref(found.get(i.reporter_id))
-            assert reporter is not None
+            reporter = found[i.reporter_id]
             out.append(IssueView(
                 id=i.id, chat_id=g.chat_id, group_title=g.title, number=i.number,
                 category=i.category, category_name=category_name(i.category),
                 summary=i.summary, text=i.text, location_text=i.location_text, lat=i.lat,
                 lon=i.lon, urgent=i.urgent, status=Status(i.status), reporter=reporter,
-                assignee=people.ref(found.get(i.assignee_id)) if i.assignee_id else None,
+                assignee=found.get(i.assignee_id) if i.assignee_id else None,
                 department_code=i.department_code,
                 department_name=depts.get(i.department_code or ""),
                 escalation_level=i.escalation_level, report_count=i.report_count,
@@ -203,9 +204,12 @@ class Ledger:
         return await self.uow.read(run)
 
     async def find_by_source_message(self, chat_id: int, message_id: int) -> IssueView | None:
+        """The issue a group chat message reported or seconded."""
         async def run(s: AsyncSession) -> IssueView | None:
+            channel, scope, external_id = chat_report_key(chat_id, message_id)
             rep = (await s.execute(select(Report).where(
-                Report.chat_id == chat_id, Report.message_id == message_id))).scalar()
+                Report.channel == channel, Report.scope == scope,
+                Report.external_id == external_id))).scalar()
             issue = await s.get(Issue, rep.issue_id) if rep else None
             return await self.view(s, issue) if issue else None
 

@@ -62,11 +62,28 @@ class OrgUnit(Base):
 
 
 class Person(Base):
+    """Someone who reports, acts or holds issues; how each channel knows them is in
+    `PersonIdentity` (a person reached by a channel without ids has none)."""
+
     __tablename__ = "people"
     id: Mapped[int] = mapped_column(primary_key=True)
-    tg_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     name: Mapped[str] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(64))
+
+
+class PersonIdentity(Base):
+    """A person's id on one channel (`views.Channel`): a chat user id, an Open311 account's
+    e-mail, a hotline caller's number. One per person and channel; one person per id."""
+
+    __tablename__ = "person_identities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(200))
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_person_identities_external"),
+        UniqueConstraint("person_id", "channel", name="uq_person_identities_person"),
+    )
 
 
 class Group(Base):
@@ -155,18 +172,24 @@ class Issue(Base):
 
 
 class Report(Base):
-    """Every message that reported or seconded an issue; one per chat message."""
+    """Every report that opened or seconded an issue, from any channel (as FixMyStreet's
+    `service` and `external_id`): a group chat message, an Open311 request, a hotline order.
+    The channel's id for it is unique within its scope (a chat's message ids, per chat; ""
+    where the channel's ids are unique by themselves), so a report delivered twice is one."""
 
     __tablename__ = "reports"
     id: Mapped[int] = mapped_column(primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"),
                                           index=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    message_id: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(200))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
-    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "scope", "external_id", name="uq_reports_external"),
+    )
 
 
 class Event(Base):

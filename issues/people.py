@@ -1,77 +1,131 @@
-"""People: who reported, who acts, who holds an issue.
+"""People: who reported, who acts, who holds an issue, and how each channel knows them.
 
-The session-level helpers here are the one place that turns a `PersonRef` into a row (one at a
-time, or a batch for intake); the other rooms call them inside their own transactions.
+A person has at most one identity per channel (`PersonIdentity`). The group chats are one
+channel (`CHAT`); a `PersonRef` names a person by their id there. The session-level helpers
+here are the one place that turns a reference into a row (one at a time, or a batch for
+intake); the other rooms call them inside their own transactions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Select, Table, and_, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issues.models import Issue, Person
+from issues.models import Issue, Person, PersonIdentity
 from issues.unit_of_work import UnitOfWork
-from issues.views import PersonRef
+from issues.views import Channel, PersonRef
 
+CHAT = Channel.TELEGRAM  # the channel of the group chats: a PersonRef's user_id is its id there
 _PEOPLE = cast(Table, Person.__table__)
+_IDENTITIES = cast(Table, PersonIdentity.__table__)
+# A person to find or add: (channel, external id) or None for one nobody can name again,
+# then the name and username the channel gives.
+Wanted = tuple[tuple[str, str] | None, str, str | None]
 
 
-def ref(p: Person | None) -> PersonRef | None:
-    return None if p is None else PersonRef(p.tg_user_id, p.name, p.username)
+def _stored(name: str, known: str | None = None) -> str:
+    return name[:200] or known or ""
+
+
+def chat_key(user_id: int) -> tuple[str, str]:
+    return str(CHAT), str(user_id)
+
+
+def wanted(who: PersonRef) -> Wanted:
+    key = None if who.user_id is None else chat_key(who.user_id)
+    return key, who.stored_name(), who.username
+
+
+def ref_of(p: Person, user_id: int | None) -> PersonRef:
+    return PersonRef(user_id, p.name, p.username)
+
+
+def chat_person_ids(user_id: int) -> Select[int]:
+    """The person holding a chat user id, as a subquery for filters."""
+    return select(PersonIdentity.person_id).where(
+        PersonIdentity.channel == CHAT, PersonIdentity.external_id == str(user_id))
+
+
+async def find(s: AsyncSession, user_id: int) -> Person | None:
+    return (await s.execute(select(Person).where(
+        Person.id.in_(chat_person_ids(user_id))))).scalar()
+
+
+async def person_id(s: AsyncSession, user_id: int) -> int | None:
+    return (await s.execute(chat_person_ids(user_id))).scalar()
 
 
 async def person(s: AsyncSession, who: PersonRef) -> Person:
     """The row for `who`, created on first sight; a changed name or username follows."""
-    p = (await s.execute(select(Person).where(Person.tg_user_id == who.user_id))).scalar()
-    if p is None:
-        p = Person(tg_user_id=who.user_id, name=who.stored_name(), username=who.username)
+    if who.user_id is None:
+        p = Person(name=who.stored_name(), username=who.username)
+        s.add(p)
+        await s.flush()
+        return p
+    found = await find(s, who.user_id)
+    if found is None:
+        p = Person(name=who.stored_name(), username=who.username)
         try:
             async with s.begin_nested():
                 s.add(p)
-        except IntegrityError:
-            p = (await s.execute(
-                select(Person).where(Person.tg_user_id == who.user_id))).scalar_one()
-    elif (p.name, p.username) != (who.stored_name(p.name), who.username):
-        p.name, p.username = who.stored_name(p.name), who.username
-    return p
+                await s.flush()
+                s.add(PersonIdentity(person_id=p.id, channel=CHAT,
+                                     external_id=str(who.user_id)))
+        except IntegrityError:  # someone else added them at the same moment
+            return cast(Person, await find(s, who.user_id))
+        return p
+    if (found.name, found.username) != (who.stored_name(found.name), who.username):
+        found.name, found.username = who.stored_name(found.name), who.username
+    return found
 
 
-async def person_id(s: AsyncSession, user_id: int) -> int | None:
-    return (await s.execute(
-        select(Person.id).where(Person.tg_user_id == user_id))).scalar()
+async def refs(s: AsyncSession, ids: Iterable[int]) -> dict[int, PersonRef]:
+    """Person id → reference, with the chat user id of those who have one."""
+    rows = await s.execute(
+        select(Person.id, Person.name, Person.username, PersonIdentity.external_id)
+        .outerjoin(PersonIdentity, and_(PersonIdentity.person_id == Person.id,
+                                        PersonIdentity.channel == CHAT))
+        .where(Person.id.in_(set(ids))))
+    return {pid: PersonRef(None if ext is None else int(ext), name, username)
+            for pid, name, username, ext in rows.all()}
 
 
-async def find(s: AsyncSession, user_id: int) -> Person | None:
-    return (await s.execute(select(Person).where(Person.tg_user_id == user_id))).scalar()
-
-
-async def person_ids(s: AsyncSession, refs: Sequence[PersonRef]) -> dict[int, int]:
-    """User id → person id for a batch; new people are added and changed names follow."""
-    wanted = {r.user_id: r for r in refs}
-    out: dict[int, int] = {}
-    if not wanted:
-        return out
-    for pid, uid, name, username in (await s.execute(
-        select(Person.id, Person.tg_user_id, Person.name, Person.username)
-        .where(Person.tg_user_id.in_(wanted))
-    )).all():
-        out[uid] = pid
-        who = wanted[uid]
-        if (name, username) != (who.stored_name(name), who.username):
-            await s.execute(update(Person).where(Person.id == pid).values(
-                name=who.stored_name(name), username=who.username))
-    missing = [r for u, r in wanted.items() if u not in out]
+async def person_ids(s: AsyncSession, people: Sequence[Wanted]) -> list[int]:
+    """Person ids for a batch, in order: known identities are found (a changed name or
+    username follows), new ones added with their person, and nameless ones always added."""
+    named = {key: (name, username) for key, name, username in people if key is not None}
+    found: dict[tuple[str, str], int] = {}
+    if named:
+        for channel, ext, pid, name, username in (await s.execute(
+            select(PersonIdentity.channel, PersonIdentity.external_id, Person.id, Person.name,
+                   Person.username).join(Person, Person.id == PersonIdentity.person_id)
+            .where(tuple_(PersonIdentity.channel, PersonIdentity.external_id).in_(named))
+        )).all():
+            found[(channel, ext)] = pid
+            new_name, new_username = named[(channel, ext)]
+            if (name, username) != (_stored(new_name, name), new_username):
+                await s.execute(update(Person).where(Person.id == pid).values(
+                    name=_stored(new_name, name), username=new_username))
+    missing = [key for key in named if key not in found]
+    added = await _add(s, [named[k] for k in missing])
+    found.update(zip(missing, added, strict=True))
+    nameless = iter(await _add(s, [(n, u) for key, n, u in people if key is None]))
     if missing:
-        rows = (await s.execute(insert(_PEOPLE).returning(
-            _PEOPLE.c.id, _PEOPLE.c.tg_user_id, sort_by_parameter_order=True),
-            [{"tg_user_id": r.user_id, "name": r.stored_name(), "username": r.username}
-             for r in missing])).all()
-        out.update({uid: pid for pid, uid in rows})
-    return out
+        await s.execute(insert(_IDENTITIES), [
+            {"person_id": found[k], "channel": k[0], "external_id": k[1]} for k in missing])
+    return [found[key] if key is not None else next(nameless) for key, _, _ in people]
+
+
+async def _add(s: AsyncSession, rows: Sequence[tuple[str, str | None]]) -> list[int]:
+    if not rows:
+        return []
+    values: list[dict[str, Any]] = [{"name": _stored(n), "username": u} for n, u in rows]
+    return list((await s.execute(insert(_PEOPLE).returning(
+        _PEOPLE.c.id, sort_by_parameter_order=True), values)).scalars())
 
 
 class People:
@@ -83,18 +137,19 @@ class People:
     async def assignees(self) -> list[PersonRef]:
         """Everyone who holds or held an issue, for the dashboard's 负责人 filter."""
         async def run(s: AsyncSession) -> list[PersonRef]:
-            rows = (await s.execute(select(Person).where(Person.id.in_(
+            ids = (await s.execute(select(Person.id).where(Person.id.in_(
                 select(Issue.assignee_id).where(Issue.assignee_id.is_not(None)).distinct()
             )).order_by(Person.name))).scalars().all()
-            return [r for r in map(ref, rows) if r is not None]
+            found = await refs(s, ids)
+            return [found[i] for i in ids]
 
         return await self.uow.read(run)
 
     async def find_person(self, username: str) -> PersonRef | None:
         """A person we have seen, by username (case-insensitive, without @)."""
         async def run(s: AsyncSession) -> PersonRef | None:
-            p = (await s.execute(select(Person).where(
+            pid = (await s.execute(select(Person.id).where(
                 func.lower(Person.username) == username.lstrip("@").lower()))).scalar()
-            return ref(p)
+            return None if pid is None else (await refs(s, [pid]))[pid]
 
         return await self.uow.read(run)

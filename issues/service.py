@@ -32,6 +32,7 @@ from issues.views import (
     IntakeResult,
     IssueFilter,
     IssueView,
+    NewReport,
     Page,
     PersonRef,
     Stats,
@@ -95,6 +96,10 @@ class IssueService:
                      at: datetime | None = None, group_title: str = "") -> IntakeResult:
         return await self.intakes.intake(chat_id, message_id, reporter, text, detection,
                                          explicit=explicit, at=at, group_title=group_title)
+
+    async def submit_report(self, chat_id: int, report: NewReport, *,
+                            at: datetime | None = None) -> IntakeResult:
+        return await self.intakes.submit_report(chat_id, report, at=at)
 
     async def set_card_message(self, issue_id: int, message_id: int) -> None:
         await self.intakes.set_card_message(issue_id, message_id)

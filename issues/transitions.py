@@ -130,8 +130,9 @@ class Transitions:
                         from_status=before, to_status=issue.status, note=note))
             await s.flush()
             view = await self.ledger.view(s, issue)
-            return TransitionResult(view, EventView(event_kind, now, people.ref(person), before,
-                                                    issue.status, note),
+            by = people.ref_of(person, actor if isinstance(actor, int) else actor.user_id)
+            return TransitionResult(view, EventView(event_kind, now, by, before, issue.status,
+                                                    note),
                                     reopened=reopens(before, issue.status))
 
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from issues.lifecycle import OPEN_STATUSES, Status
 
@@ -21,18 +22,51 @@ LEVEL_NAMES = {"grid": "网格", "community": "社区", "street": "街道", "dis
 RATING_WORDS = {"满意": 5, "基本满意": 3, "不满意": 1}
 
 
+class Channel(StrEnum):
+    """Where a report or a person comes from (FixMyStreet's `service`)."""
+
+    TELEGRAM = "telegram"  # the group chats
+    OPEN311 = "open311"
+    HOTLINE = "12345"  # 12345 citizen hotline orders
+    CLI = "cli"
+
+
 @dataclass(frozen=True)
 class PersonRef:
-    """A person as the bot knows them: Telegram user id, display name, username."""
+    """A person as the group chat knows them: the chat's user id, display name, username.
+    `user_id` is None for someone who reached us by another channel only (an Open311 request,
+    a hotline order): they cannot be mentioned in a group."""
 
-    user_id: int
+    user_id: int | None
     name: str
     username: str | None = None
 
     def stored_name(self, known: str | None = None) -> str:
-        """The name the ledger keeps: Telegram's (cut to the column), else the one it already
-        has, else the user id."""
-        return self.name[:200] or known or str(self.user_id)
+        """The name the ledger keeps: the channel's (cut to the column), else the one it
+        already has, else the user id."""
+        return self.name[:200] or known or str(self.user_id or "")
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """A report that is not a group chat message: an Open311 request, a hotline order, a
+    line on the command line. Its category is given, not detected.
+
+    `reporter_id` is the channel's id for the reporter (an Open311 account's e-mail, a
+    caller's number; None: nobody we could recognise again); `external_id` the channel's id
+    for the report, so that the same report submitted twice opens one issue (None: a new
+    id)."""
+
+    channel: Channel
+    category: str
+    text: str
+    reporter_name: str
+    reporter_id: str | None = None
+    external_id: str | None = None
+    location: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    urgent: bool = False
 
 
 @dataclass(frozen=True)

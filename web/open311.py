@@ -6,8 +6,8 @@ the API key (SUQIU_OPEN311_API_KEY) and a configured receiving group (web.open31
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-import zlib
 from datetime import datetime
 from typing import Any
 
@@ -16,8 +16,8 @@ from aiohttp import web
 from issues.errors import IssueError, NotFound
 from issues.service import IssueService
 from issues.settings import Settings
-from issues.views import IssueFilter, IssueView, PersonRef
-from nlp.types import CATEGORIES, Detection
+from issues.views import Channel, IssueFilter, IssueView, NewReport
+from nlp.types import CATEGORIES
 
 BASE = "/open311/v2"
 
@@ -122,16 +122,14 @@ def routes(settings: Settings, service: IssueService) -> list[web.RouteDef]:
             return _error(400, "lat/long must be numbers")
         name = " ".join(x for x in (str(form.get("first_name") or ""),
                                     str(form.get("last_name") or "")) if x) or "Open311 用户"
-        det = Detection(True, code, 1.0, False, str(form.get("address_string") or "") or None,
-                        description[:20])
-        msg_id = -(zlib.crc32(f"{key}|{description}|{form.get('email')}".encode()) or 1)
+        email = str(form.get("email") or "").strip() or None
+        report = NewReport(
+            Channel.OPEN311, code, description, name, reporter_id=email,
+            # A client that posts the same request again (a retry) gets the same issue.
+            external_id=hashlib.sha256(f"{description}|{email}".encode()).hexdigest(),
+            location=str(form.get("address_string") or "") or None, lat=lat, lon=lon)
         try:
-            result = await service.intake(settings.open311_group, msg_id,
-                                          PersonRef(-abs(msg_id), name, None), description,
-                                          det, explicit=True)
-            if lat is not None and lon is not None:
-                await service.set_location(settings.open311_group, result.issue.number,
-                                           result.issue.reporter, lat, lon)
+            result = await service.submit_report(settings.open311_group, report)
         except IssueError as err:
             return _error(400, str(err))
         return web.json_response([{"service_request_id": str(result.issue.id),

@@ -131,7 +131,7 @@ async def _apply(
         await service.register_group(chat_id, title, owner=None, admins=[])
         for msg, det in tqdm(found, desc="建档", unit="条", file=sys.stderr,
                              disable=not sys.stderr.isatty()):
-            reporter = PersonRef(msg.sender_id or 1, msg.sender, None)
+            reporter = PersonRef(msg.sender_id or None, msg.sender, None)
             res = await service.intake(chat_id, msg.message_id, reporter, msg.text, det,
                                        at=msg.date)
             outcome = "opened" if res.created else ("seconded" if res.seconded else "existing")

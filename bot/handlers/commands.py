@@ -246,8 +246,9 @@ async def assign(update: Update, context: Context) -> None:
     if isinstance(target, str):
         await msg.reply_html(render("assignee_unknown", who=target))
         return
-    member = await context.bot.get_chat_member(msg.chat.id, target.user_id)
-    if member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+    member = None if target.user_id is None else await context.bot.get_chat_member(
+        msg.chat.id, target.user_id)
+    if member is None or member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
         await msg.reply_html(render("assignee_unknown", who=target.name))
         return
     svc = ctx.service(context)

@@ -6,6 +6,7 @@ Shared by the handlers and the scheduled jobs, so every message about an issue l
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -22,6 +23,8 @@ CARD_TEXT_LIMIT = 300
 def mention(person: PersonRef | None, fallback: str | None = None) -> str:
     if person is None:
         return render("owner_fallback") if fallback is None else fallback
+    if person.user_id is None:  # reached us by another channel: nobody to mention here
+        return escape(person.name)
     return mention_html(person.user_id, person.name, person.username)
 
 
@@ -72,7 +75,7 @@ def urgent_block(issue: IssueView, group: GroupView | None, emergency: dict[str,
     advice = render(f"urgent_advice.{kind}", **numbers)
     people = []
     if group:
-        seen: set[int] = set()
+        seen: set[int | None] = set()
         for p in (group.owner, *group.admins):
             if p is not None and p.user_id not in seen:
                 seen.add(p.user_id)

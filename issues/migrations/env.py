@@ -15,11 +15,21 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite changes a table by copying it (batch mode); with foreign keys on, dropping
+        # the old copy of a table others point to fails. SQLite's own advice: turn them off
+        # for the change (effective before the first write of the transaction), then check.
+        # Database.upgrade disposes its connections afterwards, so none keeps them off.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite",
-                      compare_type=True)
+                      render_as_batch=sqlite, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"migration left rows pointing nowhere: {broken[:5]}")
 
 
 async def _run_async(url: str) -> None:

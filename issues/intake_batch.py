@@ -1,0 +1,302 @@
+"""Intake in batches: the reports of one burst become issues in one transaction.
+
+A burst of group chat reaches the bot from many chats at once. Opening each issue in its own
+transaction costs a dozen statements and a commit per message; on SQLite every statement is a
+hop to aiosqlite's thread and back, and the hops, not the work, set the pace. Here the intakes
+waiting at the same moment are gathered (`issues.coalesce.Coalescer`) and written together with
+a fixed number of set-based statements (`intake_batch`): read the groups, the messages already
+seen, the people and the open issues that could be duplicates; decide each message in order in
+memory; then allocate numbers, insert issues, reports and events, and commit once. A single
+message takes the same path as a batch of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, case, insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issues import people, sla
+from issues.ledger import Ledger
+from issues.lifecycle import OPEN_STATUSES, Status
+from issues.models import Event, Group, Issue, Report
+from issues.settings import Settings
+from issues.views import IntakeResult, IssueView, PersonRef
+from nlp.types import category_name
+
+NEARBY = 20  # newest open issues of a category in a group that a message is compared with
+# Writes go through the tables (Core): the ORM's bulk paths cost more than the statements.
+_ISSUES = cast(Table, Issue.__table__)
+_REPORTS = cast(Table, Report.__table__)
+_EVENTS = cast(Table, Event.__table__)
+_GROUPS = cast(Table, Group.__table__)
+
+
+ReportKey = tuple[str, str, str]  # (channel, scope, external id): the report, once
+
+
+@dataclass(frozen=True)
+class IntakeItem:
+    """One report to take in, from any channel, with what is known of it: detected in a
+    group chat message, or given by the channel (Open311's service code)."""
+
+    chat_id: int  # the group it belongs to
+    key: ReportKey
+    reporter: PersonRef
+    identity: tuple[str, str] | None  # the reporter's (channel, id); None: nobody to find again
+    text: str
+    category: str
+    confidence: float
+    urgent: bool
+    location: str | None
+    summary: str
+    explicit: bool
+    at: datetime
+    group_title: str
+    message_id: int | None = None  # the group chat message to answer
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a batch needs of the intake that runs it."""
+
+    settings: Settings
+    clock: Callable[[], datetime]
+    ledger: Ledger
+
+
+@dataclass
+class _New:
+    """An issue this batch opens; seconds from later messages of the batch count onto it."""
+
+    item: IntakeItem
+    group_id: int
+    person_id: int
+    row: dict[str, Any]
+    seconds: list[tuple[IntakeItem, int]] = field(default_factory=list)
+    id: int = 0
+
+
+@dataclass
+class _Candidate:
+    location: str | None
+    issue: Issue | None = None
+    new: _New | None = None
+
+
+def same_place(a: str | None, b: str | None, only_candidate: bool) -> bool:
+    """"3栋" and "3栋门口" are one place; "1栋" and "11栋" are not. A message naming no place
+    seconds an issue only when it is the one open issue of its kind nearby."""
+    if a and b:
+        return a.startswith(b) or b.startswith(a)
+    if not a and not b:
+        return True
+    return not b and only_candidate
+
+
+async def intake_batch(intake: Context, s: AsyncSession,
+                       items: Sequence[IntakeItem]) -> list[IntakeResult]:
+    """Open or second an issue for each item, in order, inside the caller's transaction."""
+    first: dict[ReportKey, int] = {}
+    for n, item in enumerate(items):
+        first.setdefault(item.key, n)
+    unique = [items[n] for n in sorted(set(first.values()))]
+
+    groups = await _groups(s, unique, intake.settings.timezone)
+    seen = {(c, sc, e): i for c, sc, e, i in (await s.execute(
+        select(Report.channel, Report.scope, Report.external_id, Report.issue_id)
+        .where(tuple_(Report.channel, Report.scope, Report.external_id)
+               .in_([i.key for i in unique]))
+    )).all()}
+    fresh = [i for i in unique if i.key not in seen]
+    reporters = dict(zip((i.key for i in fresh), await people.person_ids(
+        s, [(i.identity, i.reporter.stored_name(), i.reporter.username) for i in fresh]),
+        strict=True))
+    nearby = await _nearby(intake, s, fresh, groups)
+
+    new: list[_New] = []
+    seconded: dict[int, tuple[Issue, list[tuple[IntakeItem, int]]]] = {}
+    outcome: dict[ReportKey, _New | Issue] = {}
+    count_at: dict[ReportKey, int] = {}  # what a "me too" reply shows, as of its message
+    for item in fresh:
+        gid, pid = groups[item.chat_id][0], reporters[item.key]
+        pool = nearby.setdefault((gid, item.category), [])
+        since = item.at - intake.settings.duplicate_window
+        pool_now = [c for c in pool if _created(c) >= since]
+        match = next((c for c in pool_now if same_place(
+            c.location, item.location, len(pool_now) == 1)), None)
+        if match is not None and match.new is not None:
+            match.new.seconds.append((item, pid))
+            match.new.row["report_count"] += 1
+            match.new.row["updated_at"] = max(match.new.row["updated_at"], item.at)
+            outcome[item.key] = match.new
+            count_at[item.key] = match.new.row["report_count"]
+        elif match is not None and match.issue is not None:
+            queued = seconded.setdefault(match.issue.id, (match.issue, []))[1]
+            queued.append((item, pid))
+            outcome[item.key] = match.issue
+            count_at[item.key] = match.issue.report_count + len(queued)
+        else:
+            times = intake.settings.sla_for(item.category, item.urgent)
+            ack_due, resolve_due = item.at + times.ack, item.at + times.resolve
+            ratio = intake.settings.yellow_ratio
+            entry = _New(item, gid, pid, {
+                "group_id": gid, "category": item.category,
+                "summary": (item.summary or item.text[:20])[:200], "text": item.text,
+                "location_text": item.location, "urgent": item.urgent, "lat": item.lat,
+                "lon": item.lon, "confidence": item.confidence, "status": Status.OPEN.value,
+                "reporter_id": pid,
+                "source_message_id": item.message_id, "report_count": 1,
+                "created_at": item.at, "updated_at": item.at,
+                "ack_due_at": ack_due, "resolve_due_at": resolve_due,
+                "ack_warn_at": sla.warn_at(item.at, ack_due, ratio),
+                "resolve_warn_at": sla.warn_at(item.at, resolve_due, ratio),
+                "escalation_level": 0, "version": 1,
+            })
+            new.append(entry)
+            pool.insert(0, _Candidate(item.location, new=entry))
+            outcome[item.key] = entry
+
+    await _insert_new(s, new)
+    for issue, seconds in seconded.values():
+        issue.report_count += len(seconds)
+        issue.updated_at = max(issue.updated_at, *(i.at for i, _ in seconds))
+    reports, events = [], []
+    for entry in new:
+        reports.append(_report(entry.id, entry.item, entry.person_id))
+        events.append({"issue_id": entry.id, "actor_id": entry.person_id,
+                       "at": entry.item.at, "kind": "open", "from_status": None,
+                       "to_status": Status.OPEN.value,
+                       "note": "主动登记" if entry.item.explicit else "自动识别"})
+    second_rows = [(e.id, Status.OPEN.value, i, p) for e in new for i, p in e.seconds]
+    second_rows += [(iss.id, iss.status, i, p) for iss, sec in seconded.values() for i, p in sec]
+    for issue_id, status, item, pid in second_rows:
+        reports.append(_report(issue_id, item, pid))
+        events.append({"issue_id": issue_id, "actor_id": pid, "at": item.at,
+                       "kind": "second", "from_status": status, "to_status": status,
+                       "note": item.text[:500]})
+    await s.flush()  # the seconded issues' counts, under their version check
+    if reports:
+        await s.execute(insert(_REPORTS), reports)
+        await s.execute(insert(_EVENTS), events)
+
+    # Views: what this batch opened is known without asking the database again.
+    views: dict[int, IssueView] = {e.id: _view_of_new(intake, e, groups) for e in new}
+    others = [iss for iss, _ in seconded.values()]
+    if seen:
+        others += (await s.execute(select(Issue).where(
+            Issue.id.in_(set(seen.values()))))).scalars().all()
+    views.update({v.id: v for v in await intake.ledger.views(s, others)})
+
+    results = []
+    for n, item in enumerate(items):
+        if item.key in seen or first[item.key] != n:  # handled before, or repeated in batch
+            v = views[seen[item.key] if item.key in seen else outcome[item.key].id]
+            results.append(IntakeResult(v, False, False, v.report_count))
+            continue
+        got = outcome[item.key]
+        v = views[got.id]
+        if isinstance(got, _New) and got.item is item:
+            results.append(IntakeResult(v, True, False, 1))
+        else:
+            results.append(IntakeResult(v, False, True, count_at[item.key]))
+    return results
+
+
+def _created(c: _Candidate) -> datetime:
+    if c.issue is not None:
+        return c.issue.created_at
+    assert c.new is not None
+    return c.new.item.at
+
+
+def _report(issue_id: int, item: IntakeItem, person_id: int) -> dict[str, Any]:
+    channel, scope, external_id = item.key
+    return {"issue_id": issue_id, "channel": channel, "scope": scope,
+            "external_id": external_id, "person_id": person_id, "text": item.text,
+            "created_at": item.at}
+
+
+async def _groups(s: AsyncSession, items: Sequence[IntakeItem],
+                  timezone: str) -> dict[int, tuple[int, str]]:
+    """chat id → (group id, title); a group the bot has not met yet is created."""
+    chats = {i.chat_id for i in items}
+    found = {c: (g, t) for g, c, t in (await s.execute(
+        select(Group.id, Group.chat_id, Group.title).where(Group.chat_id.in_(chats)))).all()}
+    for item in items:
+        if item.chat_id in found:
+            continue
+        title = item.group_title[:200] or str(item.chat_id)
+        gid = (await s.execute(insert(Group).values(
+            chat_id=item.chat_id, title=title, timezone=timezone, settings={},
+            last_number=0, created_at=item.at).returning(Group.id))).scalar_one()
+        found[item.chat_id] = (gid, title)
+    return found
+
+
+async def _nearby(intake: Context, s: AsyncSession, items: Sequence[IntakeItem],
+                  groups: dict[int, tuple[int, str]]) -> dict[tuple[int, str], list[_Candidate]]:
+    """Open issues that a message of the batch could second, newest first, per group and
+    category."""
+    if not items:
+        return {}
+    since = min(i.at for i in items) - intake.settings.duplicate_window
+    rows = (await s.execute(select(Issue).where(
+        Issue.group_id.in_({groups[i.chat_id][0] for i in items}),
+        Issue.category.in_({i.category for i in items}),
+        Issue.status.in_(OPEN_STATUSES), Issue.created_at >= since,
+    ).order_by(Issue.created_at.desc(), Issue.id.desc()))).scalars().all()
+    out: dict[tuple[int, str], list[_Candidate]] = {}
+    for issue in rows:
+        pool = out.setdefault((issue.group_id, issue.category), [])
+        if len(pool) < NEARBY:
+            pool.append(_Candidate(issue.location_text, issue=issue))
+    return out
+
+
+async def _insert_new(s: AsyncSession, new: list[_New]) -> None:
+    """Numbers per group in one statement, then the issues in one statement."""
+    if not new:
+        return
+    counts: dict[int, int] = {}
+    for e in new:
+        counts[e.group_id] = counts.get(e.group_id, 0) + 1
+    g = _GROUPS.c
+    last: dict[int, int] = dict((await s.execute(
+        update(_GROUPS).where(g.id.in_(counts))
+        .values(last_number=g.last_number + case(counts, value=g.id))
+        .returning(g.id, g.last_number)
+    )).all())
+    nxt = {g: last[g] - k + 1 for g, k in counts.items()}
+    for e in new:
+        e.row["number"] = nxt[e.group_id]
+        nxt[e.group_id] += 1
+    ids = (await s.execute(insert(_ISSUES).returning(_ISSUES.c.id, sort_by_parameter_order=True),
+                           [e.row for e in new])).scalars().all()
+    for e, issue_id in zip(new, ids, strict=True):
+        e.id = issue_id
+
+
+def _view_of_new(intake: Context, e: _New, groups: dict[int, tuple[int, str]]) -> IssueView:
+    r, item = e.row, e.item
+    now = intake.clock()
+    return IssueView(
+        id=e.id, chat_id=item.chat_id, group_title=groups[item.chat_id][1], number=r["number"],
+        category=r["category"], category_name=category_name(r["category"]),
+        summary=r["summary"], text=r["text"], location_text=r["location_text"], lat=r["lat"],
+        lon=r["lon"], urgent=r["urgent"], status=Status.OPEN, reporter=item.reporter,
+        assignee=None, department_code=None, department_name=None, escalation_level=0,
+        report_count=r["report_count"], source_message_id=item.message_id,
+        card_message_id=None, created_at=r["created_at"], updated_at=r["updated_at"],
+        acknowledged_at=None, resolved_at=None, closed_at=None, ack_due_at=r["ack_due_at"],
+        resolve_due_at=r["resolve_due_at"],
+        light=sla.light(Status.OPEN, r["ack_due_at"], r["resolve_due_at"], r["ack_warn_at"],
+                        r["resolve_warn_at"], now),
+        rating=None, reject_reason=None,
+    )

@@ -17,11 +17,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
+# The sandbox's ports: `make run PORT=8010` when 8000 is taken (the dashboard takes PORT+1).
+PORT ?= 8000
+DASHBOARD_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
+
 run: $(VENV)/.installed
 	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
 		$(BIN)/suqiu run; \
 	else \
-		$(BIN)/suqiu sandbox --demo; \
+		$(BIN)/suqiu sandbox --demo --port $(PORT) --dashboard-port $(DASHBOARD_PORT); \
 	fi
 
 # Tests need a PostgreSQL server binary and Chromium; install them from Debian when missing.

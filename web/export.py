@@ -66,6 +66,8 @@ def to_xlsx(issues: list[IssueView], tz: str) -> bytes:
 
 
 def export_main(args: argparse.Namespace) -> int:
+    """Write the export `args` asks for; returns the number of issues written (the CLI,
+    `bot.cli.export`, turns that into its exit status and hints)."""
     from issues.db import Database
     from issues.service import IssueService
     from issues.settings import load_settings
@@ -93,4 +95,4 @@ def export_main(args: argparse.Namespace) -> int:
     with open(args.output, "wb") as fh:
         fh.write(data)
     print(f"已导出 {len(issues)} 条诉求到 {args.output}")
-    return 0
+    return len(issues)

@@ -11,11 +11,55 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
+import sys
 from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+from issues.settings import SettingsError
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments end in one clear line on stderr (and exit status 2), not a usage block
+    or a traceback; `suqiu COMMAND --help` still shows the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        m = re.match(r"argument (\S+): (.*)", message, re.S)
+        if m and re.search(r"[\u4e00-\u9fff]", m.group(2)):  # ours, in Chinese
+            self.exit(2, f"{self.prog} {m.group(1)}：{m.group(2)}（用 --help 查看用法）\n")
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD，例如 2026-11-30，而不是 {text!r}"
+                                         ) from None
+
+
+def _status(text: str) -> str:
+    """A status by its Chinese name (待受理) or its code (open); 未办结 means every open one."""
+    from issues.views import STATUS_NAMES
+
+    names = {name: code for code, name in STATUS_NAMES.items()} | {"未办结": "open_all"}
+    if text in names:
+        return names[text]
+    if text in STATUS_NAMES or text == "open_all":
+        return text
+    raise argparse.ArgumentTypeError(f"没有这个状态：{text}（可选：{'、'.join(names)}）")
+
+
+def _db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", dest="db_file", metavar="FILE",
+                   help="SQLite file to use instead of SUQIU_DATABASE_URL "
+                        "(e.g. data/sandbox.db after a sandbox session)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="suqiu", description="诉求 Suqiu: 社区群诉求机器人")
+    p = OneLineParser(prog="suqiu", description="诉求 Suqiu: 社区群诉求机器人")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -45,30 +89,37 @@ def _parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=_lazy("nlp.cli", "eval_main"))
     fb = nlp.add_parser("feedback", help="export 不是诉求 feedback as labelled JSONL")
     fb.add_argument("-o", "--output", default="-")
+    _db_option(fb)
     fb.set_defaults(func=_lazy("issues.cli", "feedback_main"))
 
     db = sub.add_parser("db", help="database tools").add_subparsers(dest="db_command")
     up = db.add_parser("upgrade", help="create or upgrade the database (Alembic)")
+    _db_option(up)
+    up.set_defaults(db_may_create=True)
     up.set_defaults(func=_lazy("issues.cli", "db_upgrade_main"))
 
     dg = sub.add_parser("digest", help="post the daily digest now")
     dg.add_argument("--chat", type=int, help="one group's chat id (all groups when omitted)")
     dg.add_argument("--dry-run", action="store_true", help="print instead of sending")
+    _db_option(dg)
     dg.set_defaults(func=_lazy("bot.cli.digest", "digest_main"))
 
     ex = sub.add_parser("export", help="export the ledger (台账) as CSV or XLSX")
     ex.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-    ex.add_argument("--status")
+    ex.add_argument("--status", type=_status, help="待受理、已受理、处理中、已办结、已关闭、"
+                    "不予受理、误识别、未办结 (or the codes open, acknowledged, …)")
     ex.add_argument("--category")
     ex.add_argument("--group", type=int, help="chat id")
-    ex.add_argument("--since", help="YYYY-MM-DD")
-    ex.add_argument("--until", help="YYYY-MM-DD")
+    ex.add_argument("--since", type=_day, help="YYYY-MM-DD")
+    ex.add_argument("--until", type=_day, help="YYYY-MM-DD")
     ex.add_argument("-o", "--output", required=True)
-    ex.set_defaults(func=_lazy("web.export", "export_main"))
+    _db_option(ex)
+    ex.set_defaults(func=_lazy("bot.cli.export", "export_main"))
 
     rp = sub.add_parser("replay", help="run a Telegram Desktop chat export through the detector")
     rp.add_argument("file")
     rp.add_argument("--apply", action="store_true", help="also open the issues in the database")
+    _db_option(rp)
     rp.set_defaults(func=_lazy("bot.cli.replay", "replay_main"))
     return p
 
@@ -101,6 +152,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        use_db_file(getattr(args, "db_file", None), getattr(args, "db_may_create", False))
         return func(args)
     except KeyboardInterrupt:
         return 130
+    except (SettingsError, CliError) as exc:
+        print(f"suqiu: {exc}", file=sys.stderr)
+        return 2
+
+
+class CliError(Exception):
+    """A problem with what the operator asked for, said in one line."""
+
+
+def use_db_file(path: str | None, may_create: bool = False) -> None:
+    """--db FILE: every part of the command reads the database URL from the environment, so
+    the file is named there; a file that does not exist is refused rather than created
+    empty (an export from a mistyped path would say 0 rows and look like a success)."""
+    if path is None:
+        return
+    if not may_create and not Path(path).is_file():
+        raise CliError(f"找不到数据库文件 {path}")
+    os.environ["SUQIU_DATABASE_URL"] = f"sqlite+aiosqlite:///{Path(path).resolve()}"

@@ -35,6 +35,10 @@ class ExportedMessage:
     text: str
 
 
+# (message, detection, what happened: a key of OUTCOMES, the issue's number)
+Outcomes = list[tuple["ExportedMessage", Detection, str, int]]
+
+
 class ExportError(ValueError):
     """The file is not a Telegram Desktop chat export."""
 
@@ -102,18 +106,18 @@ def replay_main(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     found = [(m, d) for m, d in _detections(messages, sys.stderr.isatty()) if d.is_issue]
-    opened: list[tuple[ExportedMessage, Detection, str]]
+    opened: Outcomes
     if args.apply:
         opened = asyncio.run(_apply(data, found))
     else:
-        opened = [(m, d, "would-open") for m, d in found]
+        opened = [(m, d, "would_open", 0) for m, d in found]
     _print_report(str(data.get("name") or args.file), len(messages), opened, args.apply)
     return 0
 
 
 async def _apply(
     data: dict[str, Any], found: list[tuple[ExportedMessage, Detection]]
-) -> list[tuple[ExportedMessage, Detection, str]]:
+) -> Outcomes:
     """Run each detection through intake, as the live bot would, and say what happened."""
     from issues.db import Database
     from issues.service import IssueService
@@ -135,21 +139,26 @@ async def _apply(
             res = await service.intake(chat_id, msg.message_id, reporter, msg.text, det,
                                        at=msg.date)
             outcome = "opened" if res.created else ("seconded" if res.seconded else "existing")
-            results.append((msg, det, f"{outcome} #{res.issue.number}"))
+            results.append((msg, det, outcome, res.issue.number))
     finally:
         await db.dispose()
     return results
 
 
+# What happened to each detection, as the operator reads it.
+OUTCOMES = {"would_open": "将新建", "opened": "新建 #{number}", "seconded": "并入 #{number}",
+            "existing": "早已登记 #{number}"}
+
+
 def _print_report(
-    name: str, total: int, opened: list[tuple[ExportedMessage, Detection, str]], applied: bool
+    name: str, total: int, opened: Outcomes, applied: bool
 ) -> None:
-    by_cat = Counter(d.category for _, d, _ in opened)
-    urgent = sum(1 for _, d, _ in opened if d.urgent)
+    by_cat = Counter(d.category for _, d, _, _ in opened)
+    urgent = sum(1 for _, d, _, _ in opened if d.urgent)
     print(f"群聊: {name}")
     print(f"文字消息 {total} 条，识别为诉求 {len(opened)} 条（紧急 {urgent} 条）")
     if applied:
-        new = sum(1 for *_, o in opened if o.startswith("opened"))
+        new = sum(1 for _, _, code, _ in opened if code == "opened")
         print(f"已写入数据库: 新建 {new} 件，合并为 +1 的 {len(opened) - new} 条")
     print()
     print("按类别:")
@@ -157,9 +166,10 @@ def _print_report(
         print(f"  {CATEGORIES.get(code, code):<8} {n:>5}")
     print()
     print("明细:")
-    for msg, det, outcome in opened:
+    for msg, det, code, number in opened:
+        outcome = OUTCOMES[code].format(number=number)
         flag = "⚠紧急 " if det.urgent else ""
         when = msg.date.strftime("%Y-%m-%d %H:%M")
-        place = f" @{det.location}" if det.location else ""
+        place = f" · {det.location}" if det.location else ""
         print(f"  {when} {msg.sender}: {flag}[{det.category_name}] {det.summary}{place}"
-              f"  ({outcome})")
+              f"（{outcome}）")

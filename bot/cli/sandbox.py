@@ -13,6 +13,8 @@ import logging
 import os
 import secrets
 import signal
+import socket
+import sys
 from pathlib import Path
 
 from aiohttp import web
@@ -26,15 +28,58 @@ from web.app import make_app
 log = logging.getLogger(__name__)
 
 
-async def _run(args: argparse.Namespace) -> None:
+def busy_port_message(host: str, port: int, what: str) -> str:
+    """What to do when a port is taken (most often: a sandbox is already running)."""
+    return (f"端口 {host}:{port}（{what}）已被占用，可能已有一个 suqiu sandbox 在运行。"
+            f"请先关掉它，或换一个端口：suqiu sandbox --port {port + 10} --dashboard-port "
+            f"{port + 11}（make run PORT={port + 10}）。什么文件都没有动。\n"
+            f"Port {host}:{port} ({what}) is in use; nothing was changed.")
+
+
+def _reserve(host: str, port: int) -> socket.socket:
+    """Bind the dashboard's port now, before any file is touched; aiohttp serves on it later."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+def _fresh_ledger(db_path: Path) -> None:
+    """The emulated Telegram lives in memory and starts empty; a ledger kept from the last
+    run would point at chats and cards that no longer exist. --db keeps one on purpose."""
+    for leftover in (db_path, db_path.with_name(db_path.name + "-wal"),
+                     db_path.with_name(db_path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    # Both ports are bound before any file is touched: a second sandbox started by mistake
+    # must not delete the first one's ledger on its way to failing.
+    try:
+        dash_sock = _reserve(args.host, args.dashboard_port)
+    except OSError:
+        print(busy_port_message(args.host, args.dashboard_port, "仪表盘 dashboard"),
+              file=sys.stderr)
+        return 1
+    sandbox = Sandbox()
+    try:
+        await sandbox.start(args.host, args.port)
+    except OSError:
+        dash_sock.close()
+        await sandbox.stop()
+        print(busy_port_message(args.host, args.port, "聊天页面和 bot API"), file=sys.stderr)
+        return 1
+
     db_path = Path(args.db or "data/sandbox.db")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if args.db is None:
-        # The emulated Telegram lives in memory and starts empty; a ledger kept from the last
-        # run would point at chats and cards that no longer exist. --db keeps one on purpose.
-        for leftover in (db_path, db_path.with_name(db_path.name + "-wal"),
-                         db_path.with_name(db_path.name + "-shm")):
-            leftover.unlink(missing_ok=True)
+        _fresh_ledger(db_path)
     env = dict(os.environ)
     env.pop("TELEGRAM_BOT_TOKEN", None)  # the sandbox mints its own token
     # Without a dashboard token of the user's, mint one for this session and print a login
@@ -45,8 +90,6 @@ async def _run(args: argparse.Namespace) -> None:
     settings = load_settings(
         overrides={"database_url": f"sqlite+aiosqlite:///{db_path}"}, env=env
     )
-    sandbox = Sandbox()
-    await sandbox.start(args.host, args.port)
     application = build_application(settings, token=sandbox.token,
                                     base_url=sandbox.bot_api_base,
                                     base_file_url=sandbox.bot_file_base)
@@ -54,7 +97,7 @@ async def _run(args: argparse.Namespace) -> None:
     dash = web.AppRunner(make_app(settings, application.bot_data.require_service()),
                          access_log=None)
     await dash.setup()
-    await web.TCPSite(dash, args.host, args.dashboard_port).start()
+    await web.SockSite(dash, dash_sock).start()
     chat_url = f"{sandbox.url}/"
     if args.demo:
         demo = await sandbox.create_demo()
@@ -64,6 +107,8 @@ async def _run(args: argparse.Namespace) -> None:
     print(f"dashboard: {login}?token={settings.dashboard_token}" if minted
           else f"dashboard: {login}login", flush=True)
     print(f"bot api: {sandbox.bot_api_base}", flush=True)
+    print(f"导出台账 (export the ledger): suqiu export --db {db_path} -o 台账.xlsx "
+          "--format xlsx", flush=True)
     print("按 Ctrl+C 退出 (press Ctrl+C to stop)", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -74,8 +119,8 @@ async def _run(args: argparse.Namespace) -> None:
     await stop_bot(application)
     await dash.cleanup()
     await sandbox.stop()
+    return 0
 
 
 def sandbox_main(args: argparse.Namespace) -> int:
-    asyncio.run(_run(args))
-    return 0
+    return asyncio.run(_run(args))

@@ -1,0 +1,121 @@
+"""Safe local trials: a busy port touches no file, the export finds the sandbox's ledger, and
+bad arguments give one clear line instead of a traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _suqiu(*args: str, cwd: Path, env: dict[str, str] | None = None,
+           ) -> subprocess.CompletedProcess[str]:
+    base = {**os.environ, "PYTHONPATH": str(ROOT)}
+    base.pop("SUQIU_DATABASE_URL", None)
+    base.pop("TELEGRAM_BOT_TOKEN", None)
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd,
+                          env={**base, **(env or {})}, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A port some other program listens on."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        sock.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("which", ["port", "dashboard-port"])
+def test_busy_port_leaves_the_running_sandbox_ledger_alone(tmp_path: Path, busy_port: int,
+                                                          which: str) -> None:
+    ledger = tmp_path / "data" / "sandbox.db"
+    ledger.parent.mkdir()
+    ledger.write_bytes(b"the first sandbox's ledger")
+    ports = {"port": str(_free_port()), "dashboard-port": str(_free_port())}
+    ports[which] = str(busy_port)
+    got = _suqiu("sandbox", "--port", ports["port"], "--dashboard-port",
+                 ports["dashboard-port"], cwd=tmp_path)
+    assert got.returncode == 1
+    assert "已被占用" in got.stderr and str(busy_port) in got.stderr
+    assert "Traceback" not in got.stderr
+    assert ledger.read_bytes() == b"the first sandbox's ledger"
+
+
+def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
+    for args, expect in (
+        (("export", "--since", "2026-13-01", "-o", "x.csv"), "YYYY-MM-DD"),
+        (("export", "--status", "瞎写", "-o", "x.csv"), "没有这个状态"),
+        (("export",), "-o/--output"),
+        (("export", "--db", "nope.db", "-o", "x.csv"), "找不到数据库文件 nope.db"),
+        (("digest", "--chat", "abc"), "invalid int value"),
+    ):
+        got = _suqiu(*args, cwd=tmp_path)
+        assert got.returncode == 2, (args, got.stderr)
+        lines = got.stderr.strip().splitlines()
+        assert len(lines) == 1 and expect in lines[0], (args, got.stderr)
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "nope.db").exists()
+
+
+def test_export_by_chinese_status_and_from_the_sandbox_ledger(tmp_path: Path) -> None:
+    import json
+
+    export = {"name": "幸福社区3栋群", "id": 4242, "messages": [
+        {"id": 2, "type": "message", "date": "2026-10-01T08:01:00", "from": "李阿姨",
+         "from_id": "user1001", "text": "3栋门口路灯坏了好几天了"}]}
+    (tmp_path / "result.json").write_text(json.dumps(export, ensure_ascii=False))
+    (tmp_path / "data").mkdir()
+    sandbox_db = tmp_path / "data" / "sandbox.db"
+    applied = _suqiu("replay", "result.json", "--apply", "--db", str(sandbox_db), cwd=tmp_path)
+    assert applied.returncode == 2 and "找不到数据库文件" in applied.stderr
+    up = _suqiu("db", "upgrade", "--db", str(sandbox_db), cwd=tmp_path)
+    assert up.returncode == 0, up.stderr
+    applied = _suqiu("replay", "result.json", "--apply", "--db", str(sandbox_db), cwd=tmp_path)
+    assert "新建 #1" in applied.stdout and "opened" not in applied.stdout
+    # The default database is empty: the export says where the sandbox's ledger is.
+    empty = _suqiu("export", "-o", "a.csv", cwd=tmp_path)
+    assert "已导出 0 条" in empty.stdout
+    assert "suqiu export --db data/sandbox.db" in empty.stdout
+    got = _suqiu("export", "--db", "data/sandbox.db", "--status", "待受理", "-o", "b.csv",
+                 cwd=tmp_path)
+    assert got.returncode == 0 and "已导出 1 条" in got.stdout, got.stderr
+    dry = _suqiu("replay", "result.json", cwd=tmp_path)
+    assert "将新建" in dry.stdout and "would-open" not in dry.stdout
+
+
+def test_sandbox_prints_the_export_command_for_its_own_ledger(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("SUQIU_DATABASE_URL", None)
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "sandbox", "--port", str(_free_port()),
+         "--dashboard-port", str(_free_port()), "--db", "mine.db"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "Ctrl+C" in line:
+                break
+        assert any("suqiu export --db mine.db" in line for line in lines), lines
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)

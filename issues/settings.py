@@ -71,6 +71,19 @@ class RateLimits:
 
 
 @dataclass(frozen=True)
+class MapSettings:
+    """The dashboard's map: no tile server is assumed reachable, so the base layer is the
+    operator's GeoJSON of the district's units over a plain background, and tiles are drawn
+    only when a URL template is configured."""
+
+    tile_url: str | None = None
+    tile_attribution: str = ""
+    units_geojson: str | None = None
+    center: tuple[float, float] = (28.19, 112.97)
+    zoom: int = 13
+
+
+@dataclass(frozen=True)
 class Department:
     code: str
     name: str
@@ -105,6 +118,8 @@ class Settings:
     emergency: dict[str, str]
     admin_chat_id: int | None = None  # bot.admin_chat: where errors are reported
     rate_limits: RateLimits = RateLimits()
+    web_map: MapSettings = MapSettings()
+    photo_cache_dir: str = "data/photos"
     # From the environment only; repr=False keeps them out of logs and tracebacks.
     bot_token: str | None = field(default=None, repr=False)
     dashboard_token: str | None = field(default=None, repr=False)
@@ -147,6 +162,15 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 def _sla(raw: dict[str, Any]) -> SlaTimes:
     return SlaTimes(parse_duration(raw["ack"]), parse_duration(raw["resolve"]))
+
+
+def _map(raw: dict[str, Any]) -> MapSettings:
+    center = raw.get("center") or MapSettings.center
+    return MapSettings(tile_url=raw.get("tile_url") or None,
+                       tile_attribution=str(raw.get("tile_attribution") or ""),
+                       units_geojson=raw.get("units_geojson") or None,
+                       center=(float(center[0]), float(center[1])),
+                       zoom=int(raw.get("zoom", MapSettings.zoom)))
 
 
 def load_settings(
@@ -194,6 +218,8 @@ def load_settings(
             emergency={str(k): str(v) for k, v in (raw.get("emergency") or {}).items()},
             rate_limits=RateLimits(**(bot.get("rate_limits") or {})),
             admin_chat_id=int(bot["admin_chat"]) if bot.get("admin_chat") else None,
+            web_map=_map(web.get("map") or {}),
+            photo_cache_dir=str(web.get("photo_cache") or "data/photos"),
             bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             dashboard_token=env.get("SUQIU_DASHBOARD_TOKEN") or None,
             dashboard_admin_token=env.get("SUQIU_DASHBOARD_ADMIN_TOKEN") or None,

@@ -41,7 +41,7 @@ def test_replay_export_digest(tmp_path: Path) -> None:
     out = _suqiu("export", "--format", "xlsx", "-o", "ledger.xlsx", env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     ws = load_workbook(tmp_path / "ledger.xlsx").active
-    assert ws["A1"].value == "编号" and ws.max_row == 3
+    assert ws["A1"].value == "诉求编号" and ws.max_row == 3
     digest = _suqiu("digest", "--dry-run", env=env, cwd=tmp_path)
     assert "今日诉求日报" in digest.stdout
     assert "alembic" not in digest.stderr  # no migration chatter on every command

@@ -1,5 +1,11 @@
 """The ledger (台账) as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, with Chinese
-headers; from the dashboard and from `suqiu export`."""
+headers; from the dashboard and from `suqiu export`.
+
+In the XLSX times are real dates and durations (Excel sorts them and computes 用时 with them),
+the header row has an autofilter, ratings are words, and a second sheet holds the supervision
+figures of the same selection. The CSV carries the same columns, times as
+`YYYY-MM-DD HH:MM` in the group's timezone and durations as decimal hours.
+"""
 
 from __future__ import annotations
 
@@ -7,59 +13,163 @@ import argparse
 import asyncio
 import csv
 import io
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
-from issues.views import LEVEL_NAMES, LEVELS, LIGHT_NAMES, IssueView
+from issues.views import LEVEL_NAMES, LEVELS, LIGHT_NAMES, IssueView, PersonRef, Stats
 
-HEADERS = ["编号", "全局编号", "群", "类别", "摘要", "内容", "地点", "纬度", "经度", "状态",
-           "紧急", "报告人", "负责人", "承办部门", "层级", "同类反映", "受理时限", "办结时限",
-           "提交时间", "受理时间", "办结时间", "评价", "亮灯"]
-WIDTHS = [7, 9, 18, 10, 24, 40, 16, 10, 10, 9, 6, 10, 10, 10, 7, 9, 17, 17, 17, 17, 17, 6, 7]
+# (header, width, kind): kind says how XLSX stores the value and CSV writes it.
+COLUMNS: list[tuple[str, int, str]] = [
+    ("诉求编号", 22, "text"), ("全区编号", 9, "int"), ("群", 18, "text"), ("群内编号", 8, "int"),
+    ("类别", 10, "text"), ("摘要", 24, "text"), ("内容", 40, "text"), ("地点", 16, "text"),
+    ("纬度", 10, "float"), ("经度", 10, "float"), ("状态", 9, "text"), ("紧急", 6, "text"),
+    ("报告人", 10, "text"), ("负责人", 12, "text"), ("承办部门", 10, "text"),
+    ("层级", 7, "text"), ("同类反映", 8, "int"), ("提交时间", 17, "time"),
+    ("受理时限", 17, "time"), ("受理时间", 17, "time"), ("受理用时", 10, "duration"),
+    ("按时受理", 8, "text"), ("办结时限", 17, "time"), ("办结时间", 17, "time"),
+    ("办结用时", 10, "duration"), ("按时办结", 8, "text"), ("办理结果", 30, "text"),
+    ("回访评价", 9, "text"), ("亮灯", 7, "text"),
+]
+HEADERS = [c[0] for c in COLUMNS]
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
+DURATION_FORMAT = "[h]:mm"
 
 
-def _t(at: datetime | None, tz: str) -> str:
-    return at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if at else ""
+def rating_word(score: int | None) -> str:
+    """The resident's words for a score (the buttons offer 满意/基本满意/不满意)."""
+    if score is None:
+        return ""
+    return "满意" if score >= 4 else "基本满意" if score >= 3 else "不满意"
 
 
-def row(i: IssueView, tz: str) -> list[object]:
+def _on_time(done: datetime | None, due: datetime) -> str:
+    return "" if done is None else "是" if done <= due else "否"
+
+
+def _result(i: IssueView) -> str:
+    if i.status == "rejected":
+        return f"不予受理：{i.reject_reason or ''}".rstrip("：")
+    return i.status_name if i.status in ("resolved", "closed") else ""
+
+
+def row(i: IssueView, tz: str, owners: dict[int, PersonRef | None] | None = None
+        ) -> list[object]:
+    """One issue as typed values: local naive datetimes, timedeltas, ints, floats, text."""
+    zone = ZoneInfo(tz)
+
+    def t(at: datetime | None) -> datetime | None:
+        return at.astimezone(zone).replace(tzinfo=None) if at else None
+
+    def took(at: datetime | None) -> timedelta | None:
+        return at - i.created_at if at else None
+
+    owner = (owners or {}).get(i.chat_id)
+    assignee = i.assignee.name if i.assignee else f"{owner.name}（群主）" if owner else ""
     return [
-        f"#{i.number}", i.id, i.group_title, i.category_name, i.summary, i.text[:2000],
-        i.location_text or "", i.lat if i.lat is not None else "",
-        i.lon if i.lon is not None else "", i.status_name, "是" if i.urgent else "",
-        i.reporter.name, i.assignee.name if i.assignee else "", i.department_name or "",
-        LEVEL_NAMES[LEVELS[i.escalation_level]], i.report_count, _t(i.ack_due_at, tz),
-        _t(i.resolve_due_at, tz), _t(i.created_at, tz), _t(i.acknowledged_at, tz),
-        _t(i.resolved_at, tz), i.rating or "", LIGHT_NAMES.get(i.light or "", ""),
+        f"{i.group_title}-{i.number}", i.id, i.group_title, i.number, i.category_name,
+        i.summary, i.text[:2000], i.location_text or "", i.lat, i.lon, i.status_name,
+        "是" if i.urgent else "", i.reporter.name, assignee, i.department_name or "",
+        LEVEL_NAMES[LEVELS[i.escalation_level]], i.report_count, t(i.created_at),
+        t(i.ack_due_at), t(i.acknowledged_at), took(i.acknowledged_at),
+        _on_time(i.acknowledged_at, i.ack_due_at), t(i.resolve_due_at), t(i.resolved_at),
+        took(i.resolved_at), _on_time(i.resolved_at, i.resolve_due_at), _result(i),
+        rating_word(i.rating), LIGHT_NAMES.get(i.light or "", ""),
     ]
 
 
-def to_csv(issues: list[IssueView], tz: str) -> bytes:
+def _csv_value(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, timedelta):
+        return f"{value.total_seconds() / 3600:.2f}"
+    return value
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One supervision figure for the second sheet: name, value, what it counts."""
+
+    name: str
+    value: object
+    note: str = ""
+
+
+def figures_of(s: Stats) -> list[Figure]:
+    """The published figures of a selection (the issues received in its window)."""
+    def hours(v: float | None) -> float | None:
+        return None if v is None else round(v, 2)
+
+    return [
+        Figure("收到", s.received, "期间收到的诉求（不含误识别）"),
+        Figure("受理", s.answered, "其中已受理的"),
+        Figure("办结", s.resolved, "其中已办结或已关闭的"),
+        Figure("不予受理", s.rejected),
+        Figure("办结率", s.resolution_rate, "办结 ÷（收到 − 不予受理）"),
+        Figure("满意度", s.satisfaction_rate, f"满意或基本满意 ÷ 评价数（{s.rated} 条评价）"),
+        Figure("受理用时中位数（小时）",
+               hours(None if s.median_ack_minutes is None else s.median_ack_minutes / 60),
+               "从提交到受理，中位数"),
+        Figure("办结用时中位数（小时）", hours(s.median_resolve_hours), "从提交到办结，中位数"),
+        Figure("红灯（超时）", s.overdue.get("red", 0), "导出时已超过时限的未办结诉求"),
+        Figure("黄灯（临期）", s.overdue.get("yellow", 0), "导出时已用去 75% 时限的未办结诉求"),
+    ]
+
+
+def to_csv(issues: list[IssueView], tz: str,
+           owners: dict[int, PersonRef | None] | None = None) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(HEADERS)
+    w.writerow([f"{h}（小时）" if kind == "duration" else h for h, _, kind in COLUMNS])
     for i in issues:
-        w.writerow(row(i, tz))
+        w.writerow([_csv_value(v) for v in row(i, tz, owners)])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(issues: list[IssueView], tz: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "诉求台账"
-    ws.append(HEADERS)
+def _header(ws: Worksheet) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="2F80ED")
+        cell.fill = PatternFill("solid", fgColor="1D5FBF")
         cell.alignment = Alignment(horizontal="center")
-    for i in issues:
-        ws.append(row(i, tz))
-    for n, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[ws.cell(1, n).column_letter].width = width
     ws.freeze_panes = "A2"
+
+
+def to_xlsx(issues: list[IssueView], tz: str,
+            owners: dict[int, PersonRef | None] | None = None,
+            figures: list[Figure] | None = None) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "诉求台账"
+    ws.append(HEADERS)
+    _header(ws)
+    formats = {n: TIME_FORMAT if kind == "time" else DURATION_FORMAT
+               for n, (_, _, kind) in enumerate(COLUMNS, start=1)
+               if kind in ("time", "duration")}
+    for i in issues:
+        ws.append(row(i, tz, owners))
+        r = ws.max_row
+        for col, fmt in formats.items():
+            ws.cell(r, col).number_format = fmt
+    for n, (_, width, _) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[ws.cell(1, n).column_letter].width = width
+    ws.auto_filter.ref = ws.dimensions
+    if figures is not None:
+        sheet = wb.create_sheet("督办指标")
+        sheet.append(["指标", "数值", "说明"])
+        _header(sheet)
+        for f in figures:
+            sheet.append([f.name, f.value, f.note])
+            if isinstance(f.value, float) and f.name in ("办结率", "满意度"):
+                sheet.cell(sheet.max_row, 2).number_format = "0.0%"
+        for letter, width in zip("ABC", (24, 12, 48), strict=True):
+            sheet.column_dimensions[letter].width = width
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -79,19 +189,24 @@ def export_main(args: argparse.Namespace) -> int:
     def day(text: str | None) -> datetime | None:
         return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=zone) if text else None
 
-    async def run() -> list[IssueView]:
+    async def run() -> tuple[list[IssueView], dict[int, PersonRef | None], Stats]:
         db = Database(settings.database_url)
         try:
             await db.upgrade()
+            until = day(args.until)
             f = IssueFilter(status=args.status, category=args.category, chat_id=args.group,
-                            since=day(args.since), until=day(args.until))
-            return await IssueService(db, settings).ledger_rows(f)
+                            since=day(args.since),
+                            until=until + timedelta(days=1) if until else None)
+            svc = IssueService(db, settings)
+            owners = {g.chat_id: g.owner for g in await svc.list_groups()}
+            stats = await svc.stats(args.group, f.since, f.until)
+            return await svc.ledger_rows(f), owners, stats
         finally:
             await db.dispose()
 
-    issues = asyncio.run(run())
-    data = to_xlsx(issues, settings.timezone) if args.format == "xlsx" else to_csv(
-        issues, settings.timezone)
+    issues, owners, stats = asyncio.run(run())
+    data = (to_xlsx(issues, settings.timezone, owners, figures_of(stats))
+            if args.format == "xlsx" else to_csv(issues, settings.timezone, owners))
     with open(args.output, "wb") as fh:
         fh.write(data)
     print(f"已导出 {len(issues)} 条诉求到 {args.output}")

@@ -6,9 +6,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from functools import partial
 
+from aiohttp import web
+from telegram import Bot
+
+from bot.cli.photos import photo_fetcher
 from bot.serve.runner import serve
+from issues.service import IssueService
 from issues.settings import load_settings
 from web.app import make_app
 
@@ -34,5 +38,8 @@ def run_main(args: argparse.Namespace) -> int:
     if use_webhook and not settings.webhook_secret:
         print("webhook 模式需要 SUQIU_WEBHOOK_SECRET（任意随机字符串）。", file=sys.stderr)
         return 2
-    asyncio.run(serve(settings, use_webhook, site=partial(make_app, settings)))
+    def site(service: IssueService, bot: Bot) -> web.Application:
+        return make_app(settings, service, photos=photo_fetcher(bot))
+
+    asyncio.run(serve(settings, use_webhook, site=site))
     return 0

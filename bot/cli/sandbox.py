@@ -20,6 +20,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.app import build_application
+from bot.cli.photos import photo_fetcher
 from bot.serve.polling import start_polling, stop_bot
 from issues.settings import load_settings
 from sandbox.server import Sandbox
@@ -94,7 +95,8 @@ async def _run(args: argparse.Namespace) -> int:
                                     base_url=sandbox.bot_api_base,
                                     base_file_url=sandbox.bot_file_base)
     await start_polling(application, settings)
-    dash = web.AppRunner(make_app(settings, application.bot_data.require_service()),
+    dash = web.AppRunner(make_app(settings, application.bot_data.require_service(),
+                                  photos=photo_fetcher(application.bot)),
                          access_log=None)
     await dash.setup()
     await web.SockSite(dash, dash_sock).start()

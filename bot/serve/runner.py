@@ -13,7 +13,7 @@ import signal
 from collections.abc import Callable
 
 from aiohttp import web
-from telegram import Update
+from telegram import Bot, Update
 
 from bot.app import build_application
 from bot.context import BotApp
@@ -24,13 +24,14 @@ from issues.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SiteFactory = Callable[[IssueService], web.Application]
+SiteFactory = Callable[[IssueService, Bot], web.Application]  # the bot: for the photo fetcher
 
 
 def _site_app(application: BotApp, settings: Settings,
               site: SiteFactory | None) -> web.Application:
     """The webhook endpoint, on the caller's site (the dashboard) when it gives one."""
-    app = site(application.bot_data.require_service()) if site is not None else web.Application()
+    app = (site(application.bot_data.require_service(), application.bot)
+           if site is not None else web.Application())
     app.add_routes(webhook_routes(application, settings))
     return app
 

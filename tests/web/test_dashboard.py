@@ -1,71 +1,23 @@
-"""Dashboard pages, exports and Open311 through aiohttp's test client, on both databases;
-and a real browser logging in, filtering, opening an issue and downloading the ledger."""
+"""Dashboard pages, JSON and Open311 through aiohttp's test client, on both databases."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator
-from typing import Any
+import re
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
-from openpyxl import load_workbook
 
-from issues.db import Database
-from issues.service import IssueService
-from issues.settings import load_settings
-from issues.views import PersonRef
-from nlp.types import Detection
-from tests.browser import chromium
-from web.app import make_app
-
-OWNER = PersonRef(1, "王网格", "wang_wangge")
-RES = PersonRef(2, "李阿姨", None)
-CHAT = -100
+from tests.web.conftest import CHAT, CHAT2, WORKER, Dash, login
 
 
-@pytest.fixture
-async def dash(db_url: str) -> AsyncIterator[tuple[TestClient, IssueService]]:
-    env = {"SUQIU_DASHBOARD_TOKEN": "read-secret", "SUQIU_DASHBOARD_ADMIN_TOKEN": "admin-secret",
-           "SUQIU_OPEN311_API_KEY": "key-311"}
-    settings = load_settings(overrides={"database_url": db_url,
-                                        "web": {"open311_group": CHAT}}, env=env)
-    db = Database(db_url)
-    svc = IssueService(db, settings)
-    await svc.register_group(CHAT, "幸福社区3栋群", OWNER, [OWNER])
-    await svc.intake(CHAT, 1, RES, "3栋门口路灯坏了好几天了",
-                     Detection(True, "streetlight", 0.9, False, "3栋门口", "3栋门口路灯坏了"))
-    await svc.intake(CHAT, 2, RES, "5栋下水道堵了 电话13812345678",
-                     Detection(True, "drainage", 0.9, False, "5栋", "5栋下水道堵了"))
-    await svc.resolve(CHAT, 1, OWNER, "换了新灯")
-    await svc.assign(CHAT, 2, OWNER, PersonRef(3, "张师傅", "zhang_shifu"))
-    await svc.register_group(CHAT - 1, "幸福社区5栋群", OWNER, [OWNER])
-    await svc.join_org_unit(CHAT - 1, OWNER.user_id, "东风街道", "street")
-    await svc.intake(CHAT - 1, 1, RES, "5栋电梯又坏了",
-                     Detection(True, "elevator", 0.9, False, "5栋", "5栋电梯坏了"))
-    client = TestClient(TestServer(make_app(settings, svc)))
-    await client.start_server()
-    try:
-        yield client, svc
-    finally:
-        await client.close()
-        await db.dispose()
-
-
-async def _login(client: TestClient, token: str = "read-secret") -> None:
-    resp = await client.post("/login", data={"token": token, "next": "/"},
-                             allow_redirects=False)
-    assert resp.status == 302
-
-
-async def test_no_page_or_export_without_token(dash: tuple[TestClient, IssueService]) -> None:
-    client, _ = dash
+async def test_no_page_or_export_without_token(dash: Dash) -> None:
+    client = dash.client
     resp = await client.get("/", allow_redirects=False)
     assert resp.status == 302 and resp.headers["Location"].startswith("/login")
-    assert (await client.get("/export.csv")).status == 401
-    assert (await client.get("/api/stats.json")).status == 401
+    for path in ("/export.csv", "/api/stats.json", "/api/screen.json", "/api/map.json"):
+        assert (await client.get(path)).status == 401, path
+    issue = await dash.svc.get_issue(CHAT, 2)
+    photo = await client.get(f"/issues/{issue.id}/photos/0", allow_redirects=False)
+    assert photo.status == 302 and dash.fetched == []  # no photo without a login
     bad = await client.post("/login", data={"token": "guess"})
     assert "口令不正确" in await bad.text()
     bearer = await client.get("/api/stats.json",
@@ -73,50 +25,135 @@ async def test_no_page_or_export_without_token(dash: tuple[TestClient, IssueServ
     assert bearer.status == 200
 
 
-async def test_overview_list_detail(dash: tuple[TestClient, IssueService]) -> None:
-    client, svc = dash
-    await _login(client)
+async def test_overview_cards_say_median_and_link_to_the_ledger(dash: Dash) -> None:
+    client = dash.client
+    await login(client)
     page = await (await client.get("/")).text()
-    assert "本月收到" in page and "<svg" in page and "幸福社区3栋群" in page
+    assert "平均" not in page and "受理用时 · 中位数" in page and "办结用时 · 中位数" in page
+    red = re.search(r'<a class="card red" id="card-red" href="([^"]+)"', page)
+    yellow = re.search(r'<a class="card yellow" id="card-yellow" href="([^"]+)"', page)
+    assert red and yellow, "超时/临期 cards are links"
+    red_list = await (await client.get(red.group(1).replace("&amp;", "&"))).text()
+    assert "共 1 件" in red_list and "5栋下水道堵了" in red_list
+    yellow_list = await (await client.get(yellow.group(1).replace("&amp;", "&"))).text()
+    assert "共 1 件" in yellow_list and "楼道灯不亮" in yellow_list
+    # Per community this month, each count a link to the ledger of that community.
+    assert "各社区本月情况" in page and "和平社区" in page
+    assert f'href="/issues?unit={dash.community_id}&amp;light=red">1</a>' in page
     stats = await (await client.get("/api/stats.json")).json()
-    assert stats["month"]["received"] == 3 and stats["month"]["resolved"] == 1
-    listing = await (await client.get("/issues?category=drainage")).text()
-    assert "5栋下水道堵了" in listing and "3栋门口路灯坏了" not in listing
-    units = await svc.org_units()
-    street = next(u for u in units if u[1] == "东风街道")[0]
-    in_unit = await (await client.get(f"/issues?unit={street}")).text()
-    assert "共 1 件" in in_unit and "5栋电梯坏了" in in_unit
+    assert stats["month"]["received"] >= 3 and stats["month"]["overdue"] == {
+        "yellow": 1, "red": 1}
+
+
+async def test_trend_labels_are_not_clipped_and_days_link(dash: Dash) -> None:
+    client = dash.client
+    await login(client)
+    page = await (await client.get("/")).text()
+    svg = page[page.index('aria-label="近14天'):]
+    svg = svg[:svg.index("</svg>")]
+    labels = re.findall(r'<text x="([\d.]+)" y="[\d.]+" font-size="11" '
+                        r'text-anchor="(\w+)" fill="[^"]+">(\d\d-\d\d)</text>', svg)
+    last_x, anchor, _ = labels[-1]
+    assert anchor == "end" and float(last_x) <= 640  # ends inside the viewBox, not cut
+    assert svg.count('<a href="/issues?since=') == 14
+
+
+async def test_ledger_references_owner_default_and_phone_cards(dash: Dash) -> None:
+    client = dash.client
+    await login(client)
+    listing = await (await client.get("/issues")).text()
+    # The reference names the group: two groups' "#1" are told apart.
+    assert "幸福社区3栋群-1" in listing and "和平社区7栋群-1" in listing
+    # 负责人: the assignee when there is one, otherwise the group's owner, marked as such.
+    assert "张师傅" in listing and "赵网格 <span class=\"muted small\">（群主）" in listing
+    assert 'data-label="负责人"' in listing and 'class="issues cards-sm"' in listing
+    in_unit = await (await client.get(f"/issues?unit={dash.street_id}")).text()
+    assert "共 5 件" in in_unit
     mine = await (await client.get("/issues?assignee=3")).text()
-    assert "共 1 件" in mine and "5栋下水道堵了" in mine and "张师傅" in mine
-    issue = await svc.get_issue(CHAT, 1)
-    detail = await (await client.get(f"/issues/{issue.id}")).text()
-    assert "换了新灯" in detail and "处理记录" in detail
+    assert "共 1 件" in mine and "7栋电梯坏了" in mine
+    dept = await (await client.get("/issues?dept=chengguan")).text()
+    assert "共 1 件" in dept and "5栋下水道堵了" in dept
     assert (await client.get("/issues/99999")).status == 404
 
 
-async def test_exports_have_chinese_headers(dash: tuple[TestClient, IssueService]) -> None:
-    client, _ = dash
-    await _login(client)  # read-only: no export, and no export button
-    assert (await client.get("/export.csv")).status == 403
-    assert "导出 CSV" not in await (await client.get("/issues")).text()
-    await _login(client, "admin-secret")
-    assert "导出 CSV" in await (await client.get("/issues")).text()
-    raw = await (await client.get("/export.csv")).read()
-    assert raw.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["编号", "全局编号", "群", "类别"] and len(rows) == 4
-    xlsx = await (await client.get("/export.xlsx?status=resolved")).read()
-    ws = load_workbook(io.BytesIO(xlsx)).active
-    assert ws["A1"].value == "编号" and ws["D2"].value == "路灯照明" and ws.max_row == 2
+async def test_issue_detail(dash: Dash) -> None:
+    client = dash.client
+    await login(client)
+    resolved = await dash.svc.get_issue(CHAT2, 2)
+    page = await (await client.get(f"/issues/{resolved.id}")).text()
+    assert "<title>和平社区7栋群-2 垃圾没人清 · 和平社区7栋群 · 诉求仪表盘</title>" in page
+    assert "已清运" in page  # 办结说明
+    assert "不满意（1分），重新办理" in page  # the rating in the resident's words
+    assert "（已办结 → 处理中）" in page  # the timeline shows the status change
+    escalated = await dash.svc.get_issue(CHAT, 2)
+    page = await (await client.get(f"/issues/{escalated.id}")).text()
+    assert "吹哨上报" in page and "城管；层级：网格" in page and "原定办结时限" in page
+    assert "受理，<b class=\"late\">超时</b>" in page  # acknowledged a day late
+    assert 'id="issue-map"' in page and 'data-lat="28.18"' in page
+    assert f'<img src="/issues/{escalated.id}/photos/0"' in page
+    assert "照片 <span class=\"muted small\">1 张" in page
 
 
-async def test_open311(dash: tuple[TestClient, IssueService]) -> None:
-    client, svc = dash
+async def test_photo_fetched_once_then_from_the_cache(dash: Dash) -> None:
+    client = dash.client
+    await login(client)
+    issue = await dash.svc.get_issue(CHAT, 2)
+    first = await client.get(f"/issues/{issue.id}/photos/0")
+    assert first.status == 200 and first.content_type == "image/png"
+    assert first.headers["Cache-Control"].startswith("private")
+    body = await first.read()
+    again = await client.get(f"/issues/{issue.id}/photos/0")
+    assert await again.read() == body and dash.fetched == ["photo-file-1"]
+    assert (await client.get(f"/issues/{issue.id}/photos/1")).status == 404
+    other = await dash.svc.get_issue(CHAT2, 1)
+    await dash.svc.add_photo(CHAT2, 1, WORKER, "expired-file")
+    assert (await client.get(f"/issues/{other.id}/photos/0")).status == 503
+
+
+async def test_screen_json_serves_the_wall(dash: Dash) -> None:
+    client = dash.client
+    await login(client)
+    page = await (await client.get("/screen")).text()
+    assert 'id="screen-data"' in page and "http-equiv" not in page  # no full-page reload
+    data = await (await client.get("/api/screen.json")).json()
+    assert [c["key"] for c in data["cards"]][:2] == ["today_received", "today_answered"]
+    assert [r["ref"] for r in data["red"]] == ["幸福社区3栋群-2"]
+    assert data["red"][0]["late"].startswith("超时")
+    assert data["feed"][0]["ref"] == "幸福社区5栋群-1"  # newest first
+    assert data["units_level"] == "社区"
+    units = {u["name"]: u for u in data["units"]}
+    assert units["幸福社区"]["red"] == 1 and units["幸福社区"]["yellow"] == 1
+    assert len(data["trend"]["days"]) == 14
+    # Nothing of a resident's own words or name on the wall.
+    flat = str(data)
+    assert "13812345678" not in flat and "李阿姨" not in flat
+
+
+async def test_map_points_follow_the_filters(dash: Dash) -> None:
+    client = dash.client
+    await login(client)
+    everything = await (await client.get("/api/map.json")).json()
+    refs = sorted(f["properties"]["ref"] for f in everything["features"])
+    assert refs == ["和平社区7栋群-1", "幸福社区3栋群-2"]
+    drain = next(f for f in everything["features"] if f["properties"]["ref"].endswith("-2"))
+    assert drain["geometry"]["coordinates"] == [pytest.approx(112.962), pytest.approx(28.18)]
+    assert drain["properties"]["light"] == "red"
+    red = await (await client.get("/api/map.json?light=red")).json()
+    assert [f["properties"]["ref"] for f in red["features"]] == ["幸福社区3栋群-2"]
+    units = await (await client.get("/api/units.geojson")).json()
+    assert {f["properties"]["name"] for f in units["features"]} >= {"幸福社区", "和平社区"}
+    page = await (await client.get("/map?light=red")).text()
+    assert 'data-points="/api/map.json?light=red"' in page
+
+
+async def test_open311(dash: Dash) -> None:
+    client, svc = dash.client, dash.svc
     services = await (await client.get("/open311/v2/services.json")).json()
     first = services[0]
     assert first["service_code"] == "streetlight" and first["service_name"] == "路灯照明"
     reqs = await (await client.get("/open311/v2/requests.json?status=open")).json()
-    assert sorted(r["service_code"] for r in reqs) == ["drainage", "elevator"]
+    assert sorted(r["service_code"] for r in reqs) == ["drainage", "elevator", "garbage",
+                                                       "streetlight"]
     rid = next(r for r in reqs if r["service_code"] == "drainage")["service_request_id"]
     one = await (await client.get(f"/open311/v2/requests/{rid}.json")).json()
     assert one[0]["expected_datetime"] and one[0]["status"] == "open"
@@ -138,46 +175,3 @@ async def test_open311(dash: tuple[TestClient, IssueService]) -> None:
     new_id = int((await made.json())[0]["service_request_id"])
     issue = await svc.get_issue_by_id(new_id)
     assert issue.category == "noise" and issue.lat == pytest.approx(28.2)
-
-
-@pytest.mark.browser
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-async def test_dashboard_in_a_real_browser(dash: tuple[TestClient, IssueService],
-                                           tmp_path: Any) -> None:
-    client, _ = dash
-    app = client.server.app
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with chromium() as browser:
-            ctx = await browser.new_context(accept_downloads=True)  # type: ignore[attr-defined]
-            page = await ctx.new_page()
-            await page.goto(base + "/")
-            await page.fill("input[name=token]", "admin-secret")
-            await page.click("button[type=submit]")
-            await page.wait_for_selector("text=本月收到")
-            assert await page.locator("svg.chart polyline").count() == 2
-            assert await page.locator("svg.chart rect").count() >= 2
-            await page.screenshot(path="/tmp/suqiu-dash.png", full_page=True)
-            await page.click("text=诉求台账")
-            await page.select_option("select[name=category]", "drainage")
-            await page.click("button:has-text('筛选')")
-            await page.wait_for_selector("text=共 1 件")
-            await page.click("a:has-text('5栋下水道堵了')")
-            await page.wait_for_selector("text=处理记录")
-            await page.goto(base + "/issues")
-            async with page.expect_download() as info:
-                await page.click("text=导出 Excel")
-            download = await info.value
-            path = tmp_path / "ledger.xlsx"
-            await download.save_as(path)
-            assert load_workbook(path).active["A1"].value == "编号"
-            await page.goto(base + "/screen")
-            await page.wait_for_selector("text=社区诉求实时大屏")
-            await page.screenshot(path="/tmp/suqiu-dash-screen.png", full_page=True)
-    finally:
-        await runner.cleanup()

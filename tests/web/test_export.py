@@ -1,0 +1,69 @@
+"""The ledger exports, read back the way an officer's spreadsheet would read them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+from openpyxl import load_workbook
+
+from tests.web.conftest import Dash, login
+
+
+async def test_only_admins_export(dash: Dash) -> None:
+    client = dash.client
+    await login(client)  # read-only: no export, and no export button
+    assert (await client.get("/export.csv")).status == 403
+    assert (await client.get("/export.xlsx")).status == 403
+    assert "导出 CSV" not in await (await client.get("/issues")).text()
+    await login(client, "admin-secret")
+    assert "导出 CSV" in await (await client.get("/issues")).text()
+
+
+async def test_xlsx_typed_filtered_and_with_figures(dash: Dash) -> None:
+    client = dash.client
+    await login(client, "admin-secret")
+    wb = load_workbook(io.BytesIO(await (await client.get("/export.xlsx")).read()))
+    ws = wb["诉求台账"]
+    head = [c.value for c in ws[1]]
+    col = {name: n for n, name in enumerate(head)}
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, len(head)).column_letter}{ws.max_row}"
+    rows = {r[col["诉求编号"]]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert len(rows) == 5 and ws.freeze_panes == "A2"
+    lamp = rows["幸福社区3栋群-1"]
+    # Dates are dates and durations durations: Excel sorts them and computes with them.
+    assert isinstance(lamp[col["提交时间"]], datetime)
+    assert isinstance(lamp[col["办结时间"]], datetime)
+    took = lamp[col["办结用时"]]
+    assert isinstance(took, timedelta) and abs(took - timedelta(hours=25)) < timedelta(minutes=1)
+    assert lamp[col["按时办结"]] == "是" and lamp[col["办理结果"]] == "已关闭"
+    assert lamp[col["回访评价"]] == "满意"
+    garbage = rows["和平社区7栋群-2"]
+    assert garbage[col["回访评价"]] == "不满意"
+    assert rows["和平社区7栋群-1"][col["负责人"]] == "张师傅"
+    assert rows["幸福社区5栋群-1"][col["负责人"]] == "王网格（群主）"
+    assert rows["幸福社区3栋群-2"][col["承办部门"]] == "城管"
+    assert ws.cell(2, col["提交时间"] + 1).number_format == "yyyy-mm-dd hh:mm"
+    figures = {r[0]: r[1] for r in wb["督办指标"].iter_rows(min_row=2, values_only=True)}
+    assert figures["收到"] == 5 and figures["红灯（超时）"] == 1 and figures["黄灯（临期）"] == 1
+    assert 0 < figures["满意度"] <= 1
+    # Filters apply to the export as to the page.
+    one = load_workbook(io.BytesIO(await (await client.get(
+        "/export.xlsx?category=elevator")).read()))["诉求台账"]
+    assert one.max_row == 2 and one["A2"].value == "和平社区7栋群-1"
+
+
+async def test_csv_same_columns_with_bom(dash: Dash) -> None:
+    client = dash.client
+    await login(client, "admin-secret")
+    raw = await (await client.get("/export.csv?group=-100")).read()
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    head = rows[0]
+    assert head[:4] == ["诉求编号", "全区编号", "群", "群内编号"] and "办结用时（小时）" in head
+    body = {r[0]: dict(zip(head, r, strict=True)) for r in rows[1:]}
+    assert set(body) == {"幸福社区3栋群-1", "幸福社区3栋群-2"}
+    lamp = body["幸福社区3栋群-1"]
+    assert datetime.strptime(lamp["提交时间"], "%Y-%m-%d %H:%M")
+    assert float(lamp["办结用时（小时）"]) == 25.0 and lamp["回访评价"] == "满意"

@@ -1,0 +1,167 @@
+"""The figures the overview, the 大屏 and the JSON API show, each with the ledger link that
+lists what it counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from issues.service import IssueService
+from issues.settings import Settings
+from issues.views import IssueFilter, IssueView, Stats
+from nlp.types import category_name
+from web.palette import family_of
+from web.render import ledger, minutes, ref
+
+TREND_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Window:
+    """Today and this month in the dashboard's timezone."""
+
+    now: datetime
+    today: date
+    month: date
+
+    @classmethod
+    def at(cls, now: datetime, tz: str) -> Window:
+        local = now.astimezone(ZoneInfo(tz))
+        return cls(local, local.date(), local.date().replace(day=1))
+
+    def start(self, day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=self.now.tzinfo)
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    label: str
+    value: str
+    href: str | None
+    tone: str = ""  # "red", "yellow": the card is a warning
+    hint: str = ""
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{v:.0%}"
+
+
+def cards(today: Stats, month: Stats, w: Window) -> list[Card]:
+    """The headline figures. Times are medians and say so: one issue left for a week would
+    drag an average far from what a resident usually waits."""
+    day, first = w.today.isoformat(), w.month.isoformat()
+    return [
+        Card("today_received", "今日收到", str(today.received), ledger(since=day, until=day)),
+        Card("today_answered", "今日受理", str(today.answered), None,
+             hint="今日收到的诉求中已受理的"),
+        Card("today_resolved", "今日办结", str(today.resolved), None,
+             hint="今日收到的诉求中已办结的"),
+        Card("month_received", "本月收到", str(month.received), ledger(since=first)),
+        Card("month_resolution", "本月办结率", _pct(month.resolution_rate), ledger(since=first),
+             hint=f"{month.resolved} / {month.received - month.rejected}（不含不予受理）"),
+        Card("month_satisfaction", "本月满意度", _pct(month.satisfaction_rate), None,
+             hint=f"{month.satisfied} / {month.rated} 条评价为满意或基本满意"),
+        Card("median_ack", "受理用时 · 中位数", minutes(month.median_ack_minutes), None,
+             hint="本月收到的诉求，从提交到受理"),
+        Card("median_resolve", "办结用时 · 中位数",
+             minutes(None if month.median_resolve_hours is None
+                      else month.median_resolve_hours * 60), None,
+             hint="本月收到的诉求，从提交到办结"),
+        Card("red", "红灯 · 超时", str(month.overdue.get("red", 0)), ledger(light="red"), "red",
+             hint="现在已超过时限的未办结诉求"),
+        Card("yellow", "黄灯 · 临期", str(month.overdue.get("yellow", 0)), ledger(light="yellow"),
+             "yellow", hint="已用去 75% 时限的未办结诉求"),
+    ]
+
+
+def categories(month: Stats, w: Window, limit: int = 10) -> list[dict[str, Any]]:
+    first = w.month.isoformat()
+    return [{"code": c, "name": category_name(c), "value": n, "family": family_of(c).name,
+             "color": family_of(c).color, "color_dark": family_of(c).color_dark,
+             "href": ledger(category=c, since=first)}
+            for c, n in list(month.by_category.items())[:limit]]
+
+
+def issue_row(i: IssueView, tz: str, now: datetime) -> dict[str, Any]:
+    """One issue for a list on the 大屏 or a map popup: no resident's text or name."""
+    due = i.due_at
+    late = (now - due) if due is not None and now > due else None
+    return {"id": i.id, "ref": ref(i), "category": i.category_name,
+            "family_color": family_of(i.category).color_dark,
+            "place": i.location_text or "", "summary": i.summary, "status": i.status_name,
+            "light": i.light, "href": f"/issues/{i.id}",
+            "created": i.created_at.astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M"),
+            "late": _late(late)}
+
+
+def _late(delta: timedelta | None) -> str:
+    if delta is None:
+        return ""
+    hours = delta.total_seconds() / 3600
+    return f"超时 {hours:.0f} 小时" if hours < 48 else f"超时 {hours / 24:.0f} 天"
+
+
+async def unit_rows(svc: IssueService, w: Window) -> tuple[str, list[dict[str, Any]]]:
+    """This month per community (or per group while no group has joined a community)."""
+    start = w.start(w.month)
+    first = w.month.isoformat()
+    rows = []
+    units = [u for u in await svc.org_units() if u[2] == "community"]
+    if units:
+        for uid, name, _level, _chat in units:
+            s = await svc.stats(None, start, None, org_unit_id=uid)
+            rows.append(_unit_row(name, s, {"unit": uid}, first))
+        return "社区", rows
+    for g in await svc.list_groups():
+        if g.department_code:
+            continue
+        s = await svc.stats(g.chat_id, start, None)
+        rows.append(_unit_row(g.title, s, {"group": g.chat_id}, first))
+    return "群", rows
+
+
+def _unit_row(name: str, s: Stats, scope: dict[str, object], first: str) -> dict[str, Any]:
+    return {"name": name, "received": s.received, "resolved": s.resolved,
+            "resolution_rate": _pct(s.resolution_rate),
+            "satisfaction_rate": _pct(s.satisfaction_rate),
+            "red": s.overdue.get("red", 0), "yellow": s.overdue.get("yellow", 0),
+            "href": ledger(**scope, since=first), "href_all": ledger(**scope),
+            "href_red": ledger(**scope, light="red"),
+            "href_yellow": ledger(**scope, light="yellow")}
+
+
+async def headline(svc: IssueService, settings: Settings) -> dict[str, Any]:
+    w = Window.at(svc.clock(), settings.timezone)
+    today = await svc.stats(None, w.start(w.today), None)
+    month = await svc.stats(None, w.start(w.month), None)
+    trend = await svc.daily_counts(TREND_DAYS, settings.timezone)
+    return {"w": w, "today": today, "month": month, "trend": trend,
+            "cards": cards(today, month, w), "categories": categories(month, w)}
+
+
+async def screen(svc: IssueService, settings: Settings) -> dict[str, Any]:
+    """Everything the 大屏 shows, as JSON (it redraws itself from this every 30 s)."""
+    h = await headline(svc, settings)
+    w: Window = h["w"]
+    tz = settings.timezone
+    now = svc.clock()
+    red = (await svc.list_issues(IssueFilter(light="red"), page_size=50)).items
+    red.sort(key=lambda i: i.due_at or now)  # the longest overdue first
+    feed = (await svc.list_issues(IssueFilter(), page_size=12)).items
+    level, units = await unit_rows(svc, w)
+    return {
+        "now": w.now.strftime("%Y-%m-%d %H:%M"),
+        "cards": [c.__dict__ for c in h["cards"]],
+        "trend": {"days": [d[5:] for d, _, _ in h["trend"]],
+                  "received": [r for _, r, _ in h["trend"]],
+                  "resolved": [d for _, _, d in h["trend"]],
+                  "links": [ledger(since=d, until=d) for d, _, _ in h["trend"]]},
+        "categories": h["categories"],
+        "red": [issue_row(i, tz, now) for i in red[:10]],
+        "red_total": h["month"].overdue.get("red", 0),
+        "feed": [issue_row(i, tz, now) for i in feed],
+        "units_level": level, "units": units,
+    }

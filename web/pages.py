@@ -1,0 +1,136 @@
+"""The dashboard's pages: overview, the ledger (台账), one issue, its photos."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from markupsafe import Markup
+
+from issues.errors import NotFound
+from issues.service import IssueService
+from issues.settings import Settings
+from issues.views import EventView, GroupView, IssueFilter, IssueView, PersonRef
+from web import charts, figures
+from web.photos import PhotoStore, PhotoUnavailable
+from web.render import ledger, render
+
+SERVICE = web.AppKey("service", IssueService)
+SETTINGS = web.AppKey("settings", Settings)
+PHOTOS = web.AppKey("photos", PhotoStore)
+PAGE_SIZE = 20
+
+
+def svc_of(request: web.Request) -> IssueService:
+    if SERVICE not in request.app:
+        raise web.HTTPServiceUnavailable(text="诉求服务尚未就绪")
+    return request.app[SERVICE]
+
+
+def issue_filter(request: web.Request) -> IssueFilter:
+    """The ledger's filters from the query string; unreadable values are ignored."""
+    q = request.query
+    tz = ZoneInfo(request.app[SETTINGS].timezone)
+
+    def day(key: str) -> datetime | None:
+        try:
+            return datetime.strptime(q[key], "%Y-%m-%d").replace(tzinfo=tz) if q.get(key) else None
+        except ValueError:
+            return None
+
+    def number(key: str) -> int | None:
+        v = q.get(key, "")
+        return int(v) if v.lstrip("-").isdigit() else None
+
+    until = day("until")
+    return IssueFilter(
+        org_unit_id=number("unit"), assignee_user_id=number("assignee"),
+        status=q.get("status") or None, category=q.get("category") or None,
+        light=q.get("light") or None, text=q.get("q") or None, since=day("since"),
+        until=until + timedelta(days=1) if until else None, chat_id=number("group"),
+        department_code=q.get("dept") or None,
+    )
+
+
+def owners(groups: list[GroupView]) -> dict[int, PersonRef | None]:
+    return {g.chat_id: g.owner for g in groups}
+
+
+async def overview(request: web.Request) -> web.Response:
+    svc = svc_of(request)
+    h = await figures.headline(svc, request.app[SETTINGS])
+    level, units = await figures.unit_rows(svc, h["w"])
+    cats = [(c["code"], c["name"], c["value"]) for c in h["categories"]]
+    first = h["w"].month.isoformat()
+    return render(request, "overview.html", **h, units=units, units_level=level,
+                  trend_svg=Markup(charts.trend(h["trend"], lambda d: ledger(since=d, until=d))),
+                  cat_svg=Markup(charts.bars(cats, lambda c: ledger(category=c, since=first))))
+
+
+async def issues(request: web.Request) -> web.Response:
+    svc = svc_of(request)
+    try:
+        page = max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        page = 1
+    result = await svc.list_issues(issue_filter(request), page=page, page_size=PAGE_SIZE)
+    query = {k: v for k, v in request.query.items() if k != "page" and v}
+    groups = await svc.list_groups()
+    return render(request, "issues.html", page=result,
+                  pages=max(1, -(-result.total // PAGE_SIZE)), q=request.query,
+                  qs=urlencode(query), groups=groups, owners=owners(groups),
+                  assignees=await svc.assignees(), units=await svc.org_units())
+
+
+def _last(events: tuple[EventView, ...], *kinds: str) -> EventView | None:
+    return next((e for e in reversed(events) if e.kind in kinds), None)
+
+
+async def issue(request: web.Request) -> web.Response:
+    svc = svc_of(request)
+    i = await _issue(request)
+    group = await svc.get_group(i.chat_id)
+    rating = _last(i.events, "rate")
+    reopen = _last(i.events, "reopen")
+    return render(
+        request, "issue.html", i=i, group=group,
+        owner=group.owner if group else None,
+        resolution=_last(i.events, "resolve"),
+        rating=rating,
+        # A resident's 不满意 reopens the issue; their words, if any, are the reopen's note.
+        rating_reason=reopen.note if reopen and rating and reopen.at >= rating.at else None,
+        escalations=[e for e in i.events if e.kind in ("escalate", "auto_escalate", "claim")],
+        tile_url=request.app[SETTINGS].web_map.tile_url,
+        tile_attribution=request.app[SETTINGS].web_map.tile_attribution)
+
+
+async def _issue(request: web.Request) -> IssueView:
+    try:
+        return await svc_of(request).get_issue_by_id(int(request.match_info["id"]),
+                                                     with_events=True)
+    except (ValueError, NotFound):
+        raise web.HTTPNotFound(text="没有这条诉求") from None
+
+
+async def photo(request: web.Request) -> web.Response:
+    """One of an issue's photos. Behind the login like every page (never a public URL), and
+    private to the browser's cache."""
+    i = await _issue(request)
+    try:
+        file_id = i.photos[int(request.match_info["n"])]
+    except (ValueError, IndexError):
+        raise web.HTTPNotFound(text="没有这张照片") from None
+    try:
+        data, kind = await request.app[PHOTOS].get(file_id)
+    except PhotoUnavailable:
+        raise web.HTTPServiceUnavailable(text="照片暂时无法从 Telegram 取得") from None
+    return web.Response(body=data, content_type=kind, headers={
+        "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"})
+
+
+def routes() -> list[web.RouteDef]:
+    return [web.get("/", overview), web.get("/issues", issues),
+            web.get("/issues/{id}", issue), web.get("/issues/{id}/photos/{n}", photo)]
+

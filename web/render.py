@@ -1,0 +1,81 @@
+"""The templates' environment: filters for times, rates and durations, the issue reference,
+and links to the filtered ledger (every number on the dashboard is one)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from issues.views import LEVEL_NAMES, LEVELS, LIGHT_NAMES, STATUS_NAMES, IssueView
+from nlp.types import CATEGORIES
+from web.auth import ROLE
+from web.palette import LIGHT_COLORS, family_of
+
+EVENT_NAMES = {
+    "open": "登记", "second": "同类反映 +1", "acknowledge": "受理", "assign": "交办",
+    "progress": "进展", "resolve": "办结", "reject": "不予受理", "false_positive": "标记误识别",
+    "reopen": "重新打开", "rate": "评价", "escalate": "吹哨上报", "auto_escalate": "超时自动升级",
+    "claim": "部门报到认领", "photo": "补充照片", "locate": "补充位置", "edit": "修改原文",
+}
+HERE = Path(__file__).resolve().parent
+TEMPLATES = web.AppKey("templates", Environment)
+
+
+def ledger(**filters: object) -> str:
+    """The ledger's address with these filters (empty ones left out)."""
+    query = {k: str(v) for k, v in filters.items() if v not in (None, "")}
+    return "/issues" + (f"?{urlencode(query)}" if query else "")
+
+
+def ref(issue: IssueView) -> str:
+    """The reference a district officer can say aloud and find again: the group and its
+    number (`幸福社区3栋群-5`). Numbers are per group, so `#5` alone is ambiguous."""
+    return f"{issue.group_title}-{issue.number}"
+
+
+_LEVEL_NOTE = re.compile(r"层级：(grid|community|street|district)")
+
+
+def event_note(note: str | None) -> str:
+    """An event's note as a person reads it (escalations record the level by its code)."""
+    return _LEVEL_NOTE.sub(lambda m: f"层级：{LEVEL_NAMES[m.group(1)]}", note or "")
+
+
+def minutes(value: float | None) -> str:
+    """A duration given in minutes, in the unit a person would use."""
+    if value is None:
+        return "—"
+    if value < 90:
+        return f"{value:.0f} 分钟"
+    if value < 48 * 60:
+        return f"{value / 60:.1f} 小时"
+    return f"{value / 1440:.1f} 天"
+
+
+def make_env(tz: str) -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"),
+                      autoescape=select_autoescape(["html"]))
+    zone = ZoneInfo(tz)
+
+    def t(at: datetime | None, fmt: str = "%m月%d日 %H:%M") -> str:
+        return at.astimezone(zone).strftime(fmt) if at else "—"
+
+    env.filters.update(t=t, pct=lambda v: "—" if v is None else f"{v:.0%}", minutes=minutes,
+                       ref=ref, note=event_note)
+    env.globals.update(STATUS_NAMES=STATUS_NAMES, CATEGORIES=CATEGORIES,
+                       LIGHT_NAMES=LIGHT_NAMES, LEVEL_NAMES=LEVEL_NAMES, EVENT_NAMES=EVENT_NAMES,
+                       LEVELS=LEVELS,
+                       LIGHT_COLORS=LIGHT_COLORS, ledger=ledger, family_of=family_of)
+    return env
+
+
+def render(request: web.Request, name: str, **ctx: Any) -> web.Response:
+    html = request.app[TEMPLATES].get_template(name).render(role=request.get(ROLE), **ctx)
+    return web.Response(text=html, content_type="text/html", charset="utf-8")

@@ -28,12 +28,15 @@ run: $(VENV)/.installed
 		$(BIN)/suqiu sandbox --demo --port $(PORT) --dashboard-port $(DASHBOARD_PORT); \
 	fi
 
-# Tests need a PostgreSQL server binary and Chromium; install them from Debian when missing.
+# Tests need a PostgreSQL server binary and Chromium (and a Chinese font, so the dashboard's
+# screenshots under tests/artifacts/ are legible); install them from Debian when missing.
 system-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null; then \
-		echo "installing postgresql and chromium with apt-get"; \
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null \
+		|| [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+		echo "installing postgresql, chromium and fonts-wqy-microhei with apt-get"; \
 		$(SUDO) apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium >/dev/null; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium \
+			fonts-wqy-microhei >/dev/null; \
 	fi
 
 lint: $(VENV)/.installed

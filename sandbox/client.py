@@ -48,8 +48,9 @@ class SandboxClient:
                 "is_bot": is_bot}
         return int((await self._call("POST", "/users", body))["id"])
 
-    async def create_chat(self, title: str, creator_id: int, type: str = "supergroup") -> int:
-        body = {"title": title, "creator_id": creator_id, "type": type}
+    async def create_chat(self, title: str, creator_id: int, type: str = "supergroup",
+                          is_forum: bool = False) -> int:
+        body = {"title": title, "creator_id": creator_id, "type": type, "is_forum": is_forum}
         return int((await self._call("POST", "/chats", body))["id"])
 
     async def chats(self) -> list[dict[str, Any]]:
@@ -58,12 +59,41 @@ class SandboxClient:
     async def chat(self, chat_id: int) -> dict[str, Any]:
         return dict(await self._call("GET", f"/chats/{chat_id}"))
 
-    async def add_member(self, chat_id: int, user_id: int, status: str = "member") -> None:
-        await self._call("POST", f"/chats/{chat_id}/members",
-                         {"user_id": user_id, "status": status})
+    async def add_member(self, chat_id: int, user_id: int, status: str = "member",
+                         by: int | None = None) -> dict[str, Any]:
+        """Add, promote ("administrator"), demote ("member"), remove ("left") or ban
+        ("kicked") someone; `by` is who does it (default: the creator)."""
+        body: dict[str, Any] = {"user_id": user_id, "status": status}
+        if by is not None:
+            body["by"] = by
+        return dict(await self._call("POST", f"/chats/{chat_id}/members", body))
 
     async def add_bot(self, chat_id: int, status: str = "member") -> None:
         await self.add_member(chat_id, int((await self.bot_info())["id"]), status)
+
+    async def migrate(self, chat_id: int) -> int:
+        """Upgrade a basic group to a supergroup; returns the supergroup's id."""
+        return int((await self._call("POST", f"/chats/{chat_id}/migrate", {}))["id"])
+
+    async def start_bot(self, user_id: int, text: str = "/start") -> dict[str, Any]:
+        """The user opens a private chat with the bot and sends /start (or text)."""
+        return dict(await self._call("POST", f"/users/{user_id}/start", {"text": text}))
+
+    async def create_topic(self, chat_id: int, from_id: int, name: str) -> int:
+        body = {"from_id": from_id, "name": name}
+        return int((await self._call("POST", f"/chats/{chat_id}/topics",
+                                     body))["message_thread_id"])
+
+    async def vote(self, poll_id: str, user_id: int, option_ids: list[int]) -> dict[str, Any]:
+        """A member answers the bot's poll ([] retracts the vote)."""
+        body = {"user_id": user_id, "option_ids": option_ids}
+        return dict(await self._call("POST", f"/polls/{poll_id}/answer", body))
+
+    async def react(self, chat_id: int, message_id: int, user_id: int,
+                    emoji: str | None) -> dict[str, Any]:
+        body = {"user_id": user_id, "emoji": emoji}
+        return dict(await self._call("POST", f"/chats/{chat_id}/messages/{message_id}/react",
+                                     body))
 
     # --- messages ---------------------------------------------------------------------------
     async def send(self, chat_id: int, from_id: int, text: str | None = None, *,

@@ -1,133 +1,236 @@
-"""Telegram-style text entities: HTML parse_mode → (plain text, entities), UTF-16 offsets.
+"""Entities Telegram finds by itself in a text, and the clean-up it does before sending.
 
-Telegram counts entity offsets and lengths in UTF-16 code units, so an emoji outside the BMP
-counts two. Getting this wrong is the classic emulator bug that hides real client bugs.
+Reimplemented from the behaviour of TDLib (`td/telegram/MessageEntity.cpp`: `find_entities`,
+`fix_formatted_text`), which the Bot API server runs on every message. The rules that matter
+for a Chinese group bot: a command or username never ends at a letter, and CJK characters are
+letters, so `/report漏水` is no command and `@zhang_shifu你好` no mention; `#投诉#漏水` is no
+hashtag at all. Offsets and lengths are UTF-16 code units, as in the Bot API.
 """
 
 from __future__ import annotations
 
-import html
-import re
-from html.parser import HTMLParser
+import unicodedata
 from typing import Any
 
-_SIMPLE_TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "code": "code", "pre": "pre", "tg-spoiler": "spoiler", "blockquote": "blockquote",
-}
+from sandbox.urls import find_urls
 
+Entity = dict[str, Any]
 
-class EntityParseError(ValueError):
-    """Raised with Telegram's wording: "can't parse entities: ..."."""
+# Types whose range must not be crossed by an entity found later (Telegram's "continuous"
+# entities); bold, italic, underline, strikethrough and spoiler may be split instead.
+_SPLITTABLE = {"bold", "italic", "underline", "strikethrough", "spoiler"}
+_PRIORITY = {"bold": 90, "italic": 91, "underline": 92, "strikethrough": 93, "spoiler": 94,
+             "custom_emoji": 99, "code": 20, "pre": 11, "text_link": 49, "text_mention": 49,
+             "blockquote": 0, "expandable_blockquote": 0}
+_SHORT_USERNAMES = {"gif", "nft", "pic", "ufc", "vid"}
 
 
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class _Parser(HTMLParser):
-    def __init__(self, users: dict[int, dict[str, Any]]) -> None:
-        super().__init__(convert_charrefs=True)
-        self.users = users
-        self.parts: list[str] = []
-        self.pos = 0  # UTF-16 position in the output
-        self.stack: list[tuple[str, dict[str, Any]]] = []
-        self.entities: list[dict[str, Any]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag in _SIMPLE_TAGS:
-            kind = _SIMPLE_TAGS[tag]
-            ent: dict[str, Any] = {"type": kind}
-            if tag == "blockquote" and "expandable" in a:
-                ent["type"] = "expandable_blockquote"
-        elif tag == "span" and a.get("class") == "tg-spoiler":
-            ent = {"type": "spoiler"}
-        elif tag == "a":
-            href = a.get("href") or ""
-            m = re.fullmatch(r"tg://user\?id=(\d+)", href)
-            if m:
-                uid = int(m.group(1))
-                user = self.users.get(uid) or {"id": uid, "is_bot": False, "first_name": str(uid)}
-                ent = {"type": "text_mention", "user": user}
-            else:
-                ent = {"type": "text_link", "url": href}
-        elif tag == "tg-emoji":
-            ent = {"type": "custom_emoji", "custom_emoji_id": a.get("emoji-id", "")}
-        else:
-            raise EntityParseError(
-                f"Bad Request: can't parse entities: Unsupported start tag \"{tag}\""
-            )
-        if tag == "code" and self.stack and self.stack[-1][0] == "pre":
-            cls = a.get("class") or ""
-            if cls.startswith("language-"):
-                self.stack[-1][1]["language"] = cls[len("language-"):]
-            self.stack.append((tag, {"type": "_skip"}))
-            return
-        ent["offset"] = self.pos
-        self.stack.append((tag, ent))
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1][0] != tag:
-            raise EntityParseError(
-                f"Bad Request: can't parse entities: Unmatched end tag \"{tag}\""
-            )
-        _, ent = self.stack.pop()
-        if ent["type"] == "_skip":
-            return
-        ent["length"] = self.pos - ent["offset"]
-        if ent["length"] > 0:
-            self.entities.append(ent)
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-        self.pos += utf16_len(data)
+def utf16_slice(text: str, offset: int, length: int) -> str:
+    raw = text.encode("utf-16-le")
+    return raw[offset * 2:(offset + length) * 2].decode("utf-16-le", errors="ignore")
 
 
-def parse_html(text: str, users: dict[int, dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    """Parse Telegram's HTML subset; raises EntityParseError like the real Bot API."""
-    parser = _Parser(users)
-    # Telegram keeps line breaks as they are; <br> is not part of the subset.
-    try:
-        parser.feed(text)
-        parser.close()
-    except EntityParseError:
-        raise
-    if parser.stack:
-        raise EntityParseError(
-            f"Bad Request: can't parse entities: Can't find end tag corresponding to start tag "
-            f"\"{parser.stack[-1][0]}\""
-        )
-    ents = sorted(parser.entities, key=lambda e: (e["offset"], -e["length"]))
-    return "".join(parser.parts), ents
+def sort_key(e: Entity) -> tuple[int, int, int]:
+    return e["offset"], -e["length"], _PRIORITY.get(e["type"], 50)
 
 
-_AUTO = re.compile(
-    r"(?P<command>(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?)"
-    r"|(?P<mention>(?<![\w@])@[A-Za-z0-9_]{4,32})"
-    r"|(?P<url>https?://[^\s<>\"]+)"
-    r"|(?P<hashtag>(?<![\w#])#(?![0-9]+(?![\w]))\w+)"
-)
+def category(ch: str) -> str:
+    """TDLib's simple categories: L (letter), Nd, N (other number), Z (separator), '' else."""
+    cat = unicodedata.category(ch)
+    if cat[0] == "L":
+        return "L"
+    if cat == "Nd":
+        return "Nd"
+    if cat[0] == "N":
+        return "N"
+    if cat[0] == "Z":
+        return "Z"
+    return ""
 
 
-def auto_entities(text: str, taken: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Entities Telegram detects by itself: bot_command, mention, url, hashtag."""
-    found: list[dict[str, Any]] = []
-    taken = taken or []
-    for m in _AUTO.finditer(text):
-        kind = m.lastgroup or ""
-        off = utf16_len(text[: m.start()])
-        length = utf16_len(m.group(0))
-        overlaps = any(e["offset"] < off + length and off < e["offset"] + e["length"]
-                       and e["type"] in ("text_link", "text_mention", "code", "pre")
-                       for e in taken)
-        if overlaps:
+def is_word(ch: str) -> bool:
+    return ch == "_" or category(ch) in ("L", "Nd", "N")
+
+
+def _ascii_word(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch == "_")
+
+
+def _scan(text: str, i: int, pred: Any) -> int:
+    while i < len(text) and pred(text[i]):
+        i += 1
+    return i
+
+
+def find_mentions(text: str) -> list[tuple[int, int]]:
+    out = []
+    i = text.find("@")
+    while i != -1:
+        if i > 0 and is_word(text[i - 1]):
+            i = text.find("@", i + 1)
             continue
-        found.append({"type": "bot_command" if kind == "command" else kind,
-                      "offset": off, "length": length})
-    return found
+        end = _scan(text, i + 1, _ascii_word)
+        name = text[i + 1:end]
+        after = text[end] if end < len(text) else ""
+        if (2 <= len(name) <= 32 and not (after and is_word(after))
+                and (len(name) >= 4 or name.lower() in _SHORT_USERNAMES)):
+            out.append((i, end))
+        i = text.find("@", max(end, i + 1))
+    return out
 
 
-def escape(text: str) -> str:
-    return html.escape(text, quote=False)
+def find_bot_commands(text: str) -> list[tuple[int, int]]:
+    out = []
+    i = text.find("/")
+    while i != -1:
+        if i > 0 and (is_word(text[i - 1]) or text[i - 1] in "/<>"):
+            i = text.find("/", i + 1)
+            continue
+        end = _scan(text, i + 1, _ascii_word)
+        ok = 1 <= end - i - 1 <= 64
+        if ok and end < len(text) and text[end] == "@":
+            at_end = _scan(text, end + 1, _ascii_word)
+            ok = 3 <= at_end - end - 1 <= 32
+            end = at_end
+        after = text[end] if end < len(text) else ""
+        if ok and not (after and (is_word(after) or after in "/<>")):
+            out.append((i, end))
+        i = text.find("/", max(end, i + 1))
+    return out
+
+
+def _hashtag_letter(ch: str) -> bool:
+    return (ch in "_\u200c\u00b7" or 0xD80 <= ord(ch) <= 0xDFF
+            or category(ch) in ("L", "Nd"))
+
+
+def find_hashtags(text: str) -> list[tuple[int, int]]:
+    out = []
+    i = text.find("#")
+    while i != -1:
+        if i > 0 and _hashtag_letter(text[i - 1]):
+            i = text.find("#", i + 1)
+            continue
+        end = _scan(text, i + 1, _hashtag_letter)
+        body = text[i + 1:end]
+        tag_end = i + 1 + min(len(body), 256)
+        if body and tag_end == end and end < len(text) and text[end] == "@":
+            user_end = end + 1
+            while user_end < len(text) and user_end - end < 33 and _ascii_word(text[user_end]):
+                user_end += 1
+            if user_end - end - 1 >= 3:
+                end = tag_end = user_end
+        if (body and not (end < len(text) and text[end] == "#")
+                and any(category(c) == "L" for c in body[:256])):
+            out.append((i, tag_end))
+        i = text.find("#", max(end, i + 1))
+    return out
+
+
+def find_cashtags(text: str) -> list[tuple[int, int]]:
+    out = []
+    i = text.find("$")
+    while i != -1:
+        if i > 0 and (_hashtag_letter(text[i - 1]) or text[i - 1] == "$"):
+            i = text.find("$", i + 1)
+            continue
+        if text.startswith("1INCH", i + 1):
+            end = i + 6
+        else:
+            end = _scan(text, i + 1, lambda c: "A" <= c <= "Z")
+        ok = 1 <= end - i - 1 <= 8
+        if ok and end < len(text) and text[end] == "@":
+            user_end = _scan(text, end + 1, _ascii_word)
+            if 3 <= user_end - end - 1 <= 32:
+                end = user_end
+        after = text[end] if end < len(text) else ""
+        if ok and not (after and (_hashtag_letter(after) or after == "$")):
+            out.append((i, end))
+        i = text.find("$", max(end, i + 1))
+    return out
+
+
+def _to_utf16(text: str, spans: list[tuple[int, int, str]]) -> list[Entity]:
+    """Code-point spans → sorted, non-intersecting entities with UTF-16 offsets."""
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    out: list[Entity] = []
+    last_end = 0
+    for start, end, kind in spans:
+        if start < last_end or end <= start:
+            continue
+        last_end = end
+        out.append({"type": kind, "offset": utf16_len(text[:start]),
+                    "length": utf16_len(text[start:end])})
+    return out
+
+
+def find_entities(text: str, skip_bot_commands: bool = False) -> list[Entity]:
+    """Mentions, commands, hashtags, cashtags, URLs and e-mails, as Telegram detects them."""
+    spans: list[tuple[int, int, str]] = [(s, e, "mention") for s, e in find_mentions(text)]
+    if not skip_bot_commands:
+        spans += [(s, e, "bot_command") for s, e in find_bot_commands(text)]
+    spans += [(s, e, "hashtag") for s, e in find_hashtags(text)]
+    spans += [(s, e, "cashtag") for s, e in find_cashtags(text)]
+    spans += [(s, e, "email" if is_email else "url") for s, e, is_email in find_urls(text)]
+    return _to_utf16(text, spans)
+
+
+def merge_found(entities: list[Entity], found: list[Entity]) -> list[Entity]:
+    """Add found entities that cross no code, pre, link or mention entity already there."""
+    blocking = [e for e in entities if e["type"] not in _SPLITTABLE]
+    kept = [f for f in found
+            if not any(b["offset"] < f["offset"] + f["length"]
+                       and f["offset"] < b["offset"] + b["length"]
+                       and not (b["type"].endswith("blockquote")
+                                and b["offset"] <= f["offset"]
+                                and f["offset"] + f["length"] <= b["offset"] + b["length"])
+                       for b in blocking)]
+    return sorted(entities + kept, key=sort_key)
+
+
+def _clean_char(ch: str) -> str:
+    code = ord(ch)
+    if code == 13 or 0x2028 <= code <= 0x202E:
+        return ""
+    if code < 32 and ch != "\n":
+        return " "
+    return ch
+
+
+def clean_text(text: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
+    """Telegram's clean-up: control characters become spaces, CR and U+2028–U+202E vanish,
+    leading and trailing spaces and newlines are trimmed; entities follow the text."""
+    out: list[str] = []
+    pos16 = 0  # position in the input, UTF-16
+    new16 = 0  # position in the output, UTF-16
+    mapping: dict[int, int] = {}
+    for ch in text:
+        mapping[pos16] = new16
+        width = 2 if ord(ch) > 0xFFFF else 1
+        cleaned = _clean_char(ch)
+        out.append(cleaned)
+        pos16 += width
+        new16 += width if cleaned else 0
+    mapping[pos16] = new16
+    result = "".join(out)
+    ents: list[Entity] = []
+    for e in entities:
+        start = mapping.get(e["offset"], new16)
+        end = mapping.get(e["offset"] + e["length"], new16)
+        if end > start:
+            ents.append({**e, "offset": start, "length": end - start})
+    # Right trim, then left trim up to the first entity.
+    stripped = result.rstrip(" \n")
+    end16 = utf16_len(stripped)
+    ents = [{**e, "length": min(e["length"], end16 - e["offset"])} for e in ents
+            if e["offset"] < end16]
+    first = min((e["offset"] for e in ents), default=end16)
+    lead = 0
+    while lead < len(stripped) and lead < first and stripped[lead] in " \n":
+        lead += 1
+    ents = [{**e, "offset": e["offset"] - lead} for e in ents if e["length"] > 0]
+    return stripped[lead:], sorted(ents, key=sort_key)

@@ -9,65 +9,77 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from sandbox.entities import auto_entities
+from sandbox.entities import Entity, utf16_slice
 from sandbox.state import Chat, SandboxState, now_ts
+
+SERVICE_KEYS = ("new_chat_members", "left_chat_member", "migrate_to_chat_id",
+                "migrate_from_chat_id", "group_chat_created", "supergroup_chat_created",
+                "pinned_message", "forum_topic_created", "new_chat_title")
 
 
 def strip_reply(msg: dict[str, Any]) -> dict[str, Any]:
     """A reply_to_message is embedded one level deep only, as Telegram does."""
-    return {k: v for k, v in msg.items() if k not in ("reply_to_message", "sandbox_seq")}
+    return {k: v for k, v in msg.items() if k != "reply_to_message"}
 
 
 def new_message(state: SandboxState, chat: Chat, sender: dict[str, Any],
-                fields: dict[str, Any], reply_to: int | None = None) -> dict[str, Any]:
+                fields: dict[str, Any], reply_to: int | None = None,
+                thread_id: int | None = None) -> dict[str, Any]:
     mid = chat.next_message_id
     chat.next_message_id += 1
-    msg: dict[str, Any] = {"message_id": mid, "date": now_ts(), "chat": chat.as_api(),
-                           "from": sender}
+    msg: dict[str, Any] = {"message_id": mid}
+    if thread_id:
+        msg["message_thread_id"] = thread_id
+        msg["is_topic_message"] = True
+    msg.update({"from": sender, "chat": chat.as_api(), "date": now_ts()})
     if reply_to is not None and reply_to in chat.messages:
         msg["reply_to_message"] = strip_reply(chat.messages[reply_to])
     msg.update(fields)
     chat.messages[mid] = msg
-    state.bump(msg)
+    state.bump(chat, mid)
+    if sender.get("is_bot") and not any(k in fields for k in SERVICE_KEYS):
+        chat.last_bot_id = sender["id"]
     return msg
 
 
-def text_fields(text: str, entities: list[dict[str, Any]] | None = None,
-                key: str = "text") -> dict[str, Any]:
-    ents = list(entities or [])
-    ents += auto_entities(text, ents)
-    ents.sort(key=lambda e: (e["offset"], -e["length"]))
+def text_fields(text: str, entities: list[Entity], key: str = "text") -> dict[str, Any]:
     out: dict[str, Any] = {key: text}
-    if ents:
-        out["entities" if key == "text" else "caption_entities"] = ents
+    if entities:
+        out["entities" if key == "text" else "caption_entities"] = entities
     return out
 
 
 def bot_sees(state: SandboxState, chat: Chat, msg: dict[str, Any]) -> bool:
-    """Privacy mode: without it (or as admin) the bot sees everything in the group."""
-    if state.can_read_all or state.is_admin(chat, state.bot_id):
+    """Whether Telegram delivers this message to the bot.
+
+    Messages of other bots: never. Private chats and service messages: always. In groups with
+    privacy mode on (and the bot no admin): commands addressed to this bot, commands without
+    an address only when this bot was the last bot to post in the group, mentions of the bot
+    and replies to its messages (https://core.telegram.org/bots/features#privacy-mode).
+    """
+    sender = msg.get("from") or {}
+    if sender.get("id") == state.bot_id or not state.is_member(chat, state.bot_id):
+        return False
+    if any(k in msg for k in SERVICE_KEYS):
         return True
-    if msg.get("new_chat_members") or msg.get("left_chat_member"):
+    if sender.get("is_bot"):
+        return False
+    if chat.type == "private" or state.can_read_all or state.is_admin(chat, state.bot_id):
         return True
     reply = msg.get("reply_to_message")
     if reply and reply.get("from", {}).get("id") == state.bot_id:
         return True
     text = msg.get("text") or msg.get("caption") or ""
-    username = "@" + state.bot_user["username"].lower()
+    username = state.bot_user["username"].lower()
     for ent in msg.get("entities") or msg.get("caption_entities") or []:
-        piece = _utf16_slice(text, ent["offset"], ent["length"])
-        if ent["type"] == "mention" and piece.lower() == username:
+        piece = utf16_slice(text, ent["offset"], ent["length"]).lower()
+        if ent["type"] == "mention" and piece == "@" + username:
             return True
         if ent["type"] == "bot_command" and ent["offset"] == 0:
-            target = piece.split("@", 1)[1].lower() if "@" in piece else None
-            if target is None or "@" + target == username:
+            _, at, target = piece.partition("@")
+            if target == username or (not at and chat.last_bot_id == state.bot_id):
                 return True
     return False
-
-
-def _utf16_slice(text: str, offset: int, length: int) -> str:
-    raw = text.encode("utf-16-le")
-    return raw[offset * 2:(offset + length) * 2].decode("utf-16-le", errors="ignore")
 
 
 def image_size(data: bytes) -> tuple[int, int]:

@@ -30,7 +30,7 @@ class Sandbox:
                                   seed=seed)
         flood = FloodControl(per_chat_per_minute, overall_per_second) if flood_limits else None
         self.api = BotApi(self.state, flood)
-        self.control = ControlApi(self.state)
+        self.control = ControlApi(self.state, flood)
         self.app = self._make_app()
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task[None] | None = None
@@ -80,11 +80,11 @@ class Sandbox:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr,attr-defined]
         real_port = sockets[0].getsockname()[1] if sockets else port
         self.url = f"http://{host}:{real_port}"
         self._webhook_task = asyncio.create_task(
-            deliver_forever(self.state, self.api.webhook_wakeup))
+            deliver_forever(self.state, self.api))
 
     async def stop(self) -> None:
         if self._webhook_task:

@@ -7,6 +7,7 @@ Everything lives in memory in one process; an asyncio.Condition wakes long-polli
 from __future__ import annotations
 
 import asyncio
+import copy
 import random
 import secrets
 import time
@@ -14,34 +15,64 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+# Every update type the Bot API knows (tdlib/telegram-bot-api `get_update_type_name`):
+# allowed_updates filters on all of them, produced by the sandbox or not.
 UPDATE_TYPES = (
-    "message", "edited_message", "channel_post", "edited_channel_post", "callback_query",
-    "my_chat_member", "chat_member", "message_reaction", "chat_join_request",
+    "message", "edited_message", "channel_post", "edited_channel_post", "inline_query",
+    "chosen_inline_result", "callback_query", "shipping_query", "pre_checkout_query", "poll",
+    "poll_answer", "my_chat_member", "chat_member", "chat_join_request", "chat_boost",
+    "removed_chat_boost", "message_reaction", "message_reaction_count", "business_connection",
+    "business_message", "edited_business_message", "deleted_business_messages",
+    "purchased_paid_media", "managed_bot", "guest_message",
 )
 # Telegram leaves these out unless a bot asks for them by name.
 OPT_IN_UPDATES = {"chat_member", "message_reaction", "message_reaction_count"}
+DEFAULT_UPDATES = frozenset(UPDATE_TYPES) - OPT_IN_UPDATES
 
+# Rights of an administrator the creator promoted, in the order and with the fields the Bot
+# API gives for groups and supergroups (`json_store_administrator_rights`, Bot API 10.0).
 ADMIN_RIGHTS = {
-    "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
-    "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
-    "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
-    "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False,
-    "can_pin_messages": True,
+    "can_be_edited": False, "can_manage_chat": True, "can_change_info": True,
+    "can_delete_messages": True, "can_invite_users": True, "can_restrict_members": True,
+    "can_pin_messages": True, "can_manage_topics": False, "can_promote_members": False,
+    "can_manage_video_chats": True, "can_post_stories": False, "can_edit_stories": False,
+    "can_delete_stories": False, "can_manage_tags": False, "is_anonymous": False,
+    "can_manage_voice_chats": True,
+    "can_send_welcome_messages": False,  # Bot API 10.3; clients that know it require it
 }
+ACTIVE = ("member", "administrator", "creator")
 
 
 @dataclass
 class Chat:
     id: int
     title: str
-    type: str
+    type: str  # "group", "supergroup" or "private"
     members: dict[int, str] = field(default_factory=dict)  # user id → status
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_message_id: int = 1
     deleted: list[tuple[int, int]] = field(default_factory=list)  # (seq, message id)
+    seq_of: dict[int, int] = field(default_factory=dict)  # message id → change sequence
+    is_forum: bool = False
+    topics: dict[int, str] = field(default_factory=dict)  # thread id → name
+    pinned: list[int] = field(default_factory=list)
+    reactions: dict[int, dict[int, list[dict[str, Any]]]] = field(default_factory=dict)
+    last_bot_id: int | None = None  # the last bot that posted here (privacy mode)
+    migrated_to: int | None = None  # a basic group upgraded to this supergroup
+    migrated_from: int | None = None
+    user: dict[str, Any] | None = None  # the other side of a private chat
 
     def as_api(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "type": self.type}
+        if self.type == "private" and self.user is not None:
+            out = {"id": self.id, "first_name": self.user["first_name"], "type": "private"}
+            for key in ("last_name", "username"):
+                if self.user.get(key):
+                    out[key] = self.user[key]
+            return out
+        out = {"id": self.id, "title": self.title, "type": self.type}
+        if self.is_forum:
+            out["is_forum"] = True
+        return out
 
 
 @dataclass
@@ -74,6 +105,9 @@ class FloodControl:
     def __init__(self, per_chat_per_minute: int, overall_per_second: int) -> None:
         self.per_chat = per_chat_per_minute
         self.overall = overall_per_second
+        self.reset()
+
+    def reset(self) -> None:
         self._chat: dict[int, deque[float]] = {}
         self._all: deque[float] = deque()
 
@@ -105,25 +139,31 @@ class SandboxState:
             "id": self.bot_id, "is_bot": True, "first_name": bot_first_name,
             "username": bot_username,
         }
-        self.can_read_all = can_read_all_group_messages
+        self.default_can_read_all = can_read_all_group_messages
         self.seed = seed
         self.changed = asyncio.Condition()
         self.calls: deque[dict[str, Any]] = deque(maxlen=2000)
         self.call_counts: dict[str, int] = {}
-        self.sent_429 = 0
-        self.faults = Faults()
-        self.commands: dict[str, list[dict[str, Any]]] = {}
         self.reset()
 
     def reset(self) -> None:
+        """A clean world for the next test: everything but the bot's identity and token."""
+        self.can_read_all = self.default_can_read_all
+        self.sent_429 = 0
+        self.faults = Faults()
+        self.commands: dict[str, list[dict[str, Any]]] = {}
         self.users: dict[int, dict[str, Any]] = {self.bot_id: self.bot_user}
         self.next_user_id = 100_001
         self.chats: dict[int, Chat] = {}
         self.next_chat_seq = 1
         self.updates: list[dict[str, Any]] = []
         self.next_update_id = 1
-        self.allowed_updates: list[str] | None = None
+        self.allowed_updates: frozenset[str] = DEFAULT_UPDATES
         self.webhook: Webhook | None = None
+        self.poll_generation = 0  # a new long poll ends the one before it (409)
+        self.poll_abort = ""
+        self.started: set[int] = set()  # users who started the bot in a private chat
+        self.polls: dict[str, dict[str, Any]] = {}  # poll id → {"poll", "chat", "message_id"}
         self.files: dict[str, tuple[bytes, str, str]] = {}  # file_id → (bytes, mime, path)
         self.callbacks: dict[str, dict[str, Any]] = {}
         self.seq = 0
@@ -134,23 +174,19 @@ class SandboxState:
         async with self.changed:
             self.changed.notify_all()
 
-    def bump(self, msg: dict[str, Any]) -> None:
+    def bump(self, chat: Chat, message_id: int) -> None:
+        """Mark a message changed, for the chat page's live view (never part of the message)."""
         self.seq += 1
-        msg["sandbox_seq"] = self.seq
+        chat.seq_of[message_id] = self.seq
 
     # --- updates ---------------------------------------------------------------------------
-    def wants(self, kind: str) -> bool:
-        if self.allowed_updates:
-            return kind in self.allowed_updates
-        return kind not in OPT_IN_UPDATES
-
     def push_update(self, kind: str, payload: dict[str, Any]) -> int | None:
-        """Queue an update for the bot; None when the bot's allowed_updates exclude it."""
-        if not self.wants(kind):
+        """Queue a snapshot of an update; None when the bot's allowed_updates exclude it."""
+        if kind not in self.allowed_updates:
             return None
         uid = self.next_update_id
         self.next_update_id += 1
-        self.updates.append({"update_id": uid, kind: payload})
+        self.updates.append({"update_id": uid, kind: copy.deepcopy(payload)})
         return uid
 
     # --- users and chats -------------------------------------------------------------------
@@ -160,13 +196,19 @@ class SandboxState:
     def is_admin(self, chat: Chat, user_id: int) -> bool:
         return chat.members.get(user_id) in ("administrator", "creator")
 
-    def member_api(self, chat: Chat, user_id: int) -> dict[str, Any]:
-        status = chat.members.get(user_id, "left")
-        out: dict[str, Any] = {"status": status, "user": self.users[user_id]}
+    def is_member(self, chat: Chat, user_id: int) -> bool:
+        return chat.members.get(user_id) in ACTIVE
+
+    def member_api(self, chat: Chat, user_id: int, status: str | None = None) -> dict[str, Any]:
+        status = status or chat.members.get(user_id, "left")
+        out: dict[str, Any] = {"user": self.users[user_id], "status": status}
         if status == "creator":
             out["is_anonymous"] = False
         elif status == "administrator":
-            out.update(ADMIN_RIGHTS)
+            rights = dict(ADMIN_RIGHTS)
+            if chat.type != "supergroup":
+                rights.pop("can_manage_topics")
+            out.update(rights)
         elif status == "kicked":
             out["until_date"] = 0
         return out

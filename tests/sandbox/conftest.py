@@ -9,6 +9,7 @@ from telegram import Bot
 
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
+from tests.sandbox.clients import AiogramClient, Client, PTBClient
 
 
 @pytest.fixture
@@ -43,3 +44,21 @@ async def group(client: SandboxClient) -> dict[str, int]:
     await client.add_member(chat, resident)
     await client.add_bot(chat)
     return {"chat": chat, "owner": owner, "resident": resident}
+
+
+@pytest.fixture(params=["ptb", "aiogram"])
+async def tg(request: pytest.FixtureRequest, sandbox: Sandbox) -> AsyncIterator[Client]:
+    """The same scenario through python-telegram-bot and through aiogram 3."""
+    cls = PTBClient if request.param == "ptb" else AiogramClient
+    async with cls(sandbox.token, sandbox.url) as c:
+        yield c
+
+
+async def drain(tg: Client) -> int:
+    """Confirm every pending update; returns the offset to read from next."""
+    updates = await tg.call("get_updates")
+    if not updates:
+        return 0
+    offset = updates[-1]["update_id"] + 1
+    await tg.call("get_updates", offset=offset)
+    return offset

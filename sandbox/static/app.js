@@ -38,6 +38,11 @@ function avatar(u) {
   return el;
 }
 function currentChat() { return S.chats.find((c) => c.id === S.chatId) || null; }
+function chatTitle(c) {
+  if (c.type === "private") return `${fullName(c)} · 与机器人私聊`;
+  return c.title + (c.migrate_to_chat_id ? "（已升级）" : "");
+}
+const KIND = { supergroup: "超级群", group: "普通群", private: "私聊" };
 function botInChat(chat) {
   if (!chat || !S.bot) return false;
   const m = chat.members.find((x) => x.user.id === S.bot.id);
@@ -61,11 +66,11 @@ function renderChats() {
     const li = document.createElement("li");
     li.className = c.id === S.chatId ? "active" : "";
     li.dataset.chatId = c.id;
-    const av = avatar({ id: c.id, first_name: c.title });
-    av.style.borderRadius = "10px";
+    const av = avatar({ id: c.id, first_name: chatTitle(c) });
+    av.style.borderRadius = c.type === "private" ? "50%" : "10px";
     const name = document.createElement("span");
     name.className = "name";
-    name.textContent = c.title;
+    name.textContent = chatTitle(c);
     const n = document.createElement("span");
     n.className = "muted";
     n.textContent = `${c.members.filter((m) => !["left", "kicked"].includes(m.status)).length}人`;
@@ -82,8 +87,9 @@ function renderMembers() {
   const sel = $("identity");
   const keep = S.identity;
   sel.replaceChildren();
-  $("chat-title").textContent = chat ? chat.title : "请选择或新建一个群聊";
-  $("chat-sub").textContent = chat ? `${chat.type === "supergroup" ? "超级群" : "普通群"} · ID ${chat.id}` : "";
+  $("chat-title").textContent = chat ? chatTitle(chat) : "请选择或新建一个群聊";
+  $("chat-sub").textContent = chat ? `${KIND[chat.type]}${chat.is_forum ? "（话题）" : ""} · ID ${chat.id}` : "";
+  $("migrate-btn").classList.toggle("hidden", !chat || chat.type !== "group" || !!chat.migrate_to_chat_id);
   if (!chat) return;
   for (const m of chat.members) {
     if (["left", "kicked"].includes(m.status)) continue;
@@ -95,6 +101,7 @@ function renderMembers() {
     role.className = "role " + (m.user.is_bot ? "bot" : m.status);
     role.textContent = m.user.is_bot ? (m.status === "administrator" ? "机器人·管理员" : "机器人") : ROLE[m.status];
     li.append(avatar(m.user), name, role);
+    if (chat.type !== "private" && m.status !== "creator") li.append(memberActions(chat, m));
     if (!m.user.is_bot) {
       li.title = "点击切换为此身份";
       li.onclick = () => { S.identity = m.user.id; sel.value = String(m.user.id); saveState(); renderMessages(); };
@@ -110,7 +117,10 @@ function renderMembers() {
   else S.identity = humans.length ? humans[0].user.id : null;
   if (S.identity !== null) sel.value = String(S.identity);
   const hint = $("hint");
-  if (!botInChat(chat)) {
+  if (chat.migrate_to_chat_id) {
+    hint.textContent = `这个群已升级为超级群（新 ID ${chat.migrate_to_chat_id}），请到新群里继续聊天。`;
+    hint.classList.remove("hidden");
+  } else if (!botInChat(chat)) {
     hint.textContent = "机器人还不在这个群里：点左侧“添加机器人”把它拉进群。";
     hint.classList.remove("hidden");
   } else if (S.bot && !S.bot.can_read_all_group_messages &&
@@ -120,6 +130,82 @@ function renderMembers() {
   } else {
     hint.classList.add("hidden");
   }
+}
+
+function memberActions(chat, m) {
+  const box = document.createElement("span");
+  box.className = "member-actions";
+  const act = (label, status, title) => {
+    const b = document.createElement("button");
+    b.textContent = label;
+    b.title = title;
+    b.onclick = async (e) => {
+      e.stopPropagation();
+      try {
+        await api("POST", `/chats/${chat.id}/members`, { user_id: m.user.id, status });
+        await refreshChats();
+      } catch (err) { toast("操作失败：" + err.message); }
+    };
+    box.append(b);
+  };
+  if (m.status === "administrator") act("撤销管理员", "member", "降为普通成员");
+  else act("设为管理员", "administrator", "由群主提升为管理员");
+  act("移出", "kicked", "把此人移出群聊（封禁）");
+  return box;
+}
+
+async function migrateChat() {
+  const chat = currentChat();
+  if (!chat) return;
+  try {
+    const { id } = await api("POST", `/chats/${chat.id}/migrate`, {});
+    await refreshChats();
+    selectChat(id);
+    toast("已升级为超级群，群 ID 已改变");
+  } catch (e) { toast("升级失败：" + e.message); }
+}
+
+async function startPrivate() {
+  if (S.identity === null) return toast("请先选择当前身份");
+  try {
+    const { chat_id } = await api("POST", `/users/${S.identity}/start`, {});
+    await refreshChats();
+    selectChat(chat_id);
+  } catch (e) { toast("私聊失败：" + e.message); }
+}
+
+async function vote(m, index) {
+  if (S.identity === null) return toast("请先选择当前身份");
+  try {
+    await api("POST", `/polls/${m.poll.id}/answer`, { user_id: S.identity, option_ids: [index] });
+  } catch (e) { toast("投票失败：" + e.message); }
+}
+
+function renderPoll(m) {
+  const box = document.createElement("div");
+  box.className = "poll";
+  const q = document.createElement("div");
+  q.className = "question";
+  q.textContent = `📊 ${m.poll.question}`;
+  box.append(q);
+  m.poll.options.forEach((o, i) => {
+    const b = document.createElement("button");
+    const label = document.createElement("span");
+    label.textContent = o.text;
+    const count = document.createElement("span");
+    count.className = "muted";
+    count.textContent = `${o.voter_count} 票`;
+    b.append(label, count);
+    b.disabled = m.poll.is_closed;
+    b.onclick = () => vote(m, i);
+    box.append(b);
+  });
+  const meta = document.createElement("div");
+  meta.className = "muted";
+  meta.textContent = [m.poll.is_anonymous ? "匿名投票" : "公开投票", m.poll.is_closed ? "已结束" : "",
+    `${m.poll.total_voter_count} 人已投`].filter(Boolean).join(" · ");
+  box.append(meta);
+  return box;
 }
 
 async function refreshBot() {
@@ -172,7 +258,8 @@ async function poll(gen) {
       S.seq = Math.max(S.seq, data.seq || 0);
       if (data.messages.length || (data.deleted_ids || []).length) {
         renderMessages();
-        if (data.messages.some((m) => m.new_chat_members || m.left_chat_member)) refreshChats();
+        if (data.messages.some((m) => m.new_chat_members || m.left_chat_member ||
+            m.migrate_to_chat_id || m.forum_topic_created)) refreshChats();
       }
     } catch (e) {
       await new Promise((r) => setTimeout(r, 1500));
@@ -193,6 +280,10 @@ function renderMessages() {
 function serviceText(m) {
   if (m.new_chat_members) return m.new_chat_members.map(fullName).join("、") + " 加入了群聊";
   if (m.left_chat_member) return fullName(m.left_chat_member) + " 离开了群聊";
+  if (m.migrate_to_chat_id) return `群已升级为超级群（新 ID ${m.migrate_to_chat_id}）`;
+  if (m.migrate_from_chat_id) return `由普通群 ${m.migrate_from_chat_id} 升级而来`;
+  if (m.pinned_message) return `${fullName(m.from)} 置顶了一条消息：${snippet(m.pinned_message)}`;
+  if (m.forum_topic_created) return `${fullName(m.from)} 创建了话题「${m.forum_topic_created.name}」`;
   return null;
 }
 
@@ -202,6 +293,8 @@ function snippet(m) {
   if (m.location) return "[位置]";
   if (m.sticker) return `[贴纸 ${m.sticker.emoji || ""}]`;
   if (m.voice) return "[语音]";
+  if (m.document) return `[文件] ${m.document.file_name || ""}`;
+  if (m.poll) return `[投票] ${m.poll.question}`;
   return "[消息]";
 }
 
@@ -224,6 +317,16 @@ function renderMessage(m) {
   sender.style.color = m.from.is_bot ? "#2f80ed" : COLORS[Math.abs(m.from.id) % COLORS.length];
   sender.textContent = fullName(m.from) + (m.from.is_bot ? " · 机器人" : "");
   bubble.append(sender);
+  const chat = currentChat();
+  if (m.message_thread_id && chat && chat.topics) {
+    const t = chat.topics.find((x) => x.message_thread_id === m.message_thread_id);
+    if (t) {
+      const tl = document.createElement("div");
+      tl.className = "topic";
+      tl.textContent = `# ${t.name}`;
+      bubble.append(tl);
+    }
+  }
   if (m.forward_origin) {
     const f = document.createElement("div");
     f.className = "muted";
@@ -270,6 +373,15 @@ function renderMessage(m) {
     st.textContent = m.sticker.emoji || "🖼";
     bubble.append(st);
   }
+  if (m.document) {
+    const d = document.createElement("a");
+    d.className = "location";
+    d.href = `${API}/files/${m.document.file_id}`;
+    d.download = m.document.file_name || "file";
+    d.textContent = `📄 ${m.document.file_name || "文件"}`;
+    bubble.append(d);
+  }
+  if (m.poll) bubble.append(renderPoll(m));
   if (m.voice) {
     const v = document.createElement("div");
     v.className = "location";
@@ -284,6 +396,13 @@ function renderMessage(m) {
     bubble.append(t);
   }
   if (m.reply_markup && m.reply_markup.inline_keyboard) bubble.append(renderKeyboard(m));
+  const reacts = Object.values(m.sandbox_reactions || {}).flat().map((r) => r.emoji).filter(Boolean);
+  if (reacts.length) {
+    const r = document.createElement("div");
+    r.className = "reactions";
+    r.textContent = reacts.join(" ");
+    bubble.append(r);
+  }
   const meta = document.createElement("div");
   meta.className = "meta";
   const time = new Date(m.date * 1000).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" });
@@ -544,6 +663,8 @@ function init() {
   $("member-dialog").addEventListener("close", onMemberDialogClose);
   $("add-bot-btn").onclick = () => addBot("member");
   $("add-bot-admin-btn").onclick = () => addBot("administrator");
+  $("migrate-btn").onclick = migrateChat;
+  $("private-btn").onclick = startPrivate;
   $("privacy-toggle").onchange = async (e) => {
     await api("POST", "/bot", { can_read_all_group_messages: !e.target.checked });
     await refreshBot();
@@ -580,6 +701,10 @@ function init() {
   if (savedId) S.identity = savedId;
   refreshBot().then(refreshChats).then(() => {
     if (saved && S.chats.some((c) => c.id === saved) && saved !== S.chatId) selectChat(saved);
+  });
+  window.addEventListener("hashchange", () => {
+    const h = location.hash.match(/chat=(-?\d+)/);
+    if (h && Number(h[1]) !== S.chatId) refreshChats().then(() => selectChat(Number(h[1])));
   });
   setInterval(refreshBot, 4000);
   setInterval(refreshChats, 6000);

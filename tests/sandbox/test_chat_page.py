@@ -100,3 +100,44 @@ async def test_chat_page_end_to_end(sandbox: Sandbox, client: SandboxClient, bot
         await page.wait_for_selector("img.photo")
         await asyncio.sleep(0.3)
         await page.screenshot(path="/tmp/suqiu-chat.png", full_page=True)
+
+
+async def test_chat_page_new_things(sandbox: Sandbox, client: SandboxClient, bot: Bot) -> None:
+    """A newcomer promotes an admin, answers the bot's poll, starts the bot privately and
+    upgrades a basic group, all from the page."""
+    owner = await client.create_user("王网格")
+    resident = await client.create_user("李阿姨")
+    chat = await client.create_chat("老小区群", owner, type="group")
+    await client.add_member(chat, resident)
+    await client.add_bot(chat, "administrator")
+    await bot.get_updates(allowed_updates=["message", "poll", "poll_answer", "chat_member",
+                                           "my_chat_member"])
+    async with chromium() as browser:
+        page = await browser.new_page()  # type: ignore[attr-defined]
+        await page.goto(f"{sandbox.url}/#chat={chat}")
+        await page.wait_for_selector("#member-list li")
+        # Promote 李阿姨 from her row.
+        row = page.locator("#member-list li", has_text="李阿姨")
+        await row.hover()
+        await row.locator("button", has_text="设为管理员").click()
+        await page.wait_for_selector("#member-list .role.administrator")
+        assert (await client.chat(chat))["members"][1]["status"] == "administrator"
+        # Answer the bot's poll as 李阿姨.
+        poll = await bot.send_poll(chat, "路灯修好了吗？", ["修好了", "没有"], is_anonymous=False)
+        await page.select_option("#identity", str(resident))
+        await page.locator(f"#m{poll.message_id} .poll button", has_text="修好了").click()
+        await page.locator(f"#m{poll.message_id} .poll", has_text="1 人已投").wait_for()
+        kinds = [u.to_dict().keys() for u in await bot.get_updates(timeout=2)]
+        assert any("poll_answer" in k for k in kinds)
+        # Start the bot privately as 李阿姨; the bot may now write to her.
+        await page.click("#private-btn")
+        await page.wait_for_selector("#chat-title:has-text('与机器人私聊')")
+        await bot.send_message(resident, "您的诉求 #1 已受理")
+        await page.wait_for_selector("text=您的诉求 #1 已受理")
+        # Back in the group, upgrade it to a supergroup.
+        await page.goto(f"{sandbox.url}/#chat={chat}")
+        await page.click("#migrate-btn")
+        await page.wait_for_selector("#chat-sub:has-text('超级群')")
+        new_id = (await client.chat(chat))["migrate_to_chat_id"]
+        assert str(new_id) in await page.inner_text("#chat-sub")
+        await page.screenshot(path="/tmp/suqiu-chat-new.png", full_page=True)

@@ -18,7 +18,6 @@ from issues.deliveries import Deliveries
 from issues.errors import IssueError
 from issues.escalation import Escalation
 from issues.groups import Groups
-from issues.inbox import Inbox
 from issues.intake import Intake
 from issues.ledger import Ledger
 from issues.org import Org
@@ -51,7 +50,7 @@ class IssueService:
         self.db = db
         self.settings = settings
         self.clock = clock
-        uow = UnitOfWork(db)
+        self.uow = uow = UnitOfWork(db)  # also for bot/'s own tables (its update inbox)
         self.groups = Groups(uow, settings, clock)
         self.people = People(uow)
         self.org = Org(uow, settings, self.groups)
@@ -61,7 +60,6 @@ class IssueService:
         self.escalation = Escalation(uow, settings, clock, self.ledger)
         self.deliveries = Deliveries(uow, clock)
         self.statistics = Statistics(uow, clock)
-        self.inbox = Inbox(uow, clock)
 
     # --- groups and people ------------------------------------------------------------------
     async def register_group(self, chat_id: int, title: str, owner: PersonRef | None,
@@ -239,16 +237,6 @@ class IssueService:
     async def daily_counts(self, days: int, tz: str,
                            chat_id: int | None = None) -> list[tuple[str, int, int]]:
         return await self.statistics.daily_counts(days, tz, chat_id)
-
-    # --- inbox of Telegram updates (moving to bot/) -----------------------------------------
-    async def inbox_put(self, updates: list[tuple[int, str]]) -> None:
-        await self.inbox.inbox_put(updates)
-
-    async def inbox_forget(self, ids: list[int]) -> None:
-        await self.inbox.inbox_forget(ids)
-
-    async def inbox_pending(self) -> list[tuple[int, str]]:
-        return await self.inbox.inbox_pending()
 
 
 __all__ = ["IssueError", "IssueService"]

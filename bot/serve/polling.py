@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.context import BotApp
+from bot.serve.inbox import Inbox
 from issues.service import IssueService
 from issues.settings import Settings
 
@@ -58,6 +59,7 @@ class Poller:
     def __init__(self, application: BotApp, settings: Settings) -> None:
         self.app = application
         self.svc: IssueService = application.bot_data.require_service()
+        self.inbox = Inbox(self.svc.uow, self.svc.clock)
         self.timeout = settings.poll_timeout
         self.offset = 0
         self._task: asyncio.Task[None] | None = None
@@ -74,7 +76,7 @@ class Poller:
         """Hand the updates a previous run stored but never handled to the workers first."""
         stored = asyncio.get_running_loop().create_future()
         stored.set_result(None)
-        for _, payload in await self.svc.inbox_pending():
+        for _, payload in await self.inbox.pending():
             update = Update.de_json(json.loads(payload), self.app.bot)
             self._dispatch(update, stored)
         self._task = asyncio.create_task(self._loop(), name="suqiu-poller")
@@ -97,7 +99,7 @@ class Poller:
                 continue
             # Handling starts at once; the next getUpdates (which confirms this batch to
             # Telegram) waits until the batch is in the inbox.
-            stored = asyncio.ensure_future(self.svc.inbox_put(
+            stored = asyncio.ensure_future(self.inbox.put(
                 [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]))
             for u in updates:
                 if u.update_id > self._dispatched:
@@ -144,7 +146,7 @@ class Poller:
             try:
                 # Only once stored: removed first, they would be stored and come back.
                 await asyncio.gather(*{id(s): s for _, s in batch}.values())
-                await self.svc.inbox_forget([u for u, _ in batch])
+                await self.inbox.forget([u for u, _ in batch])
             except Exception:  # they stay in the inbox and are handled again (idempotent)
                 log.exception("could not clear %d handled updates from the inbox", len(batch))
 

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from bot.app import build_application
+from bot.serve.inbox import Inbox
 from bot.serve.polling import start_polling, stop_bot
 from issues.service import IssueService
 from sandbox.client import SandboxClient
@@ -16,9 +17,14 @@ from sandbox.server import Sandbox
 from tests.bot.conftest import Harness, bot_settings
 
 
-async def _drained(svc: IssueService) -> bool:
+def _inbox(svc: IssueService | None) -> Inbox:
+    assert svc is not None
+    return Inbox(svc.uow, svc.clock)
+
+
+async def _drained(svc: IssueService | None) -> bool:
     for _ in range(100):
-        if not await svc.inbox_pending():
+        if not await _inbox(svc).pending():
             return True
         await asyncio.sleep(0.05)
     return False
@@ -53,7 +59,7 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
         app = new_app()
         await app.initialize()
         await app.post_init(app)  # type: ignore[misc]
-        await app.bot_data.service.inbox_put(
+        await _inbox(app.bot_data.service).put(
             [(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in pending])
         sandbox.state.updates.clear()
         await app.post_shutdown(app)  # type: ignore[misc]
@@ -78,7 +84,7 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
         app = new_app()
         await app.initialize()
         await app.post_init(app)  # type: ignore[misc]
-        await app.bot_data.service.inbox_put(
+        await _inbox(app.bot_data.service).put(
             [(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in pending])
         await app.post_shutdown(app)  # type: ignore[misc]
         await app.shutdown()

@@ -1,5 +1,9 @@
-"""The poller's inbox of Telegram updates (moving to bot/: it is Telegram's, not the
-domain's)."""
+"""The poller's inbox: Telegram updates stored before they are confirmed to Telegram and
+removed once handled (see `bot.serve.polling`).
+
+It shares the ledger's database and, on SQLite, its writer queue (`IssueService.uow`). The
+table is declared with the ledger's (`issues.models.InboxUpdate`) because the one Alembic
+history lives in `issues/migrations`, which may not import `bot/`."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ class Inbox:
         self.uow = uow
         self.clock = clock
 
-    async def inbox_put(self, updates: list[tuple[int, str]]) -> None:
+    async def put(self, updates: list[tuple[int, str]]) -> None:
         """Store fetched updates (id, JSON) before they are confirmed; repeats are ignored."""
         if not updates:
             return
@@ -34,14 +38,14 @@ class Inbox:
 
         await self.uow.write(run)
 
-    async def inbox_forget(self, ids: list[int]) -> None:
+    async def forget(self, ids: list[int]) -> None:
         """Handled updates leave the inbox."""
         async def run(s: AsyncSession) -> None:
             await s.execute(delete(InboxUpdate).where(InboxUpdate.update_id.in_(ids)))
 
         await self.uow.write(run)
 
-    async def inbox_pending(self) -> list[tuple[int, str]]:
+    async def pending(self) -> list[tuple[int, str]]:
         """Updates stored but never handled (the process stopped first), oldest first."""
         async def run(s: AsyncSession) -> list[tuple[int, str]]:
             rows = await s.execute(select(InboxUpdate.update_id, InboxUpdate.payload)

@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issues import lights, sla
+from issues import lights
 from issues.ledger import Ledger, issue_by_id
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Event, Issue
 from issues.settings import Settings
 from issues.unit_of_work import UnitOfWork
-from issues.views import LEVELS, EventView, IssueView, TransitionResult
+from issues.views import LEVEL_NAMES, LEVELS, EventView, IssueView, TransitionResult
 
 
 class Escalation:
@@ -44,21 +44,26 @@ class Escalation:
 
     async def due_for_escalation(self, now: datetime | None = None,
                                  limit: int = 200) -> list[IssueView]:
-        """Red issues past the grace period that can still go one level up (oldest first,
-        at most `limit`: the scheduler takes the rest on its next pass)."""
+        """Red issues that can still go one level up (oldest first, at most `limit`: the
+        scheduler takes the rest on its next pass).
+
+        The deadline stays what it was (being late is not forgiven by escalating): an issue at
+        level L goes up once its running clock is (L + 1) grace periods past due, so each
+        level has one grace period to act before the next one is asked."""
         now = now or self.clock()
-        cutoff = now - self.settings.escalation_grace
+        grace = self.settings.escalation_grace
 
         async def run(s: AsyncSession) -> list[IssueView]:
-            # One query per clock, each walking its own (status, due) index in due order.
+            # One query per clock and level, each walking its own (status, due) index.
             rows: list[Issue] = []
             for statuses, due in ((OPEN_STATUSES[:1], Issue.ack_due_at),
                                   (OPEN_STATUSES[1:], Issue.resolve_due_at)):
                 for status in statuses:
-                    rows += (await s.execute(select(Issue).where(
-                        Issue.status == status, due <= cutoff,
-                        Issue.escalation_level < len(LEVELS) - 1,
-                    ).order_by(due).limit(limit))).scalars().all()
+                    for level in range(len(LEVELS) - 1):
+                        rows += (await s.execute(select(Issue).where(
+                            Issue.status == status, due <= now - grace * (level + 1),
+                            Issue.escalation_level == level,
+                        ).order_by(due).limit(limit))).scalars().all()
             rows.sort(key=lambda i: i.ack_due_at if i.status == Status.OPEN
                       else i.resolve_due_at)
             return await self.ledger.views(s, rows[:limit])
@@ -72,15 +77,9 @@ class Escalation:
             before = issue.status
             issue.escalation_level = min(len(LEVELS) - 1, issue.escalation_level + 1)
             now = self.clock()
-            # A new clock for the next level: the same allowed time again.
-            times = self.settings.sla_for(issue.category, issue.urgent)
-            issue.resolve_due_at = max(issue.resolve_due_at, now) + times.resolve
-            issue.ack_due_at = max(issue.ack_due_at, now) + times.ack
-            ratio = self.settings.yellow_ratio
-            issue.ack_warn_at = sla.warn_at(issue.created_at, issue.ack_due_at, ratio)
-            issue.resolve_warn_at = sla.warn_at(issue.created_at, issue.resolve_due_at, ratio)
+            # The deadline is kept: the issue stays late (red) and says so everywhere.
             issue.updated_at = now
-            note = f"超时自动升级至{LEVELS[issue.escalation_level]}"
+            note = LEVEL_NAMES[LEVELS[issue.escalation_level]]
             s.add(Event(issue_id=issue.id, actor_id=None, at=now, kind="auto_escalate",
                         from_status=before, to_status=issue.status, note=note))
             await s.flush()

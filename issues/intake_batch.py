@@ -86,18 +86,24 @@ class _New:
 @dataclass
 class _Candidate:
     location: str | None
+    people: set[int]  # who reported it already: "共 N 人反映" counts them, once each
     issue: Issue | None = None
     new: _New | None = None
 
 
-def same_place(a: str | None, b: str | None, only_candidate: bool) -> bool:
-    """"3栋" and "3栋门口" are one place; "1栋" and "11栋" are not. A message naming no place
-    seconds an issue only when it is the one open issue of its kind nearby."""
+def same_place(a: str | None, b: str | None) -> bool:
+    """"3栋" and "3栋门口" are one place; "1栋" and "11栋" are not; a place is never the
+    same as no place ("楼道灯不亮" is not "3栋门口路灯坏了")."""
     if a and b:
         return a.startswith(b) or b.startswith(a)
-    if not a and not b:
-        return True
-    return not b and only_candidate
+    return not a and not b
+
+
+def _own(pool: list[_Candidate], person_id: int, location: str | None) -> _Candidate | None:
+    """The reporter's own open issue that a new message of hers repeats (催办): the same
+    category, and her message names no place or a compatible one."""
+    return next((c for c in pool if person_id in c.people
+                 and (not location or same_place(c.location, location))), None)
 
 
 async def intake_batch(intake: Context, s: AsyncSession,
@@ -122,6 +128,7 @@ async def intake_batch(intake: Context, s: AsyncSession,
 
     new: list[_New] = []
     seconded: dict[int, tuple[Issue, list[tuple[IntakeItem, int]]]] = {}
+    urged: list[tuple[_Candidate, IntakeItem, int]] = []  # (her issue, message, person)
     outcome: dict[ReportKey, _New | Issue] = {}
     count_at: dict[ReportKey, int] = {}  # what a "me too" reply shows, as of its message
     for item in fresh:
@@ -129,15 +136,22 @@ async def intake_batch(intake: Context, s: AsyncSession,
         pool = nearby.setdefault((gid, item.category), [])
         since = item.at - intake.settings.duplicate_window
         pool_now = [c for c in pool if _created(c) >= since]
-        match = next((c for c in pool_now if same_place(
-            c.location, item.location, len(pool_now) == 1)), None)
-        if match is not None and match.new is not None:
+        own = _own(pool_now, pid, item.location)
+        match = own or next((c for c in pool_now if same_place(c.location, item.location)),
+                            None)
+        if own is not None:  # she said it again: a 催办, not one more person
+            urged.append((own, item, pid))
+            outcome[item.key] = _target(own)
+            count_at[item.key] = len(own.people)
+        elif match is not None and match.new is not None:
+            match.people.add(pid)
             match.new.seconds.append((item, pid))
             match.new.row["report_count"] += 1
             match.new.row["updated_at"] = max(match.new.row["updated_at"], item.at)
             outcome[item.key] = match.new
             count_at[item.key] = match.new.row["report_count"]
         elif match is not None and match.issue is not None:
+            match.people.add(pid)
             queued = seconded.setdefault(match.issue.id, (match.issue, []))[1]
             queued.append((item, pid))
             outcome[item.key] = match.issue
@@ -160,7 +174,7 @@ async def intake_batch(intake: Context, s: AsyncSession,
                 "escalation_level": 0, "version": 1,
             })
             new.append(entry)
-            pool.insert(0, _Candidate(item.location, new=entry))
+            pool.insert(0, _Candidate(item.location, {pid}, new=entry))
             outcome[item.key] = entry
 
     await _insert_new(s, new)
@@ -181,6 +195,14 @@ async def intake_batch(intake: Context, s: AsyncSession,
         events.append({"issue_id": issue_id, "actor_id": pid, "at": item.at,
                        "kind": "second", "from_status": status, "to_status": status,
                        "note": item.text[:500]})
+    for cand, item, pid in urged:
+        target = _target(cand)
+        issue_id = target.id
+        status = target.status if isinstance(target, Issue) else Status.OPEN.value
+        reports.append(_report(issue_id, item, pid))
+        events.append({"issue_id": issue_id, "actor_id": pid, "at": item.at,
+                       "kind": "urge", "from_status": status, "to_status": status,
+                       "note": item.text[:500]})
     await s.flush()  # the seconded issues' counts, under their version check
     if reports:
         await s.execute(insert(_REPORTS), reports)
@@ -189,11 +211,13 @@ async def intake_batch(intake: Context, s: AsyncSession,
     # Views: what this batch opened is known without asking the database again.
     views: dict[int, IssueView] = {e.id: _view_of_new(intake, e, groups) for e in new}
     others = [iss for iss, _ in seconded.values()]
+    others += [c.issue for c, _, _ in urged if c.issue is not None and c.issue.id not in seconded]
     if seen:
         others += (await s.execute(select(Issue).where(
             Issue.id.in_(set(seen.values()))))).scalars().all()
     views.update({v.id: v for v in await intake.ledger.views(s, others)})
 
+    urging = {item.key for _, item, _ in urged}
     results = []
     for n, item in enumerate(items):
         if item.key in seen or first[item.key] != n:  # handled before, or repeated in batch
@@ -204,9 +228,18 @@ async def intake_batch(intake: Context, s: AsyncSession,
         v = views[got.id]
         if isinstance(got, _New) and got.item is item:
             results.append(IntakeResult(v, True, False, 1))
+        elif item.key in urging:
+            results.append(IntakeResult(v, False, False, count_at[item.key], urged=True))
         else:
             results.append(IntakeResult(v, False, True, count_at[item.key]))
     return results
+
+
+def _target(c: _Candidate) -> _New | Issue:
+    if c.new is not None:
+        return c.new
+    assert c.issue is not None
+    return c.issue
 
 
 def _created(c: _Candidate) -> datetime:
@@ -256,7 +289,12 @@ async def _nearby(intake: Context, s: AsyncSession, items: Sequence[IntakeItem],
     for issue in rows:
         pool = out.setdefault((issue.group_id, issue.category), [])
         if len(pool) < NEARBY:
-            pool.append(_Candidate(issue.location_text, issue=issue))
+            pool.append(_Candidate(issue.location_text, set(), issue=issue))
+    by_id = {c.issue.id: c for pool in out.values() for c in pool if c.issue is not None}
+    if by_id:
+        for issue_id, person_id in (await s.execute(
+                select(Report.issue_id, Report.person_id).where(Report.issue_id.in_(by_id)))):
+            by_id[issue_id].people.add(person_id)
     return out
 
 

@@ -24,6 +24,8 @@ from issues.unit_of_work import UnitOfWork
 from issues.views import EventView, IssueFilter, IssueView, Page
 from nlp.types import category_name
 
+# Events that take an issue on or move it forward (the card's 受理人 and latest progress).
+TAKING_STEPS = ("acknowledge", "assign", "progress", "resolve", "escalate", "claim")
 COUNT_CAP = 10_000  # a page header counts matching issues up to here, then says "10000+"
 PAGE_MAX = 500
 _Row = TypeVarTuple("_Row")
@@ -31,10 +33,13 @@ _Row = TypeVarTuple("_Row")
 
 def filtered(q: Select[*_Row], f: IssueFilter,
              now: datetime) -> Select[*_Row]:
-    """`q` narrowed to the issues `f` asks for; `now` decides the lights."""
+    """`q` narrowed to the issues `f` asks for; `now` decides the lights. Withdrawn issues
+    (误识别: never a request) are left out unless asked for by status."""
     if f.status:
         q = q.where(Issue.status == f.status) if f.status != "open_all" else q.where(
             Issue.status.in_(OPEN_STATUSES))
+    else:
+        q = q.where(Issue.status != Status.WITHDRAWN)
     if f.category:
         q = q.where(Issue.category == f.category)
     # Scopes name the group ids in a subquery: no join, so the issue indexes carry it.
@@ -117,6 +122,8 @@ class Ledger:
             .order_by(Photo.id)
         )).all():
             photos.setdefault(issue_id, []).append(file_id)
+        taken_by, progress = await self._steps(s, ids)
+        found.update(await people.refs(s, set(taken_by.values()) - set(found)))
         events: dict[int, list[EventView]] = {}
         if with_events:
             rows = (await s.execute(select(Event).where(Event.issue_id.in_(ids))
@@ -151,8 +158,29 @@ class Ledger:
                                 i.resolve_warn_at, now),
                 rating=ratings.get(i.id), reject_reason=i.reject_reason,
                 photos=tuple(photos.get(i.id, ())), events=tuple(events.get(i.id, ())),
+                was_late=sla.was_late(i.status, i.ack_due_at, i.resolve_due_at,
+                                      i.acknowledged_at, i.resolved_at, now),
+                progress_note=progress.get(i.id),
+                taken_by=found.get(taken_by[i.id]) if i.id in taken_by else None,
             ))
         return out
+
+    @staticmethod
+    async def _steps(s: AsyncSession, ids: list[int]) -> tuple[dict[int, int], dict[int, str]]:
+        """Per issue: who took it on (the first step out of 待受理), and the newest progress
+        note — what the card shows of its history."""
+        taken_by: dict[int, int] = {}
+        progress: dict[int, str] = {}
+        for issue_id, kind, actor_id, note, from_status in (await s.execute(
+            select(Event.issue_id, Event.kind, Event.actor_id, Event.note, Event.from_status)
+            .where(Event.issue_id.in_(ids), Event.kind.in_(TAKING_STEPS))
+            .order_by(Event.at, Event.id)
+        )).all():
+            if from_status == Status.OPEN and actor_id is not None:
+                taken_by.setdefault(issue_id, actor_id)
+            if kind == "progress" and note:
+                progress[issue_id] = note
+        return taken_by, progress
 
     async def view(self, s: AsyncSession, issue: Issue, with_events: bool = False) -> IssueView:
         return (await self.views(s, [issue], with_events))[0]

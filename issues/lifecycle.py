@@ -3,7 +3,9 @@ may start from, the status it leads to.
 
 `open` (待受理) → `acknowledged` (已受理) → `in_progress` (处理中) → `resolved` (已办结, awaiting
 the resident's rating) → `closed` (已关闭); `rejected` (不予受理) from any open status; a
-resolved, closed or rejected issue may be reopened, and a 不满意 rating reopens it. Escalation
+false detection is `withdrawn` (误识别): kept for the detector's learning, left out of every
+statistic and public list. A resolved, closed, rejected or withdrawn issue may be reopened,
+and a 不满意 rating reopens it. Escalation
 level and department are kept apart from the status. This module is pure data: the actions
 are applied by `issues.transitions`, which never sets a status the table does not give.
 """
@@ -23,10 +25,12 @@ class Status(StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # 误识别: not a request at all (不是诉求)
 
 
 OPEN_STATUSES: tuple[Status, ...] = (Status.OPEN, Status.ACKNOWLEDGED, Status.IN_PROGRESS)
-DONE_STATUSES: tuple[Status, ...] = (Status.RESOLVED, Status.CLOSED, Status.REJECTED)
+DONE_STATUSES: tuple[Status, ...] = (Status.RESOLVED, Status.CLOSED, Status.REJECTED,
+                                     Status.WITHDRAWN)
 
 
 class Role(StrEnum):
@@ -50,6 +54,7 @@ class Action(StrEnum):
     PROGRESS = "progress"
     RESOLVE = "resolve"
     REJECT = "reject"
+    WITHDRAW = "withdraw"  # 不是诉求: a false detection, out of the statistics
     REOPEN = "reopen"
     ESCALATE = "escalate"
     CLAIM = "claim"
@@ -84,9 +89,11 @@ RULES: Mapping[Action, Rule] = MappingProxyType({
     Action.PROGRESS: Rule(MANAGERS, _moves(OPEN_STATUSES, Status.IN_PROGRESS)),
     Action.RESOLVE: Rule(MANAGERS, _moves(OPEN_STATUSES, Status.RESOLVED)),
     Action.REJECT: Rule(MANAGERS, _moves(OPEN_STATUSES, Status.REJECTED)),
+    Action.WITHDRAW: Rule(MANAGERS, _moves(OPEN_STATUSES, Status.WITHDRAWN)),
     Action.REOPEN: Rule(MANAGERS | _REPORTER, {
         **_moves([Status.RESOLVED, Status.CLOSED], Status.IN_PROGRESS),
-        Status.REJECTED: Status.OPEN,  # it was never taken on: back to 待受理
+        # It was never taken on: back to 待受理.
+        **_moves([Status.REJECTED, Status.WITHDRAWN], Status.OPEN),
     }),
     Action.ESCALATE: Rule(MANAGERS, _moves(OPEN_STATUSES, Status.IN_PROGRESS)),
     Action.CLAIM: Rule(frozenset({Role.DEPARTMENT}),
@@ -110,7 +117,8 @@ def reopens(before: str, after: str) -> bool:
 # Names a person reads; they move to config/templates with the domain's other texts.
 ACTION_NAMES = {
     "acknowledge": "受理", "assign": "交办", "progress": "更新进展", "resolve": "办结",
-    "reject": "不予受理", "reopen": "重新打开", "escalate": "吹哨上报", "claim": "报到认领",
+    "reject": "不予受理", "withdraw": "标记为不是诉求", "reopen": "重新打开",
+    "escalate": "吹哨上报", "claim": "报到认领",
     "rate": "评价", "rate_unsatisfied": "评价", "photo": "补充照片", "locate": "补充位置",
 }
 

@@ -154,6 +154,10 @@ class IssueService:
         return await self.transitions.reject(chat_id, number, actor, reason,
                                              as_false_positive=as_false_positive)
 
+    async def withdraw(self, chat_id: int, number: int,
+                       actor: PersonRef | int) -> TransitionResult:
+        return await self.transitions.withdraw(chat_id, number, actor)
+
     async def reopen(self, chat_id: int, number: int, actor: PersonRef | int,
                      reason: str | None = None) -> TransitionResult:
         return await self.transitions.reopen(chat_id, number, actor, reason)

@@ -32,3 +32,19 @@ def light(status: str, ack_due: datetime, resolve_due: datetime,
     if warn is not None and now >= warn:
         return "yellow"
     return "green"
+
+
+def was_late(status: str, ack_due: datetime, resolve_due: datetime,
+             acknowledged_at: datetime | None, resolved_at: datetime | None,
+             now: datetime) -> bool:
+    """曾超时: a clock ran out before its step was taken. An open issue's running clocks
+    count up to now; a finished one keeps what happened (an issue withdrawn or rejected was
+    never going to be resolved, so only its acknowledgement counts)."""
+    still_open = status in OPEN_STATUSES
+    acked = acknowledged_at or (now if still_open else None)
+    if acked is not None and acked > ack_due:
+        return True
+    if status in (Status.REJECTED, Status.WITHDRAWN):
+        return False
+    done = resolved_at or (now if still_open else None)
+    return done is not None and done > resolve_due

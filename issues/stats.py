@@ -74,6 +74,7 @@ class Statistics:
             valid = received - rejected
             return Stats(
                 received=received, answered=answered,
+                pending=by_status.get(Status.OPEN, 0),
                 in_progress=sum(by_status.get(st, 0) for st in OPEN_STATUSES[1:]),
                 resolved=resolved_n, rejected=rejected, rated=len(scores),
                 satisfied=satisfied,

@@ -38,6 +38,7 @@ from issues.models import (
 from issues.settings import Settings
 from issues.unit_of_work import UnitOfWork
 from issues.views import (
+    LEVEL_NAMES,
     LEVELS,
     RATING_WORDS,
     STATUS_NAMES,
@@ -186,22 +187,33 @@ class Transitions:
 
     async def reject(self, chat_id: int, number: int, actor: PersonRef | int, reason: str,
                      *, as_false_positive: bool = False) -> TransitionResult:
-        """不予受理 with a reason; as a false positive (不是诉求) the message is also kept as a
-        labelled example for the detector."""
+        """不予受理 with a reason (the owner declines a real request); `as_false_positive`
+        is the older spelling of `withdraw`."""
+        if as_false_positive:
+            return await self.withdraw(chat_id, number, actor)
         if not reason.strip():
             raise InvalidInput(reason="请写明不予受理的原因")
 
         async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
             issue.reject_reason = reason[:500]
             issue.closed_at = self.clock()
-            if as_false_positive:
-                s.add(Feedback(chat_id=chat_id or 0, message_id=issue.source_message_id,
-                               text=issue.text, label="none", detected=issue.category,
-                               at=self.clock()))
             return reason[:500]
 
-        return await self._act(chat_id, number, actor, Action.REJECT, change,
-                               kind="false_positive" if as_false_positive else None)
+        return await self._act(chat_id, number, actor, Action.REJECT, change)
+
+    async def withdraw(self, chat_id: int, number: int,
+                       actor: PersonRef | int) -> TransitionResult:
+        """不是诉求: the detector was wrong. The issue becomes 误识别, leaves every statistic
+        and public list, and its message is kept as a labelled example for the detector."""
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+            issue.closed_at = self.clock()
+            s.add(Feedback(chat_id=chat_id or 0, message_id=issue.source_message_id,
+                           text=issue.text, label="none", detected=issue.category,
+                           at=self.clock()))
+            return None
+
+        return await self._act(chat_id, number, actor, Action.WITHDRAW, change,
+                               kind="false_positive")
 
     async def reopen(self, chat_id: int, number: int, actor: PersonRef | int,
                      reason: str | None = None) -> TransitionResult:
@@ -277,7 +289,8 @@ class Transitions:
             issue.escalation_level = max(0, min(len(LEVELS) - 1, new_level))
             self._acknowledged(issue)
             parts = [depts[department_code]] if department_code else []
-            parts.append(f"层级：{LEVELS[issue.escalation_level]}")
+            if not department_code or level is not None:
+                parts.append(LEVEL_NAMES[LEVELS[issue.escalation_level]])
             if note:
                 parts.append(note)
             return "；".join(parts)

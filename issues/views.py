@@ -15,6 +15,7 @@ STATUS_NAMES = {
     "resolved": "已办结",
     "closed": "已关闭",
     "rejected": "不予受理",
+    "withdrawn": "误识别",
 }
 LIGHT_NAMES = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 LEVELS = ("grid", "community", "street", "district")
@@ -126,6 +127,16 @@ class IssueView:
     reject_reason: str | None
     photos: tuple[str, ...] = ()
     events: tuple[EventView, ...] = ()
+    # 曾超时: a deadline passed before the step it was for (acknowledging, resolving) was
+    # taken; kept after escalation and after the issue is done.
+    was_late: bool = False
+    progress_note: str | None = None  # the newest progress an owner gave (shown on the card)
+    taken_by: PersonRef | None = None  # who took it on (受理), by whatever step did so
+
+    @property
+    def escalated(self) -> bool:
+        """已升级: sent to a department (吹哨) or raised above the grid."""
+        return self.escalation_level > 0 or self.department_code is not None
 
     @property
     def status_name(self) -> str:
@@ -147,10 +158,14 @@ class IssueView:
 
 @dataclass(frozen=True)
 class IntakeResult:
+    """What became of a report: a new issue, one more person on an open one (seconded), or
+    its own reporter saying it again (urged, 催办: the count of people stays)."""
+
     issue: IssueView
     created: bool
     seconded: bool
-    report_count: int
+    report_count: int  # distinct people who reported the issue, as of this report
+    urged: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,6 +177,11 @@ class TransitionResult:
 
 @dataclass(frozen=True)
 class Stats:
+    """Figures over the issues received in a window (误识别 never counted). Each issue is in
+    exactly one of pending (待受理), in_progress (受理后未办结), resolved (已办结, incl.
+    closed) or rejected (不予受理), so those four add up to received; `answered` (受理过) is
+    another cut across them."""
+
     received: int
     answered: int
     in_progress: int
@@ -175,6 +195,7 @@ class Stats:
     median_resolve_hours: float | None
     by_category: dict[str, int] = field(default_factory=dict)
     overdue: dict[str, int] = field(default_factory=dict)  # light → open issues now
+    pending: int = 0
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ async def test_photo_location_edit_and_not_an_issue(harness: Harness) -> None:
     card2 = await harness.reply_from_bot(chat, other["message_id"], lambda m: "#2" in _text(m))
     await harness.client.press(chat, owner, card2["message_id"], "notissue:2")
     await harness.reply_from_bot(chat, other["message_id"], lambda m: "不是诉求" in _text(m))
-    assert (await harness.service.get_issue(chat, 2)).status == "rejected"
+    assert (await harness.service.get_issue(chat, 2)).status == "withdrawn"
     assert (await harness.service.feedback_rows())[0]["text"] == "楼下下水道又堵了"
 
 

@@ -108,7 +108,10 @@ async def test_sequential_and_concurrent_give_the_same_ledger(service: IssueServ
     else:
         out = list(await asyncio.gather(*(service.intake(CHAT, m, p, t, d)
                                           for m, p, t, d in msgs)))
-    assert sum(r.created for r in out) == 5 and sum(r.seconded for r in out) == 45
-    assert sorted(r.report_count for r in out if r.seconded)[-1] == 10
+    # Seven people, five places: each place is reported by all seven (counted once each),
+    # and a person's later messages about her own place are 催办.
+    assert sum(r.created for r in out) == 5 and sum(r.seconded for r in out) == 30
+    assert sum(r.urged for r in out) == 15
+    assert sorted(r.report_count for r in out if r.seconded)[-1] == 7
     page = await service.list_issues(IssueFilter(chat_id=CHAT))
-    assert sorted(i.report_count for i in page.items) == [10] * 5
+    assert sorted(i.report_count for i in page.items) == [7] * 5

@@ -23,6 +23,7 @@ REACH: dict[Status, list[Step]] = {
     Status.CLOSED: [lambda s, n: s.resolve(CHAT, n, OWNER),
                     lambda s, n: s.rate(CHAT, n, RESIDENT, 5)],
     Status.REJECTED: [lambda s, n: s.reject(CHAT, n, OWNER, "重复")],
+    Status.WITHDRAWN: [lambda s, n: s.withdraw(CHAT, n, OWNER)],
 }
 
 # Each action, taken by someone the table allows (the reporter for ratings).
@@ -32,6 +33,7 @@ DO: dict[Action, Step] = {
     Action.PROGRESS: lambda s, n: s.progress(CHAT, n, OWNER, "在修"),
     Action.RESOLVE: lambda s, n: s.resolve(CHAT, n, OWNER),
     Action.REJECT: lambda s, n: s.reject(CHAT, n, OWNER, "重复"),
+    Action.WITHDRAW: lambda s, n: s.withdraw(CHAT, n, OWNER),
     Action.REOPEN: lambda s, n: s.reopen(CHAT, n, OWNER),
     Action.ESCALATE: lambda s, n: s.escalate(CHAT, n, OWNER),
     Action.RATE: lambda s, n: s.rate(CHAT, n, RESIDENT, 5),
@@ -53,7 +55,8 @@ def test_every_action_has_one_rule_and_every_status_a_way_on() -> None:
     # The design's edges (DESIGN.md "Issue lifecycle").
     assert dict(RULES[Action.REOPEN].moves) == {Status.RESOLVED: Status.IN_PROGRESS,
                                                 Status.CLOSED: Status.IN_PROGRESS,
-                                                Status.REJECTED: Status.OPEN}
+                                                Status.REJECTED: Status.OPEN,
+                                                Status.WITHDRAWN: Status.OPEN}
     assert dict(RULES[Action.ACKNOWLEDGE].moves) == {Status.OPEN: Status.ACKNOWLEDGED}
     assert dict(RULES[Action.RATE].moves) == {Status.RESOLVED: Status.CLOSED}
     assert dict(RULES[Action.RATE_UNSATISFIED].moves) == {Status.RESOLVED: Status.IN_PROGRESS}

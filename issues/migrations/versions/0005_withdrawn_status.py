@@ -1,0 +1,26 @@
+"""false detections become withdrawn (误识别), out of the statistics
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-30 12:00:00
+
+Until now a 不是诉求 press made an issue `rejected` (不予受理) with a `false_positive` event,
+so it read as the owner refusing a request and counted in every figure. Those issues become
+`withdrawn`; the event stays as it was. Downgrade turns them back into rejections.
+"""
+from alembic import op
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute(
+        "UPDATE issues SET status = 'withdrawn' WHERE status = 'rejected' AND id IN "
+        "(SELECT issue_id FROM events WHERE kind = 'false_positive')")
+
+
+def downgrade() -> None:
+    op.execute("UPDATE issues SET status = 'rejected' WHERE status = 'withdrawn'")

@@ -28,11 +28,12 @@ from bot.context import BotApp, Context, context_types
 from bot.errors import on_error
 from bot.handlers import basic, buttons, commands, departments, spotting
 from bot.jobs import schedule_jobs
+from bot.present.templates import use_templates
 from bot.ratelimit import RetryingRateLimiter
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import Settings
-from nlp import detect
+from nlp import detect, reload_rules
 
 log = logging.getLogger(__name__)
 HandlerCallback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -139,6 +140,7 @@ def build_application(
         .build()
     )
     app.bot_data.settings = settings
+    use_templates(settings.templates_dir)
     register_handlers(app)
     schedule_jobs(app)
     return app
@@ -153,6 +155,8 @@ async def _post_init(app: BotApp) -> None:
         data.service = IssueService(data.db, settings)
     # Rules and the jieba dictionary load before the first update, not while a burst of
     # group messages waits behind the first one (about a second on a cold start).
+    if settings.rules_dir is not None:
+        await asyncio.to_thread(reload_rules, settings.rules_dir)
     await asyncio.to_thread(detect, "3栋门口路灯坏了")
     me = await app.bot.get_me()
     data.me = me

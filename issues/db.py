@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
 
 from issues import sqlite_driver
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(str(resources.files("issues") / "migrations"))  # installed with the package
 
 
 def alembic_config(url: str) -> Config:

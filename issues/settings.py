@@ -12,12 +12,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+# The shipped defaults are package data of `config`, in a checkout and in a wheel alike.
+CONFIG_DIR = Path(str(resources.files("config")))
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -117,6 +119,8 @@ class Settings:
     departments: tuple[Department, ...]
     emergency: dict[str, str]
     admin_chat_id: int | None = None  # bot.admin_chat: where errors are reported
+    rules_dir: Path | None = None  # paths.rules: the detector's rules instead of the shipped
+    templates_dir: Path | None = None  # paths.templates: message texts instead of the shipped
     rate_limits: RateLimits = RateLimits()
     web_map: MapSettings = MapSettings()
     photo_cache_dir: str = "data/photos"
@@ -160,6 +164,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _path(value: object) -> Path | None:
+    return Path(str(value)).expanduser() if value else None
+
+
 def _sla(raw: dict[str, Any]) -> SlaTimes:
     return SlaTimes(parse_duration(raw["ack"]), parse_duration(raw["resolve"]))
 
@@ -188,6 +196,7 @@ def load_settings(
         raw = _merge(raw, overrides)
     bot, web = raw.get("bot", {}), raw.get("web", {})
     det, sched, sla = raw.get("detector", {}), raw.get("schedule", {}), raw.get("sla", {})
+    paths = raw.get("paths") or {}
     try:
         return Settings(
             timezone=str(raw.get("timezone", "Asia/Shanghai")),
@@ -220,6 +229,8 @@ def load_settings(
             admin_chat_id=int(bot["admin_chat"]) if bot.get("admin_chat") else None,
             web_map=_map(web.get("map") or {}),
             photo_cache_dir=str(web.get("photo_cache") or "data/photos"),
+            rules_dir=_path(paths.get("rules")),
+            templates_dir=_path(paths.get("templates")),
             bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             dashboard_token=env.get("SUQIU_DASHBOARD_TOKEN") or None,
             dashboard_admin_token=env.get("SUQIU_DASHBOARD_ADMIN_TOKEN") or None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -16,7 +17,8 @@ import yaml
 from nlp.literals import required_literals, trie_pattern
 from nlp.types import CATEGORIES
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "config" / "rules"
+# The shipped rules are package data of `config` (data, not code), in a checkout and a wheel.
+DEFAULT_RULES_DIR = Path(str(resources.files("config") / "rules"))
 SHARED_LISTS = ("problems", "negations", "fixed", "ok_states", "thanks", "notices", "replies",
                 "questions", "ads", "private", "hypothetical", "elsewhere", "suggestions",
                 "intensifiers")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from sandbox.control import ControlApi, control_errors
 from sandbox.state import FloodControl, SandboxState
 from sandbox.webhook import deliver_forever
 
-STATIC = Path(__file__).resolve().parent / "static"
+# The chat page is package data: found the same in a checkout and in a wheel.
+STATIC = Path(str(resources.files("sandbox") / "static"))
 
 
 class Sandbox:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -24,7 +25,8 @@ EVENT_NAMES = {
     "reopen": "重新打开", "rate": "评价", "escalate": "吹哨上报", "auto_escalate": "超时自动升级",
     "claim": "部门报到认领", "photo": "补充照片", "locate": "补充位置", "edit": "修改原文",
 }
-HERE = Path(__file__).resolve().parent
+# Templates and static files are package data: found the same in a checkout and in a wheel.
+HERE = Path(str(resources.files("web")))
 TEMPLATES = web.AppKey("templates", Environment)
 
 

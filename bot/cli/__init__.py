@@ -80,13 +80,13 @@ def _parser() -> argparse.ArgumentParser:
 
     cl = sub.add_parser("classify", help="classify messages (JSON lines or plain text)")
     cl.add_argument("file", nargs="?", help="input file; stdin when omitted")
-    cl.set_defaults(func=_lazy("nlp.cli", "classify_main"))
+    cl.set_defaults(func=_with_rules(_lazy("nlp.cli", "classify_main")))
 
     nlp = sub.add_parser("nlp", help="detector tools").add_subparsers(dest="nlp_command")
     ev = nlp.add_parser("eval", help="precision/recall on a labelled JSONL file")
     ev.add_argument("file")
     ev.add_argument("--json", action="store_true", help="machine-readable output")
-    ev.set_defaults(func=_lazy("nlp.cli", "eval_main"))
+    ev.set_defaults(func=_with_rules(_lazy("nlp.cli", "eval_main")))
     fb = nlp.add_parser("feedback", help="export 不是诉求 feedback as labelled JSONL")
     fb.add_argument("-o", "--output", default="-")
     _db_option(fb)
@@ -133,6 +133,23 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
         return int(getattr(importlib.import_module(module), name)(args) or 0)
 
     return call
+
+
+def _with_rules(
+    call: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """The detector's rules from settings (paths.rules) when a deployment has its own."""
+
+    def run(args: argparse.Namespace) -> int:
+        from issues.settings import load_settings
+        from nlp import reload_rules
+
+        rules_dir = load_settings().rules_dir
+        if rules_dir is not None:
+            reload_rules(rules_dir)
+        return call(args)
+
+    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from telegram.ext import ExtBot
 
 from bot.app import bot_defaults
 from bot.present.posts import digest_html
+from bot.present.templates import use_templates
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import load_settings
@@ -17,6 +18,7 @@ from issues.settings import load_settings
 
 def digest_main(args: argparse.Namespace) -> int:
     settings = load_settings()
+    use_templates(settings.templates_dir)
     if not args.dry_run and not settings.bot_token:
         print("需要 TELEGRAM_BOT_TOKEN 才能发送；只看内容请加 --dry-run。", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time
 from functools import partial
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, Message
@@ -73,10 +74,12 @@ async def _send_once(svc: IssueService, key: str, chat_id: int,
 _rules_seen: list[float] = []
 
 
-def reload_rules_if_changed() -> None:
-    """An operator edited config/rules/: load the new rules; a file with a mistake is logged
-    (file, line, problem) and the rules in force stay in force."""
-    newest = max((p.stat().st_mtime for p in DEFAULT_RULES_DIR.iterdir()), default=0.0)
+def reload_rules_if_changed(rules_dir: Path | None = None) -> None:
+    """An operator edited the rules (the shipped ones, or settings paths.rules): load the new
+    rules; a file with a mistake is logged (file, line, problem) and the rules in force stay
+    in force."""
+    directory = rules_dir or DEFAULT_RULES_DIR
+    newest = max((p.stat().st_mtime for p in directory.iterdir()), default=0.0)
     if not _rules_seen:
         _rules_seen.append(newest)
         return
@@ -84,16 +87,16 @@ def reload_rules_if_changed() -> None:
         return
     _rules_seen[0] = newest
     try:
-        reload_rules()
+        reload_rules(rules_dir)
         log.info("detector rules reloaded")
     except RuleError as exc:
         log.error("detector rules not reloaded: %s", exc)
 
 
 async def tick(bot: Bot, svc: IssueService | None) -> None:
-    reload_rules_if_changed()
     if svc is None:
         return  # post_init has not run yet
+    reload_rules_if_changed(svc.settings.rules_dir)
     groups = {g.chat_id: g for g in await svc.list_groups()}
     await remind(bot, svc, groups)
     await escalate(bot, svc, groups)

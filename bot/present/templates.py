@@ -1,4 +1,5 @@
-"""Message templates: zh-CN YAML files of Jinja2 strings in config/templates/.
+"""Message templates: zh-CN YAML files of Jinja2 strings in config/templates/ (and, over
+them, a deployment's own directory: settings paths.templates).
 
 Autoescaping is on, so every piece of user text that reaches a template is HTML-escaped;
 mentions and other markup built by the bot are passed as Markup. All templates/*.yaml files
@@ -8,6 +9,7 @@ are merged, so each part of the bot can keep its own file.
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +17,29 @@ import yaml
 from jinja2 import Environment, StrictUndefined, Template
 from markupsafe import Markup
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "config" / "templates"
+# The shipped texts are package data of `config`, in a checkout and in a wheel alike.
+SHIPPED = Path(str(resources.files("config") / "templates"))
+_override: list[Path] = []  # set by use_templates (settings: paths.templates)
 
 
-@lru_cache(maxsize=1)
-def _templates() -> dict[str, Template]:
+def use_templates(directory: Path | None) -> None:
+    """Layer the zh-CN*.yaml files of `directory` over the shipped texts (a deployment's own
+    wording of some messages). Loaded here, so a wrong path fails at start, not mid-chat."""
+    if directory is not None and not any(directory.glob("zh-CN*.yaml")):
+        raise FileNotFoundError(f"no zh-CN*.yaml message templates in {directory}")
+    _load(directory)
+    _override[:] = [directory] if directory is not None else []
+
+
+@lru_cache(maxsize=4)
+def _load(override: Path | None) -> dict[str, Template]:
     env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=False,
                       trim_blocks=True, lstrip_blocks=True)
     out: dict[str, Template] = {}
-    for path in sorted(TEMPLATE_DIR.glob("zh-CN*.yaml")):
+    files = sorted(SHIPPED.glob("zh-CN*.yaml"))
+    if override is not None:
+        files += sorted(override.glob("zh-CN*.yaml"))  # later files win
+    for path in files:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for key, text in data.items():
             if isinstance(text, dict):  # a family of templates: "urgent_advice.gas"
@@ -32,6 +48,10 @@ def _templates() -> dict[str, Template]:
             else:
                 out[str(key)] = env.from_string(str(text))
     return out
+
+
+def _templates() -> dict[str, Template]:
+    return _load(_override[0] if _override else None)
 
 
 def render(name: str, /, **values: Any) -> str:

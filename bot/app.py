@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -28,6 +29,7 @@ from bot.context import BotApp, Context, context_types
 from bot.errors import on_error
 from bot.handlers import basic, buttons, commands, departments, spotting
 from bot.jobs import schedule_jobs
+from bot.present.announce import post_card
 from bot.present.templates import use_templates
 from bot.ratelimit import RetryingRateLimiter
 from issues.db import Database
@@ -153,6 +155,7 @@ async def _post_init(app: BotApp) -> None:
         data.db = Database(settings.database_url)
         await data.db.upgrade()
         data.service = IssueService(data.db, settings)
+    data.service.on_opened_elsewhere(partial(post_card, app.bot, data.service))
     # Rules and the jieba dictionary load before the first update, not while a burst of
     # group messages waits behind the first one (about a second on a cold start).
     if settings.rules_dir is not None:

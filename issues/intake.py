@@ -59,7 +59,9 @@ class Intake:
     async def submit_report(self, chat_id: int, report: NewReport, *,
                             at: datetime | None = None) -> IntakeResult:
         """A report from another channel (Open311, the hotline, the command line), in the
-        group that receives that channel's reports. Idempotent per `report.external_id`."""
+        group that receives that channel's reports. Idempotent per `report.external_id`;
+        never taken as a "me too" of another issue (each request is its own case, and its
+        coordinates stay its own)."""
         _known_category(report.category)
         if report.lat is not None and report.lon is not None and not (
                 -90 <= report.lat <= 90 and -180 <= report.lon <= 180):
@@ -71,7 +73,7 @@ class Intake:
             chat_id, (str(report.channel), "", external_id),
             PersonRef(None, report.reporter_name), identity, text, report.category, 1.0,
             report.urgent, report.location, text[:20], True, at or self.clock(), "",
-            lat=report.lat, lon=report.lon))
+            lat=report.lat, lon=report.lon, merge=False))
 
     async def _write(self, items: list[IntakeItem]) -> list[IntakeResult]:
         return await self.uow.write(lambda s: intake_batch(self._context, s, items))

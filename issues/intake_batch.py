@@ -60,6 +60,7 @@ class IntakeItem:
     message_id: int | None = None  # the group chat message to answer
     lat: float | None = None
     lon: float | None = None
+    merge: bool = True  # may second an open duplicate (a report from another channel never)
 
 
 @dataclass(frozen=True)
@@ -136,9 +137,11 @@ async def intake_batch(intake: Context, s: AsyncSession,
         pool = nearby.setdefault((gid, item.category), [])
         since = item.at - intake.settings.duplicate_window
         pool_now = [c for c in pool if _created(c) >= since]
-        own = _own(pool_now, pid, item.location)
-        match = own or next((c for c in pool_now if same_place(c.location, item.location)),
-                            None)
+        own = match = None
+        if item.merge:  # a report from another channel is its own case, never a "me too"
+            own = _own(pool_now, pid, item.location)
+            match = own or next((c for c in pool_now if same_place(c.location, item.location)),
+                                None)
         if own is not None:  # she said it again: a 催办, not one more person
             urged.append((own, item, pid))
             outcome[item.key] = _target(own)

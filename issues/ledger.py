@@ -40,8 +40,12 @@ def filtered(q: Select[*_Row], f: IssueFilter,
             Issue.status.in_(OPEN_STATUSES))
     else:
         q = q.where(Issue.status != Status.WITHDRAWN)
+    if f.statuses is not None:
+        q = q.where(Issue.status.in_(f.statuses))
     if f.category:
         q = q.where(Issue.category == f.category)
+    if f.chat_ids is not None:
+        q = q.where(Issue.group_id.in_(select(Group.id).where(Group.chat_id.in_(f.chat_ids))))
     # Scopes name the group ids in a subquery: no join, so the issue indexes carry it.
     if f.chat_id is not None:
         q = q.where(Issue.group_id == select(Group.id).where(Group.chat_id == f.chat_id)

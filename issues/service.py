@@ -10,7 +10,7 @@ writes its audit event in the same transaction as the change itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 
 from issues.db import Database
@@ -39,6 +39,8 @@ from issues.views import (
 )
 from nlp.types import Detection
 
+Listener = Callable[[IssueView], Awaitable[None]]
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -60,6 +62,7 @@ class IssueService:
         self.escalation = Escalation(uow, settings, clock, self.ledger)
         self.deliveries = Deliveries(uow, clock)
         self.statistics = Statistics(uow, clock)
+        self._opened_elsewhere: list[Listener] = []
 
     # --- groups and people ------------------------------------------------------------------
     async def register_group(self, chat_id: int, title: str, owner: PersonRef | None,
@@ -94,6 +97,15 @@ class IssueService:
                      at: datetime | None = None, group_title: str = "") -> IntakeResult:
         return await self.intakes.intake(chat_id, message_id, reporter, text, detection,
                                          explicit=explicit, at=at, group_title=group_title)
+
+    def on_opened_elsewhere(self, listener: Listener) -> None:
+        """Call `listener` with each issue opened outside the chat (Open311): the bot posts
+        its card into the group."""
+        self._opened_elsewhere.append(listener)
+
+    async def opened_elsewhere(self, issue: IssueView) -> None:
+        for listener in self._opened_elsewhere:
+            await listener(issue)
 
     async def submit_report(self, chat_id: int, report: NewReport, *,
                             at: datetime | None = None) -> IntakeResult:

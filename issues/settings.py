@@ -134,6 +134,10 @@ class Settings:
     api_file_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     open311_api_key: str | None = field(default=None, repr=False)
+    # Who may act beyond one group (register departments, bind and re-parent org units):
+    # Telegram user ids. Which groups Open311 publishes (none until configured).
+    district_admins: frozenset[int] = frozenset()
+    open311_public_groups: frozenset[int] = frozenset()
 
     def sla_for(self, category: str, urgent: bool = False) -> SlaTimes:
         """Allowed times for a category; urgent issues get the tighter of the two."""
@@ -194,7 +198,7 @@ def load_settings(
         raw["database_url"] = env["SUQIU_DATABASE_URL"]
     if overrides:
         raw = _merge(raw, overrides)
-    bot, web = raw.get("bot", {}), raw.get("web", {})
+    bot, web, trust = raw.get("bot", {}), raw.get("web", {}), raw.get("trust") or {}
     det, sched, sla = raw.get("detector", {}), raw.get("schedule", {}), raw.get("sla", {})
     paths = raw.get("paths") or {}
     try:
@@ -239,6 +243,9 @@ def load_settings(
             api_file_url=env.get("SUQIU_TELEGRAM_FILE_URL") or None,
             webhook_secret=env.get("SUQIU_WEBHOOK_SECRET") or None,
             open311_api_key=env.get("SUQIU_OPEN311_API_KEY") or None,
+            district_admins=frozenset(int(u) for u in trust.get("district_admins") or ()),
+            open311_public_groups=frozenset(
+                int(c) for c in web.get("open311_public_groups") or ()),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SettingsError(f"invalid settings: {exc}") from exc

@@ -219,3 +219,6 @@ class IssueFilter:
     since: datetime | None = None
     until: datetime | None = None
     department_code: str | None = None
+    # Only these groups (chat ids) and these statuses; None: no such limit.
+    chat_ids: frozenset[int] | None = None
+    statuses: tuple[str, ...] | None = None

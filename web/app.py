@@ -22,7 +22,7 @@ from web.render import HERE, TEMPLATES, make_env, render
 def make_app(settings: Settings, service: IssueService | None,
              photos: PhotoFetcher | None = None) -> web.Application:
     auth = Auth(settings)
-    app = web.Application(middlewares=[auth.middleware()])
+    app = web.Application(middlewares=[open311.georeport_errors, auth.middleware()])
     app[TEMPLATES] = make_env(settings.timezone)
     app[SETTINGS] = settings
     app[PHOTOS] = PhotoStore(settings.photo_cache_dir, photos)

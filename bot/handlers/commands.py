@@ -14,9 +14,10 @@ from bot.context import Context
 from bot.handlers.spotting import open_issue
 from bot.present.announce import announce
 from bot.present.cards import LIGHT_ICONS, local_time, mention, render_card
-from bot.present.html import escape, mask_private
+from bot.present.html import escape
 from bot.present.posts import digest_html
 from bot.present.templates import has, render, safe
+from issues.privacy import mask
 from issues.views import STATUS_NAMES, IssueFilter, PersonRef
 from nlp import detect
 from nlp.types import CATEGORIES, Detection
@@ -87,7 +88,7 @@ async def list_issues(update: Update, context: Context) -> None:
     lines = [render("list_header", label=label if status else "全部", total=page.total)]
     for i in page.items:
         lines.append(render("list_item", i=i, light=LIGHT_ICONS.get(i.light or "", "⚪"),
-                            summary=mask_private(i.summary)))
+                            summary=mask(i.summary)))
     if page.total > len(page.items):
         lines.append(render("list_more", more=page.total - len(page.items)))
     await msg.reply_html("\n".join(lines))
@@ -110,7 +111,7 @@ async def show_issue(update: Update, context: Context) -> None:
     events = []
     for e in issue.events:
         who = e.actor.name if e.actor else render("system_actor")
-        note = f"：{mask_private(e.note)}" if e.note else ""
+        note = f"：{mask(e.note)}" if e.note else ""
         events.append(escape(f"{local_time(e.at, tz)} {who} {_event_word(e.kind)}{note}"))
     await msg.reply_html(render("issue_detail", card=safe(card), events=[safe(x) for x in
                                                                           events]))
@@ -130,7 +131,7 @@ async def mine(update: Update, context: Context) -> None:
         return
     lines = [render("mine_header", name=msg.from_user.full_name)]
     lines += [render("list_item", i=i, light=LIGHT_ICONS.get(i.light or "", "⚪"),
-                     summary=mask_private(i.summary)) for i in items[:20]]
+                     summary=mask(i.summary)) for i in items[:20]]
     await msg.reply_html("\n".join(lines))
 
 

@@ -10,8 +10,8 @@ from telegram import Update
 from bot import context as ctx
 from bot.context import Context
 from bot.present.announce import announce, relay_to_department
-from bot.present.html import mask_private
 from bot.present.templates import render
+from issues.privacy import mask
 from issues.views import IssueFilter
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ async def overdue_cmd(update: Update, context: Context) -> None:
         for i in page.items:
             if code is None and i.chat_id != msg.chat.id:
                 continue
-            lines.append(render("overdue_item", icon=icon, i=i, summary=mask_private(i.summary)))
+            lines.append(render("overdue_item", icon=icon, i=i, summary=mask(i.summary)))
     title = render("overdue_header", title=group.title if group else "")
     await msg.reply_html("\n".join([title, *lines]) if lines else render("overdue_none"))
 

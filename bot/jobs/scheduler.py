@@ -14,10 +14,10 @@ from telegram import Bot, Message
 from telegram.error import TelegramError
 
 from bot.present.cards import holder, local_time, mention
-from bot.present.html import mask_private
 from bot.present.posts import digest_html, progress_html
 from bot.present.send import post_issue_update
 from bot.present.templates import render, safe
+from issues.privacy import mask
 from issues.service import IssueService
 from issues.settings import parse_clock, parse_quiet_hours
 from issues.views import LEVEL_NAMES, LEVELS, GroupView, IssueFilter
@@ -114,7 +114,7 @@ async def remind(bot: Bot, svc: IssueService, groups: dict[int, GroupView]) -> N
             due = issue.due_at
             assert due is not None
             key = f"remind:{issue.id}:{issue.status == 'open'}:{light}:{due.isoformat()}"
-            html = render(f"remind_{light}", i=issue, summary=mask_private(issue.summary),
+            html = render(f"remind_{light}", i=issue, summary=mask(issue.summary),
                           due=local_time(due, group.timezone),
                           holder=safe(holder(issue, group)))
 
@@ -139,7 +139,7 @@ async def escalate(bot: Bot, svc: IssueService, groups: dict[int, GroupView]) ->
             if upper is not None and upper != issue.chat_id:
                 await bot.send_message(upper, render(
                     "escalated_to_unit", i=result.issue, level=level,
-                    summary=mask_private(result.issue.summary)))
+                    summary=mask(result.issue.summary)))
         except TelegramError:
             await svc.release_delivery(key)
             continue

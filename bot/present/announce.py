@@ -8,10 +8,10 @@ import logging
 
 from telegram import Bot
 
-from bot.present.cards import holder, local_time, mention, rating_keyboard
-from bot.present.html import mask_private
-from bot.present.send import post_issue_update, refresh_card
+from bot.present.cards import holder, local_time, mention, rating_keyboard, render_card
+from bot.present.send import post_issue_update, refresh_card, send_html
 from bot.present.templates import has, render, safe
+from issues.privacy import mask
 from issues.service import IssueService
 from issues.views import IssueView, TransitionResult
 
@@ -32,7 +32,7 @@ async def announce(bot: Bot, svc: IssueService, result: TransitionResult) -> Non
         await _announce_rating(bot, svc, result)
     else:
         who = mention(ev.actor, "") if ev.actor else ""
-        note = mask_private(ev.note) if ev.note else ""
+        note = mask(ev.note) if ev.note else ""
         if ev.kind == "assign" and issue.assignee is not None:
             note = render("assignee_line", who=safe(mention(issue.assignee)))
             html = render("update", i=issue, action=action_text(ev.kind), who=safe(who),
@@ -69,6 +69,14 @@ async def relay_to_department(bot: Bot, svc: IssueService, issue: IssueView) -> 
     chat_id = await svc.department_chat(issue.department_code)
     if chat_id is None:
         return
-    text = render("dept_relay", i=issue, text=mask_private(issue.text[:300]),
+    text = render("dept_relay", i=issue, text=mask(issue.text[:300]),
                   due=local_time(issue.resolve_due_at, svc.settings.timezone))
     await bot.send_message(chat_id, text)
+
+async def post_card(bot: Bot, svc: IssueService, issue: IssueView) -> None:
+    """An issue opened outside the chat (an Open311 request): its card goes into the group,
+    where the owner handles it like any other."""
+    group = await svc.get_group(issue.chat_id)
+    html, markup = render_card(issue, group)
+    card = await send_html(bot, issue.chat_id, html, markup=markup)
+    await svc.set_card_message(issue.id, card.message_id)

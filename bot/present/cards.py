@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Ack, Dispatch, IssueButton, NotIssue, Rate, Resolve
-from bot.present.html import mask_private, mention_html
+from bot.present.html import mention_html
 from bot.present.templates import render, safe
+from issues.privacy import mask
 from issues.views import LIGHT_NAMES, GroupView, IssueView, PersonRef
 
 LIGHT_ICONS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
@@ -43,7 +44,7 @@ def render_card(
     issue: IssueView, group: GroupView | None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     tz = group.timezone if group else "Asia/Shanghai"
-    text = mask_private(issue.text.strip())
+    text = mask(issue.text.strip())
     if len(text) > CARD_TEXT_LIMIT:
         text = text[:CARD_TEXT_LIMIT] + "…"
     due = issue.due_at

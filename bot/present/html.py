@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 
 MAX_MESSAGE = 4096
 
@@ -18,18 +17,6 @@ def mention_html(user_id: int, name: str, username: str | None = None) -> str:
     if username:
         return f"@{escape(username)}"
     return f'<a href="tg://user?id={int(user_id)}">{escape(name or str(user_id))}</a>'
-
-
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)(\d{3,4})(\d{4})(?!\d)")
-
-
-def mask_private(text: str) -> str:
-    """Mask mobile, landline and ID-card numbers before text is shown in a group."""
-    text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(3)[:-1]}*", text)
-    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _LANDLINE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
 
 
 def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.present.cards import LIGHT_ICONS
-from bot.present.html import escape, mask_private
+from bot.present.html import escape
 from bot.present.templates import render, safe
+from issues.privacy import mask
 from issues.service import IssueService
 from issues.views import GroupView, IssueFilter
 from nlp.types import category_name
@@ -27,7 +28,7 @@ async def progress_html(svc: IssueService, group: GroupView, now: datetime) -> s
     page = await svc.list_issues(IssueFilter(chat_id=group.chat_id), page=1, page_size=200)
     moved, still_open = [], []
     for i in page.items:
-        line = (f"#{i.number} {escape(i.category_name)} · {escape(mask_private(i.summary))} · "
+        line = (f"#{i.number} {escape(i.category_name)} · {escape(mask(i.summary))} · "
                 f"{i.status_name}")
         if i.updated_at >= start:
             moved.append(safe(line))

@@ -17,6 +17,9 @@ import yaml
 from jinja2 import Environment, StrictUndefined, Template
 from markupsafe import Markup
 
+from issues.privacy import public_view
+from issues.views import IssueView
+
 # The shipped texts are package data of `config`, in a checkout and in a wheel alike.
 SHIPPED = Path(str(resources.files("config") / "templates"))
 _override: list[Path] = []  # set by use_templates (settings: paths.templates)
@@ -55,8 +58,12 @@ def _templates() -> dict[str, Template]:
 
 
 def render(name: str, /, **values: Any) -> str:
-    """Render template `name`; the result is Telegram HTML ready to send."""
-    return _templates()[name].render(**values).strip()
+    """Render template `name`; the result is Telegram HTML ready to send.
+
+    Everything the bot renders is posted into a chat, so an issue handed to a template is
+    shown as the public sees it (phone and ID-card numbers masked in every text field)."""
+    public = {k: public_view(v) if isinstance(v, IssueView) else v for k, v in values.items()}
+    return _templates()[name].render(**public).strip()
 
 
 def has(name: str) -> bool:

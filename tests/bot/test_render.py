@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.present.html import mask_private, mention_html, split_message
+from bot.present.html import mention_html, split_message
+from issues.privacy import mask
 
 
 @pytest.mark.parametrize("raw,masked", [
@@ -13,8 +14,8 @@ from bot.present.html import mask_private, mention_html, split_message
     ("座机0731-88886666", "座机0731-****6666"),
     ("3栋2单元", "3栋2单元"),
 ])
-def test_mask_private(raw: str, masked: str) -> None:
-    assert mask_private(raw) == masked
+def test_mask(raw: str, masked: str) -> None:
+    assert mask(raw) == masked
 
 
 def test_mentions_escape_names() -> None:

@@ -125,3 +125,22 @@ def test_what_is_not_personal_stays_readable() -> None:
                  "罚款1200000元", "28.2282,112.9388", "2026.11.30", "第20261130号通知",
                  "供电抢修 95598", "客服 400-123-4567", "3栋门口路灯坏了好几天了"]:
         assert mask(text) == text
+
+
+async def test_card_place_line_rating_question_and_relay_are_masked(trust_bot) -> None:  # type: ignore[no-untyped-def]
+    """The detector puts the number into the place and the summary; neither the card, nor the
+    rating question, nor the department's relay may show it."""
+    h = await trust_bot()
+    g = await h.group()
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    dept = await h.new_group("城管执法队", h.district_admin)
+    assert "已登记" in await h.answer(dept, h.district_admin, "/dept add chengguan")
+    sent = await h.say(chat, resident, "在13800138001号楼门口路灯坏了")
+    card = h.text(await h.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in h.text(m)))
+    assert "号楼门口" in card and "13800138001" not in _digits(card)
+    await h.say(chat, owner, "/escalate 1 chengguan")
+    relay = await h.client.wait_for(dept, lambda m: "吹哨：" in h.text(m))
+    assert "号楼门口" in h.text(relay) and "13800138001" not in _digits(h.text(relay))
+    await h.say(chat, owner, "/resolve 1 已修好")
+    ask = await h.reply_from_bot(chat, sent["message_id"], lambda m: "请评价" in h.text(m))
+    assert "号楼门口" in h.text(ask) and "13800138001" not in _digits(h.text(ask))

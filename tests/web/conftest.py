@@ -73,7 +73,8 @@ async def build(db_url: str, cache: Path
            "SUQIU_OPEN311_API_KEY": "key-311"}
     settings = load_settings(overrides={
         "database_url": db_url,
-        "web": {"open311_group": CHAT, "photo_cache": str(cache),
+        "web": {"open311_group": CHAT, "open311_public_groups": [CHAT, CHAT2, CHAT3],
+                "photo_cache": str(cache),
                 "map": {"units_geojson": str(GEOJSON)}}}, env=env)
     clock = Clock()
     svc = IssueService(Database(db_url), settings, clock=clock)

@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from issues.views import LEVEL_NAMES, LEVELS, LIGHT_NAMES, IssueView, PersonRef, Stats
+from web.cells import as_text, csv_cell
 
 # (header, width, kind): kind says how XLSX stores the value and CSV writes it.
 COLUMNS: list[tuple[str, int, str]] = [
@@ -128,7 +129,7 @@ def to_csv(issues: list[IssueView], tz: str,
     w = csv.writer(buf)
     w.writerow([f"{h}（小时）" if kind == "duration" else h for h, _, kind in COLUMNS])
     for i in issues:
-        w.writerow([_csv_value(v) for v in row(i, tz, owners)])
+        w.writerow([csv_cell(_csv_value(v)) for v in row(i, tz, owners)])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -155,6 +156,7 @@ def to_xlsx(issues: list[IssueView], tz: str,
     for i in issues:
         ws.append(row(i, tz, owners))
         r = ws.max_row
+        as_text(ws[r])
         for col, fmt in formats.items():
             ws.cell(r, col).number_format = fmt
     for n, (_, width, _) in enumerate(COLUMNS, start=1):

@@ -9,7 +9,6 @@ when it runs). Everything else in `bot/` follows DESIGN.md's import rules.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import re
 import sys
@@ -18,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
+from bot.cli.logs import setup_logging
 from issues.settings import SettingsError
 
 
@@ -157,13 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, and a Bot API URL contains the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    setup_logging(args.verbose)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

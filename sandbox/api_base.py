@@ -3,32 +3,16 @@ replies, flood control and the messages the bot sends."""
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from sandbox.errors import ApiError, bad, forbidden, too_many
 from sandbox.messages import new_message, strip_reply, text_fields
+from sandbox.params import json_value
 from sandbox.state import Chat, FloodControl, SandboxState
 from sandbox.text import char_count, format_text
 
 Params = dict[str, Any]
-
-
-def json_value(params: Params, key: str, parse_error: str, kind: type,
-               kind_error: str) -> Any:
-    """A JSON-valued parameter (a string in forms, a value in JSON bodies), or None."""
-    value = params.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise bad(parse_error) from None
-    if not isinstance(value, kind):
-        raise bad(kind_error)
-    return value
 
 
 def int_param(params: Params, key: str, default: int = 0) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 from sandbox.api_base import ApiBase, Params, bool_param, int_param
 from sandbox.errors import bad
 from sandbox.messages import new_message
+from sandbox.params import json_value
 from sandbox.state import ACTIVE, now_ts
 
 
@@ -84,23 +85,13 @@ class ChatMethods(ApiBase):
     # --- the bot's command list --------------------------------------------------------------
     @staticmethod
     def _scope_key(params: Params) -> str:
-        scope = params.get("scope") or {"type": "default"}
-        if isinstance(scope, str):
-            try:
-                scope = json.loads(scope)
-            except ValueError:
-                raise bad("can't parse BotCommandScope JSON object") from None
+        scope = json_value(params, "scope", "can't parse BotCommandScope JSON object", dict,
+                           "object expected as BotCommandScope") or {"type": "default"}
         return json.dumps(scope, sort_keys=True) + "|" + str(params.get("language_code") or "")
 
     async def m_setMyCommands(self, params: Params) -> bool:
-        commands = params.get("commands") or []
-        if isinstance(commands, str):
-            try:
-                commands = json.loads(commands)
-            except ValueError:
-                raise bad("can't parse commands JSON object") from None
-        if not isinstance(commands, list):
-            raise bad("expected an Array of BotCommand")
+        commands = json_value(params, "commands", "can't parse commands JSON object", list,
+                              "expected an Array of BotCommand") or []
         for c in commands:
             if not isinstance(c, dict) or not 1 <= len(c.get("command", "")) <= 32 or not (
                     1 <= len(c.get("description", "")) <= 256):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any
 
@@ -11,6 +10,7 @@ from aiohttp import web
 from sandbox.api_base import ApiBase, Params, int_param
 from sandbox.errors import bad
 from sandbox.messages import new_message, photo_sizes
+from sandbox.params import json_value
 
 
 def upload(params: Params, value: Any) -> dict[str, Any] | str | None:
@@ -70,14 +70,8 @@ class MediaMethods(ApiBase):
 
     async def m_sendMediaGroup(self, params: Params) -> list[dict[str, Any]]:
         chat = self.chat(params)
-        media = params.get("media")
-        if isinstance(media, str):
-            try:
-                media = json.loads(media)
-            except ValueError:
-                raise bad("can't parse media JSON object") from None
-        if not isinstance(media, list):
-            raise bad("expected an Array of InputMedia")
+        media = json_value(params, "media", "can't parse media JSON object", list,
+                           "expected an Array of InputMedia") or []
         if not 2 <= len(media) <= 10:
             raise bad("wrong number of messages in the album: must be between 2 and 10")
         kinds = {m.get("type") if isinstance(m, dict) else None for m in media}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sandbox.api_base import ApiBase, Params, bool_param, int_param, json_value, not_modified
+from sandbox.api_base import ApiBase, Params, bool_param, int_param, not_modified
 from sandbox.errors import bad
 from sandbox.messages import SERVICE_KEYS, new_message
+from sandbox.params import json_value
 from sandbox.state import Chat, now_ts
 
 _CONTENT_KEYS = ("text", "entities", "photo", "caption", "caption_entities", "document",

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any
 
 from sandbox.api_base import ApiBase, Params, bool_param, int_param
 from sandbox.errors import bad
+from sandbox.params import json_value
 from sandbox.state import now_ts
 from sandbox.text import format_text
 
 
 class PollMethods(ApiBase):
     def _options(self, params: Params) -> list[dict[str, Any]]:
-        raw = params.get("options")
-        if isinstance(raw, str):
-            try:
-                raw = json.loads(raw)
-            except ValueError:
-                raise bad("can't parse options JSON object") from None
-        if not isinstance(raw, list):
-            raise bad("expected an Array of String as options")
+        raw = json_value(params, "options", "can't parse options JSON object", list,
+                         "expected an Array of String as options") or []
         options: list[dict[str, Any]] = []
         for item in raw:
             text = item.get("text") if isinstance(item, dict) else item

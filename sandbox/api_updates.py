@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from typing import Any
 
 from sandbox.api_base import ApiBase, Params, bool_param, int_param
 from sandbox.errors import ApiError, bad
+from sandbox.params import loose_json
 from sandbox.state import DEFAULT_UPDATES, UPDATE_TYPES, Webhook
 
 CONFLICT_WEBHOOK = ("Conflict: can't use getUpdates method while webhook is active; use "
@@ -22,13 +22,7 @@ CONFLICT_SET_WEBHOOK = "Conflict: terminated by setWebhook request"
 def allowed_updates(value: Any) -> frozenset[str] | None:
     """Telegram's reading of allowed_updates: None keeps the previous choice; a list without
     a known type means the default set."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
+    value = loose_json(value)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return None
     chosen = frozenset(v.lower() for v in value) & frozenset(UPDATE_TYPES)

@@ -3,12 +3,12 @@ entities it finds itself, and the length limits counted in characters after trim
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sandbox.entities import Entity, clean_text, find_entities, merge_found, sort_key
 from sandbox.errors import bad
 from sandbox.markup import EntityParseError, parse_html, parse_markdown, parse_markdown_v2
+from sandbox.params import loose_json
 
 _PARSERS = {"html": parse_html, "markdownv2": parse_markdown_v2, "markdown": parse_markdown}
 _EXPLICIT = {"bold", "italic", "underline", "strikethrough", "spoiler", "code", "pre",
@@ -20,11 +20,7 @@ _FOUND = {"mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone
 
 def _explicit_entities(value: Any, users: dict[int, dict[str, Any]]) -> list[Entity]:
     """`entities` as sent: anything but a JSON array is ignored, as Telegram does."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return []
+    value = loose_json(value)
     if not isinstance(value, list):
         return []
     out: list[Entity] = []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import pytest
+from aiohttp import web
 from telegram import Bot
 
 from sandbox.client import SandboxClient
@@ -52,6 +54,23 @@ async def tg(request: pytest.FixtureRequest, sandbox: Sandbox) -> AsyncIterator[
     cls = PTBClient if request.param == "ptb" else AiogramClient
     async with cls(sandbox.token, sandbox.url) as c:
         yield c
+
+
+@asynccontextmanager
+async def webhook_server(
+        handler: Callable[[web.Request], Awaitable[web.Response]]) -> AsyncIterator[str]:
+    """A local HTTP endpoint for webhook deliveries; yields its URL."""
+    server = web.Application()
+    server.router.add_post("/hook", handler)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}/hook"
+    finally:
+        await runner.cleanup()
 
 
 async def drain(tg: Client) -> int:

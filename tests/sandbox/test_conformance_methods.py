@@ -4,7 +4,6 @@ topics and webhook answers that carry a method call."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -12,8 +11,8 @@ from aiohttp import web
 
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
-from tests.sandbox.clients import Client, Failure
-from tests.sandbox.conftest import drain
+from tests.sandbox.clients import AiogramClient, Client, Failure
+from tests.sandbox.conftest import drain, webhook_server
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000002000000030802000000") + b"\0" * 32
 
@@ -168,26 +167,12 @@ async def test_webhook_answer_carries_a_method(sandbox: Sandbox, client: Sandbox
                                   "text": f"收到：{msg['text']}",
                                   "reply_parameters": {"message_id": msg["message_id"]}})
 
-    server = web.Application()
-    server.router.add_post("/hook", hook)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        from tests.sandbox.clients import AiogramClient
-
-        async with AiogramClient(sandbox.token, sandbox.url) as tg:
-            await tg.call("set_webhook", url=f"http://127.0.0.1:{port}/hook",
-                          drop_pending_updates=True)
-            said = await client.send(group["chat"], group["resident"], "路灯坏了")
-            reply = await client.wait_for(group["chat"], lambda m: m.get("text", "").startswith(
-                "收到"), timeout=10)
-            assert reply["text"] == "收到：路灯坏了"
-            assert reply["reply_to_message"]["message_id"] == said["message_id"]
-            calls = await client.calls("sendMessage")
-            assert calls[-1]["via"] == "webhook reply"
-            await asyncio.sleep(0)
-    finally:
-        await runner.cleanup()
+    async with webhook_server(hook) as url, AiogramClient(sandbox.token, sandbox.url) as tg:
+        await tg.call("set_webhook", url=url, drop_pending_updates=True)
+        said = await client.send(group["chat"], group["resident"], "路灯坏了")
+        reply = await client.wait_for(group["chat"], lambda m: m.get("text", "").startswith(
+            "收到"), timeout=10)
+        assert reply["text"] == "收到：路灯坏了"
+        assert reply["reply_to_message"]["message_id"] == said["message_id"]
+        calls = await client.calls("sendMessage")
+        assert calls[-1]["via"] == "webhook reply"

@@ -10,6 +10,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
+from tests.sandbox.conftest import webhook_server
 
 
 def _echo_app(sandbox: Sandbox) -> Application:  # type: ignore[type-arg]
@@ -58,31 +59,22 @@ async def test_webhook_delivery_with_secret_and_retry(
         received.append(await request.json())
         return web.Response(text="ok")
 
-    server = web.Application()
-    server.router.add_post("/hook", hook)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        async with Bot(sandbox.token, base_url=sandbox.bot_api_base) as bot:
-            await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret",
-                                  drop_pending_updates=True)
-            sent = await client.send(group["chat"], group["resident"], "下水道堵了")
-            for _ in range(100):
-                if received:
-                    break
-                await asyncio.sleep(0.1)
-            assert received, "the webhook never got the update"
-            update = Update.de_json(received[0], bot)
-            assert update.message is not None
-            assert update.message.message_id == sent["message_id"]
-            info = await bot.get_webhook_info()
-            assert info.pending_update_count == 0
-            assert info.last_error_message is not None and "500" in info.last_error_message
-    finally:
-        await runner.cleanup()
+    async with webhook_server(hook) as url, Bot(sandbox.token,
+                                                base_url=sandbox.bot_api_base) as bot:
+        await bot.set_webhook(url, secret_token="s3cret", drop_pending_updates=True)
+        sent = await client.send(group["chat"], group["resident"], "下水道堵了")
+        for _ in range(100):
+            if received:
+                break
+            await asyncio.sleep(0.1)
+        assert received, "the webhook never got the update"
+        update = Update.de_json(received[0], bot)
+        assert update.message is not None
+        assert update.message.message_id == sent["message_id"]
+        info = await bot.get_webhook_info()
+        assert info.pending_update_count == 0
+        assert info.last_error_message is not None and "500" in info.last_error_message
+
 
 
 async def test_webhook_without_secret_header_is_refused_by_the_bot(

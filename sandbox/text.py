@@ -7,7 +7,8 @@ from typing import Any
 
 from sandbox.entities import Entity, clean_text, find_entities, merge_found, sort_key
 from sandbox.errors import bad
-from sandbox.markup import EntityParseError, parse_html, parse_markdown, parse_markdown_v2
+from sandbox.markdown import parse_markdown, parse_markdown_v2
+from sandbox.markup import EntityParseError, parse_html
 from sandbox.params import loose_json
 
 _PARSERS = {"html": parse_html, "markdownv2": parse_markdown_v2, "markdown": parse_markdown}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.bot.conftest import Harness
@@ -30,7 +31,12 @@ async def test_complaint_opens_issue_card_mentions_owner(harness: Harness) -> No
     assert mentions and mentions[0]["user"]["id"] == g["owner"]
     buttons = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons == ["受理", "交办", "已办结", "不是诉求"]
-    issue = await harness.service.get_issue(chat, 1)
+    # The card is in the chat before the bot has the answer to sendMessage and stores its id.
+    for _ in range(100):
+        issue = await harness.service.get_issue(chat, 1)
+        if issue.card_message_id is not None:
+            break
+        await asyncio.sleep(0.05)
     assert issue.status == "open" and issue.card_message_id == card["message_id"]
     # Chit-chat stays quiet: once the bot has answered a later /help, it said nothing else.
     chatter = await harness.say(chat, resident, "哈哈今天天气真好")

@@ -56,6 +56,8 @@ class ApiBase:
             raise bad("group chat was upgraded to a supergroup chat",
                       {"migrate_to_chat_id": chat.migrated_to})
         if chat.type == "private":
+            if write and chat.id in st.blocked:
+                raise forbidden("bot was blocked by the user")
             return chat
         status = chat.members.get(st.bot_id)
         kind = "supergroup" if chat.type == "supergroup" else "group"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 from sandbox.api_base import ApiBase, Params, bool_param, int_param
@@ -73,6 +74,8 @@ class PollMethods(ApiBase):
         msg = self.post(chat, params, {"poll": poll})
         self.state.polls[poll["id"]] = {"chat": chat.id, "message_id": msg["message_id"],
                                         "votes": {}}
+        if "close_date" in poll and not poll["is_closed"]:
+            self.state.close_poll_later(poll, poll["close_date"] - time.time())
         return await self.answer(msg)
 
     async def m_stopPoll(self, params: Params) -> dict[str, Any]:
@@ -85,11 +88,9 @@ class PollMethods(ApiBase):
         poll = msg["poll"]
         if poll["is_closed"]:
             raise bad("poll has already been closed")
-        poll["is_closed"] = True
         fields = self.markup(params)
         msg.pop("reply_markup", None)
         msg.update(fields)
-        self.state.bump(chat, msg["message_id"])
-        self.state.push_update("poll", poll)
+        self.state.close_poll(poll)
         await self.state.notify()
         return dict(poll)

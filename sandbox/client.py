@@ -79,6 +79,10 @@ class SandboxClient:
         """The user opens a private chat with the bot and sends /start (or text)."""
         return dict(await self._call("POST", f"/users/{user_id}/start", {"text": text}))
 
+    async def block_bot(self, user_id: int, blocked: bool = True) -> dict[str, Any]:
+        """The user blocks (or unblocks) the bot in their private chat."""
+        return dict(await self._call("POST", f"/chats/{user_id}/block", {"blocked": blocked}))
+
     async def create_topic(self, chat_id: int, from_id: int, name: str) -> int:
         body = {"from_id": from_id, "name": name}
         return int((await self._call("POST", f"/chats/{chat_id}/topics",
@@ -88,6 +92,10 @@ class SandboxClient:
         """A member answers the bot's poll ([] retracts the vote)."""
         body = {"user_id": user_id, "option_ids": option_ids}
         return dict(await self._call("POST", f"/polls/{poll_id}/answer", body))
+
+    async def expire_poll(self, poll_id: str) -> None:
+        """The poll's time runs out now: it closes and the bot gets a `poll` update."""
+        await self._call("POST", f"/polls/{poll_id}/close", {})
 
     async def react(self, chat_id: int, message_id: int, user_id: int,
                     emoji: str | None) -> dict[str, Any]:

@@ -213,9 +213,6 @@ class MessageControl(ControlBase):
             raise ControlError("option_ids must be a list of option indexes")
         if len(set(options)) > 1 and not poll["allows_multiple_answers"]:
             raise ControlError("this poll allows one answer")
-        if poll.get("close_date") and now_ts() >= poll["close_date"] and not poll["is_closed"]:
-            poll["is_closed"] = True
-            await self.push("poll", poll)
         if poll["is_closed"]:
             raise ControlError("this poll is closed")
         votes: dict[int, list[int]] = entry["votes"]
@@ -237,6 +234,20 @@ class MessageControl(ControlBase):
                 "option_persistent_ids": [poll["options"][i]["persistent_id"] for i in chosen]})
         await st.notify()
         return web.json_response({"ok": True, "poll_answer_update_id": answer_id})
+
+    async def expire_poll(self, request: web.Request) -> web.Response:
+        """Let the poll's time run out now (its open_period or close_date passes)."""
+        entry = self.state.polls.get(request.match_info["poll_id"])
+        if entry is None:
+            raise ControlError("no such poll")
+        msg = self.state.chats[entry["chat"]].messages.get(entry["message_id"])
+        if msg is None:
+            raise ControlError("the poll's message was deleted")
+        if msg["poll"]["is_closed"]:
+            raise ControlError("this poll is closed already")
+        self.state.close_poll(msg["poll"])
+        await self.state.notify()
+        return web.json_response({"ok": True})
 
     async def react(self, request: web.Request) -> web.Response:
         """A member sets (or, with no emoji, removes) their reaction to a message."""

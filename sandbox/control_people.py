@@ -163,6 +163,24 @@ class PeopleControl(ControlBase):
         return web.json_response({"chat_id": uid, "message_id": msg["message_id"],
                                   "update_id": update_id})
 
+    async def block_bot(self, request: web.Request) -> web.Response:
+        """The person blocks (or unblocks) the bot in their private chat with it."""
+        st = self.state
+        chat = self.chat(request)
+        if chat.type != "private":
+            raise ControlError("only a private chat with the bot can be blocked")
+        body = await self.body(request)
+        blocked = bool(body.get("blocked", True))
+        if blocked == (chat.id in st.blocked):
+            raise ControlError("the bot is blocked already" if blocked else "not blocked")
+        old, new = ("member", "kicked") if blocked else ("kicked", "member")
+        (st.blocked.add if blocked else st.blocked.discard)(chat.id)
+        update_id = await self.push("my_chat_member", {
+            "chat": chat.as_api(), "from": st.users[chat.id], "date": now_ts(),
+            "old_chat_member": st.member_api(chat, st.bot_id, old),
+            "new_chat_member": st.member_api(chat, st.bot_id, new)})
+        return web.json_response({"ok": True, "update_id": update_id})
+
     async def create_topic(self, request: web.Request) -> web.Response:
         chat = self.group(request)
         body = await self.body(request)

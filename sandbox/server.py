@@ -89,6 +89,8 @@ class Sandbox:
             deliver_forever(self.state, self.api))
 
     async def stop(self) -> None:
+        for timer in self.state.timers:
+            timer.cancel()
         if self._webhook_task:
             self._webhook_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -148,6 +148,11 @@ class SandboxState:
 
     def reset(self) -> None:
         """A clean world for the next test: everything but the bot's identity and token."""
+        for timer in getattr(self, "timers", []):
+            timer.cancel()
+        self.timers: list[asyncio.TimerHandle] = []
+        self.wakers: set[asyncio.Task[None]] = set()
+        self.blocked: set[int] = set()  # users who blocked the bot
         self.can_read_all = self.default_can_read_all
         self.sent_429 = 0
         self.faults = Faults()
@@ -188,6 +193,28 @@ class SandboxState:
         self.next_update_id += 1
         self.updates.append({"update_id": uid, kind: copy.deepcopy(payload)})
         return uid
+
+    def close_poll(self, poll: dict[str, Any]) -> None:
+        """Close a poll and tell the bot (a `poll` update), as Telegram does when its
+        open_period or close_date has passed or the bot stops it."""
+        if poll["is_closed"]:
+            return
+        poll["is_closed"] = True
+        entry = self.polls.get(poll["id"])
+        if entry is not None and entry["chat"] in self.chats:
+            self.bump(self.chats[entry["chat"]], entry["message_id"])
+        self.push_update("poll", poll)
+
+    def close_poll_later(self, poll: dict[str, Any], seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+
+        def close() -> None:
+            self.close_poll(poll)
+            task = loop.create_task(self.notify())
+            self.wakers.add(task)
+            task.add_done_callback(self.wakers.discard)
+
+        self.timers.append(loop.call_later(max(0.0, seconds), close))
 
     # --- users and chats -------------------------------------------------------------------
     def user(self, user_id: int) -> dict[str, Any]:

@@ -55,6 +55,15 @@ async def test_private_chat_needs_start(tg: Client, client: SandboxClient) -> No
     sent = await tg.call("send_message", chat_id=user, text="您的诉求 #12 已受理")
     assert sent["chat"]["type"] == "private"
     assert (await client.send(user, user, "谢谢"))["update_id"]  # no privacy mode in private
+    offset = await drain(tg)
+    await client.block_bot(user)
+    (update,) = await tg.call("get_updates", offset=offset)
+    assert update["my_chat_member"]["new_chat_member"]["status"] == "kicked"
+    with pytest.raises(Failure) as err:
+        await tg.call("send_message", chat_id=user, text="满意吗？")
+    assert err.value.code == 403 and err.value.says("Forbidden: bot was blocked by the user")
+    await client.block_bot(user, blocked=False)
+    assert await tg.call("send_message", chat_id=user, text="满意吗？")
 
 
 async def test_member_changes_as_updates(tg: Client, client: SandboxClient,

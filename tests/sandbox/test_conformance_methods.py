@@ -9,7 +9,7 @@ import time
 import pytest
 from aiohttp import web
 
-from sandbox.client import SandboxClient
+from sandbox.client import SandboxClient, SandboxError
 from sandbox.server import Sandbox
 from tests.sandbox.clients import AiogramClient, Client, Failure
 from tests.sandbox.conftest import drain, webhook_server
@@ -131,11 +131,23 @@ async def test_polls(tg: Client, client: SandboxClient, group: dict[str, int]) -
     assert err.value.says("Bad Request: poll has already been closed")
     offset = await drain(tg)
     anonymous = await tg.call("send_poll", chat_id=chat, question="满意吗？",
-                              options=["满意", "不满意"])
+                              options=["满意", "不满意"], open_period=600)
     await client.vote(anonymous["poll"]["id"], resident, [1])
-    kinds = [next(k for k in u if k != "update_id")
-             for u in await tg.call("get_updates", offset=offset)]
-    assert kinds == ["poll"]  # no poll_answer for an anonymous poll
+    await client.expire_poll(anonymous["poll"]["id"])  # its ten minutes are over
+    got = await tg.call("get_updates", offset=offset)
+    kinds = [next(k for k in u if k != "update_id") for u in got]
+    assert kinds == ["poll", "poll"]  # no poll_answer for an anonymous poll
+    assert got[-1]["poll"]["is_closed"] is True
+    with pytest.raises(SandboxError, match="closed"):
+        await client.vote(anonymous["poll"]["id"], owner, [0])
+
+
+async def test_poll_closes_when_its_period_ends(tg: Client, group: dict[str, int]) -> None:
+    offset = await drain(tg)
+    await tg.call("send_poll", chat_id=group["chat"], question="今晚停水知道了吗？",
+                  options=["知道了", "不知道"], open_period=1)
+    got = await tg.call("get_updates", offset=offset, timeout=5)
+    assert got[-1]["poll"]["is_closed"] is True
 
 
 async def test_forum_topics_round_trip(tg: Client, client: SandboxClient) -> None:

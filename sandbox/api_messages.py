@@ -114,15 +114,11 @@ class MessageMethods(ApiBase):
         return True
 
     async def m_forwardMessage(self, params: Params) -> dict[str, Any]:
-        source, msg = self._source(params, "message to forward")
+        _, msg = self._source(params, "message to forward")
         chat = self.chat(params)
         fields = {k: copy.deepcopy(v) for k, v in msg.items() if k in _CONTENT_KEYS}
-        sender = msg.get("from") or {}
-        origin: dict[str, Any] = {"type": "user", "sender_user": sender, "date": msg["date"]}
-        if source.type == "private" and sender.get("id") != self.state.bot_id:
-            origin = {"type": "hidden_user", "sender_user_name": sender.get("first_name", ""),
-                      "date": msg["date"]}
-        fields["forward_origin"] = origin
+        fields["forward_origin"] = {"type": "user", "sender_user": msg.get("from") or {},
+                                    "date": msg["date"]}
         self.flood_check(chat)
         out = new_message(self.state, chat, self.state.bot_user, fields,
                           thread_id=self.thread(chat, params))
@@ -153,10 +149,8 @@ class MessageMethods(ApiBase):
         if msg["message_id"] in chat.pinned:
             chat.pinned.remove(msg["message_id"])
         chat.pinned.append(msg["message_id"])
-        if not bool_param(params, "disable_notification") or chat.type != "private":
-            new_message(self.state, chat, self.state.bot_user,
-                        {"pinned_message": {k: v for k, v in msg.items()
-                                            if k != "reply_to_message"}})
+        new_message(self.state, chat, self.state.bot_user,
+                    {"pinned_message": {k: v for k, v in msg.items() if k != "reply_to_message"}})
         await self.state.notify()
         return True
 

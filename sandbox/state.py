@@ -144,14 +144,15 @@ class SandboxState:
         self.changed = asyncio.Condition()
         self.calls: deque[dict[str, Any]] = deque(maxlen=2000)
         self.call_counts: dict[str, int] = {}
+        self.timers: list[asyncio.TimerHandle] = []  # polls closing by themselves
+        self.wakers: set[asyncio.Task[None]] = set()
         self.reset()
 
     def reset(self) -> None:
         """A clean world for the next test: everything but the bot's identity and token."""
-        for timer in getattr(self, "timers", []):
+        for timer in self.timers:
             timer.cancel()
-        self.timers: list[asyncio.TimerHandle] = []
-        self.wakers: set[asyncio.Task[None]] = set()
+        self.timers.clear()
         self.blocked: set[int] = set()  # users who blocked the bot
         self.can_read_all = self.default_can_read_all
         self.sent_429 = 0

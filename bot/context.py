@@ -10,7 +10,7 @@ from telegram import Chat, User
 from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
-from bot.present.templates import render
+from bot.present.refusals import refusal
 from issues.db import Database
 from issues.errors import IssueError
 from issues.service import IssueService
@@ -73,8 +73,7 @@ def person(user: User) -> PersonRef:
 
 
 def error_text(err: IssueError) -> str:
-    return render(f"error_{err.code}", **{"number": "?", "reason": "", "status": "",
-                                          "action": "", **err.params})
+    return refusal(err)
 
 
 def is_group(chat: Chat | None) -> bool:

@@ -1,1 +1,1 @@
-"""The issue ledger (台账): lifecycle, permissions, SLA, duplicates, ratings, statistics."""
+"""The issue ledger (taizhang): lifecycle, permissions, SLA, duplicates, ratings, statistics."""

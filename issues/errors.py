@@ -1,19 +1,16 @@
-"""Typed refusals. `code` is stable (the bot maps it to a Chinese template); str() is a
-Chinese default for logs and the command line."""
+"""Typed refusals: a stable `code` and the data that goes with it (`params`), never a sentence.
+
+The bot words each code from its templates (`error_<code>` in config/templates/), the
+dashboard and Open311 from theirs; str() is a plain line for logs. Codes of `InvalidInput`:
+unknown_category, bad_coordinates, empty_progress, empty_reason, bad_rating,
+unknown_department (department, choices), unknown_setting (key), bad_setting (key, value,
+detail), bad_sensitivity (value, choices), bad_level (level, choices). `PermissionDenied`
+carries the action asked for and the roles that may take it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
-
-DEFAULT_TEXT = {
-    "not_found": "找不到编号为 #{number} 的诉求。",
-    "group_unknown": "这个群还没有登记，请先发送 /start。",
-    "forbidden": "你没有权限执行这个操作：{reason}",
-    "bad_transition": "诉求 #{number} 当前状态是「{status}」，不能{action}。",
-    "already_rated": "诉求 #{number} 已经评价过了。",
-    "invalid": "{reason}",
-    "conflict": "诉求 #{number} 刚被其他人修改，请再试一次。",
-}
 
 
 class IssueError(Exception):
@@ -22,22 +19,26 @@ class IssueError(Exception):
     def __init__(self, code: str | None = None, **params: Any) -> None:
         self.code = code or type(self).code
         self.params = params
-        try:
-            text = DEFAULT_TEXT.get(self.code, "{reason}").format(**params)
-        except (KeyError, IndexError):
-            text = self.code
-        super().__init__(text)
+        detail = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        super().__init__(f"{self.code} ({detail})" if detail else self.code)
 
 
 class NotFound(IssueError):
+    """not_found (number), group_unknown (chat_id)."""
+
     code = "not_found"
 
 
 class PermissionDenied(IssueError):
+    """forbidden: action (a lifecycle action or a group act such as set_owner), roles (the
+    role codes that may take it), number when an issue was named."""
+
     code = "forbidden"
 
 
 class InvalidTransition(IssueError):
+    """bad_transition: number, status (where the issue stands), action."""
+
     code = "bad_transition"
 
 

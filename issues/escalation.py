@@ -15,7 +15,7 @@ from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Event, Issue
 from issues.settings import Settings
 from issues.unit_of_work import UnitOfWork
-from issues.views import LEVEL_NAMES, LEVELS, EventView, IssueView, TransitionResult
+from issues.views import LEVELS, EventView, IssueView, TransitionResult
 
 
 class Escalation:
@@ -79,12 +79,12 @@ class Escalation:
             now = self.clock()
             # The deadline is kept: the issue stays late (red) and says so everywhere.
             issue.updated_at = now
-            note = LEVEL_NAMES[LEVELS[issue.escalation_level]]
+            data = {"level": LEVELS[issue.escalation_level]}
             s.add(Event(issue_id=issue.id, actor_id=None, at=now, kind="auto_escalate",
-                        from_status=before, to_status=issue.status, note=note))
+                        from_status=before, to_status=issue.status, note=None, data=data))
             await s.flush()
             return TransitionResult(await self.ledger.view(s, issue),
                                     EventView("auto_escalate", now, None, before, issue.status,
-                                              note))
+                                              None, data))
 
         return await self.uow.write(run)

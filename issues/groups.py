@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import people
 from issues.errors import InvalidInput, NotFound, PermissionDenied
-from issues.lifecycle import GROUP_MANAGERS, Role
+from issues.lifecycle import GROUP_MANAGERS, GroupAct, Role
 from issues.models import Group, GroupAdmin, OrgUnit
 from issues.settings import Settings, parse_clock, parse_quiet_hours
 from issues.unit_of_work import UnitOfWork
@@ -20,6 +20,7 @@ from issues.views import GroupView, PersonRef
 
 GROUP_SETTINGS = ("auto_detect", "sensitivity", "timezone", "digest_time", "progress_time",
                   "quiet_hours")
+SENSITIVITIES = ("low", "normal", "high")
 _ADMINS = cast(Table, GroupAdmin.__table__)
 
 
@@ -43,11 +44,11 @@ async def group_roles(s: AsyncSession, g: Group, person_id: int | None) -> set[R
     return roles
 
 
-async def require_manager(s: AsyncSession, g: Group, actor_id: int, reason: str) -> None:
+async def require_manager(s: AsyncSession, g: Group, actor_id: int, act: GroupAct) -> None:
     """Only the group's owner or an admin may go on."""
     roles = await group_roles(s, g, await people.person_id(s, actor_id))
     if not roles & GROUP_MANAGERS:
-        raise PermissionDenied(reason=reason)
+        raise PermissionDenied(action=str(act), roles=tuple(sorted(GROUP_MANAGERS)))
 
 
 def validate_settings(changes: dict[str, object]) -> dict[str, object]:
@@ -56,14 +57,14 @@ def validate_settings(changes: dict[str, object]) -> dict[str, object]:
     out: dict[str, object] = {}
     for key, value in changes.items():
         if key not in GROUP_SETTINGS:
-            raise InvalidInput(reason=f"没有这个设置项：{key}")
+            raise InvalidInput("unknown_setting", key=key)
         try:
             if key == "auto_detect":
                 out[key] = value if isinstance(value, bool) else str(value).lower() in (
-                    "on", "true", "1", "开", "开启", "是")
+                    "on", "true", "1")
             elif key == "sensitivity":
-                if value not in ("low", "normal", "high"):
-                    raise InvalidInput(reason="灵敏度只能是 low、normal 或 high")
+                if value not in SENSITIVITIES:
+                    raise InvalidInput("bad_sensitivity", value=value, choices=SENSITIVITIES)
                 out[key] = value
             elif key == "timezone":
                 ZoneInfo(str(value))
@@ -74,7 +75,7 @@ def validate_settings(changes: dict[str, object]) -> dict[str, object]:
                 q = parse_quiet_hours(value)
                 out[key] = f"{q[0]:%H:%M}-{q[1]:%H:%M}" if q else ""
         except (ValueError, ZoneInfoNotFoundError) as exc:
-            raise InvalidInput(reason=f"{key} 的值无效：{value}（{exc}）") from None
+            raise InvalidInput("bad_setting", key=key, value=value, detail=str(exc)) from None
     return out
 
 
@@ -186,7 +187,7 @@ class Groups:
     async def set_owner(self, chat_id: int, actor_id: int, new_owner: PersonRef) -> GroupView:
         async def run(s: AsyncSession) -> GroupView:
             g = await group_row(s, chat_id)
-            await require_manager(s, g, actor_id, "只有群主或管理员可以设置负责人")
+            await require_manager(s, g, actor_id, GroupAct.SET_OWNER)
             g.owner_id = (await people.person(s, new_owner)).id
             return await self.view(s, g)
 
@@ -198,7 +199,7 @@ class Groups:
 
         async def run(s: AsyncSession) -> GroupView:
             g = await group_row(s, chat_id)
-            await require_manager(s, g, actor_id, "只有群主或管理员可以修改设置")
+            await require_manager(s, g, actor_id, GroupAct.SETTINGS)
             if "timezone" in clean:
                 g.timezone = str(clean["timezone"])
             g.settings = {**(g.settings or {}), **clean}

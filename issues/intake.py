@@ -22,15 +22,10 @@ from issues.models import Issue
 from issues.settings import Settings
 from issues.unit_of_work import UnitOfWork
 from issues.views import IntakeResult, NewReport, PersonRef
-from nlp.types import CATEGORIES, Detection
+from nlp.types import Detection
 
 MAX_TEXT = 20_000
 _ISSUES = cast(Table, Issue.__table__)
-
-
-def _known_category(code: str) -> None:
-    if code not in CATEGORIES:
-        raise InvalidInput(reason=f"未知类别：{code}")
 
 
 class Intake:
@@ -48,7 +43,7 @@ class Intake:
                      at: datetime | None = None, group_title: str = "") -> IntakeResult:
         """Open an issue for a group chat message, or second an open duplicate. Idempotent
         per message."""
-        _known_category(detection.category)
+        self._known_category(detection.category)
         key = None if reporter.user_id is None else people.chat_key(reporter.user_id)
         return await self._batcher.submit(IntakeItem(
             chat_id, chat_report_key(chat_id, message_id), reporter, key, text[:MAX_TEXT],
@@ -62,10 +57,10 @@ class Intake:
         group that receives that channel's reports. Idempotent per `report.external_id`;
         never taken as a "me too" of another issue (each request is its own case, and its
         coordinates stay its own)."""
-        _known_category(report.category)
+        self._known_category(report.category)
         if report.lat is not None and report.lon is not None and not (
                 -90 <= report.lat <= 90 and -180 <= report.lon <= 180):
-            raise InvalidInput(reason="坐标超出范围")
+            raise InvalidInput("bad_coordinates", lat=report.lat, lon=report.lon)
         text = report.text[:MAX_TEXT]
         external_id = report.external_id or secrets.token_hex(16)
         identity = (str(report.channel), report.reporter_id) if report.reporter_id else None
@@ -74,6 +69,10 @@ class Intake:
             PersonRef(None, report.reporter_name), identity, text, report.category, 1.0,
             report.urgent, report.location, text[:20], True, at or self.clock(), "",
             lat=report.lat, lon=report.lon, merge=False))
+
+    def _known_category(self, code: str) -> None:
+        if code not in self._context.settings.categories:
+            raise InvalidInput("unknown_category", category=code)
 
     async def _write(self, items: list[IntakeItem]) -> list[IntakeResult]:
         return await self.uow.write(lambda s: intake_batch(self._context, s, items))

@@ -26,7 +26,6 @@ from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Event, Group, Issue, Report
 from issues.settings import Settings
 from issues.views import IntakeResult, IssueView, PersonRef
-from nlp.types import category_name
 
 NEARBY = 20  # newest open issues of a category in a group that a message is compared with
 # Writes go through the tables (Core): the ORM's bulk paths cost more than the statements.
@@ -87,21 +86,22 @@ class _New:
 @dataclass
 class _Candidate:
     location: str | None
-    people: set[int]  # who reported it already: "共 N 人反映" counts them, once each
+    people: set[int]  # who reported it already: the "N people reported it" count, once each
     issue: Issue | None = None
     new: _New | None = None
 
 
 def same_place(a: str | None, b: str | None) -> bool:
-    """"3栋" and "3栋门口" are one place; "1栋" and "11栋" are not; a place is never the
-    same as no place ("楼道灯不亮" is not "3栋门口路灯坏了")."""
+    """Building 3 and the gate of building 3 are one place (one name begins the other);
+    building 1 and building 11 are not (neither begins the other); a place is never the same
+    as no place (a stairwell light is not the light at the gate of building 3)."""
     if a and b:
         return a.startswith(b) or b.startswith(a)
     return not a and not b
 
 
 def _own(pool: list[_Candidate], person_id: int, location: str | None) -> _Candidate | None:
-    """The reporter's own open issue that a new message of hers repeats (催办): the same
+    """The reporter's own open issue that a new message of hers repeats (an urge): the same
     category, and her message names no place or a compatible one."""
     return next((c for c in pool if person_id in c.people
                  and (not location or same_place(c.location, location))), None)
@@ -142,7 +142,7 @@ async def intake_batch(intake: Context, s: AsyncSession,
             own = _own(pool_now, pid, item.location)
             match = own or next((c for c in pool_now if same_place(c.location, item.location)),
                                 None)
-        if own is not None:  # she said it again: a 催办, not one more person
+        if own is not None:  # she said it again: an urge, not one more person
             urged.append((own, item, pid))
             outcome[item.key] = _target(own)
             count_at[item.key] = len(own.people)
@@ -189,15 +189,15 @@ async def intake_batch(intake: Context, s: AsyncSession,
         reports.append(_report(entry.id, entry.item, entry.person_id))
         events.append({"issue_id": entry.id, "actor_id": entry.person_id,
                        "at": entry.item.at, "kind": "open", "from_status": None,
-                       "to_status": Status.OPEN.value,
-                       "note": "主动登记" if entry.item.explicit else "自动识别"})
+                       "to_status": Status.OPEN.value, "note": None,
+                       "data": {"explicit": entry.item.explicit}})
     second_rows = [(e.id, Status.OPEN.value, i, p) for e in new for i, p in e.seconds]
     second_rows += [(iss.id, iss.status, i, p) for iss, sec in seconded.values() for i, p in sec]
     for issue_id, status, item, pid in second_rows:
         reports.append(_report(issue_id, item, pid))
         events.append({"issue_id": issue_id, "actor_id": pid, "at": item.at,
                        "kind": "second", "from_status": status, "to_status": status,
-                       "note": item.text[:500]})
+                       "note": item.text[:500], "data": None})
     for cand, item, pid in urged:
         target = _target(cand)
         issue_id = target.id
@@ -205,7 +205,7 @@ async def intake_batch(intake: Context, s: AsyncSession,
         reports.append(_report(issue_id, item, pid))
         events.append({"issue_id": issue_id, "actor_id": pid, "at": item.at,
                        "kind": "urge", "from_status": status, "to_status": status,
-                       "note": item.text[:500]})
+                       "note": item.text[:500], "data": None})
     await s.flush()  # the seconded issues' counts, under their version check
     if reports:
         await s.execute(insert(_REPORTS), reports)
@@ -329,7 +329,7 @@ def _view_of_new(intake: Context, e: _New, groups: dict[int, tuple[int, str]]) -
     now = intake.clock()
     return IssueView(
         id=e.id, chat_id=item.chat_id, group_title=groups[item.chat_id][1], number=r["number"],
-        category=r["category"], category_name=category_name(r["category"]),
+        category=r["category"], category_name=intake.settings.category_name(r["category"]),
         summary=r["summary"], text=r["text"], location_text=r["location_text"], lat=r["lat"],
         lon=r["lon"], urgent=r["urgent"], status=Status.OPEN, reporter=item.reporter,
         assignee=None, department_code=None, department_name=None, escalation_level=0,

@@ -1,4 +1,4 @@
-"""The ledger (台账): issues as plain views, the filters over them, and lookups.
+"""The ledger (taizhang): issues as plain views, the filters over them, and lookups.
 
 Every other room that hands an issue back builds its view here (`Ledger.views`), so a view
 reads the same wherever it comes from: people, group, department name, rating, photos and the
@@ -22,9 +22,8 @@ from issues.models import Event, Feedback, Group, Issue, OrgUnit, Photo, Rating,
 from issues.settings import Settings
 from issues.unit_of_work import UnitOfWork
 from issues.views import EventView, IssueFilter, IssueView, Page
-from nlp.types import category_name
 
-# Events that take an issue on or move it forward (the card's 受理人 and latest progress).
+# Events that take an issue on or move it forward (who took it on, and the latest progress).
 TAKING_STEPS = ("acknowledge", "assign", "progress", "resolve", "escalate", "claim")
 COUNT_CAP = 10_000  # a page header counts matching issues up to here, then says "10000+"
 PAGE_MAX = 500
@@ -34,7 +33,7 @@ _Row = TypeVarTuple("_Row")
 def filtered(q: Select[*_Row], f: IssueFilter,
              now: datetime) -> Select[*_Row]:
     """`q` narrowed to the issues `f` asks for; `now` decides the lights. Withdrawn issues
-    (误识别: never a request) are left out unless asked for by status."""
+    (never a request) are left out unless asked for by status."""
     if f.status:
         q = q.where(Issue.status == f.status) if f.status != "open_all" else q.where(
             Issue.status.in_(OPEN_STATUSES))
@@ -113,7 +112,7 @@ class Ledger:
         found = await people.refs(s, person_ids)
         groups = {g.id: g for g in (await s.execute(
             select(Group).where(Group.id.in_({i.group_id for i in issues})))).scalars()}
-        depts = {d.code: d.name for d in self.settings.departments}  # the one source of names
+        depts = self.settings.department_names()
         ratings: dict[int, int] = {}
         for issue_id, score in (await s.execute(
             select(Rating.issue_id, Rating.score).where(Rating.issue_id.in_(ids))
@@ -138,7 +137,7 @@ class Ledger:
             for e in rows:
                 events.setdefault(e.issue_id, []).append(EventView(
                     e.kind, e.at, found.get(e.actor_id) if e.actor_id else None,
-                    e.from_status, e.to_status, e.note))
+                    e.from_status, e.to_status, e.note, e.data or {}))
         now = self.clock()
         out = []
         for i in issues:
@@ -146,7 +145,7 @@ class Ledger:
             reporter = found[i.reporter_id]
             out.append(IssueView(
                 id=i.id, chat_id=g.chat_id, group_title=g.title, number=i.number,
-                category=i.category, category_name=category_name(i.category),
+                category=i.category, category_name=self.settings.category_name(i.category),
                 summary=i.summary, text=i.text, location_text=i.location_text, lat=i.lat,
                 lon=i.lon, urgent=i.urgent, status=Status(i.status), reporter=reporter,
                 assignee=found.get(i.assignee_id) if i.assignee_id else None,
@@ -171,7 +170,7 @@ class Ledger:
 
     @staticmethod
     async def _steps(s: AsyncSession, ids: list[int]) -> tuple[dict[int, int], dict[int, str]]:
-        """Per issue: who took it on (the first step out of 待受理), and the newest progress
+        """Per issue: who took it on (the first step out of `open`), and the newest progress
         note — what the card shows of its history."""
         taken_by: dict[int, int] = {}
         progress: dict[int, str] = {}
@@ -271,7 +270,7 @@ class Ledger:
         return await self.uow.read(run)
 
     async def feedback_rows(self) -> list[dict[str, object]]:
-        """Messages marked 不是诉求, as labelled examples for the detector."""
+        """Messages marked as no issue at all, as labelled examples for the detector."""
         async def run(s: AsyncSession) -> list[dict[str, object]]:
             rows = (await s.execute(select(Feedback).order_by(Feedback.id))).scalars()
             return [{"text": r.text, "label": r.label, "detected": r.detected} for r in rows]

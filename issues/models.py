@@ -205,6 +205,9 @@ class Event(Base):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
+    # Facts of the event for the presentation to word: {"explicit": true} on open,
+    # {"score": 5} on rate, {"department": …, "level": …} on escalate.
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Photo(Base):
@@ -228,7 +231,7 @@ class Rating(Base):
 
 
 class Feedback(Base):
-    """Messages an owner marked 不是诉求: labelled examples for tuning the rules."""
+    """Messages an owner marked as no issue at all: labelled examples for tuning the rules."""
 
     __tablename__ = "feedback"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,5 +1,5 @@
 """The organisation around the groups: org units (grid → community → street → district) and
-the departments issues are escalated to (吹哨报到)."""
+the departments issues are escalated to ("blow the whistle, report for duty")."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from issues import people
 from issues.errors import InvalidInput
 from issues.groups import Groups, group_row, require_manager
+from issues.lifecycle import GroupAct
 from issues.models import Department, DepartmentMember, Group, OrgUnit
 from issues.settings import Settings
 from issues.unit_of_work import UnitOfWork
@@ -17,7 +18,7 @@ from issues.views import LEVELS, GroupView, PersonRef
 
 async def _unit(s: AsyncSession, name: str, level: str, parent: str | None = None) -> OrgUnit:
     if level not in LEVELS:
-        raise InvalidInput(reason=f"层级只能是 {'、'.join(LEVELS)}")
+        raise InvalidInput("bad_level", level=level, choices=LEVELS)
     unit = (await s.execute(select(OrgUnit).where(OrgUnit.name == name,
                                                   OrgUnit.level == level))).scalar()
     if unit is None:
@@ -50,7 +51,7 @@ class Org:
         """Put a group under an org unit (created on first use)."""
         async def run(s: AsyncSession) -> GroupView:
             g = await group_row(s, chat_id)
-            await require_manager(s, g, actor_id, "只有群主或管理员可以设置所属单位")
+            await require_manager(s, g, actor_id, GroupAct.JOIN_UNIT)
             g.org_unit_id = (await _unit(s, name, level, parent)).id
             return await self.groups.view(s, g)
 
@@ -61,7 +62,7 @@ class Org:
         """This chat is the unit's own group: the unit's digest goes here."""
         async def run(s: AsyncSession) -> int:
             g = await group_row(s, chat_id)
-            await require_manager(s, g, actor_id, "只有群主或管理员可以设置单位群")
+            await require_manager(s, g, actor_id, GroupAct.UNIT_HOME)
             unit = await _unit(s, name, level)
             unit.chat_id = chat_id
             return unit.id
@@ -89,14 +90,12 @@ class Org:
         return await self.uow.read(run)
 
     # --- departments --------------------------------------------------------------------
-    def _department_names(self) -> dict[str, str]:
-        return {d.code: d.name for d in self.settings.departments}
-
     async def register_department_group(self, chat_id: int, dept_code: str, actor: PersonRef,
                                         title: str = "") -> GroupView:
-        depts = self._department_names()
+        depts = self.settings.department_names()
         if dept_code not in depts:
-            raise InvalidInput(reason=f"没有这个部门：{dept_code}（可选：{'、'.join(depts)}）")
+            raise InvalidInput("unknown_department", department=dept_code,
+                               choices=tuple(depts))
 
         async def run(s: AsyncSession) -> GroupView:
             g = (await s.execute(select(Group).where(Group.chat_id == chat_id))).scalar()

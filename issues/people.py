@@ -135,7 +135,7 @@ class People:
         self.uow = uow
 
     async def assignees(self) -> list[PersonRef]:
-        """Everyone who holds or held an issue, for the dashboard's 负责人 filter."""
+        """Everyone who holds or held an issue, for the dashboard's filter by assignee."""
         async def run(s: AsyncSession) -> list[PersonRef]:
             ids = (await s.execute(select(Person.id).where(Person.id.in_(
                 select(Issue.assignee_id).where(Issue.assignee_id.is_not(None)).distinct()

@@ -175,7 +175,7 @@ class IssueService:
         return await self.transitions.reopen(chat_id, number, actor, reason)
 
     async def rate(self, chat_id: int, number: int, actor: PersonRef | int,
-                   score: int | str) -> TransitionResult:
+                   score: int) -> TransitionResult:
         return await self.transitions.rate(chat_id, number, actor, score)
 
     async def add_photo(self, chat_id: int, number: int, actor: PersonRef | int,

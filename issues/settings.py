@@ -21,6 +21,7 @@ import yaml
 # The shipped defaults are package data of `config`, in a checkout and in a wheel alike.
 CONFIG_DIR = Path(str(resources.files("config")))
 
+OTHER = "other"  # the catch-all category
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -86,6 +87,18 @@ class MapSettings:
 
 
 @dataclass(frozen=True)
+class Category:
+    """One category of issues, as config/categories.yaml defines it: the name people read,
+    the times allowed (a deployment may override them under sla.categories) and the safety
+    advice an urgent issue of it gets (None: the general one)."""
+
+    code: str
+    name: str
+    sla: SlaTimes
+    emergency: str | None = None
+
+
+@dataclass(frozen=True)
 class Department:
     code: str
     name: str
@@ -112,8 +125,7 @@ class Settings:
     jobs_enabled: bool
     yellow_ratio: float
     escalation_grace: timedelta
-    sla_default: SlaTimes
-    sla_categories: dict[str, SlaTimes]
+    sla_default: SlaTimes  # for a category config/categories.yaml does not list
     sla_urgent: SlaTimes
     duplicate_window: timedelta
     departments: tuple[Department, ...]
@@ -138,14 +150,26 @@ class Settings:
     # Telegram user ids. Which groups Open311 publishes (none until configured).
     district_admins: frozenset[int] = frozenset()
     open311_public_groups: frozenset[int] = frozenset()
+    categories: dict[str, Category] = field(default_factory=dict, repr=False)
 
     def sla_for(self, category: str, urgent: bool = False) -> SlaTimes:
         """Allowed times for a category; urgent issues get the tighter of the two."""
-        base = self.sla_categories.get(category, self.sla_default)
+        known = self.categories.get(category)
+        base = known.sla if known else self.sla_default
         if not urgent:
             return base
         return SlaTimes(min(base.ack, self.sla_urgent.ack),
                         min(base.resolve, self.sla_urgent.resolve))
+
+
+    def department_names(self) -> dict[str, str]:
+        """Department code → name: the one source of department names."""
+        return {d.code: d.name for d in self.departments}
+
+    def category_name(self, code: str) -> str:
+        """The name of a category; an unknown code reads as the catch-all category's."""
+        known = self.categories.get(code) or self.categories.get(OTHER)
+        return known.name if known else code
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -174,6 +198,21 @@ def _path(value: object) -> Path | None:
 
 def _sla(raw: dict[str, Any]) -> SlaTimes:
     return SlaTimes(parse_duration(raw["ack"]), parse_duration(raw["resolve"]))
+
+
+def _categories(raw: dict[str, Any], sla_over: dict[str, Any]) -> dict[str, Category]:
+    """config/categories.yaml, with the times a deployment sets under sla.categories."""
+    out = {}
+    for code, spec in raw.items():
+        if not isinstance(spec, dict) or not spec.get("name"):
+            raise SettingsError(f"categories.yaml: {code} needs a name, ack and resolve")
+        times = _sla({**spec, **(sla_over.get(code) or {})})
+        out[str(code)] = Category(str(code), str(spec["name"]), times,
+                                  str(spec["emergency"]) if spec.get("emergency") else None)
+    for code in sla_over:
+        if code not in out:
+            raise SettingsError(f"sla.categories: no category {code} in categories.yaml")
+    return out
 
 
 def _map(raw: dict[str, Any]) -> MapSettings:
@@ -223,7 +262,8 @@ def load_settings(
             yellow_ratio=float(sla.get("yellow_ratio", 0.75)),
             escalation_grace=parse_duration(sla.get("escalation_grace", "4h")),
             sla_default=_sla(sla.get("default", {"ack": "4h", "resolve": "3d"})),
-            sla_categories={k: _sla(v) for k, v in (sla.get("categories") or {}).items()},
+            categories=_categories(_read_yaml(CONFIG_DIR / "categories.yaml"),
+                                   sla.get("categories") or {}),
             sla_urgent=_sla(sla.get("urgent", {"ack": "10m", "resolve": "4h"})),
             duplicate_window=parse_duration(raw.get("duplicates", {}).get("window", "3d")),
             departments=tuple(Department(str(d["code"]), str(d["name"]))

@@ -37,7 +37,7 @@ def light(status: str, ack_due: datetime, resolve_due: datetime,
 def was_late(status: str, ack_due: datetime, resolve_due: datetime,
              acknowledged_at: datetime | None, resolved_at: datetime | None,
              now: datetime) -> bool:
-    """曾超时: a clock ran out before its step was taken. An open issue's running clocks
+    """Was late: a clock ran out before its step was taken. An open issue's running clocks
     count up to now; a finished one keeps what happened (an issue withdrawn or rejected was
     never going to be resolved, so only its acknowledgement counts)."""
     still_open = status in OPEN_STATUSES

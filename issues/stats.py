@@ -1,4 +1,4 @@
-"""The published figures: received, answered, resolved (办结率), satisfaction (满意度), lights,
+"""The published figures: received, answered, resolved (the resolution rate), satisfaction, lights,
 and the daily series the dashboard draws."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from issues.models import Issue, Rating
 from issues.unit_of_work import UnitOfWork
 from issues.views import IssueFilter, Stats
 
-SATISFIED = 3  # a score from here up counts as satisfied (满意 5, 基本满意 3)
+SATISFIED = 3  # a score from here up counts as satisfied (the buttons give 5, 3 and 1)
 
 
 class Statistics:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,14 +16,11 @@ from issues.errors import AlreadyRated, Conflict, InvalidInput, InvalidTransitio
 from issues.groups import group_roles
 from issues.ledger import Ledger, issue_by_id, issue_row
 from issues.lifecycle import (
-    ACTION_NAMES,
     RULES,
     Action,
     Role,
     Status,
-    rating_word,
     reopens,
-    who_may,
 )
 from issues.models import (
     Department,
@@ -38,10 +36,7 @@ from issues.models import (
 from issues.settings import Settings
 from issues.unit_of_work import UnitOfWork
 from issues.views import (
-    LEVEL_NAMES,
     LEVELS,
-    RATING_WORDS,
-    STATUS_NAMES,
     EventView,
     IssueView,
     PersonRef,
@@ -50,9 +45,11 @@ from issues.views import (
 from nlp.types import Detection
 
 MAX_TEXT = 20_000
-UNSATISFIED_UP_TO = 2  # a score up to here is 不满意: the issue is worked on again
-# What an action changes besides the status; returns the event's note.
-Change = Callable[[AsyncSession, Issue, Person], Awaitable[str | None]]
+UNSATISFIED_UP_TO = 2  # a score up to here is "unsatisfied": the issue is worked on again
+# The event's note (what a person wrote) and data (facts for the presentation to word).
+Note = tuple[str | None, dict[str, Any] | None]
+# What an action changes besides the status; returns the event's note and data.
+Change = Callable[[AsyncSession, Issue, Person], Awaitable[Note]]
 
 
 async def issue_roles(s: AsyncSession, g: Group, issue: Issue,
@@ -108,32 +105,33 @@ class Transitions:
             else:
                 found = await people.find(s, actor)
                 if found is None:
-                    raise PermissionDenied(reason=who_may(rule.roles, action))
+                    raise PermissionDenied(action=str(action), roles=tuple(sorted(rule.roles)))
                 person = found
             roles = await issue_roles(s, g, issue, person.id)
             if not roles & rule.roles:
-                raise PermissionDenied(reason=who_may(rule.roles, action), number=issue.number)
+                raise PermissionDenied(action=str(action), roles=tuple(sorted(rule.roles)),
+                                       number=issue.number)
             if not rule.may_start(issue.status):
                 if action in (Action.RATE, Action.RATE_UNSATISFIED) and issue.status in (
                     Status.CLOSED, Status.IN_PROGRESS) and (
                     await s.execute(select(Rating).where(Rating.issue_id == issue.id))
                 ).scalar():
                     raise AlreadyRated(number=issue.number)
-                raise InvalidTransition(number=issue.number, status=STATUS_NAMES[issue.status],
-                                        action=ACTION_NAMES[action])
+                raise InvalidTransition(number=issue.number, status=issue.status,
+                                        action=str(action))
             before = issue.status
-            note = await change(s, issue, person)
+            note, data = await change(s, issue, person)
             issue.status = rule.leads_to(before)
             now = self.clock()
             issue.updated_at = now
             event_kind = str(kind or action)
             s.add(Event(issue_id=issue.id, actor_id=person.id, at=now, kind=event_kind,
-                        from_status=before, to_status=issue.status, note=note))
+                        from_status=before, to_status=issue.status, note=note, data=data))
             await s.flush()
             view = await self.ledger.view(s, issue)
             by = people.ref_of(person, actor if isinstance(actor, int) else actor.user_id)
             return TransitionResult(view, EventView(event_kind, now, by, before, issue.status,
-                                                    note),
+                                                    note, data or {}),
                                     reopened=reopens(before, issue.status))
 
         try:
@@ -142,109 +140,107 @@ class Transitions:
             raise Conflict(number=number) from None
 
     def _acknowledged(self, issue: Issue) -> None:
-        """Taken on: the first step out of 待受理 stops the acknowledge clock."""
+        """Taken on: the first step out of `open` stops the acknowledge clock."""
         if issue.status == Status.OPEN:
             issue.acknowledged_at = issue.acknowledged_at or self.clock()
 
     async def acknowledge(self, chat_id: int, number: int, actor: PersonRef | int,
                           note: str | None = None) -> TransitionResult:
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             issue.acknowledged_at = self.clock()
-            return note
+            return note, None
 
         return await self._act(chat_id, number, actor, Action.ACKNOWLEDGE, change)
 
     async def assign(self, chat_id: int, number: int, actor: PersonRef | int,
                      assignee: PersonRef) -> TransitionResult:
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             issue.assignee_id = (await people.person(s, assignee)).id
             self._acknowledged(issue)
-            return assignee.name
+            return assignee.name, None
 
         return await self._act(chat_id, number, actor, Action.ASSIGN, change)
 
     async def progress(self, chat_id: int, number: int, actor: PersonRef | int,
                        note: str) -> TransitionResult:
         if not note.strip():
-            raise InvalidInput(reason="请写上进展内容")
+            raise InvalidInput("empty_progress")
 
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             if issue.status == Status.OPEN:
                 issue.acknowledged_at = self.clock()
-            return note[:2000]
+            return note[:2000], None
 
         return await self._act(chat_id, number, actor, Action.PROGRESS, change)
 
     async def resolve(self, chat_id: int, number: int, actor: PersonRef | int,
                       note: str | None = None) -> TransitionResult:
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             now = self.clock()
             issue.acknowledged_at = issue.acknowledged_at or now
             issue.resolved_at = now
-            return (note or "")[:2000] or None
+            return (note or "")[:2000] or None, None
 
         return await self._act(chat_id, number, actor, Action.RESOLVE, change)
 
     async def reject(self, chat_id: int, number: int, actor: PersonRef | int, reason: str,
                      *, as_false_positive: bool = False) -> TransitionResult:
-        """不予受理 with a reason (the owner declines a real request); `as_false_positive`
+        """Rejected with a reason (the owner declines a real request); `as_false_positive`
         is the older spelling of `withdraw`."""
         if as_false_positive:
             return await self.withdraw(chat_id, number, actor)
         if not reason.strip():
-            raise InvalidInput(reason="请写明不予受理的原因")
+            raise InvalidInput("empty_reason")
 
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             issue.reject_reason = reason[:500]
             issue.closed_at = self.clock()
-            return reason[:500]
+            return reason[:500], None
 
         return await self._act(chat_id, number, actor, Action.REJECT, change)
 
     async def withdraw(self, chat_id: int, number: int,
                        actor: PersonRef | int) -> TransitionResult:
-        """不是诉求: the detector was wrong. The issue becomes 误识别, leaves every statistic
-        and public list, and its message is kept as a labelled example for the detector."""
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+        """Not a request at all: the detector was wrong. The issue is withdrawn, leaves every
+        statistic and public list, and its message is kept as a labelled example for the
+        detector."""
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             issue.closed_at = self.clock()
             s.add(Feedback(chat_id=chat_id or 0, message_id=issue.source_message_id,
                            text=issue.text, label="none", detected=issue.category,
                            at=self.clock()))
-            return None
+            return None, None
 
         return await self._act(chat_id, number, actor, Action.WITHDRAW, change,
                                kind="false_positive")
 
     async def reopen(self, chat_id: int, number: int, actor: PersonRef | int,
                      reason: str | None = None) -> TransitionResult:
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             issue.resolved_at = None
             issue.closed_at = None
             issue.reject_reason = None
-            return (reason or "")[:500] or None
+            return (reason or "")[:500] or None, None
 
         return await self._act(chat_id, number, actor, Action.REOPEN, change)
 
     async def rate(self, chat_id: int, number: int, actor: PersonRef | int,
-                   score: int | str) -> TransitionResult:
-        """The reporter's rating of a resolved issue: 满意/基本满意 close it, 不满意 reopens."""
-        value = RATING_WORDS.get(score, score) if isinstance(score, str) else score
-        try:
-            value = int(value)
-        except (TypeError, ValueError):
-            raise InvalidInput(reason="评价只能是 1–5 分，或 满意/基本满意/不满意") from None
-        if not 1 <= value <= 5:
-            raise InvalidInput(reason="评价只能是 1–5 分，或 满意/基本满意/不满意")
+                   score: int) -> TransitionResult:
+        """The reporter's rating (1-5) of a resolved issue: satisfied closes it, unsatisfied
+        (up to UNSATISFIED_UP_TO) has it worked on again."""
+        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+            raise InvalidInput("bad_rating", score=score)
+        value = score
         satisfied = value > UNSATISFIED_UP_TO
 
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             now = self.clock()
             s.add(Rating(issue_id=issue.id, person_id=p.id, score=value, at=now))
             if not satisfied:
                 issue.resolved_at = None
-                return f"不满意（{value}分），重新办理"
-            issue.closed_at = now
-            return f"{rating_word(value)}（{value}分）"
+            else:
+                issue.closed_at = now
+            return None, {"score": value}
 
         return await self._act(chat_id, number, actor,
                                Action.RATE if satisfied else Action.RATE_UNSATISFIED, change,
@@ -252,34 +248,35 @@ class Transitions:
 
     async def add_photo(self, chat_id: int, number: int, actor: PersonRef | int,
                         file_id: str) -> TransitionResult:
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             s.add(Photo(issue_id=issue.id, file_id=file_id[:300], person_id=p.id,
                         at=self.clock()))
-            return None
+            return None, None
 
         return await self._act(chat_id, number, actor, Action.PHOTO, change)
 
     async def set_location(self, chat_id: int, number: int, actor: PersonRef | int,
                            lat: float, lon: float) -> TransitionResult:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise InvalidInput(reason="坐标超出范围")
+            raise InvalidInput("bad_coordinates", lat=lat, lon=lon)
 
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             issue.lat, issue.lon = lat, lon
-            return f"{lat:.5f},{lon:.5f}"
+            return f"{lat:.5f},{lon:.5f}", None
 
         return await self._act(chat_id, number, actor, Action.LOCATE, change)
 
     async def escalate(self, chat_id: int | None, number: int, actor: PersonRef | int,
                        department_code: str | None = None, level: int | None = None,
                        *, by_id: bool = False, note: str | None = None) -> TransitionResult:
-        """吹哨: send to a department and/or one level up (grid → community → street)."""
-        depts = {d.code: d.name for d in self.settings.departments}
+        """Blow the whistle: send to a department and/or one level up (grid → community →
+        street)."""
+        depts = self.settings.department_names()
         if department_code is not None and department_code not in depts:
-            raise InvalidInput(
-                reason=f"没有这个部门：{department_code}（可选：{'、'.join(depts)}）")
+            raise InvalidInput("unknown_department", department=department_code,
+                               choices=tuple(depts))
 
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             if department_code:
                 issue.department_code = department_code
                 if await s.get(Department, department_code) is None:
@@ -288,20 +285,18 @@ class Transitions:
                 issue.escalation_level if department_code else issue.escalation_level + 1)
             issue.escalation_level = max(0, min(len(LEVELS) - 1, new_level))
             self._acknowledged(issue)
-            parts = [depts[department_code]] if department_code else []
-            if not department_code or level is not None:
-                parts.append(LEVEL_NAMES[LEVELS[issue.escalation_level]])
-            if note:
-                parts.append(note)
-            return "；".join(parts)
+            # The level is named when it moved by itself or was asked for.
+            moved = not department_code or level is not None
+            return note, {"department": department_code,
+                          "level": LEVELS[issue.escalation_level] if moved else None}
 
         return await self._act(chat_id, number, actor, Action.ESCALATE, change, by_id=by_id)
 
     async def claim(self, issue_id: int, actor: PersonRef) -> TransitionResult:
-        """报到: a member of the department the issue was sent to takes it on."""
-        async def change(s: AsyncSession, issue: Issue, p: Person) -> str | None:
+        """Report for duty: a member of the department the issue was sent to takes it on."""
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             issue.assignee_id = p.id
-            return None
+            return None, None
 
         return await self._act(None, issue_id, actor, Action.CLAIM, change, by_id=True)
 

@@ -5,22 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from issues.lifecycle import OPEN_STATUSES, Status
 
-STATUS_NAMES = {
-    "open": "待受理",
-    "acknowledged": "已受理",
-    "in_progress": "处理中",
-    "resolved": "已办结",
-    "closed": "已关闭",
-    "rejected": "不予受理",
-    "withdrawn": "误识别",
-}
-LIGHT_NAMES = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 LEVELS = ("grid", "community", "street", "district")
-LEVEL_NAMES = {"grid": "网格", "community": "社区", "street": "街道", "district": "区"}
-RATING_WORDS = {"满意": 5, "基本满意": 3, "不满意": 1}
+LIGHTS = ("green", "yellow", "red")
+
+
+def percent(rate: float | None) -> str:
+    """A published rate as people read it: whole percents, a dash when there is none yet."""
+    return "—" if rate is None else f"{rate:.0%}"
 
 
 class Channel(StrEnum):
@@ -89,7 +84,8 @@ class EventView:
     actor: PersonRef | None
     from_status: str | None
     to_status: str | None
-    note: str | None
+    note: str | None  # what a person wrote
+    data: dict[str, Any] = field(default_factory=dict)  # facts to word (see models.Event)
 
 
 @dataclass(frozen=True)
@@ -127,20 +123,16 @@ class IssueView:
     reject_reason: str | None
     photos: tuple[str, ...] = ()
     events: tuple[EventView, ...] = ()
-    # 曾超时: a deadline passed before the step it was for (acknowledging, resolving) was
+    # Was late: a deadline passed before the step it was for (acknowledging, resolving) was
     # taken; kept after escalation and after the issue is done.
     was_late: bool = False
     progress_note: str | None = None  # the newest progress an owner gave (shown on the card)
-    taken_by: PersonRef | None = None  # who took it on (受理), by whatever step did so
+    taken_by: PersonRef | None = None  # who took it on (acknowledged), by whatever step did so
 
     @property
     def escalated(self) -> bool:
-        """已升级: sent to a department (吹哨) or raised above the grid."""
+        """Escalated: sent to a department (blowing the whistle) or raised above the grid."""
         return self.escalation_level > 0 or self.department_code is not None
-
-    @property
-    def status_name(self) -> str:
-        return STATUS_NAMES[self.status]
 
     @property
     def is_open(self) -> bool:
@@ -159,7 +151,7 @@ class IssueView:
 @dataclass(frozen=True)
 class IntakeResult:
     """What became of a report: a new issue, one more person on an open one (seconded), or
-    its own reporter saying it again (urged, 催办: the count of people stays)."""
+    its own reporter saying it again (urged: the count of people stays)."""
 
     issue: IssueView
     created: bool
@@ -177,10 +169,10 @@ class TransitionResult:
 
 @dataclass(frozen=True)
 class Stats:
-    """Figures over the issues received in a window (误识别 never counted). Each issue is in
-    exactly one of pending (待受理), in_progress (受理后未办结), resolved (已办结, incl.
-    closed) or rejected (不予受理), so those four add up to received; `answered` (受理过) is
-    another cut across them."""
+    """Figures over the issues received in a window (withdrawn ones never counted). Each
+    issue is in exactly one of pending (open), in_progress (acknowledged, not yet resolved),
+    resolved (closed included) or rejected, so those four add up to received; `answered`
+    (ever acknowledged) is another cut across them."""
 
     received: int
     answered: int

@@ -2,37 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 
-# Category codes are the contract between the detector, the database, Open311 and the rules.
-CATEGORIES: dict[str, str] = {
-    "streetlight": "路灯照明",
-    "drainage": "排水下水道",
-    "water": "供水",
-    "power": "供电",
-    "gas": "燃气",
-    "garbage": "垃圾环卫",
-    "noise": "噪音",
-    "dust": "扬尘",
-    "fumes": "油烟异味",
-    "parking": "违停占道",
-    "road": "道路井盖",
-    "greenery": "绿化",
-    "hazard": "安全隐患",
-    "elevator": "电梯",
-    "building": "房屋漏水",
-    "facility": "公共设施",
-    "pest": "病媒动物",
-    "illegal_build": "违章搭建",
-    "order": "治安纠纷",
-    "property": "物业服务",
-    "other": "其他",
-}
+import yaml
+
+# Package data of `config` (data, not code), in a checkout and a wheel alike.
+CATEGORIES_FILE = Path(str(resources.files("config") / "categories.yaml"))
+
+
+class _Categories(Mapping[str, str]):
+    """Category code → name, from config/categories.yaml (the one definition of categories),
+    read on first use. Codes are the contract between the detector, the database, Open311
+    and the rules."""
+
+    @staticmethod
+    @lru_cache(maxsize=1)
+    def _names() -> dict[str, str]:
+        raw = yaml.safe_load(CATEGORIES_FILE.read_text(encoding="utf-8")) or {}
+        return {str(code): str(spec["name"]) for code, spec in raw.items()}
+
+    def __getitem__(self, code: str) -> str:
+        return self._names()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+CATEGORIES: Mapping[str, str] = _Categories()
 
 
 def category_name(code: str) -> str:
-    """Chinese name of a category code; unknown codes fall back to 其他."""
-    return CATEGORIES.get(code, CATEGORIES["other"])
+    """Name of a category code; unknown codes fall back to the catch-all category's."""
+    return CATEGORIES.get(code) or CATEGORIES["other"]
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,16 @@ def test_no_domain_module_over_400_lines() -> None:
             if "migrations" not in p.parts
             and (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
     assert long == {}
+
+
+def test_the_domain_holds_no_chinese_text() -> None:
+    """The domain returns codes and data; every text a person reads lives in config/templates
+    or the web templates (migrations, which move old data, excepted)."""
+    import re
+
+    han = re.compile(r"[\u4e00-\u9fff]")
+    found = {f"{p.relative_to(ROOT)}:{n}" for p in (ROOT / "issues").rglob("*.py")
+             if "migrations" not in p.parts
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if han.search(line)}
+    assert found == set()

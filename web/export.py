@@ -21,8 +21,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from issues.views import LEVEL_NAMES, LEVELS, LIGHT_NAMES, IssueView, PersonRef, Stats
+from issues.views import LEVELS, IssueView, PersonRef, Stats
 from web.cells import as_text, csv_cell
+from web.names import LEVEL_NAMES, LIGHT_NAMES, STATUS_NAMES, rating_word
 
 # (header, width, kind): kind says how XLSX stores the value and CSV writes it.
 COLUMNS: list[tuple[str, int, str]] = [
@@ -41,13 +42,6 @@ TIME_FORMAT = "yyyy-mm-dd hh:mm"
 DURATION_FORMAT = "[h]:mm"
 
 
-def rating_word(score: int | None) -> str:
-    """The resident's words for a score (the buttons offer 满意/基本满意/不满意)."""
-    if score is None:
-        return ""
-    return "满意" if score >= 4 else "基本满意" if score >= 3 else "不满意"
-
-
 def _on_time(done: datetime | None, due: datetime) -> str:
     return "" if done is None else "是" if done <= due else "否"
 
@@ -55,7 +49,7 @@ def _on_time(done: datetime | None, due: datetime) -> str:
 def _result(i: IssueView) -> str:
     if i.status == "rejected":
         return f"不予受理：{i.reject_reason or ''}".rstrip("：")
-    return i.status_name if i.status in ("resolved", "closed") else ""
+    return STATUS_NAMES[i.status] if i.status in ("resolved", "closed") else ""
 
 
 def row(i: IssueView, tz: str, owners: dict[int, PersonRef | None] | None = None
@@ -73,7 +67,7 @@ def row(i: IssueView, tz: str, owners: dict[int, PersonRef | None] | None = None
     assignee = i.assignee.name if i.assignee else f"{owner.name}（群主）" if owner else ""
     return [
         f"{i.group_title}-{i.number}", i.id, i.group_title, i.number, i.category_name,
-        i.summary, i.text[:2000], i.location_text or "", i.lat, i.lon, i.status_name,
+        i.summary, i.text[:2000], i.location_text or "", i.lat, i.lon, STATUS_NAMES[i.status],
         "是" if i.urgent else "", i.reporter.name, assignee, i.department_name or "",
         LEVEL_NAMES[LEVELS[i.escalation_level]], i.report_count, t(i.created_at),
         t(i.ack_due_at), t(i.acknowledged_at), took(i.acknowledged_at),

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from issues.service import IssueService
 from issues.settings import Settings
-from issues.views import IssueFilter, IssueView, Stats
+from issues.views import IssueFilter, IssueView, Stats, percent
 from nlp.types import category_name
+from web.names import STATUS_NAMES
 from web.palette import family_of
 from web.render import ledger, minutes, ref
 
@@ -45,10 +46,6 @@ class Card:
     hint: str = ""
 
 
-def _pct(v: float | None) -> str:
-    return "—" if v is None else f"{v:.0%}"
-
-
 def cards(today: Stats, month: Stats, w: Window) -> list[Card]:
     """The headline figures. Times are medians and say so: one issue left for a week would
     drag an average far from what a resident usually waits."""
@@ -60,9 +57,9 @@ def cards(today: Stats, month: Stats, w: Window) -> list[Card]:
         Card("today_resolved", "今日办结", str(today.resolved), None,
              hint="今日收到的诉求中已办结的"),
         Card("month_received", "本月收到", str(month.received), ledger(since=first)),
-        Card("month_resolution", "本月办结率", _pct(month.resolution_rate), ledger(since=first),
+        Card("month_resolution", "本月办结率", percent(month.resolution_rate), ledger(since=first),
              hint=f"{month.resolved} / {month.received - month.rejected}（不含不予受理）"),
-        Card("month_satisfaction", "本月满意度", _pct(month.satisfaction_rate), None,
+        Card("month_satisfaction", "本月满意度", percent(month.satisfaction_rate), None,
              hint=f"{month.satisfied} / {month.rated} 条评价为满意或基本满意"),
         Card("median_ack", "受理用时 · 中位数", minutes(month.median_ack_minutes), None,
              hint="本月收到的诉求，从提交到受理"),
@@ -91,7 +88,7 @@ def issue_row(i: IssueView, tz: str, now: datetime) -> dict[str, Any]:
     late = (now - due) if due is not None and now > due else None
     return {"id": i.id, "ref": ref(i), "category": i.category_name,
             "family_color": family_of(i.category).color_dark,
-            "place": i.location_text or "", "summary": i.summary, "status": i.status_name,
+            "place": i.location_text or "", "summary": i.summary, "status": STATUS_NAMES[i.status],
             "light": i.light, "href": f"/issues/{i.id}",
             "created": i.created_at.astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M"),
             "late": _late(late)}
@@ -125,8 +122,8 @@ async def unit_rows(svc: IssueService, w: Window) -> tuple[str, list[dict[str, A
 
 def _unit_row(name: str, s: Stats, scope: dict[str, object], first: str) -> dict[str, Any]:
     return {"name": name, "received": s.received, "resolved": s.resolved,
-            "resolution_rate": _pct(s.resolution_rate),
-            "satisfaction_rate": _pct(s.satisfaction_rate),
+            "resolution_rate": percent(s.resolution_rate),
+            "satisfaction_rate": percent(s.satisfaction_rate),
             "red": s.overdue.get("red", 0), "yellow": s.overdue.get("yellow", 0),
             "href": ledger(**scope, since=first), "href_all": ledger(**scope),
             "href_red": ledger(**scope, light="red"),

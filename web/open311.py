@@ -29,6 +29,7 @@ from issues.service import IssueService
 from issues.settings import Settings
 from issues.views import Channel, IssueFilter, IssueView, NewReport
 from nlp.types import CATEGORIES
+from web.names import STATUS_NAMES
 
 log = logging.getLogger(__name__)
 BASE = "/open311/v2"
@@ -68,7 +69,7 @@ def request_json(issue: IssueView) -> dict[str, Any]:
     i = public_view(issue)
     return {
         "service_request_id": str(i.id), "status": "closed" if i.status in CLOSED else "open",
-        "status_notes": i.status_name, "service_name": i.category_name,
+        "status_notes": STATUS_NAMES[i.status], "service_name": i.category_name,
         "service_code": i.category, "description": i.text[:2000],
         "agency_responsible": i.department_name or i.group_title, "service_notice": "",
         "requested_datetime": _iso(i.created_at), "updated_datetime": _iso(i.updated_at),

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from issues.views import LEVEL_NAMES, LEVELS, LIGHT_NAMES, STATUS_NAMES, IssueView
+from issues.views import LEVELS, EventView, IssueView, percent
 from nlp.types import CATEGORIES
 from web.auth import ROLE
+from web.names import LEVEL_NAMES, LIGHT_NAMES, STATUS_NAMES, event_detail
 from web.palette import LIGHT_COLORS, family_of
 
 EVENT_NAMES = {
@@ -45,8 +46,9 @@ def ref(issue: IssueView) -> str:
 _LEVEL_NOTE = re.compile(r"层级：(grid|community|street|district)")
 
 
-def event_note(note: str | None) -> str:
-    """An event's note as a person reads it (escalations record the level by its code)."""
+def _old_note(note: str | None) -> str:
+    """Escalations written before events kept their facts as data named the level by its
+    code in the note."""
     return _LEVEL_NOTE.sub(lambda m: f"层级：{LEVEL_NAMES[m.group(1)]}", note or "")
 
 
@@ -61,7 +63,7 @@ def minutes(value: float | None) -> str:
     return f"{value / 1440:.1f} 天"
 
 
-def make_env(tz: str) -> Environment:
+def make_env(tz: str, departments: dict[str, str] | None = None) -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"),
                       autoescape=select_autoescape(["html"]))
     zone = ZoneInfo(tz)
@@ -69,8 +71,12 @@ def make_env(tz: str) -> Environment:
     def t(at: datetime | None, fmt: str = "%m月%d日 %H:%M") -> str:
         return at.astimezone(zone).strftime(fmt) if at else "—"
 
-    env.filters.update(t=t, pct=lambda v: "—" if v is None else f"{v:.0%}", minutes=minutes,
-                       ref=ref, note=event_note)
+    def detail(e: EventView) -> str:
+        """What an event says besides its kind (facts, then note), as HTML."""
+        return event_detail(EventView(e.kind, e.at, e.actor, e.from_status, e.to_status,
+                                      _old_note(e.note), e.data), departments or {})
+
+    env.filters.update(t=t, pct=percent, minutes=minutes, ref=ref, detail=detail)
     env.globals.update(STATUS_NAMES=STATUS_NAMES, CATEGORIES=CATEGORIES,
                        LIGHT_NAMES=LIGHT_NAMES, LEVEL_NAMES=LEVEL_NAMES, EVENT_NAMES=EVENT_NAMES,
                        LEVELS=LEVELS,

@@ -42,12 +42,12 @@ def _day(text: str) -> date:
 
 def _status(text: str) -> str:
     """A status by its Chinese name (待受理) or its code (open); 未办结 means every open one."""
-    from issues.views import STATUS_NAMES
+    from bot.present.templates import status_words
 
-    names = {name: code for code, name in STATUS_NAMES.items()} | {"未办结": "open_all"}
+    names = status_words()
     if text in names:
         return names[text]
-    if text in STATUS_NAMES or text == "open_all":
+    if text in names.values():
         return text
     raise argparse.ArgumentTypeError(f"没有这个状态：{text}（可选：{'、'.join(names)}）")
 
@@ -90,13 +90,13 @@ def _parser() -> argparse.ArgumentParser:
     fb = nlp.add_parser("feedback", help="export 不是诉求 feedback as labelled JSONL")
     fb.add_argument("-o", "--output", default="-")
     _db_option(fb)
-    fb.set_defaults(func=_lazy("issues.cli", "feedback_main"))
+    fb.set_defaults(func=_lazy("bot.cli.db", "feedback_main"))
 
     db = sub.add_parser("db", help="database tools").add_subparsers(dest="db_command")
     up = db.add_parser("upgrade", help="create or upgrade the database (Alembic)")
     _db_option(up)
     up.set_defaults(db_may_create=True)
-    up.set_defaults(func=_lazy("issues.cli", "db_upgrade_main"))
+    up.set_defaults(func=_lazy("bot.cli.db", "db_upgrade_main"))
 
     dg = sub.add_parser("digest", help="post the daily digest now")
     dg.add_argument("--chat", type=int, help="one group's chat id (all groups when omitted)")

@@ -16,16 +16,16 @@ from bot.present.announce import announce
 from bot.present.cards import LIGHT_ICONS, local_time, mention, render_card
 from bot.present.html import escape
 from bot.present.posts import digest_html
-from bot.present.templates import has, render, safe
+from bot.present.templates import event_detail, has, render, safe, status_words
 from issues.privacy import mask
-from issues.views import STATUS_NAMES, IssueFilter, PersonRef
+from issues.views import IssueFilter, PersonRef, percent
 from nlp import detect
 from nlp.types import CATEGORIES, Detection
 
-STATUS_WORDS = {name: code for code, name in STATUS_NAMES.items()} | {
-    "未办结": "open_all", "进行中": "in_progress", "待办": "open", "全部": "",
-    "open": "open", "done": "resolved", "all": "",
-}
+# Words for /list besides the statuses' own names (bot.present.templates.status_words).
+MORE_STATUS_WORDS = {"进行中": "in_progress", "待办": "open", "全部": "", "open": "open",
+                     "done": "resolved", "all": ""}
+ON_WORDS = ("on", "true", "1", "开", "开启", "是")  # /settings auto …
 _NUMBER = re.compile(r"^[#＃]?(\d{1,9})$")
 SETTING_KEYS = {"auto": "auto_detect", "自动识别": "auto_detect", "sensitivity": "sensitivity",
                 "灵敏度": "sensitivity", "timezone": "timezone", "时区": "timezone",
@@ -78,8 +78,9 @@ async def list_issues(update: Update, context: Context) -> None:
     if msg is None:
         return
     word = (context.args or ["未办结"])[0]
-    status = STATUS_WORDS.get(word, STATUS_WORDS.get(word.lower(), "open_all"))
-    label = word if word in STATUS_WORDS else "未办结"
+    words = status_words() | MORE_STATUS_WORDS
+    status = words.get(word, words.get(word.lower(), "open_all"))
+    label = word if word in words else render("status_open_all")
     page = await ctx.service(context).list_issues(
         IssueFilter(chat_id=msg.chat.id, status=status or None), page=1, page_size=15)
     if not page.items:
@@ -108,11 +109,14 @@ async def show_issue(update: Update, context: Context) -> None:
     group = await svc.get_group(msg.chat.id)
     card, _ = render_card(issue, group)
     tz = group.timezone if group else "Asia/Shanghai"
+    departments = ctx.settings(context).department_names()
     events = []
     for e in issue.events:
         who = e.actor.name if e.actor else render("system_actor")
-        note = f"：{mask(e.note)}" if e.note else ""
-        events.append(escape(f"{local_time(e.at, tz)} {who} {_event_word(e.kind)}{note}"))
+        note = mask(e.note) if e.note else None
+        detail = event_detail(e.kind, e.data, note, departments)
+        events.append(escape(f"{local_time(e.at, tz)} {who} {_event_word(e.kind)}")
+                      + (f"：{detail}" if detail else ""))
     await msg.reply_html(render("issue_detail", card=safe(card), events=[safe(x) for x in
                                                                           events]))
 
@@ -148,10 +152,6 @@ async def stats(update: Update, context: Context) -> None:
     await msg.reply_html(render("stats", s=s, period=f"{now:%Y年%m月}至今",
                                 rate=percent(s.resolution_rate),
                                 satisfaction=percent(s.satisfaction_rate)))
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
 
 
 async def categories(update: Update, context: Context) -> None:
@@ -289,8 +289,10 @@ async def settings_cmd(update: Update, context: Context) -> None:
         await msg.reply_html(render("settings_unknown"))
         return
 
-    g = await svc.update_group_settings(msg.chat.id, msg.from_user.id,
-                                        **{key: " ".join(args[1:])})
+    value: str | bool = " ".join(args[1:])
+    if key == "auto_detect":
+        value = str(value).lower() in ON_WORDS
+    g = await svc.update_group_settings(msg.chat.id, msg.from_user.id, **{key: value})
     await msg.reply_html(render("settings_saved") + "\n" + render("settings_show",
                                                                  s=g.settings))
 

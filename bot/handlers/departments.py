@@ -22,7 +22,7 @@ async def dept_cmd(update: Update, context: Context) -> None:
     if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
         return
     args = context.args or []
-    codes = {d.code: d.name for d in ctx.settings(context).departments}
+    codes = ctx.settings(context).department_names()
     if len(args) == 2 and args[0] == "add":
         await ctx.service(context).register_department_group(
             msg.chat.id, args[1], ctx.person(msg.from_user), msg.chat.title or "")
@@ -70,7 +70,7 @@ async def escalate_cmd(update: Update, context: Context) -> None:
     if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
         return
     args = context.args or []
-    codes = {d.code: d.name for d in ctx.settings(context).departments}
+    codes = ctx.settings(context).department_names()
     names = {name: code for code, name in codes.items()}
     if len(args) < 2 or not args[0].lstrip("#").isdigit():
         listing = "、".join(f"{name}（{code}）" for code, name in codes.items())

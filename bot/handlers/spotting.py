@@ -80,7 +80,7 @@ async def open_issue(msg: Message, context: Context, det: Detection,
         return result  # this message was handled before (a repeated update)
     html, markup = render_card(issue, group)
     if issue.urgent:
-        html = f"{html}\n\n{urgent_block(issue, group, ctx.settings(context).emergency)}"
+        html = f"{html}\n\n{urgent_block(issue, group, ctx.settings(context))}"
     card = await send_html(context.bot, chat.id, html, reply_to=msg.message_id, markup=markup)
     await svc.set_card_message(issue.id, card.message_id)
     return result

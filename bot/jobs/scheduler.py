@@ -16,11 +16,12 @@ from telegram.error import TelegramError
 from bot.present.cards import holder, local_time, mention
 from bot.present.posts import digest_html, progress_html
 from bot.present.send import post_issue_update
+from bot.present.templates import name as name_of
 from bot.present.templates import render, safe
 from issues.privacy import mask
 from issues.service import IssueService
 from issues.settings import parse_clock, parse_quiet_hours
-from issues.views import LEVEL_NAMES, LEVELS, GroupView, IssueFilter
+from issues.views import LEVELS, GroupView, IssueFilter
 from nlp import RuleError, reload_rules
 from nlp.rules import DEFAULT_RULES_DIR
 
@@ -131,7 +132,7 @@ async def escalate(bot: Bot, svc: IssueService, groups: dict[int, GroupView]) ->
             group = groups.get(issue.chat_id)
             people = " ".join(mention(p) for p in ([group.owner] if group and group.owner
                                                    else []) + list(group.admins if group else []))
-            level = LEVEL_NAMES[LEVELS[result.issue.escalation_level]]
+            level = name_of("level", LEVELS[result.issue.escalation_level])
             msg = await post_issue_update(bot, result.issue, render(
                 "auto_escalated", i=result.issue, level=level,
                 people=safe(people or render("owner_fallback"))))

@@ -10,7 +10,7 @@ from telegram import Bot
 
 from bot.present.cards import holder, local_time, mention, rating_keyboard, render_card
 from bot.present.send import post_issue_update, refresh_card, send_html
-from bot.present.templates import has, render, safe
+from bot.present.templates import event_detail, has, name, render, safe
 from issues.privacy import mask
 from issues.service import IssueService
 from issues.views import IssueView, TransitionResult
@@ -32,14 +32,12 @@ async def announce(bot: Bot, svc: IssueService, result: TransitionResult) -> Non
         await _announce_rating(bot, svc, result)
     else:
         who = mention(ev.actor, "") if ev.actor else ""
-        note = mask(ev.note) if ev.note else ""
+        note = safe(event_detail(ev.kind, ev.data, mask(ev.note) if ev.note else None,
+                                 svc.settings.department_names()))
         if ev.kind == "assign" and issue.assignee is not None:
-            note = render("assignee_line", who=safe(mention(issue.assignee)))
-            html = render("update", i=issue, action=action_text(ev.kind), who=safe(who),
-                          note=safe(note))
-        else:
-            html = render("update", i=issue, action=action_text(ev.kind), who=safe(who),
-                          note=note)
+            note = safe(render("assignee_line", who=safe(mention(issue.assignee))))
+        html = render("update", i=issue, action=action_text(ev.kind), who=safe(who),
+                      note=note)
         await post_issue_update(bot, issue, html)
         if ev.kind == "resolve":
             await ask_rating(bot, issue, note)
@@ -57,7 +55,7 @@ async def _announce_rating(bot: Bot, svc: IssueService, result: TransitionResult
         group = await svc.get_group(issue.chat_id)
         html = render("rated_reopen", number=issue.number, holder=safe(holder(issue, group)))
     else:
-        word = {5: "满意", 4: "满意", 3: "基本满意"}.get(issue.rating or 0, action_text("rate"))
+        word = name("rating", issue.rating) if issue.rating else action_text("rate")
         html = render("rated_ok", number=issue.number, word=word)
     await post_issue_update(bot, issue, html)
 

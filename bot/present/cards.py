@@ -13,9 +13,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Ack, Dispatch, IssueButton, NotIssue, Rate, Resolve
 from bot.present.html import mention_html
-from bot.present.templates import render, safe
+from bot.present.templates import name, render, safe
 from issues.privacy import mask
-from issues.views import LIGHT_NAMES, GroupView, IssueView, PersonRef
+from issues.settings import Settings
+from issues.views import GroupView, IssueView, PersonRef
 
 LIGHT_ICONS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 CARD_TEXT_LIMIT = 300
@@ -51,7 +52,7 @@ def render_card(
     light = issue.light
     html = render(
         "card", i=issue, text=text,
-        light=f"{LIGHT_ICONS[light]}{LIGHT_NAMES[light]}" if light else "",
+        light=f"{LIGHT_ICONS[light]}{name('light', light)}" if light else "",
         due=local_time(due, tz) if due else "", holder=safe(holder(issue, group)),
     )
     return html, keyboard(issue)
@@ -69,10 +70,11 @@ def keyboard(issue: IssueView) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
-def urgent_block(issue: IssueView, group: GroupView | None, emergency: dict[str, str]) -> str:
-    kind = _urgent_kind(issue)
+def urgent_block(issue: IssueView, group: GroupView | None, settings: Settings) -> str:
+    known = settings.categories.get(issue.category)
+    kind = _urgent_kind(issue, known.emergency if known else None)
     numbers = {"fire": "119", "police": "110", "gas": "燃气抢修", "elevator": "96333",
-               "power": "95598", **emergency}
+               "power": "95598", **settings.emergency}
     advice = render(f"urgent_advice.{kind}", **numbers)
     people = []
     if group:
@@ -85,15 +87,14 @@ def urgent_block(issue: IssueView, group: GroupView | None, emergency: dict[str,
                   admins=safe(" ".join(people) or render("owner_fallback")))
 
 
-def _urgent_kind(issue: IssueView) -> str:
-    by_category = {"gas": "gas", "elevator": "elevator", "power": "power", "drainage": "flood",
-                   "water": "flood", "road": "collapse", "building": "collapse"}
+def _urgent_kind(issue: IssueView, by_category: str | None) -> str:
+    """Fire or a live wire named in the text, else the category's (config/categories.yaml)."""
     text = issue.text
     if any(w in text for w in ("着火", "起火", "火灾", "冒烟", "火花")):
         return "fire"
     if "电线" in text or "触电" in text:
         return "power"
-    return by_category.get(issue.category, "fire")
+    return by_category or "fire"
 
 
 def rating_keyboard(issue: IssueView) -> InlineKeyboardMarkup:

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from bot.present.cards import LIGHT_ICONS
 from bot.present.html import escape
-from bot.present.templates import render, safe
+from bot.present.templates import name, render, safe
 from issues.privacy import mask
 from issues.service import IssueService
-from issues.views import GroupView, IssueFilter
+from issues.views import GroupView, IssueFilter, percent
 from nlp.types import category_name
 
 
@@ -19,17 +19,13 @@ def _day_start(now: datetime, tz: str) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _pct(v: float | None) -> str:
-    return "—" if v is None else f"{v:.0%}"
-
-
 async def progress_html(svc: IssueService, group: GroupView, now: datetime) -> str | None:
     start = _day_start(now, group.timezone)
     page = await svc.list_issues(IssueFilter(chat_id=group.chat_id), page=1, page_size=200)
     moved, still_open = [], []
     for i in page.items:
         line = (f"#{i.number} {escape(i.category_name)} · {escape(mask(i.summary))} · "
-                f"{i.status_name}")
+                f"{name('status', i.status)}")
         if i.updated_at >= start:
             moved.append(safe(line))
         if i.is_open:
@@ -62,6 +58,6 @@ async def digest_html(svc: IssueService, group: GroupView, now: datetime, days: 
         title = f"{unit[1]} · {title}"
     local = now.astimezone(ZoneInfo(group.timezone))
     return render("digest", title=title, date=f"{local:%m月%d日}", d=d, m=m,
-                  today_satisfaction=_pct(d.satisfaction_rate),
-                  month_rate=_pct(m.resolution_rate),
-                  month_satisfaction=_pct(m.satisfaction_rate), top=top)
+                  today_satisfaction=percent(d.satisfaction_rate),
+                  month_rate=percent(m.resolution_rate),
+                  month_satisfaction=percent(m.satisfaction_rate), top=top)

@@ -8,6 +8,7 @@ are merged, so each part of the bot can keep its own file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -38,6 +39,7 @@ def use_templates(directory: Path | None) -> None:
 def _load(override: Path | None) -> dict[str, Template]:
     env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=False,
                       trim_blocks=True, lstrip_blocks=True)
+    env.globals["name"] = name
     out: dict[str, Template] = {}
     files = sorted(SHIPPED.glob("zh-CN*.yaml"))
     if override is not None:
@@ -68,6 +70,27 @@ def render(name: str, /, **values: Any) -> str:
 
 def has(name: str) -> bool:
     return name in _templates()
+
+
+def name(family: str, code: object) -> Markup:
+    """The name people read for a code the domain returns (zh-CN-names.yaml):
+    name("status", "open"), name("level", "grid"), name("rating", 5); the code itself when
+    it has none."""
+    key = f"{family}.{code}"
+    return Markup(render(key)) if has(key) else Markup.escape(str(code))
+
+
+@lru_cache(maxsize=1)
+def status_words() -> dict[str, str]:
+    """Status code by the name people write (待受理 → open); 未办结 is every open status."""
+    words = {render(k): k.split(".", 1)[1] for k in _templates() if k.startswith("status.")}
+    return words | {render("status_open_all"): "open_all"}
+
+
+def event_detail(kind: str, data: Mapping[str, Any], note: str | None,
+                 departments: Mapping[str, str]) -> str:
+    """What an event says besides its kind (the facts it recorded, then the note), as HTML."""
+    return render("event_detail", kind=kind, data=data, note=note, departments=departments)
 
 
 def safe(html: str) -> Markup:

@@ -1,10 +1,10 @@
-"""false detections become withdrawn (误识别), out of the statistics
+"""false detections become withdrawn, out of the statistics
 
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-30 12:00:00
 
-Until now a 不是诉求 press made an issue `rejected` (不予受理) with a `false_positive` event,
+Until now a "not an issue" press made an issue `rejected` with a `false_positive` event,
 so it read as the owner refusing a request and counted in every figure. Those issues become
 `withdrawn`; the event stays as it was. Downgrade turns them back into rejections.
 """

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test lint wheel-test system-deps bench clean
+.PHONY: run test lint typecheck wheel-test system-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,12 +42,15 @@ system-deps:
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy bot issues nlp web sandbox
+
 # The wheel, installed into a fresh virtualenv outside the checkout, must run on its own:
 # rules, templates and static files come with the package (.ci/wheel-test).
 wheel-test: $(VENV)/.installed
 	PYTHON=$(PYTHON) .ci/wheel-test
 
-test: $(VENV)/.installed system-deps lint wheel-test
+test: $(VENV)/.installed system-deps lint typecheck wheel-test
 	$(BIN)/pytest -q
 
 bench: $(VENV)/.installed

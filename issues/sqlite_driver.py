@@ -96,7 +96,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _statement(self, operation: Any, parameters: Any, many: bool) -> None:
         # SQLAlchemy types it as its DBAPI protocol; under this dialect it is aiosqlite's.
-        conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]  # see above
         async with self._adapt_connection._execute_mutex:
             outcome: _Outcome = await conn._execute(
                 _run, conn._conn, operation, parameters, many)

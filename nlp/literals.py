@@ -18,6 +18,7 @@ import re
 import re._constants as sre_c
 import re._parser as sre_parse
 from collections.abc import Callable, Iterable, Sequence
+from typing import TypeAlias
 
 import ahocorasick_rs
 
@@ -237,12 +238,15 @@ class Gate:
         return m
 
 
+_Trie: TypeAlias = dict[str, "_Trie"]  # next character → the rest; "" ends a word
+
+
 def trie_pattern(words: Iterable[str]) -> str:
     """An alternation of `words` shaped as a prefix tree: at each position it matches the
     longest word starting there, exactly like the words sorted longest-first and joined with
     |, but the regex engine tries one branch per distinct next character instead of every
     word in turn."""
-    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    trie: _Trie = {}
     for w in words:
         node = trie
         for ch in w:
@@ -251,7 +255,7 @@ def trie_pattern(words: Iterable[str]) -> str:
     return _node_pattern(trie)
 
 
-def _node_pattern(node: dict) -> str:  # type: ignore[type-arg]
+def _node_pattern(node: _Trie) -> str:
     branches = [re.escape(ch) + _node_pattern(child)
                 for ch, child in sorted(node.items()) if ch]
     if not branches:

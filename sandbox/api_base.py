@@ -42,8 +42,8 @@ class ApiBase:
         """The chat named by chat_id, checked the way Telegram checks access to it."""
         st = self.state
         try:
-            chat_id = int(params.get("chat_id"))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            chat_id = int(params["chat_id"])
+        except (KeyError, TypeError, ValueError):
             raise bad("chat not found") from None
         chat = st.chats.get(chat_id)
         if chat is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 from aiohttp import web
 
@@ -11,6 +11,14 @@ from sandbox.state import Chat, FloodControl, SandboxState
 
 class ControlError(Exception):
     """Bad input to the control API: answered 400 with a clear message."""
+
+
+@overload
+def body_int(body: dict[str, Any], key: str, required: Literal[True] = True) -> int: ...
+
+
+@overload
+def body_int(body: dict[str, Any], key: str, required: bool) -> int | None: ...
 
 
 def body_int(body: dict[str, Any], key: str, required: bool = True) -> int | None:

@@ -69,7 +69,7 @@ class MessageControl(ControlBase):
         st = self.state
         if chat.migrated_to is not None:
             raise ControlError(f"this group was upgraded; write to {chat.migrated_to}")
-        if not st.is_member(chat, uid):  # type: ignore[arg-type]
+        if not st.is_member(chat, uid):
             raise ControlError(f"user {uid} is not a member of this chat")
         fields = self._content(body)
         if body.get("forward_from_chat_title"):
@@ -160,7 +160,7 @@ class MessageControl(ControlBase):
         body = await self.body(request)
         user = self.user(body_int(body, "from_id"))
         mid = body_int(body, "message_id")
-        msg = chat.messages.get(mid)  # type: ignore[arg-type]
+        msg = chat.messages.get(mid)
         if msg is None:
             raise ControlError(f"no message {mid} in this chat")
         data = body.get("data")
@@ -205,7 +205,7 @@ class MessageControl(ControlBase):
         body = await self.body(request)
         uid = body_int(body, "user_id")
         user = self.user(uid)
-        if not st.is_member(chat, uid):  # type: ignore[arg-type]
+        if not st.is_member(chat, uid):
             raise ControlError(f"user {uid} is not a member of this chat")
         options = body.get("option_ids", [])
         if not isinstance(options, list) or not all(
@@ -218,9 +218,9 @@ class MessageControl(ControlBase):
         votes: dict[int, list[int]] = entry["votes"]
         if uid in votes and not poll["allows_revoting"]:
             raise ControlError("this poll does not allow changing a vote")
-        votes[uid] = sorted(set(options))  # type: ignore[index]
-        if not votes[uid]:  # type: ignore[index]
-            del votes[uid]  # type: ignore[arg-type]
+        votes[uid] = sorted(set(options))
+        if not votes[uid]:
+            del votes[uid]
         for i, option in enumerate(poll["options"]):
             option["voter_count"] = sum(i in chosen for chosen in votes.values())
         poll["total_voter_count"] = len(votes)
@@ -260,8 +260,8 @@ class MessageControl(ControlBase):
         user = self.user(uid)
         emoji = body.get("emoji")
         new = [{"type": "emoji", "emoji": str(emoji)}] if emoji else []
-        old = chat.reactions.setdefault(mid, {}).get(uid, [])  # type: ignore[arg-type]
-        chat.reactions[mid][uid] = new  # type: ignore[index]
+        old = chat.reactions.setdefault(mid, {}).get(uid, [])
+        chat.reactions[mid][uid] = new
         self.state.bump(chat, mid)
         update_id = None
         if chat.type == "private" or self.state.is_admin(chat, self.state.bot_id):

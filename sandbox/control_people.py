@@ -62,7 +62,7 @@ class PeopleControl(ControlBase):
             raise ControlError("only a supergroup can be a forum")
         chat = self._new_group(title, kind)
         chat.is_forum = bool(body.get("is_forum"))
-        chat.members[creator] = "creator"  # type: ignore[index]
+        chat.members[creator] = "creator"
         await self.state.notify()
         return web.json_response({"id": chat.id})
 
@@ -96,11 +96,11 @@ class PeopleControl(ControlBase):
         actor = self.user(actor_id)
         if status == "creator" and creator not in (None, uid):
             raise ControlError("this chat already has a creator")
-        old = st.member_api(chat, uid)  # type: ignore[arg-type]
-        chat.members[uid] = status  # type: ignore[index]
+        old = st.member_api(chat, uid)
+        chat.members[uid] = status
         change = {"chat": chat.as_api(), "from": actor, "date": now_ts(),
                   "old_chat_member": old,
-                  "new_chat_member": st.member_api(chat, uid)}  # type: ignore[arg-type]
+                  "new_chat_member": st.member_api(chat, uid)}
         if uid == st.bot_id:
             update_id = await self.push("my_chat_member", change)
         elif st.is_admin(chat, st.bot_id):

@@ -82,8 +82,8 @@ class Sandbox:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr,attr-defined]
-        real_port = sockets[0].getsockname()[1] if sockets else port
+        addresses = self._runner.addresses  # the port the system chose when port=0
+        real_port = addresses[0][1] if addresses else port
         self.url = f"http://{host}:{real_port}"
         self._webhook_task = asyncio.create_task(
             deliver_forever(self.state, self.api))

@@ -166,6 +166,10 @@ class Settings:
         """Department code → name: the one source of department names."""
         return {d.code: d.name for d in self.departments}
 
+    def category_names(self) -> dict[str, str]:
+        """Category code → name, in the order config/categories.yaml lists them."""
+        return {code: c.name for code, c in self.categories.items()}
+
     def category_name(self, code: str) -> str:
         """The name of a category; an unknown code reads as the catch-all category's."""
         known = self.categories.get(code) or self.categories.get(OTHER)

@@ -1,5 +1,7 @@
-"""The house's shape, checked from the source: no import cycles among our modules, the domain
-imports nothing of ours but nlp's types, and no module of the domain grows past 400 lines."""
+"""The house's shape, checked from the source: no import cycles among our modules, each
+package imports only what DESIGN.md's table allows (the domain nothing of ours but nlp's
+types; bot wires in web and sandbox only in its CLI), and no module of the domain grows past
+400 lines."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "issues", "nlp", "web", "sandbox")
+PACKAGES = ("bot", "issues", "nlp", "web", "sandbox", "config")
 
 
 def _module_name(path: Path) -> str:
@@ -84,11 +86,45 @@ def test_the_cycle_finder_finds_one() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 
-def test_the_domain_imports_only_nlp_types() -> None:
-    graph = _graph()
-    outside = {f"{n} → {m}" for n, deps in graph.items() if n.split(".")[0] == "issues"
-               for m in deps if m.split(".")[0] != "issues" and m != "nlp.types"}
-    assert outside == set()
+# DESIGN.md's table: what each package may import of ours, by package or by module (bench/
+# and tests/ may import anything). config/ is data: found through importlib.resources.
+MAY_IMPORT: dict[str, frozenset[str]] = {
+    "nlp": frozenset(),
+    "issues": frozenset({"nlp.types"}),
+    "bot": frozenset({"nlp", "issues"}),
+    "web": frozenset({"issues"}),
+    "sandbox": frozenset(),
+    "config": frozenset(),
+}
+# The one place that wires bot, web and sandbox together into `suqiu`.
+COMPOSITION_ROOT = ("bot.cli", frozenset({"web", "sandbox"}))
+
+
+def _forbidden(graph: dict[str, set[str]]) -> set[str]:
+    out = set()
+    root, extra = COMPOSITION_ROOT
+    for n, deps in graph.items():
+        package = n.split(".")[0]
+        allowed = MAY_IMPORT[package]
+        if n == root or n.startswith(root + "."):
+            allowed = allowed | extra
+        for m in deps:
+            other = m.split(".")[0]
+            if other != package and other not in allowed and not any(
+                    m == a or m.startswith(a + ".") for a in allowed):
+                out.add(f"{n} → {m}")
+    return out
+
+
+def test_each_package_imports_what_the_design_allows() -> None:
+    assert _forbidden(_graph()) == set()
+
+
+def test_the_import_rules_catch_a_breach() -> None:
+    graph = {"web.pages": {"nlp.types"}, "issues.intake": {"nlp.types", "nlp.detector"},
+             "bot.serve.runner": {"web.app"}, "bot.cli.run": {"web.app", "sandbox.server"}}
+    assert _forbidden(graph) == {"web.pages → nlp.types", "issues.intake → nlp.detector",
+                                 "bot.serve.runner → web.app"}
 
 
 def test_no_domain_module_over_400_lines() -> None:

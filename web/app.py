@@ -23,7 +23,8 @@ def make_app(settings: Settings, service: IssueService | None,
              photos: PhotoFetcher | None = None) -> web.Application:
     auth = Auth(settings)
     app = web.Application(middlewares=[open311.georeport_errors, auth.middleware()])
-    app[TEMPLATES] = make_env(settings.timezone, settings.department_names())
+    app[TEMPLATES] = make_env(settings.timezone, settings.department_names(),
+                              settings.category_names())
     app[SETTINGS] = settings
     app[PHOTOS] = PhotoStore(settings.photo_cache_dir, photos)
     app[maps.UNITS] = maps.load_units(settings.web_map.units_geojson)

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from issues.service import IssueService
 from issues.settings import Settings
 from issues.views import IssueFilter, IssueView, Stats, percent
-from nlp.types import category_name
 from web.names import STATUS_NAMES
 from web.palette import family_of
 from web.render import ledger, minutes, ref
@@ -74,9 +73,10 @@ def cards(today: Stats, month: Stats, w: Window) -> list[Card]:
     ]
 
 
-def categories(month: Stats, w: Window, limit: int = 10) -> list[dict[str, Any]]:
+def categories(month: Stats, w: Window, settings: Settings,
+               limit: int = 10) -> list[dict[str, Any]]:
     first = w.month.isoformat()
-    return [{"code": c, "name": category_name(c), "value": n, "family": family_of(c).name,
+    return [{"code": c, "name": settings.category_name(c), "value": n, "family": family_of(c).name,
              "color": family_of(c).color, "color_dark": family_of(c).color_dark,
              "href": ledger(category=c, since=first)}
             for c, n in list(month.by_category.items())[:limit]]
@@ -136,7 +136,7 @@ async def headline(svc: IssueService, settings: Settings) -> dict[str, Any]:
     month = await svc.stats(None, w.start(w.month), None)
     trend = await svc.daily_counts(TREND_DAYS, settings.timezone)
     return {"w": w, "today": today, "month": month, "trend": trend,
-            "cards": cards(today, month, w), "categories": categories(month, w)}
+            "cards": cards(today, month, w), "categories": categories(month, w, settings)}
 
 
 async def screen(svc: IssueService, settings: Settings) -> dict[str, Any]:

@@ -28,7 +28,6 @@ from issues.privacy import public_view
 from issues.service import IssueService
 from issues.settings import Settings
 from issues.views import Channel, IssueFilter, IssueView, NewReport
-from nlp.types import CATEGORIES
 from web.names import STATUS_NAMES
 
 log = logging.getLogger(__name__)
@@ -113,6 +112,7 @@ def _point(form: Any) -> tuple[float | None, float | None] | None:
 
 def routes(settings: Settings, service: IssueService) -> list[web.RouteDef]:
     tz = ZoneInfo(settings.timezone)
+    categories = settings.category_names()  # the services, as config/categories.yaml has them
 
     async def public_chats() -> frozenset[int]:
         """The configured public groups that are residents' groups (a department's never)."""
@@ -148,12 +148,12 @@ def routes(settings: Settings, service: IssueService) -> list[web.RouteDef]:
         return web.json_response([
             {"service_code": code, "service_name": name, "description": name,
              "metadata": False, "type": "realtime", "keywords": "", "group": "社区诉求"}
-            for code, name in CATEGORIES.items()
+            for code, name in categories.items()
         ])
 
     async def service_definition(request: web.Request) -> web.Response:
         code = request.match_info["code"]
-        if code not in CATEGORIES:
+        if code not in categories:
             return error(404, f"service_code {code} not found")
         return web.json_response({"service_code": code, "attributes": []})
 
@@ -180,7 +180,7 @@ def routes(settings: Settings, service: IssueService) -> list[web.RouteDef]:
         if statuses is None:
             return error(400, "status must be open or closed")
         code = q.get("service_code")
-        if code and code not in CATEGORIES:
+        if code and code not in categories:
             return error(400, f"unknown service_code {code}")
         chats = await public_chats()
         if not chats:
@@ -211,7 +211,7 @@ def routes(settings: Settings, service: IssueService) -> list[web.RouteDef]:
         if receiving is None or receiving.department_code:
             return error(403, "this server does not accept new requests (no receiving group)")
         code = str(form.get("service_code") or "")
-        if code not in CATEGORIES:
+        if code not in categories:
             return error(400, "service_code is required and must be one of services.json")
         description = str(form.get("description") or "").strip()
         if not description:

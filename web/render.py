@@ -15,7 +15,6 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from issues.views import LEVELS, EventView, IssueView, percent
-from nlp.types import CATEGORIES
 from web.auth import ROLE
 from web.names import LEVEL_NAMES, LIGHT_NAMES, STATUS_NAMES, event_detail
 from web.palette import LIGHT_COLORS, family_of
@@ -63,7 +62,8 @@ def minutes(value: float | None) -> str:
     return f"{value / 1440:.1f} 天"
 
 
-def make_env(tz: str, departments: dict[str, str] | None = None) -> Environment:
+def make_env(tz: str, departments: dict[str, str] | None = None,
+             categories: dict[str, str] | None = None) -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"),
                       autoescape=select_autoescape(["html"]))
     zone = ZoneInfo(tz)
@@ -77,7 +77,7 @@ def make_env(tz: str, departments: dict[str, str] | None = None) -> Environment:
                                       _old_note(e.note), e.data), departments or {})
 
     env.filters.update(t=t, pct=percent, minutes=minutes, ref=ref, detail=detail)
-    env.globals.update(STATUS_NAMES=STATUS_NAMES, CATEGORIES=CATEGORIES,
+    env.globals.update(STATUS_NAMES=STATUS_NAMES, CATEGORIES=categories or {},
                        LIGHT_NAMES=LIGHT_NAMES, LEVEL_NAMES=LEVEL_NAMES, EVENT_NAMES=EVENT_NAMES,
                        LEVELS=LEVELS,
                        LIGHT_COLORS=LIGHT_COLORS, ledger=ledger, family_of=family_of)

@@ -83,13 +83,14 @@ async def person(s: AsyncSession, who: PersonRef) -> Person:
     return found
 
 
-async def refs(s: AsyncSession, ids: Iterable[int]) -> dict[int, PersonRef]:
-    """Person id → reference, with the chat user id of those who have one."""
+async def refs(s: AsyncSession, ids: Iterable[int] | Select[Any]) -> dict[int, PersonRef]:
+    """Person id → reference, with the chat user id of those who have one; `ids` may be a
+    select of them (a subquery instead of thousands of parameters)."""
     rows = await s.execute(
         select(Person.id, Person.name, Person.username, PersonIdentity.external_id)
         .outerjoin(PersonIdentity, and_(PersonIdentity.person_id == Person.id,
                                         PersonIdentity.channel == CHAT))
-        .where(Person.id.in_(set(ids))))
+        .where(Person.id.in_(ids if isinstance(ids, Select) else set(ids))))
     return {pid: PersonRef(None if ext is None else int(ext), name, username)
             for pid, name, username, ext in rows.all()}
 

@@ -250,6 +250,14 @@ class IssueService:
                     end: datetime | None = None, org_unit_id: int | None = None) -> Stats:
         return await self.statistics.stats(chat_id, start, end, org_unit_id)
 
+    async def stats_by_group(self, start: datetime | None = None,
+                             end: datetime | None = None) -> dict[int, Stats]:
+        return await self.statistics.by_group(start, end)
+
+    async def stats_by_unit(self, start: datetime | None = None,
+                            end: datetime | None = None) -> dict[int, Stats]:
+        return await self.statistics.by_unit(start, end)
+
     async def daily_counts(self, days: int, tz: str,
                            chat_id: int | None = None) -> list[tuple[str, int, int]]:
         return await self.statistics.daily_counts(days, tz, chat_id)

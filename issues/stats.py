@@ -1,23 +1,89 @@
 """The published figures: received, answered, resolved (the resolution rate), satisfaction, lights,
-and the daily series the dashboard draws."""
+and the daily series the dashboard draws.
+
+Everything is counted by the database in a fixed number of statements, whatever the size of
+the window or the number of groups: a district's month is tens of thousands of issues, and
+the overview shows every group's figures at once (`by_group`, `by_unit`).
+"""
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import lights
 from issues.ledger import filtered
 from issues.lifecycle import OPEN_STATUSES, Status
-from issues.models import Issue, Rating
+from issues.models import Group, Issue, OrgUnit, Rating
 from issues.unit_of_work import UnitOfWork
 from issues.views import IssueFilter, Stats
 
 SATISFIED = 3  # a score from here up counts as satisfied (the buttons give 5, 3 and 1)
+
+
+def _median(durations: Select[Any]) -> Select[Any]:
+    """The median of a one-column select of numbers (None when empty), computed by the
+    database: the middle row, or the mean of the two middle rows, of the sorted values."""
+    d = durations.subquery()
+    value = d.c[0]
+    ranked = select(value.label("v"),
+                    func.row_number().over(order_by=value).label("rn"),
+                    func.count().over().label("c")).where(value.is_not(None)).subquery()
+    return select(func.avg(ranked.c.v)).where(or_(ranked.c.rn == (ranked.c.c + 1) // 2,
+                                                  ranked.c.rn == (ranked.c.c + 2) // 2))
+
+
+class _Tally:
+    """Counts added up for one scope (a group, a unit or everything)."""
+
+    def __init__(self) -> None:
+        self.by_status: dict[str, int] = {}
+        self.by_cat: dict[str, int] = {}
+        self.answered = 0
+        self.rated = 0
+        self.satisfied = 0
+        self.red = 0
+        self.yellow = 0
+
+    def add(self, other: _Tally) -> None:
+        for k, v in other.by_status.items():
+            self.by_status[k] = self.by_status.get(k, 0) + v
+        for k, v in other.by_cat.items():
+            self.by_cat[k] = self.by_cat.get(k, 0) + v
+        self.answered += other.answered
+        self.rated += other.rated
+        self.satisfied += other.satisfied
+        self.red += other.red
+        self.yellow += other.yellow
+
+    def stats(self, ack_minutes: float | None = None,
+              resolve_hours: float | None = None) -> Stats:
+        st = self.by_status
+        received = sum(st.values())
+        resolved = st.get(Status.RESOLVED, 0) + st.get(Status.CLOSED, 0)
+        rejected = st.get(Status.REJECTED, 0)
+        valid = received - rejected
+        return Stats(
+            received=received, answered=self.answered,
+            pending=st.get(Status.OPEN, 0),
+            in_progress=sum(st.get(x, 0) for x in OPEN_STATUSES[1:]),
+            resolved=resolved, rejected=rejected, rated=self.rated, satisfied=self.satisfied,
+            resolution_rate=(resolved / valid) if valid else None,
+            satisfaction_rate=(self.satisfied / self.rated) if self.rated else None,
+            median_ack_minutes=ack_minutes, median_resolve_hours=resolve_hours,
+            by_category=dict(sorted(self.by_cat.items(), key=lambda kv: -kv[1])),
+            overdue={"yellow": self.yellow, "red": self.red},
+        )
+
+
+def _light_sums(now: datetime) -> list[Any]:
+    """sum(red), sum(yellow) over open issues, for a GROUP BY."""
+    return [func.sum(case((lights.light_is(name, now), 1), else_=0)) for name in ("red",
+                                                                                  "yellow")]
 
 
 class Statistics:
@@ -25,97 +91,150 @@ class Statistics:
         self.uow = uow
         self.clock = clock
 
+    def _window(self, start: datetime | None, end: datetime | None,
+                now: datetime) -> tuple[datetime, datetime]:
+        return (start or datetime(2000, 1, 1, tzinfo=UTC),
+                end or now + timedelta(seconds=1))
+
     async def stats(self, chat_id: int | None = None, start: datetime | None = None,
                     end: datetime | None = None, org_unit_id: int | None = None) -> Stats:
-        """The published figures for a scope and window (issues received in the window)."""
+        """The published figures for a scope and window (issues received in the window), in
+        three statements: counts by status and category, the two medians, then ratings and
+        lights."""
         now = self.clock()
-        start = start or datetime(2000, 1, 1, tzinfo=UTC)
-        end = end or now + timedelta(seconds=1)
+        start, end = self._window(start, end, now)
+        sqlite = self.uow.is_sqlite
+        scope = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id)
+        window = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id, since=start, until=end)
 
         async def run(s: AsyncSession) -> Stats:
-            scope = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id, since=start,
-                                until=end)
-            # Durations measured by the database: a month of a busy district is many rows, and
-            # turning each one's timestamps into Python datetimes costs more than the query.
-            sqlite = self.uow.is_sqlite
-            by_status: dict[str, int] = {}
-            by_cat: dict[str, int] = {}
-            ack_min, res_h = [], []
-            rows = (await s.execute(filtered(select(
-                Issue.status, Issue.category,
-                lights.seconds_between(Issue.acknowledged_at, Issue.created_at, sqlite),
-                lights.seconds_between(Issue.resolved_at, Issue.created_at, sqlite)), scope,
-                now))).all()
-            for status, cat, to_ack, to_resolve in rows:
-                by_status[status] = by_status.get(status, 0) + 1
-                by_cat[cat] = by_cat.get(cat, 0) + 1
-                if to_ack is not None:
-                    ack_min.append(float(to_ack) / 60)
-                if to_resolve is not None:
-                    res_h.append(float(to_resolve) / 3600)
-            received = sum(by_status.values())
-            answered = len(ack_min)
-            resolved_n = by_status.get(Status.RESOLVED, 0) + by_status.get(Status.CLOSED, 0)
-            rejected = by_status.get(Status.REJECTED, 0)
-            rq = filtered(select(Rating.score).join(Issue, Issue.id == Rating.issue_id),
-                          IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id), now)
-            rq = rq.where(Rating.at >= start, Rating.at < end)
-            scores = list((await s.execute(rq)).scalars())
-            satisfied = sum(1 for x in scores if x >= SATISFIED)
+            t = _Tally()
+            for status, cat, n, answered in (await s.execute(filtered(select(
+                    Issue.status, Issue.category, func.count(), func.count(Issue.acknowledged_at)),
+                    window, now).group_by(Issue.status, Issue.category))).all():
+                t.by_status[status] = t.by_status.get(status, 0) + n
+                t.by_cat[cat] = t.by_cat.get(cat, 0) + n
+                t.answered += answered
+            ack, res = None, None
+            if t.answered:  # durations measured by the database, never loaded row by row
+                ack, res = (await s.execute(select(*(_median(filtered(select(
+                    lights.seconds_between(col, Issue.created_at, sqlite)), window, now)
+                ).scalar_subquery() for col in (Issue.acknowledged_at, Issue.resolved_at)))
+                )).one()
             # Each light is counted per clock, each count a range of a (group, status, due)
             # index: the open issues of a busy group are never loaded or scanned.
-            scope = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id)
-            counts = [[filtered(select(func.count()).where(part), scope, now).scalar_subquery()
-                       for part in lights.parts(name, now)]
-                      for name in ("yellow", "red")]
-            got = (await s.execute(select(*(c for pair in counts for c in pair)))).one()
-            yellow, red = got[0] + got[1], got[2] + got[3]
-            overdue = {"yellow": int(yellow), "red": int(red)}
-            valid = received - rejected
-            return Stats(
-                received=received, answered=answered,
-                pending=by_status.get(Status.OPEN, 0),
-                in_progress=sum(by_status.get(st, 0) for st in OPEN_STATUSES[1:]),
-                resolved=resolved_n, rejected=rejected, rated=len(scores),
-                satisfied=satisfied,
-                resolution_rate=(resolved_n / valid) if valid else None,
-                satisfaction_rate=(satisfied / len(scores)) if scores else None,
-                median_ack_minutes=statistics.median(ack_min) if ack_min else None,
-                median_resolve_hours=statistics.median(res_h) if res_h else None,
-                by_category=dict(sorted(by_cat.items(), key=lambda kv: -kv[1])),
-                overdue=overdue,
-            )
+            rated = filtered(select(Rating.score).join(Issue, Issue.id == Rating.issue_id),
+                             scope, now).where(Rating.at >= start, Rating.at < end).subquery()
+            counts = [filtered(select(func.count()).where(part), scope, now).scalar_subquery()
+                      for name in ("yellow", "red") for part in lights.parts(name, now)]
+            got = (await s.execute(select(
+                select(func.count()).select_from(rated).scalar_subquery(),
+                select(func.count()).select_from(rated).where(rated.c.score >= SATISFIED)
+                .scalar_subquery(), *counts))).one()
+            t.rated, t.satisfied = int(got[0]), int(got[1])
+            t.yellow, t.red = int(got[2] + got[3]), int(got[4] + got[5])
+            return t.stats(None if ack is None else float(ack) / 60,
+                           None if res is None else float(res) / 3600)
+
+        return await self.uow.read(run)
+
+    async def by_group(self, start: datetime | None = None,
+                       end: datetime | None = None) -> dict[int, Stats]:
+        """Chat id → the figures of each group (issues received in the window), in four
+        statements however many groups there are. Counts, rates and lights only: medians are
+        not computed per group (None)."""
+        tallies = await self._tallies(start, end)
+
+        async def chats(s: AsyncSession) -> list[int]:
+            return list((await s.execute(select(Group.chat_id).order_by(Group.id))).scalars())
+
+        return {chat: tallies.get(chat, _Tally()).stats() for chat in await self.uow.read(chats)}
+
+    async def by_unit(self, start: datetime | None = None,
+                      end: datetime | None = None) -> dict[int, Stats]:
+        """Org unit id → the figures of the unit's groups and of every unit below it (a
+        street covers its communities' groups), as in `by_group`."""
+        now = self.clock()
+
+        async def units(s: AsyncSession) -> list[tuple[int, int | None]]:
+            return [(u, p) for u, p in (await s.execute(
+                select(OrgUnit.id, OrgUnit.parent_id))).all()]
+
+        parents = dict(await self.uow.read(units))
+        tallies = await self._tallies(start, end, key=Group.org_unit_id, now=now)
+        out = {u: _Tally() for u in parents}
+        for unit, t in tallies.items():
+            seen: set[int] = set()
+            up: int | None = unit
+            while up is not None and up not in seen and up in out:  # the unit and above
+                seen.add(up)
+                out[up].add(t)
+                up = parents.get(up)
+        return {u: t.stats() for u, t in out.items()}
+
+    async def _tallies(self, start: datetime | None, end: datetime | None,
+                       key: Any = Group.chat_id, now: datetime | None = None,
+                       ) -> dict[Any, _Tally]:
+        """Counts per value of a column of the group (chat id, org unit id)."""
+        now = now or self.clock()
+        start, end = self._window(start, end, now)
+        groups = select(Group.id, key.label("key")).subquery()
+
+        def by_key(*cols: Any) -> Select[Any]:
+            return (select(groups.c.key, *cols).select_from(Issue)
+                    .join(groups, groups.c.id == Issue.group_id).group_by(groups.c.key))
+
+        async def run(s: AsyncSession) -> dict[Any, _Tally]:
+            out: dict[Any, _Tally] = {}
+
+            def tally(k: Any) -> _Tally:
+                return out.setdefault(k, _Tally())
+
+            received = by_key(Issue.status, func.count(), func.count(Issue.acknowledged_at)
+                              ).where(Issue.created_at >= start, Issue.created_at < end,
+                                      Issue.status != Status.WITHDRAWN).group_by(Issue.status)
+            for k, status, n, answered in (await s.execute(received)).all():
+                t = tally(k)
+                t.by_status[status] = n
+                t.answered += answered
+            rated = (by_key(func.count(), func.sum(case((Rating.score >= SATISFIED, 1),
+                                                        else_=0)))
+                     .join(Rating, Rating.issue_id == Issue.id)
+                     .where(Rating.at >= start, Rating.at < end,
+                            Issue.status != Status.WITHDRAWN))
+            for k, n, satisfied in (await s.execute(rated)).all():
+                tally(k).rated, tally(k).satisfied = int(n), int(satisfied or 0)
+            lit = by_key(*_light_sums(now)).where(Issue.status.in_(OPEN_STATUSES))
+            for k, red, yellow in (await s.execute(lit)).all():
+                tally(k).red, tally(k).yellow = int(red or 0), int(yellow or 0)
+            return out
 
         return await self.uow.read(run)
 
     async def daily_counts(self, days: int, tz: str,
                            chat_id: int | None = None) -> list[tuple[str, int, int]]:
-        """(local date, received, resolved) for each of the last `days` days, oldest first."""
+        """(local date, received, resolved) for each of the last `days` days, oldest first,
+        counted by the database per local day (two statements)."""
         from zoneinfo import ZoneInfo
 
         zone = ZoneInfo(tz)
         now = self.clock()
         today = now.astimezone(zone).date()
         first = today - timedelta(days=days - 1)
-        start = datetime(first.year, first.month, first.day, tzinfo=zone)
+        bounds = [datetime(d.year, d.month, d.day, tzinfo=zone).astimezone(UTC)
+                  for d in (first + timedelta(days=n) for n in range(days + 1))]
+        scope = IssueFilter(chat_id=chat_id)
+
+        def per_day(col: Any) -> Select[Any]:
+            day = case(*((col < b, n) for n, b in enumerate(bounds[1:])), else_=days)
+            return (filtered(select(day.label("day"), func.count()), scope, now)
+                    .where(and_(col >= bounds[0], col < bounds[-1])).group_by(day))
 
         async def run(s: AsyncSession) -> list[tuple[str, int, int]]:
-            q = filtered(select(Issue.created_at, Issue.resolved_at),
-                         IssueFilter(chat_id=chat_id), now)
-            q = q.where(or_(Issue.created_at >= start, Issue.resolved_at >= start))
-            received: dict[str, int] = {}
-            resolved: dict[str, int] = {}
-            for created, done in (await s.execute(q)).all():
-                if created >= start:
-                    key = created.astimezone(zone).date().isoformat()
-                    received[key] = received.get(key, 0) + 1
-                if done is not None and done >= start:
-                    key = done.astimezone(zone).date().isoformat()
-                    resolved[key] = resolved.get(key, 0) + 1
-            out = []
-            for n in range(days):
-                d = (first + timedelta(days=n)).isoformat()
-                out.append((d, received.get(d, 0), resolved.get(d, 0)))
-            return out
+            got = [dict((await s.execute(per_day(col))).all())
+                   for col in (Issue.created_at, Issue.resolved_at)]
+            return [((first + timedelta(days=n)).isoformat(), int(got[0].get(n, 0)),
+                     int(got[1].get(n, 0))) for n in range(days)]
 
         return await self.uow.read(run)
+

@@ -14,15 +14,15 @@ Five levels: one district, its streets, their communities, their grids, and the 
 the grids (each unit above the grid has its own home group, and each department its group).
 Issues spread over the year before `spec.now`, busier groups taking more, in realistic mixes:
 old issues mostly closed (办结率 about 97 %), recent ones open, acknowledged or in progress,
-so the lights are mostly green with some yellow and a backlog of red; a quarter of
-open red issues climbed up to the district level long ago. Besides, a "storm" of
-`spec.storm` complaints about power and water came in 40 to 30 minutes before `spec.now`:
-their acknowledge clocks all turned red in the ten minutes before it, so a tick at `spec.now`
-with its last scan ten minutes back has that many reminders due.
+so the lights are mostly green with some yellow and a backlog of red, each red issue as many
+levels up as its lateness asks (as a tick a minute before `spec.now` left them). Besides, a
+"storm" of `spec.storm` complaints about power and water came in 40 to 30 minutes before
+`spec.now`: their acknowledge clocks all turned red in the ten minutes before it, so a tick at
+`spec.now` with its last scan ten minutes back has that many reminders due.
 
 Every table is filled by set-based statements (INSERT … SELECT over a generated series of
 numbers, with deterministic integer hashes standing in for randomness), so SQLite and
-PostgreSQL hold the same rows: a million issues take about a minute, not an hour of ORM adds.
+PostgreSQL hold the same rows: a million issues take minutes, not hours of ORM adds.
 """
 
 from __future__ import annotations
@@ -42,9 +42,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from issues.db import Database
 from issues.models import Group, GroupAdmin, OrgUnit
 from issues.settings import Settings
+from issues.views import Channel
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-VERSION = 2  # of the generator: a cached file made by another version is made again
+VERSION = 3  # of the generator: a cached file made by another version is made again
 YEAR = 365 * 86400
 P = 1_000_003  # hash modulus (prime)
 # Category mix of a district's complaints (per mille): garbage, streetlights, drains and noise
@@ -137,7 +138,7 @@ def _issues_sql(sql: _Sql, spec: DistrictSpec, settings: Settings, residents_gro
     now = int(spec.now.timestamp())
     regular = spec.issues - spec.storm
     grace = int(settings.escalation_grace.total_seconds())
-    ratio = int(round(settings.yellow_ratio * 1000))
+    ratio = round(settings.yellow_ratio * 1000)
     # Category by cumulative thresholds of MIX over h1 (per mille).
     bounds, acc = [], 0
     for cat, share in MIX.items():
@@ -217,8 +218,9 @@ SELECT group_id,
     THEN {2 * spec.groups} + group_id END AS assignee_id,
   CASE WHEN status NOT IN ('open', 'rejected') AND {_h(7)} < 80000 THEN {dept_case} END
     AS department_code,
-  CASE WHEN status IN ('open', 'acknowledged', 'in_progress')
-    AND run_due <= {now - grace - 120} THEN 3 ELSE 0 END AS escalation_level,
+  CASE WHEN status NOT IN ('open', 'acknowledged', 'in_progress') THEN 0
+    WHEN run_due <= {now - 60 - 3 * grace} THEN 3 WHEN run_due <= {now - 60 - 2 * grace} THEN 2
+    WHEN run_due <= {now - 60 - grace} THEN 1 ELSE 0 END AS escalation_level,
   CASE WHEN {_h(11)} % 10 = 0 THEN 2 ELSE 1 END AS report_count,
   CASE WHEN status = 'rejected' THEN '不属于本群受理范围' END AS reject_reason,
   {ts('created')} AS created_at,
@@ -344,12 +346,15 @@ async def build(db: Database, settings: Settings, spec: DistrictSpec | None = No
 async def _people(conn: AsyncConnection, sql: _Sql, spec: DistrictSpec) -> None:
     """Owners (1..G, 网格员), admins (G+1..2G), then residents."""
     total = 2 * spec.groups + spec.residents
-    name = ("CASE WHEN n <= {g} THEN '网格员' || CAST(n AS TEXT) WHEN n <= {g2} "
-            "THEN '楼长' || CAST(n AS TEXT) ELSE '居民' || CAST(n AS TEXT) END").format(
-        g=spec.groups, g2=2 * spec.groups)
+    name = (f"CASE WHEN n <= {spec.groups} THEN '网格员' || CAST(n AS TEXT) "
+            f"WHEN n <= {2 * spec.groups} THEN '楼长' || CAST(n AS TEXT) "
+            "ELSE '居民' || CAST(n AS TEXT) END")
     await conn.execute(text(
-        f"INSERT INTO people (id, tg_user_id, name, username) WITH RECURSIVE "
-        f"{sql.nums(total)} SELECT n, 7000000000 + n, {name}, NULL FROM nums"))
+        f"INSERT INTO people (id, name, username) WITH RECURSIVE {sql.nums(total)} "
+        f"SELECT n, {name}, NULL FROM nums"))
+    await conn.execute(text(
+        "INSERT INTO person_identities (person_id, channel, external_id) "
+        f"SELECT id, '{Channel.TELEGRAM}', CAST(7000000000 + id AS TEXT) FROM people"))
 
 
 async def _numbers(conn: AsyncConnection) -> None:
@@ -365,8 +370,9 @@ async def _numbers(conn: AsyncConnection) -> None:
 async def _children(conn: AsyncConnection) -> None:
     """Reports (one per issue), the audit events of each issue's path, ratings."""
     await conn.execute(text(
-        "INSERT INTO reports (issue_id, chat_id, message_id, person_id, text, created_at) "
-        "SELECT i.id, g.chat_id, i.source_message_id, i.reporter_id, i.text, i.created_at "
+        "INSERT INTO reports (issue_id, channel, scope, external_id, person_id, text, "
+        f"created_at) SELECT i.id, '{Channel.TELEGRAM}', CAST(g.chat_id AS TEXT), "
+        "CAST(i.source_message_id AS TEXT), i.reporter_id, i.text, i.created_at "
         "FROM issues i JOIN groups g ON g.id = i.group_id"))
     owner = "i.group_id"  # people 1..G own groups 1..G
     for kind, at, before, after, where in (

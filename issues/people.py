@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, and_, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import SelectBase
 
 from issues.models import Issue, Person, PersonIdentity
 from issues.unit_of_work import UnitOfWork
@@ -83,14 +84,14 @@ async def person(s: AsyncSession, who: PersonRef) -> Person:
     return found
 
 
-async def refs(s: AsyncSession, ids: Iterable[int] | Select[Any]) -> dict[int, PersonRef]:
+async def refs(s: AsyncSession, ids: Iterable[int] | SelectBase) -> dict[int, PersonRef]:
     """Person id → reference, with the chat user id of those who have one; `ids` may be a
     select of them (a subquery instead of thousands of parameters)."""
     rows = await s.execute(
         select(Person.id, Person.name, Person.username, PersonIdentity.external_id)
         .outerjoin(PersonIdentity, and_(PersonIdentity.person_id == Person.id,
                                         PersonIdentity.channel == CHAT))
-        .where(Person.id.in_(ids if isinstance(ids, Select) else set(ids))))
+        .where(Person.id.in_(ids if isinstance(ids, SelectBase) else set(ids))))
     return {pid: PersonRef(None if ext is None else int(ext), name, username)
             for pid, name, username, ext in rows.all()}
 

@@ -102,22 +102,18 @@ def _late(delta: timedelta | None) -> str:
 
 
 async def unit_rows(svc: IssueService, w: Window) -> tuple[str, list[dict[str, Any]]]:
-    """This month per community (or per group while no group has joined a community)."""
+    """This month per community (or per group while no group has joined a community), each
+    set counted at once: a district has hundreds of communities and thousands of groups."""
     start = w.start(w.month)
     first = w.month.isoformat()
-    rows = []
     units = [u for u in await svc.org_units() if u[2] == "community"]
     if units:
-        for uid, name, _level, _chat in units:
-            s = await svc.stats(None, start, None, org_unit_id=uid)
-            rows.append(_unit_row(name, s, {"unit": uid}, first))
-        return "社区", rows
-    for g in await svc.list_groups():
-        if g.department_code:
-            continue
-        s = await svc.stats(g.chat_id, start, None)
-        rows.append(_unit_row(g.title, s, {"group": g.chat_id}, first))
-    return "群", rows
+        by_unit = await svc.stats_by_unit(start, None)
+        return "社区", [_unit_row(name, by_unit[uid], {"unit": uid}, first)
+                      for uid, name, _level, _chat in units]
+    by_group = await svc.stats_by_group(start, None)
+    return "群", [_unit_row(g.title, by_group[g.chat_id], {"group": g.chat_id}, first)
+                 for g in await svc.list_groups() if not g.department_code]
 
 
 def _unit_row(name: str, s: Stats, scope: dict[str, object], first: str) -> dict[str, Any]:

@@ -36,7 +36,7 @@ async def add_groups(svc: IssueService, first: int, n: int) -> None:
         chat = -5000 - k
         await svc.register_group(chat, f"{k}号楼群", OWNER, [OWNER, ADMIN,
                                                               PersonRef(9000 + k, f"楼长{k}")])
-        await svc.join_org_unit(chat, OWNER.user_id, f"第{k % 3}网格", "grid", f"第{k % 2}社区")
+        await svc.join_org_unit(chat, OWNER.user_id, f"第{k}网格", "grid", f"第{k // 2}社区")
         for m in (1, 2):
             await svc.intake(chat, m, RESIDENT, f"{m}栋门口路灯坏了", Detection(
                 True, "streetlight", 0.9, False, f"{m}栋门口", f"{m}栋门口路灯坏了"))
@@ -57,7 +57,7 @@ async def test_group_reads_take_as_many_statements_for_3_as_for_12_groups(
     await add_groups(service, 3, 9)
     many = {name: await statements(service, call) for name, call in calls.items()}
     assert many == few
-    assert few["list_groups"] <= 2
+    assert few["list_groups"] <= 3
 
 
 async def test_figures_per_group_and_unit_match_each_scope_alone(

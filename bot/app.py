@@ -32,6 +32,7 @@ from bot.jobs import schedule_jobs
 from bot.present.announce import post_card
 from bot.present.templates import use_templates
 from bot.ratelimit import RetryingRateLimiter
+from bot.settings import bot_settings
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import Settings
@@ -120,15 +121,16 @@ def build_application(
     base_file_url: str | None = None,
 ) -> BotApp:
     """The whole bot. `base_url` points PTB at the sandbox instead of api.telegram.org."""
-    token = token or settings.bot_token
-    base_url = base_url or settings.api_base_url
-    base_file_url = base_file_url or settings.api_file_url
+    tg = bot_settings(settings)
+    token = token or tg.token
+    base_url = base_url or tg.api_base_url
+    base_file_url = base_file_url or tg.api_file_url
     if not token:
         raise ValueError("a bot token is needed (TELEGRAM_BOT_TOKEN or the sandbox's)")
     builder = ApplicationBuilder().token(token)
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
-    limits = settings.rate_limits
+    limits = tg.rate_limits
     app = (
         builder.context_types(context_types())
         .defaults(bot_defaults())

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.context import Context, error_text
 from bot.present.html import MAX_MESSAGE
 from bot.present.templates import render, safe
+from bot.settings import bot_settings
 from issues.errors import IssueError, NotFound
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def plain(html_text: str) -> str:
 
 async def _tell_admins(update: object, context: Context, err: BaseException | None) -> None:
     settings = context.bot_data.settings
-    chat_id = settings.admin_chat_id if settings is not None else None
+    chat_id = bot_settings(settings).admin_chat_id if settings is not None else None
     if chat_id is None or err is None:
         return
     where = ""

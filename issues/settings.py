@@ -1,9 +1,11 @@
 """Settings: config/settings.yaml, layered with SUQIU_CONFIG, then environment variables.
 
 Order of precedence (later wins): the defaults shipped in config/, the file named by
-SUQIU_CONFIG, then the environment (TELEGRAM_BOT_TOKEN, SUQIU_DATABASE_URL,
-SUQIU_DASHBOARD_TOKEN, SUQIU_WEBHOOK_URL, SUQIU_WEBHOOK_SECRET). Secrets come only from the
-environment and are kept out of repr() so they never reach a log line.
+SUQIU_CONFIG, then the environment (SUQIU_DATABASE_URL, SUQIU_DASHBOARD_TOKEN,
+SUQIU_OPEN311_API_KEY). Secrets come only from the environment and are kept out of repr() so
+they never reach a log line. The Telegram settings (TELEGRAM_BOT_TOKEN, SUQIU_WEBHOOK_*,
+SUQIU_TELEGRAM_*, the `bot:` section) are bot/'s: `bot.settings` reads them from the same
+layers.
 """
 
 from __future__ import annotations
@@ -65,12 +67,17 @@ class SlaTimes:
 
 
 @dataclass(frozen=True)
-class RateLimits:
-    """What the bot allows itself (PTB's AIORateLimiter); Telegram's own are 30/s, 20/min."""
+class Layers:
+    """The sources settings are built from: the merged settings files (and overrides) and the
+    environment variables Suqiu reads. The domain's and the dashboard's settings are parsed
+    here; the Telegram ones (token, webhook, Bot API address, rate limits) by bot/ from the
+    same layers (`bot.settings`), so every part reads one configuration."""
 
-    overall_per_second: float = 30
-    group_per_minute: float = 20
-    max_retries: int = 5
+    raw: dict[str, Any]
+    env: dict[str, str] = field(repr=False)
+
+
+ENV_PREFIXES = ("SUQIU_", "TELEGRAM_")  # the environment variables Suqiu reads
 
 
 @dataclass(frozen=True)
@@ -108,10 +115,6 @@ class Department:
 class Settings:
     timezone: str
     database_url: str
-    poll_timeout: int
-    webhook_listen: str
-    webhook_port: int
-    webhook_path: str
     web_host: str
     web_port: int
     open311_group: int | None
@@ -130,27 +133,20 @@ class Settings:
     duplicate_window: timedelta
     departments: tuple[Department, ...]
     emergency: dict[str, str]
-    admin_chat_id: int | None = None  # bot.admin_chat: where errors are reported
     rules_dir: Path | None = None  # paths.rules: the detector's rules instead of the shipped
     templates_dir: Path | None = None  # paths.templates: message texts instead of the shipped
-    rate_limits: RateLimits = RateLimits()
     web_map: MapSettings = MapSettings()
     photo_cache_dir: str = "data/photos"
     # From the environment only; repr=False keeps them out of logs and tracebacks.
-    bot_token: str | None = field(default=None, repr=False)
     dashboard_token: str | None = field(default=None, repr=False)
     dashboard_admin_token: str | None = field(default=None, repr=False)
-    webhook_url: str | None = None
-    # A Bot API server other than Telegram's (a self-hosted telegram-bot-api, or the sandbox).
-    api_base_url: str | None = None
-    api_file_url: str | None = None
-    webhook_secret: str | None = field(default=None, repr=False)
     open311_api_key: str | None = field(default=None, repr=False)
     # Who may act beyond one group (register departments, bind and re-parent org units):
     # Telegram user ids. Which groups Open311 publishes (none until configured).
     district_admins: frozenset[int] = frozenset()
     open311_public_groups: frozenset[int] = frozenset()
     categories: dict[str, Category] = field(default_factory=dict, repr=False)
+    layers: Layers = field(default_factory=lambda: Layers({}, {}), repr=False)
 
     def sla_for(self, category: str, urgent: bool = False) -> SlaTimes:
         """Allowed times for a category; urgent issues get the tighter of the two."""
@@ -228,10 +224,10 @@ def _map(raw: dict[str, Any]) -> MapSettings:
                        zoom=int(raw.get("zoom", MapSettings.zoom)))
 
 
-def load_settings(
-    overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None
-) -> Settings:
-    """Build Settings from the layered sources; `overrides` (tests, CLI flags) wins last."""
+def read_layers(overrides: dict[str, Any] | None = None,
+                env: dict[str, str] | None = None) -> Layers:
+    """The shipped settings, the SUQIU_CONFIG file, SUQIU_DATABASE_URL, then `overrides`
+    (tests, CLI flags), later winning; and the environment variables Suqiu reads."""
     env = dict(os.environ) if env is None else env
     raw = _read_yaml(CONFIG_DIR / "settings.yaml")
     extra = env.get("SUQIU_CONFIG")
@@ -241,17 +237,22 @@ def load_settings(
         raw["database_url"] = env["SUQIU_DATABASE_URL"]
     if overrides:
         raw = _merge(raw, overrides)
-    bot, web, trust = raw.get("bot", {}), raw.get("web", {}), raw.get("trust") or {}
+    return Layers(raw, {k: v for k, v in env.items() if k.startswith(ENV_PREFIXES)})
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None
+) -> Settings:
+    """Build Settings from the layered sources; `overrides` (tests, CLI flags) wins last."""
+    layers = read_layers(overrides, env)
+    raw, env = layers.raw, layers.env
+    web, trust = raw.get("web", {}), raw.get("trust") or {}
     det, sched, sla = raw.get("detector", {}), raw.get("schedule", {}), raw.get("sla", {})
     paths = raw.get("paths") or {}
     try:
         return Settings(
             timezone=str(raw.get("timezone", "Asia/Shanghai")),
             database_url=str(raw["database_url"]),
-            poll_timeout=int(bot.get("poll_timeout", 30)),
-            webhook_listen=str(bot.get("webhook_listen", "0.0.0.0")),
-            webhook_port=int(bot.get("webhook_port", 8080)),
-            webhook_path=str(bot.get("webhook_path", "/telegram/webhook")),
             web_host=str(web.get("host", "127.0.0.1")),
             web_port=int(web.get("port", 8080)),
             open311_group=(int(web["open311_group"]) if web.get("open311_group") else None),
@@ -273,23 +274,17 @@ def load_settings(
             departments=tuple(Department(str(d["code"]), str(d["name"]))
                               for d in raw.get("departments") or []),
             emergency={str(k): str(v) for k, v in (raw.get("emergency") or {}).items()},
-            rate_limits=RateLimits(**(bot.get("rate_limits") or {})),
-            admin_chat_id=int(bot["admin_chat"]) if bot.get("admin_chat") else None,
             web_map=_map(web.get("map") or {}),
             photo_cache_dir=str(web.get("photo_cache") or "data/photos"),
             rules_dir=_path(paths.get("rules")),
             templates_dir=_path(paths.get("templates")),
-            bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             dashboard_token=env.get("SUQIU_DASHBOARD_TOKEN") or None,
             dashboard_admin_token=env.get("SUQIU_DASHBOARD_ADMIN_TOKEN") or None,
-            webhook_url=env.get("SUQIU_WEBHOOK_URL") or None,
-            api_base_url=env.get("SUQIU_TELEGRAM_API_URL") or None,
-            api_file_url=env.get("SUQIU_TELEGRAM_FILE_URL") or None,
-            webhook_secret=env.get("SUQIU_WEBHOOK_SECRET") or None,
             open311_api_key=env.get("SUQIU_OPEN311_API_KEY") or None,
             district_admins=frozenset(int(u) for u in trust.get("district_admins") or ()),
             open311_public_groups=frozenset(
                 int(c) for c in web.get("open311_public_groups") or ()),
+            layers=layers,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SettingsError(f"invalid settings: {exc}") from exc

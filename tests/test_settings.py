@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import bot_settings
 from issues.settings import SettingsError, load_settings, parse_duration
 
 
@@ -41,9 +42,24 @@ def test_secrets_never_in_repr() -> None:
     env = {"TELEGRAM_BOT_TOKEN": "123:SECRET-TOKEN", "SUQIU_WEBHOOK_SECRET": "hush",
            "SUQIU_DASHBOARD_TOKEN": "dash-secret"}
     s = load_settings(env=env)
-    assert s.bot_token == "123:SECRET-TOKEN"
-    text = repr(s)
+    tg = bot_settings(s)
+    assert tg.token == "123:SECRET-TOKEN" and tg.webhook_secret == "hush"
+    text = repr(s) + repr(tg)
     assert "SECRET-TOKEN" not in text and "hush" not in text and "dash-secret" not in text
+
+
+def test_telegram_settings_are_the_bots() -> None:
+    """The domain's settings name nothing of Telegram; bot/ reads its own from the layers."""
+    import dataclasses
+
+    from issues.settings import Settings
+
+    names = {f.name for f in dataclasses.fields(Settings)}
+    assert not {n for n in names if n.startswith(("bot_", "webhook", "api_", "poll"))}
+    tg = bot_settings(load_settings(overrides={"bot": {"poll_timeout": 2, "admin_chat": -9}},
+                                    env={"SUQIU_TELEGRAM_API_URL": "http://127.0.0.1:1/bot"}))
+    assert (tg.poll_timeout, tg.admin_chat_id, tg.api_base_url) == (
+        2, -9, "http://127.0.0.1:1/bot")
 
 
 @pytest.mark.parametrize("raw,seconds", [("30s", 30), ("10m", 600), ("4h", 14400),

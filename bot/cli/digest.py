@@ -11,6 +11,7 @@ from telegram.ext import ExtBot
 from bot.app import bot_defaults
 from bot.present.posts import digest_html
 from bot.present.templates import use_templates
+from bot.settings import bot_settings
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import load_settings
@@ -19,7 +20,8 @@ from issues.settings import load_settings
 def digest_main(args: argparse.Namespace) -> int:
     settings = load_settings()
     use_templates(settings.templates_dir)
-    if not args.dry_run and not settings.bot_token:
+    tg = bot_settings(settings)
+    if not args.dry_run and not tg.token:
         print("需要 TELEGRAM_BOT_TOKEN 才能发送；只看内容请加 --dry-run。", file=sys.stderr)
         return 2
 
@@ -38,8 +40,8 @@ def digest_main(args: argparse.Namespace) -> int:
                 for g, html in posts:
                     print(f"== {g.title} ({g.chat_id})\n{html}\n")
                 return 0
-            async with ExtBot(settings.bot_token or "", defaults=bot_defaults(),
-                              base_url=settings.api_base_url
+            async with ExtBot(tg.token or "", defaults=bot_defaults(),
+                              base_url=tg.api_base_url
                               or "https://api.telegram.org/bot") as bot:
                 for g, html in posts:
                     await bot.send_message(g.chat_id, html or "")

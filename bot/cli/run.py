@@ -12,6 +12,7 @@ from telegram import Bot
 
 from bot.cli.photos import photo_fetcher
 from bot.serve.runner import serve
+from bot.settings import bot_settings
 from issues.service import IssueService
 from issues.settings import load_settings
 from web.app import make_app
@@ -28,14 +29,15 @@ without one: `make run` or `suqiu sandbox --demo`."""
 
 def run_main(args: argparse.Namespace) -> int:
     settings = load_settings()
-    if not settings.bot_token:
+    tg = bot_settings(settings)
+    if not tg.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    use_webhook = bool(getattr(args, "webhook", False) or settings.webhook_url)
-    if use_webhook and not settings.webhook_url:
+    use_webhook = bool(getattr(args, "webhook", False) or tg.webhook_url)
+    if use_webhook and not tg.webhook_url:
         print("webhook 模式需要 SUQIU_WEBHOOK_URL（公网 HTTPS 地址）。", file=sys.stderr)
         return 2
-    if use_webhook and not settings.webhook_secret:
+    if use_webhook and not tg.webhook_secret:
         print("webhook 模式需要 SUQIU_WEBHOOK_SECRET（任意随机字符串）。", file=sys.stderr)
         return 2
     def site(service: IssueService, bot: Bot) -> web.Application:

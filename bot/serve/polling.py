@@ -18,6 +18,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.context import BotApp
 from bot.serve.inbox import Inbox
+from bot.settings import bot_settings
 from issues.service import IssueService
 from issues.settings import Settings
 
@@ -60,7 +61,7 @@ class Poller:
         self.app = application
         self.svc: IssueService = application.bot_data.require_service()
         self.inbox = Inbox(self.svc.uow, self.svc.clock)
-        self.timeout = settings.poll_timeout
+        self.timeout = bot_settings(settings).poll_timeout
         self.offset = 0
         self._task: asyncio.Task[None] | None = None
         self._chats: dict[int, collections.deque[tuple[Update, asyncio.Future[None]]]] = {}

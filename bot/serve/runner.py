@@ -19,6 +19,7 @@ from bot.app import build_application
 from bot.context import BotApp
 from bot.serve.polling import boot, start_polling, stop_bot
 from bot.serve.webhook import webhook_routes
+from bot.settings import bot_settings
 from issues.service import IssueService
 from issues.settings import Settings
 
@@ -48,13 +49,14 @@ async def serve(settings: Settings, use_webhook: bool, site: SiteFactory | None 
         await boot(application)
         runner = web.AppRunner(_site_app(application, settings, site), access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
+        tg = bot_settings(settings)
+        await web.TCPSite(runner, tg.webhook_listen, tg.webhook_port).start()
         await application.bot.set_webhook(
-            f"{settings.webhook_url}", secret_token=settings.webhook_secret,
+            f"{tg.webhook_url}", secret_token=tg.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
-        log.info("webhook mode: listening on %s:%s%s", settings.webhook_listen,
-                 settings.webhook_port, settings.webhook_path)
+        log.info("webhook mode: listening on %s:%s%s", tg.webhook_listen, tg.webhook_port,
+                 tg.webhook_path)
     else:
         await start_polling(application, settings)
         log.info("polling Telegram for updates")

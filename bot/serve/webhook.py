@@ -9,6 +9,7 @@ from aiohttp import web
 from telegram import Update
 
 from bot.context import BotApp
+from bot.settings import bot_settings
 from issues.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,8 @@ log = logging.getLogger(__name__)
 
 def webhook_routes(application: BotApp, settings: Settings) -> list[web.RouteDef]:
     """The webhook endpoint: check the secret, queue the update, answer Telegram at once."""
-    secret = settings.webhook_secret or ""
+    tg = bot_settings(settings)
+    secret = tg.webhook_secret or ""
 
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -31,4 +33,4 @@ def webhook_routes(application: BotApp, settings: Settings) -> list[web.RouteDef
         await application.update_queue.put(update)
         return web.Response(text="ok")
 
-    return [web.post(settings.webhook_path, receive)]
+    return [web.post(tg.webhook_path, receive)]

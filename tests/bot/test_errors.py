@@ -24,7 +24,11 @@ async def _admin_chat(harness: Harness) -> int:
     await c.add_bot(chat)
     await c.wait_for(chat, lambda m: "诉求助手" in _text(m))
     data = harness.app.bot_data
-    data.settings = dataclasses.replace(data.require_settings(), admin_chat_id=chat)
+    settings = data.require_settings()
+    layers = settings.layers
+    bot = {**(layers.raw.get("bot") or {}), "admin_chat": chat}
+    data.settings = dataclasses.replace(
+        settings, layers=dataclasses.replace(layers, raw={**layers.raw, "bot": bot}))
     return chat
 
 

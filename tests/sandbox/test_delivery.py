@@ -84,6 +84,7 @@ async def test_webhook_without_secret_header_is_refused_by_the_bot(
     from aiohttp.test_utils import TestClient, TestServer
 
     from bot.serve.webhook import webhook_routes
+    from bot.settings import bot_settings
     from issues.settings import load_settings
 
     settings = load_settings(env={"SUQIU_WEBHOOK_SECRET": "right", "SUQIU_WEBHOOK_URL": "x"})
@@ -96,7 +97,7 @@ async def test_webhook_without_secret_header_is_refused_by_the_bot(
             "message_id": 1, "date": 0, "chat": {"id": group["chat"], "type": "supergroup"},
             "from": {"id": group["resident"], "is_bot": False, "first_name": "李阿姨"},
             "text": "路灯坏了"}}
-        path = settings.webhook_path
+        path = bot_settings(settings).webhook_path
         assert (await http.post(path, json=body)).status == 401
         wrong = {"X-Telegram-Bot-Api-Secret-Token": "wrong"}
         assert (await http.post(path, json=body, headers=wrong)).status == 401

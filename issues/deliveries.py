@@ -7,7 +7,6 @@ is released at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -15,16 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues.models import Delivery
-from issues.unit_of_work import UnitOfWork
+from issues.unit_of_work import Room
 
 DELIVERY_LEASE = timedelta(seconds=60)
 
 
-class Deliveries:
-    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime]) -> None:
-        self.uow = uow
-        self.clock = clock
-
+class Deliveries(Room):
     async def claim_delivery(self, key: str, chat_id: int) -> bool:
         """Take the right to send `key`. False when it was sent, or is being sent by another
         worker whose lease has not expired."""

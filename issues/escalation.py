@@ -3,7 +3,7 @@ step up (an event without an actor)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,18 +13,13 @@ from issues import lights
 from issues.ledger import Ledger, issue_by_id
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Event, Issue
-from issues.settings import Settings
-from issues.unit_of_work import UnitOfWork
+from issues.unit_of_work import Room
 from issues.views import LEVELS, EventView, IssueView, TransitionResult
 
 
-class Escalation:
-    def __init__(self, uow: UnitOfWork, settings: Settings, clock: Callable[[], datetime],
-                 ledger: Ledger) -> None:
-        self.uow = uow
-        self.settings = settings
-        self.clock = clock
-        self.ledger = ledger
+@dataclass(eq=False)
+class Escalation(Room):
+    ledger: Ledger
 
     async def crossed_lights(self, since: datetime, now: datetime | None = None,
                              ) -> list[tuple[IssueView, str]]:

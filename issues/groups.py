@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import cast
 
 from sqlalchemy import ColumnElement, Table, and_, select
@@ -14,8 +14,8 @@ from issues import people
 from issues.errors import InvalidInput, NotFound, PermissionDenied
 from issues.lifecycle import GROUP_MANAGERS, GroupAct, Role
 from issues.models import Group, GroupAdmin, OrgUnit
-from issues.settings import Settings, parse_clock, parse_quiet_hours
-from issues.unit_of_work import UnitOfWork
+from issues.settings import parse_clock, parse_quiet_hours
+from issues.unit_of_work import Room
 from issues.views import GroupView, PersonRef
 
 GROUP_SETTINGS = ("auto_detect", "sensitivity", "timezone", "digest_time", "progress_time",
@@ -79,15 +79,11 @@ def validate_settings(changes: dict[str, object]) -> dict[str, object]:
     return out
 
 
-class Groups:
+@dataclass(eq=False)
+class Groups(Room):
     """The groups the bot sits in; views of them are cached briefly (see `get_group`)."""
 
-    def __init__(self, uow: UnitOfWork, settings: Settings,
-                 clock: Callable[[], datetime]) -> None:
-        self.uow = uow
-        self.settings = settings
-        self.clock = clock
-        self._cache: dict[int, tuple[float, GroupView]] = {}
+    _cache: dict[int, tuple[float, GroupView]] = field(default_factory=dict, init=False)
 
     def new_group(self, s: AsyncSession, chat_id: int, title: str) -> Group:
         """A group row with the deployment's defaults, added to the session."""

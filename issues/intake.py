@@ -6,7 +6,7 @@ moment are written together (`issues.intake_batch`)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
@@ -19,8 +19,7 @@ from issues.errors import InvalidInput
 from issues.intake_batch import Context, IntakeItem, intake_batch
 from issues.ledger import Ledger, chat_report_key
 from issues.models import Issue
-from issues.settings import Settings
-from issues.unit_of_work import UnitOfWork
+from issues.unit_of_work import Room
 from issues.views import IntakeResult, NewReport, PersonRef
 from nlp.types import Detection
 
@@ -28,12 +27,12 @@ MAX_TEXT = 20_000
 _ISSUES = cast(Table, Issue.__table__)
 
 
-class Intake:
-    def __init__(self, uow: UnitOfWork, settings: Settings, clock: Callable[[], datetime],
-                 ledger: Ledger) -> None:
-        self.uow = uow
-        self.clock = clock
-        self._context = Context(settings, clock, ledger)
+@dataclass(eq=False)
+class Intake(Room):
+    ledger: Ledger
+
+    def __post_init__(self) -> None:
+        self._context = Context(self.settings, self.clock, self.ledger)
         self._batcher = Coalescer(self._write, "suqiu-intake")
         self._cards: Coalescer[tuple[int, int], None] = Coalescer(self._set_cards,
                                                                   "suqiu-cards")
@@ -71,7 +70,7 @@ class Intake:
             lat=report.lat, lon=report.lon, merge=False))
 
     def _known_category(self, code: str) -> None:
-        if code not in self._context.settings.categories:
+        if code not in self.settings.categories:
             raise InvalidInput("unknown_category", category=code)
 
     async def _write(self, items: list[IntakeItem]) -> list[IntakeResult]:

@@ -7,7 +7,7 @@ SLA light as of the clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVarTuple
 
@@ -19,8 +19,7 @@ from issues.errors import NotFound
 from issues.groups import group_row
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Event, Feedback, Group, Issue, OrgUnit, Photo, Rating, Report
-from issues.settings import Settings
-from issues.unit_of_work import UnitOfWork
+from issues.unit_of_work import Room
 from issues.views import EventView, IssueFilter, IssueView, Page
 
 # Events that take an issue on or move it forward (who took it on, and the latest progress).
@@ -93,14 +92,8 @@ async def issue_by_id(s: AsyncSession, issue_id: int) -> Issue:
     return issue
 
 
-class Ledger:
+class Ledger(Room):
     """Views of issues and the lookups the bot and the dashboard make."""
-
-    def __init__(self, uow: UnitOfWork, settings: Settings,
-                 clock: Callable[[], datetime]) -> None:
-        self.uow = uow
-        self.settings = settings
-        self.clock = clock
 
     async def views(self, s: AsyncSession, issues: Sequence[Issue],
                     with_events: bool = False) -> list[IssueView]:

@@ -3,6 +3,8 @@ the departments issues are escalated to ("blow the whistle, report for duty").""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,8 +13,7 @@ from issues.errors import InvalidInput
 from issues.groups import Groups, group_row, require_manager
 from issues.lifecycle import GroupAct
 from issues.models import Department, DepartmentMember, Group, OrgUnit
-from issues.settings import Settings
-from issues.unit_of_work import UnitOfWork
+from issues.unit_of_work import Room
 from issues.views import LEVELS, GroupView, PersonRef
 
 
@@ -39,11 +40,9 @@ async def _add_member(s: AsyncSession, dept_code: str, person_id: int) -> None:
         s.add(DepartmentMember(department_code=dept_code, person_id=person_id))
 
 
-class Org:
-    def __init__(self, uow: UnitOfWork, settings: Settings, groups: Groups) -> None:
-        self.uow = uow
-        self.settings = settings
-        self.groups = groups
+@dataclass(eq=False)
+class Org(Room):
+    groups: Groups
 
     # --- org units ----------------------------------------------------------------------
     async def join_org_unit(self, chat_id: int, actor_id: int, name: str,

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import SelectBase
 
 from issues.models import Issue, Person, PersonIdentity
-from issues.unit_of_work import UnitOfWork
+from issues.unit_of_work import Room
 from issues.views import Channel, PersonRef
 
 CHAT = Channel.TELEGRAM  # the channel of the group chats: a PersonRef's user_id is its id there
@@ -130,11 +130,8 @@ async def _add(s: AsyncSession, rows: Sequence[tuple[str, str | None]]) -> list[
         _PEOPLE.c.id, sort_by_parameter_order=True), values)).scalars())
 
 
-class People:
+class People(Room):
     """Lookups of people for the bot (a mention by username) and the dashboard."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self.uow = uow
 
     async def assignees(self) -> list[PersonRef]:
         """Everyone who holds or held an issue, for the dashboard's filter by assignee."""

@@ -53,15 +53,16 @@ class IssueService:
         self.settings = settings
         self.clock = clock
         self.uow = uow = UnitOfWork(db)  # also for bot/'s own tables (its update inbox)
-        self.groups = Groups(uow, settings, clock)
-        self.people = People(uow)
-        self.org = Org(uow, settings, self.groups)
-        self.ledger = Ledger(uow, settings, clock)
-        self.intakes = Intake(uow, settings, clock, self.ledger)
-        self.transitions = Transitions(uow, settings, clock, self.ledger)
-        self.escalation = Escalation(uow, settings, clock, self.ledger)
-        self.deliveries = Deliveries(uow, clock)
-        self.statistics = Statistics(uow, clock)
+        room = (uow, settings, clock)  # what every room works with (unit_of_work.Room)
+        self.groups = Groups(*room)
+        self.people = People(*room)
+        self.org = Org(*room, self.groups)
+        self.ledger = Ledger(*room)
+        self.intakes = Intake(*room, self.ledger)
+        self.transitions = Transitions(*room, self.ledger)
+        self.escalation = Escalation(*room, self.ledger)
+        self.deliveries = Deliveries(*room)
+        self.statistics = Statistics(*room)
         self._opened_elsewhere: list[Listener] = []
 
     # --- groups and people ------------------------------------------------------------------

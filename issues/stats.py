@@ -8,7 +8,6 @@ the overview shows every group's figures at once (`by_group`, `by_unit`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from issues import lights
 from issues.ledger import filtered
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Group, Issue, OrgUnit, Rating
-from issues.unit_of_work import UnitOfWork
+from issues.unit_of_work import Room
 from issues.views import IssueFilter, Stats
 
 SATISFIED = 3  # a score from here up counts as satisfied (the buttons give 5, 3 and 1)
@@ -86,11 +85,7 @@ def _light_sums(now: datetime) -> list[Any]:
                                                                                   "yellow")]
 
 
-class Statistics:
-    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime]) -> None:
-        self.uow = uow
-        self.clock = clock
-
+class Statistics(Room):
     def _window(self, start: datetime | None, end: datetime | None,
                 now: datetime) -> tuple[datetime, datetime]:
         return (start or datetime(2000, 1, 1, tzinfo=UTC),

@@ -4,7 +4,7 @@ the change and record the event, all in one transaction."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -33,8 +33,7 @@ from issues.models import (
     Photo,
     Rating,
 )
-from issues.settings import Settings
-from issues.unit_of_work import UnitOfWork
+from issues.unit_of_work import Room
 from issues.views import (
     LEVELS,
     EventView,
@@ -71,19 +70,15 @@ async def issue_roles(s: AsyncSession, g: Group, issue: Issue,
     return roles
 
 
-class Transitions:
+@dataclass(eq=False)
+class Transitions(Room):
     """Every change of an issue that a person makes (the system's own is `escalation`).
 
     Each action is the table's (`issues.lifecycle.RULES`): the engine checks who asks and
     where the issue stands, moves the status as the table says and records the event; an
     action's own code only fills in what else changes (times, assignee, the note)."""
 
-    def __init__(self, uow: UnitOfWork, settings: Settings, clock: Callable[[], datetime],
-                 ledger: Ledger) -> None:
-        self.uow = uow
-        self.settings = settings
-        self.clock = clock
-        self.ledger = ledger
+    ledger: Ledger
 
     async def _act(self, chat_id: int | None, number: int, actor: PersonRef | int,
                    action: Action, change: Change, *, by_id: bool = False,

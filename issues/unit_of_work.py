@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from issues.db import Database
+from issues.settings import Settings
 
 T = TypeVar("T")
 
@@ -62,3 +65,14 @@ class UnitOfWork:
         if self._write_lock is None or self._write_lock[0] is not loop:
             self._write_lock = (loop, asyncio.Lock())
         return self._write_lock[1]
+
+
+@dataclass(eq=False)
+class Room:
+    """What every room of the domain works with: the one unit of work, the deployment's
+    settings and the one clock (tests move it). Rooms that use another room name it as a
+    further field."""
+
+    uow: UnitOfWork
+    settings: Settings
+    clock: Callable[[], datetime]

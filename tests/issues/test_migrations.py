@@ -3,6 +3,8 @@ down and up again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
@@ -24,20 +26,13 @@ async def test_migrations_match_the_models(db_url: str) -> None:
 
 
 async def test_downgrade_one_step_and_up_again(db_url: str) -> None:
-    from alembic import command
-
     db = Database(db_url)
+    to = _mover(db_url)
     try:
-        cfg = alembic_config(db_url)
-
-        def step(conn: Connection, up: bool) -> None:
-            cfg.attributes["connection"] = conn
-            (command.upgrade if up else command.downgrade)(cfg, "head" if up else "-1")
-
         async with db.engine.begin() as conn:
-            await conn.run_sync(step, False)
+            await conn.run_sync(to, "-1", False)
         async with db.engine.begin() as conn:
-            await conn.run_sync(step, True)
+            await conn.run_sync(to, "head", True)
         async with db.engine.connect() as conn:
             assert await conn.run_sync(
                 lambda c: list(compare_metadata(MigrationContext.configure(c), Base.metadata))
@@ -46,22 +41,30 @@ async def test_downgrade_one_step_and_up_again(db_url: str) -> None:
         await db.dispose()
 
 
+def _mover(db_url: str) -> Callable[[Connection, str, bool], None]:
+    """Moves a database to a revision, up or down, on the connection it is given."""
+    from alembic import command
+
+    cfg = alembic_config(db_url)
+
+    def to(conn: Connection, rev: str, up: bool) -> None:
+        cfg.attributes["connection"] = conn
+        (command.upgrade if up else command.downgrade)(cfg, rev)
+
+    return to
+
+
 async def test_upgrade_fills_warn_times_of_existing_issues(db_url: str) -> None:
     """An issue opened before 0003 gets its yellow points (75 % of each clock) on upgrade."""
     from datetime import UTC, datetime, timedelta
 
-    from alembic import command
     from sqlalchemy import select, text
 
     from issues.models import Issue
 
     db = Database(db_url)
-    cfg = alembic_config(db_url)
     created = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-
-    def to(conn: Connection, rev: str, up: bool) -> None:
-        cfg.attributes["connection"] = conn
-        (command.upgrade if up else command.downgrade)(cfg, rev)
+    to = _mover(db_url)
 
     try:
         async with db.engine.begin() as conn:
@@ -97,7 +100,6 @@ async def test_upgrade_to_channel_neutral_reports_keeps_the_ledger(db_url: str) 
     id, reports by chat and message, the Open311 reporter without a Telegram identity."""
     from datetime import UTC, datetime, timedelta
 
-    from alembic import command
     from sqlalchemy import text
 
     from issues.models import Issue
@@ -107,13 +109,9 @@ async def test_upgrade_to_channel_neutral_reports_keeps_the_ledger(db_url: str) 
     from nlp.types import Detection
 
     db = Database(db_url)
-    cfg = alembic_config(db_url)
     created = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     at = created.replace(tzinfo=None) if db.is_sqlite else created
-
-    def to(conn: Connection, rev: str, up: bool) -> None:
-        cfg.attributes["connection"] = conn
-        (command.upgrade if up else command.downgrade)(cfg, rev)
+    to = _mover(db_url)
 
     try:
         async with db.engine.begin() as conn:

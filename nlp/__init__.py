@@ -1,11 +1,12 @@
-"""Suqiu detector: jieba keyword rules that spot complaints in group chat.
+"""Suqiu detector: keyword rules with learned weights that spot complaints in group chat.
 
-`detect(text)` is pure and synchronous; the rules and the jieba dictionary load once, lazily.
+`detect(text)` is pure and synchronous; the rules, weights and jieba dictionary load once,
+lazily.
 """
 
-from nlp.detector import THRESHOLD, detect, reload_rules, threshold_for
-from nlp.rules import RuleError
+from nlp.detector import detect, reload_rules, threshold_for
 from nlp.types import CATEGORIES, Detection, category_name
+from nlp.yamlfile import RuleError
 
-__all__ = ["CATEGORIES", "THRESHOLD", "Detection", "RuleError", "category_name", "detect",
-           "reload_rules", "threshold_for"]
+__all__ = ["CATEGORIES", "Detection", "RuleError", "category_name", "detect", "reload_rules",
+           "threshold_for"]

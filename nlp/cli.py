@@ -1,4 +1,4 @@
-"""`suqiu classify` and `suqiu nlp eval`."""
+"""`suqiu classify`, `suqiu nlp eval` and `suqiu nlp train`."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from tqdm import tqdm
 
-from nlp.detector import detect
-from nlp.evaluate import evaluate, naive_predict_factory, read_examples
-from nlp.types import CATEGORIES
+from nlp.datasets import Example, held_out, read_examples, tuning
+from nlp.detector import current_rules, detect
+from nlp.evaluate import Judge, Report, score, targets_met
+from nlp.rules import SIGNALS, RuleError, load_rules, rules_dir
+from nlp.types import CATEGORIES, Detection
+from nlp.weights import dump_weights, load_weights
 
 
 def _text_of(line: str) -> str:
@@ -57,35 +60,150 @@ def classify_main(args: argparse.Namespace) -> int:
     return 0
 
 
-def eval_main(args: argparse.Namespace) -> int:
+# --- eval ---------------------------------------------------------------------------------------
+def _load(files: list[str]) -> dict[str, list[Example]] | None:
+    out: dict[str, list[Example]] = {}
+    for f in files:
+        try:
+            out[Path(f).stem] = read_examples(Path(f))
+        except (OSError, ValueError) as exc:
+            print(str(exc), file=sys.stderr)
+            return None
+    return out
+
+
+def _judge(args: argparse.Namespace) -> Judge | None:
+    """The rules named by --rules, else those in force (settings paths.rules, or shipped)."""
     try:
-        examples = read_examples(Path(args.file))
-    except (OSError, ValueError) as exc:
-        print(str(exc), file=sys.stderr)
+        return Judge(load_rules(Path(args.rules)) if args.rules else current_rules())
+    except RuleError as exc:
+        print(f"规则文件有错：{exc}", file=sys.stderr)
+        return None
+
+
+def eval_main(args: argparse.Namespace) -> int:
+    files = _load(args.files)
+    judge = _judge(args)
+    if files is None or judge is None:
         return 1
-    detect("预热")  # load rules and jieba outside the timed run
-    ours = evaluate(examples)
-    naive = evaluate(examples, naive_predict_factory())
+    everything = [e for rows in files.values() for e in rows]
+    if args.folds:
+        part = f"tuning part, {args.folds} folds (each scored by weights fitted on the others)"
+        train = tuning(everything)
+        detections = dict(zip((id(e) for e in train),
+                              judge.cross_validate(train, args.folds), strict=True))
+        pairs = {name: [(e, detections[id(e)]) for e in tuning(rows)]
+                 for name, rows in files.items()}
+    else:
+        part = "every message (includes the tuning part)" if args.all else \
+            "held-out part (no rule or weight was tuned on it)"
+        pairs = {name: [(e, judge.detect(e.text)) for e in (rows if args.all else
+                                                            held_out(rows))]
+                 for name, rows in files.items()}
+    results = {name: _result(name, p, len(files[name]), args.misses)
+               for name, p in pairs.items()}
     if args.json:
-        print(json.dumps({"detector": ours.summary(), "naive_baseline": naive.summary(),
-                          "per_category": {k: {"correct": v[0], "total": v[1]}
-                                           for k, v in sorted(ours.per_category.items())},
-                          "misses": ours.misses}, ensure_ascii=False, indent=2))
-        return 0
-    s, b = ours.summary(), naive.summary()
-    print(f"{'':24}{'detector':>10}{'naive':>10}")
-    for key in ("precision", "recall", "f1", "category_accuracy", "urgent_recall"):
-        print(f"{key:24}{s[key]:>10.3f}{b[key]:>10.3f}")
-    print(f"{'messages/s':24}{s['messages_per_s']:>10}{b['messages_per_s']:>10}")
-    print(f"\nmessages {s['messages']}: tp {s['tp']}  fp {s['fp']}  fn {s['fn']}  tn {s['tn']}")
-    print("\nper category (correct / complaints):")
-    for code, (ok, total) in sorted(ours.per_category.items()):
-        print(f"  {code:14} {CATEGORIES.get(code, code):8} {ok:>3} / {total:<3}")
-    if ours.confusion:
-        print("\nconfusions (label → detected):")
-        for (label, got), n in ours.confusion.most_common(10):
-            print(f"  {label} → {got}: {n}")
-    print("\nworst misses:")
-    for m in ours.misses[:25]:
-        print(f"  [{m['kind']}] {m['label']} → {m['got']}: {m['text'][:70]}")
+        print(json.dumps({"part": part, "files": results}, ensure_ascii=False, indent=2))
+    else:
+        print(f"figures on the {part}\n")
+        for name, res in results.items():
+            _print_result(name, res)
     return 0
+
+
+def _result(name: str, pairs: list[tuple[Example, Detection]], total: int,
+            misses: bool) -> dict[str, Any]:
+    rep = score(pairs)
+    out: dict[str, Any] = {
+        "rows": rep.n, "of": total, "detector": rep.summary(),
+        "targets": [{"figure": f, "value": round(v, 4), "target": f"{op} {g}", "met": m}
+                    for f, v, op, g, m in targets_met(name, rep)],
+        "per_category": {k: {"correct": v[0], "total": v[1]}
+                         for k, v in sorted(rep.per_category.items())},
+        "confusions": [{"label": a, "detected": b, "count": n}
+                       for (a, b), n in rep.confusion.most_common(10)],
+    }
+    if misses:
+        out["misses"] = rep.misses
+    return out
+
+
+def _print_result(name: str, res: dict[str, Any]) -> None:
+    s = res["detector"]
+    print(f"== {name}: {res['rows']} of {res['of']} labelled messages")
+    for key in ("precision", "recall", "f1", "category_accuracy", "false_positive_rate",
+                "urgent_recall", "urgent_precision"):
+        if key in s:
+            print(f"  {key:22}{s[key]:>8.3f}")
+    print(f"  tp {s['tp']}  fp {s['fp']}  fn {s['fn']}  tn {s['tn']}")
+    for t in res["targets"]:
+        print(f"  target {t['figure']} {t['target']}: {t['value']:.3f} "
+              f"{'met' if t['met'] else 'NOT MET'}")
+    if res["per_category"]:
+        print("  per category (right / complaints): " + ", ".join(
+            f"{k} {v['correct']}/{v['total']}" for k, v in res["per_category"].items()))
+    if res["confusions"]:
+        print("  confusions: " + ", ".join(f"{c['label']}→{c['detected']} {c['count']}"
+                                          for c in res["confusions"]))
+    for m in res.get("misses", []):
+        print(f"  [{m['kind']}] {m['label']} → {m['got']}: {m['text'][:70]}")
+    print()
+
+
+# --- train --------------------------------------------------------------------------------------
+def train_main(args: argparse.Namespace) -> int:
+    files = _load(args.files)
+    judge = _judge(args)
+    if files is None or judge is None:
+        return 1
+    out = Path(args.output)
+    try:
+        before = load_weights(out) if out.exists() else judge.rules.weights
+    except RuleError as exc:
+        print(f"权重文件有错：{exc}", file=sys.stderr)
+        return 1
+    train = [e for rows in files.values() for e in tuning(rows)]
+    options = {} if args.penalty is None else {"penalty": args.penalty}
+    after = judge.fit(train, before, **options)
+    print(f"trained on {len(train)} messages (the held-out part of each file is left out)\n")
+    print(f"{'held-out part':28}{'rows':>6}{'before':>9}{'after':>9}   figure")
+    old_total = new_total = 0.0
+    for name, rows in files.items():
+        test = held_out(rows)
+        old, new = judge.report(test, before), judge.report(test, after)
+        old_total += old.accuracy
+        new_total += new.accuracy
+        for figure in _figures(old):
+            print(f"{name[:28]:28}{len(test):>6}{getattr(old, figure):>9.3f}"
+                  f"{getattr(new, figure):>9.3f}   {figure}")
+    n = len(files) or 1
+    old_mean, new_mean = old_total / n, new_total / n
+    print(f"\nmean accuracy on the held-out parts: before {old_mean:.4f}, after {new_mean:.4f}")
+    if new_mean < old_mean:
+        print(f"新权重在留出数据上更差，没有写入 {out}", file=sys.stderr)
+        return 1
+    sources = ", ".join(f"{k} ({len(tuning(v))})" for k, v in files.items())
+    note = (f"trained by `suqiu nlp train` on the tuning part of: {sources}\n"
+            f"mean accuracy on the held-out parts: before {old_mean:.4f}, after {new_mean:.4f}")
+    codes = [c for c in judge.rules.categories if c != "other"]
+    out.write_text(dump_weights(after, codes, SIGNALS, note), encoding="utf-8")
+    print(f"已写入 {out}")
+    return 0
+
+
+def _figures(rep: Report) -> list[str]:
+    out = ["accuracy"]
+    if rep.tp + rep.fn:
+        out += ["recall", "category_accuracy"]
+    if rep.fp + rep.tn:
+        out += ["false_positive_rate"]
+    if rep.tp + rep.fn and rep.fp + rep.tn:
+        out += ["precision"]
+    return out
+
+
+def default_weights_path() -> Path:
+    return rules_dir() / "weights.yaml"
+
+
+__all__ = ["CATEGORIES", "classify_main", "eval_main", "train_main"]

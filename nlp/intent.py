@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from nlp.rules import DEFAULT_RULES_DIR, RuleError
+from nlp.rules import RuleError, rules_dir
 
 NEGATION_REACH = 2  # characters before a match in which a negation word undoes it
 
@@ -55,8 +55,8 @@ def _compile(path: Path, data: dict[str, object], key: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _table(rules_dir: Path = DEFAULT_RULES_DIR) -> _Table:
-    path = rules_dir / "intent.yaml"
+def _table(directory: Path | None = None) -> _Table:
+    path = (directory or rules_dir()) / "intent.yaml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-
-from nlp.literals import literal_gate
 
 _NUM = r"(?:\d+|[一二三四五六七八九十两]+)"
 _SPOT = (r"(?:门口|旁边|楼下|楼道|楼顶|前面|后面|附近|对面|大堂|中间|东侧|西侧|南侧|北侧|"
@@ -33,38 +30,15 @@ _ROAD_STOP = ("马路", "走路", "过路", "一路", "这路", "那路", "条�
 
 
 _ORDER = (_BUILDING, _GROUP, _ROAD, _UNIT, _PLACE)
-_gated: list[tuple[re.Pattern[str], Callable[[str], object]]] = []  # built on first use
 
 
 def find_location(text: str) -> str | None:
     """The most specific place named in the text, or None."""
-    if not _gated:
-        # Each pattern is searched only where a word it cannot match without (栋, 单元, 路,
-        # 东门...) occurs: most messages name no place, and the patterns themselves backtrack
-        # over every run of Chinese characters.
-        _gated[:] = [(rx, literal_gate(rx.pattern)) for rx in _ORDER]  # one atomic swap
-    for rx, gate in _gated:
-        if gate(text):
-            span = _first_place(rx, text)
-            if span is not None:
-                return span
+    for rx in _ORDER:
+        span = _first_place(rx, text)
+        if span is not None:
+            return span
     return None
-
-
-def find_location_gated(text: str, mask: int, bits: tuple[int, ...]) -> str | None:
-    """find_location(text) for a caller that has already scanned the text for what each
-    pattern needs (`required_literals(ORDER[i].pattern)`, as `literal_gate` does): bit
-    `bits[i]` of `mask` is set iff that scan let pattern i through. The detector's gate
-    does that scan anyway, so the five literal searches are saved."""
-    for rx, bit in zip(_ORDER, bits, strict=True):
-        if mask & bit:
-            span = _first_place(rx, text)
-            if span is not None:
-                return span
-    return None
-
-
-ORDER = _ORDER  # the patterns in the order they are tried (for find_location_gated)
 
 
 def _first_place(rx: re.Pattern[str], text: str) -> str | None:

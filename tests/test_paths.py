@@ -16,7 +16,7 @@ import pytest
 from bot.app import build_application
 from bot.present.templates import SHIPPED, render, use_templates
 from issues.settings import load_settings
-from nlp.rules import DEFAULT_RULES_DIR
+from nlp.rules import rules_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +34,7 @@ def shipped_templates() -> Iterator[None]:
 
 
 def test_shipped_data_is_found_through_the_config_package() -> None:
-    assert (DEFAULT_RULES_DIR / "categories.yaml").is_file()
+    assert (rules_dir() / "categories.yaml").is_file()
     assert (SHIPPED / "zh-CN.yaml").is_file()
 
 
@@ -59,10 +59,10 @@ def test_a_templates_path_without_templates_is_refused_at_start(tmp_path: Path,
 
 def test_classify_uses_the_rules_named_in_settings(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
-    shutil.copytree(DEFAULT_RULES_DIR, rules)
+    shutil.copytree(rules_dir(), rules)
     cats = rules / "categories.yaml"
     cats.write_text(cats.read_text(encoding="utf-8").replace(
-        "facility:\n  objects: [", "facility:\n  objects: [蹦床网, "), encoding="utf-8")
+        "  objects: [健身器材,", "  objects: [蹦床网, 健身器材,"), encoding="utf-8")
     env = {**os.environ, **_site(tmp_path, rules=rules), "PYTHONPATH": str(ROOT)}
     line = "小区的蹦床网坏了好久了"
     shipped = subprocess.run([sys.executable, "-m", "bot.cli", "classify"], input=line,

@@ -23,7 +23,7 @@ from issues.service import IssueService
 from issues.settings import parse_clock, parse_quiet_hours
 from issues.views import LEVELS, GroupView, IssueFilter
 from nlp import RuleError, reload_rules
-from nlp.rules import DEFAULT_RULES_DIR
+from nlp.rules import rules_dir
 
 log = logging.getLogger(__name__)
 RATE = 28.0  # posts a second in a fan-out: just under Telegram's 30 messages a second
@@ -75,11 +75,11 @@ async def _send_once(svc: IssueService, key: str, chat_id: int,
 _rules_seen: list[float] = []
 
 
-def reload_rules_if_changed(rules_dir: Path | None = None) -> None:
+def reload_rules_if_changed(directory: Path | None = None) -> None:
     """An operator edited the rules (the shipped ones, or settings paths.rules): load the new
     rules; a file with a mistake is logged (file, line, problem) and the rules in force stay
     in force."""
-    directory = rules_dir or DEFAULT_RULES_DIR
+    directory = directory or rules_dir()
     newest = max((p.stat().st_mtime for p in directory.iterdir()), default=0.0)
     if not _rules_seen:
         _rules_seen.append(newest)
@@ -88,7 +88,7 @@ def reload_rules_if_changed(rules_dir: Path | None = None) -> None:
         return
     _rules_seen[0] = newest
     try:
-        reload_rules(rules_dir)
+        reload_rules(directory)
         log.info("detector rules reloaded")
     except RuleError as exc:
         log.error("detector rules not reloaded: %s", exc)

@@ -11,31 +11,32 @@ import pytest
 
 from bot.jobs import scheduler as tick
 from nlp import detect, reload_rules
-from nlp.rules import DEFAULT_RULES_DIR
+from nlp.rules import rules_dir
 
 
 def test_tick_reloads_changed_rules_and_keeps_good_ones(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch,
                                                        caplog: pytest.LogCaptureFixture) -> None:
-    rules = tmp_path / "rules"
-    shutil.copytree(DEFAULT_RULES_DIR, rules)
-    monkeypatch.setattr(tick, "DEFAULT_RULES_DIR", rules)
+    rules, shipped = tmp_path / "rules", rules_dir()
+    shutil.copytree(shipped, rules)
+    monkeypatch.setattr(tick, "rules_dir", lambda: rules)
     monkeypatch.setattr(tick, "_rules_seen", [])
-    monkeypatch.setattr("nlp.rules.DEFAULT_RULES_DIR", rules)
+    monkeypatch.setattr("nlp.rules.rules_dir", lambda: rules)
     try:
         tick.reload_rules_if_changed()  # first look: remember the files
-        assert not detect("小区的秋千链子锈穿了好久了").is_issue
+        assert not detect("小区的晾衣架坏了好久了").is_issue
         cats = rules / "categories.yaml"
         cats.write_text(cats.read_text(encoding="utf-8").replace(
-            "facility:\n  objects: [", "facility:\n  objects: [秋千链子, "), encoding="utf-8")
+            "  objects: [健身器材,", "  objects: [晾衣架, 健身器材,"), encoding="utf-8")
         later = time.time() + 5
         os.utime(cats, (later, later))
         tick.reload_rules_if_changed()
-        assert detect("小区的秋千链子坏了好久了").category == "facility"
-        (rules / "shared.yaml").write_text("fixed: [\"(broken\"]\n", encoding="utf-8")
+        assert detect("小区的晾衣架坏了好久了").category == "facility"
+        (rules / "shared.yaml").write_text("negations: [没]\nplaces: [小区]\nsignals:\n"
+                                           "  fixed: [\"修好了  例：坏了\"]\n", encoding="utf-8")
         os.utime(rules / "shared.yaml", (later + 5, later + 5))
         tick.reload_rules_if_changed()
         assert "shared.yaml" in caplog.text and "not reloaded" in caplog.text
-        assert detect("小区的秋千链子坏了好久了").category == "facility"  # still in force
+        assert detect("小区的晾衣架坏了好久了").category == "facility"  # still in force
     finally:
-        reload_rules(DEFAULT_RULES_DIR)
+        reload_rules(shipped)

@@ -1,0 +1,229 @@
+"""What the rules find in a message: the evidence the weights score.
+
+`Lexicon(rules).evidence(text)` scans the normalised text once for every word of the rules
+and lists, per category with any evidence, the features that fired: its objects, an object
+with a problem word close by in one clause (a pair, named by the problem word; a problem
+word alone says nothing: 半夜 is not noise, 不亮 may be the sky), an object whose problem is
+denied (路灯没坏), its phrases and exclusions; and, for the message as a whole, the signals
+(a public place, an address, thanks, a notice, "already fixed"…). The features do not
+depend on the weights, so training computes them once per row (nlp/train.py) and the
+detector scores them with the weights in force.
+
+Single characters (灯, 水, 堵, 黑) count only where jieba's segmentation of the message
+leaves them standing alone: 灯 in 灯光秀 or 黑 in 黑色 is not a street light or an outage.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import jieba
+
+from nlp.location import find_location
+from nlp.patterns import Entry, Hits, Scanner
+from nlp.rules import SIGNALS, Rules
+from nlp.weights import SHARED, Feature
+
+# Which lists an entry belongs to, for the index from words to the entries that use them.
+_PHRASE, _EXCLUSION, _SIGNAL, _URGENT, _CALM = range(5)
+
+
+@dataclass
+class CategoryEvidence:
+    code: str
+    index: int  # the category's place in the rules (the first listed wins a tie)
+    features: list[Feature] = field(default_factory=list)
+    first: int = 10**6  # where its earliest evidence starts
+    obj: str | None = None  # the object and problem word of its pair, for the summary
+    problem: str | None = None
+    keywords: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Evidence:
+    text: str
+    categories: list[CategoryEvidence]
+    shared: list[Feature]
+    urgent_kind: str | None = None
+    calm: bool = False  # a hypothetical, a drill, a past event, a joke: not an emergency
+    location: str | None = None
+
+
+class Lexicon:
+    """The rules compiled for matching: one scanner, and each word's entries and roles."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        w = rules.weights
+        self.negations, self.reach, self.near, self.window = (rules.negations, w.reach,
+                                                              w.near, w.window)
+        words: set[str] = set(rules.problems) | set(rules.places)
+        # word → (category index, is it an object) for the category word lists
+        self.objects: dict[str, list[int]] = {}
+        self.own_problems: dict[str, list[int]] = {}
+        self.codes = [c for c in rules.categories if c != "other"]
+        for i, code in enumerate(self.codes):
+            cat = rules.categories[code]
+            for o in cat.objects:
+                self.objects.setdefault(o, []).append(i)
+            for p in cat.problems:
+                self.own_problems.setdefault(p, []).append(i)
+        words |= set(self.objects) | set(self.own_problems)
+        self.shared_problems = frozenset(rules.problems)
+        self.problem_words = frozenset(rules.problems) | frozenset(self.own_problems)
+        self.places = frozenset(rules.places)
+        # word → the entries whose first side uses it (an entry is tried once per message)
+        self.entries: dict[str, list[tuple[int, object, Entry]]] = {}
+        for i, code in enumerate(self.codes):
+            cat = rules.categories[code]
+            for e in cat.phrases:
+                self._index(e, _PHRASE, i)
+            for e in cat.exclusions:
+                self._index(e, _EXCLUSION, i)
+        for name in SIGNALS:
+            for e in rules.signals.get(name, ()):
+                self._index(e, _SIGNAL, name)
+        for kind, urgent in rules.urgent.items():
+            for e in urgent:
+                self._index(e, _URGENT, kind)
+        for e in rules.calm:
+            self._index(e, _CALM, None)
+        for indexed in self.entries.values():
+            for _, _, e in indexed:
+                words.update(e.words)
+        words.update(self.entries)
+        self.scanner = Scanner(words)
+        self.singles = frozenset(w for w in (*self.objects, *self.own_problems, *rules.problems)
+                                 if len(w) == 1)
+        self.tokenizer = _tokenizer(rules)
+
+    def _index(self, entry: Entry, role: int, owner: object) -> None:
+        for w in entry.left:
+            self.entries.setdefault(w, []).append((role, owner, entry))
+
+    def scan(self, text: str) -> Hits:
+        return self.scanner.scan(text, self.negations, self.reach, self.near)
+
+    def evidence(self, text: str, half: str | None = None) -> Evidence | None:
+        """The features of a normalised message, or None when no rule word occurs at all
+        (everyday chat stops here). `half` is the text before traditional → simplified
+        folding, where place names are looked for."""
+        hits = self.scan(text)
+        found = hits.found
+        if not found:
+            return None
+        singles = self.singles.intersection(found)
+        if singles:  # 灯, 水, 堵: objects and problem words only where jieba leaves them alone
+            alone = _Alone(self, text)
+            hits.keep_only(singles, alone.starts)
+        cats: dict[int, CategoryEvidence] = {}
+
+        def cat(i: int) -> CategoryEvidence:
+            ev = cats.get(i)
+            if ev is None:
+                ev = cats[i] = CategoryEvidence(self.codes[i], i, [(self.codes[i], "bias", "")])
+            return ev
+
+        objects = [(w, p) for w in found if w in self.objects for p in hits.at(w)]
+        for w, p in objects:
+            for i in self.objects[w]:
+                ev = cat(i)
+                feature = (ev.code, "objects", w)
+                if feature not in ev.features:
+                    ev.features.append(feature)
+                    ev.keywords.append(w)
+                ev.first = min(ev.first, p)
+        self._pairs(hits, objects, cats)
+        urgent: str | None = None
+        calm = False
+        shared: list[Feature] = []
+        exclusions: list[tuple[int, Entry]] = []
+        tried: set[int] = set()
+        for w in list(found):
+            for role, owner, entry in self.entries.get(w, ()):
+                if id(entry) in tried:
+                    continue
+                tried.add(id(entry))
+                m = hits.match(entry)
+                if m is None:
+                    continue
+                if role == _PHRASE:
+                    ev = cat(owner)  # type: ignore[arg-type]
+                    ev.features.append((ev.code, "phrases", entry.text))
+                    ev.keywords.append(m[0])
+                    ev.first = min(ev.first, m[1])
+                elif role == _EXCLUSION:
+                    exclusions.append((owner, entry))  # type: ignore[arg-type]
+                elif role == _SIGNAL:
+                    shared.append((SHARED, str(owner), entry.text))
+                elif role == _URGENT:
+                    urgent = urgent or str(owner)
+                else:
+                    calm = True
+        for i, entry in exclusions:  # they only count against a category with evidence
+            if i in cats:
+                cats[i].features.append((cats[i].code, "exclusions", entry.text))
+        if not cats and urgent is None:
+            return None
+        if self.places.intersection(found):
+            shared.append((SHARED, "place", ""))
+        location = find_location(half) if half is not None and half != text else None
+        location = location or find_location(text)
+        if location:
+            shared.append((SHARED, "address", ""))
+        return Evidence(text, [cats[i] for i in sorted(cats)], shared, urgent, calm, location)
+
+    def _pairs(self, hits: Hits, objects: list[tuple[str, int]],
+               cats: dict[int, CategoryEvidence]) -> None:
+        """An object and a problem word (its category's own or a shared one) in one clause at
+        most `window` characters apart: a pair when the problem word stands, a denial when
+        it is negated (路灯没坏, 下水道冇堵)."""
+        words = [w for w in hits.found if w in self.problem_words]
+        if not words:
+            return
+        problems = [(w, p) for w in words for p in hits.word(w)]
+        denied = [(w, p) for w in words for p in hits.at(w) if hits.negated(w, p)]
+        for w, p in objects:
+            for i in self.objects[w]:
+                ev = cats[i]
+                own = self.rules.categories[ev.code].problems
+                if ev.obj is None:
+                    for pw, pp in problems:
+                        if (pw in self.shared_problems or pw in own) and hits.close(
+                                w, p, pw, pp, self.window):
+                            ev.obj, ev.problem = w, pw
+                            ev.features.append((ev.code, "pair", pw))
+                            break
+                if (ev.code, "denied", "") not in ev.features:
+                    for pw, pp in denied:
+                        if (pw in self.shared_problems or pw in own) and hits.close(
+                                w, p, pw, pp, self.window + hits.reach):
+                            ev.features.append((ev.code, "denied", ""))
+                            break
+
+
+class _Alone:
+    """Where jieba (no HMM, with the user dictionary) leaves a single character standing as
+    a word of its own: computed once per message, only when a single-character rule word
+    occurs."""
+
+    def __init__(self, lex: Lexicon, text: str) -> None:
+        self.starts: set[int] = set()
+        pos = 0
+        for tok in lex.tokenizer.lcut(text, HMM=False):
+            if len(tok) == 1:
+                self.starts.add(pos)
+            pos += len(tok)
+
+    def at(self, pos: int) -> bool:
+        return pos in self.starts
+
+
+def _tokenizer(rules: Rules) -> jieba.Tokenizer:
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    if rules.userdict is not None:
+        with rules.userdict.open("rb") as fh:  # jieba leaves a path's file open
+            tok.load_userdict(fh)
+    return tok

@@ -103,6 +103,12 @@ URGENT: list[tuple[str, str]] = [
     ("6栋顶楼着火了，有人被困", "fire"),
     ("电梯坏了，困了两个小孩在里面！！！", "elevator"),
     ("燃气泄漏！3栋！快", "gas"),
+    ("楼道里一股臭鸡蛋味，是不是哪家漏气了", "gas"),
+    ("好大的黑烟从5楼窗户冒出来了", "fire"),
+    ("楼下的电线着火了，噼里啪啦的", "fire"),
+    ("楼上掉下来一块砖砸到人了，快叫救护车", "collapse"),
+    ("工地的脚手架倒了，压到了人", "collapse"),
+    ("电梯门打不开，我女儿困在里面了", "elevator"),
 ]
 
 # (message, why it is not an emergency now)
@@ -194,4 +200,10 @@ NOT_URGENT: list[tuple[str, str]] = [
     ("今天天气热得像着了火一样", "figure of speech"),
     ("房价又塌了，买房的人哭了", "figure of speech"),
     ("被困在堵车的路上两个小时了", "everyday"),
+    ("外墙瓷砖掉下来，差一点砸到人，太危险了", "near miss"),
+    ("广告牌在风里晃，万一砸到人怎么办", "hypothetical"),
+    ("这个臭鸡蛋味是楼下在做卤蛋，不是燃气", "false alarm"),
+    ("烧烤摊的烟好大，熏得人受不了", "fumes, not fire"),
+    ("电线老化了，担心哪天着火", "worry"),
+    ("以前的老房子塌了以后就没人住了", "past"),
 ]

@@ -161,6 +161,9 @@ class Lexicon:
                     urgent = urgent or str(owner)
                 else:
                     calm = True
+        for ev in cats.values():  # objects with nothing wrong said of them: a mention
+            if not any(k in ("pair", "phrases") for _, k, _ in ev.features):
+                ev.features.append((ev.code, "bare", ""))
         for i, entry in exclusions:  # they only count against a category with evidence
             if i in cats:
                 cats[i].features.append((cats[i].code, "exclusions", entry.text))

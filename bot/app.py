@@ -36,7 +36,7 @@ from bot.settings import bot_settings
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import Settings
-from nlp import detect, reload_rules
+from nlp import reload_rules, warm_up
 
 log = logging.getLogger(__name__)
 HandlerCallback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -162,7 +162,7 @@ async def _post_init(app: BotApp) -> None:
     # group messages waits behind the first one (about a second on a cold start).
     if settings.rules_dir is not None:
         await asyncio.to_thread(reload_rules, settings.rules_dir)
-    await asyncio.to_thread(detect, "3栋门口路灯坏了")
+    await asyncio.to_thread(warm_up)
     me = await app.bot.get_me()
     data.me = me
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])

@@ -4,9 +4,9 @@
 lazily.
 """
 
-from nlp.detector import detect, reload_rules, threshold_for
+from nlp.detector import detect, reload_rules, threshold_for, warm_up
 from nlp.types import CATEGORIES, Detection, category_name
 from nlp.yamlfile import RuleError
 
 __all__ = ["CATEGORIES", "Detection", "RuleError", "category_name", "detect", "reload_rules",
-           "threshold_for"]
+           "threshold_for", "warm_up"]

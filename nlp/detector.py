@@ -47,6 +47,12 @@ def reload_rules(rules_dir: Path | None = None) -> None:
         _state["lexicon"] = lex
 
 
+def warm_up() -> None:
+    """Load the rules, the weights and jieba's dictionary now (a second or two), so the first
+    message that needs them does not wait: for a bot's start-up."""
+    _lexicon().tokenizer.check_initialized()
+
+
 def current_rules() -> Rules:
     return _lexicon().rules
 

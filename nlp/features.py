@@ -16,6 +16,7 @@ leaves them standing alone: 灯 in 灯光秀 or 黑 in 黑色 is not a street li
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 
 import jieba
@@ -96,7 +97,8 @@ class Lexicon:
         self.scanner = Scanner(words)
         self.singles = frozenset(w for w in (*self.objects, *self.own_problems, *rules.problems)
                                  if len(w) == 1)
-        self.tokenizer = _tokenizer(rules)
+        self._tokenizer: list[jieba.Tokenizer] = []  # loaded on first need (a second or so)
+        self._lock = threading.Lock()
 
     def _index(self, entry: Entry, role: int, owner: object) -> None:
         for w in entry.left:
@@ -115,8 +117,7 @@ class Lexicon:
             return None
         singles = self.singles.intersection(found)
         if singles:  # 灯, 水, 堵: objects and problem words only where jieba leaves them alone
-            alone = _Alone(self, text)
-            hits.keep_only(singles, alone.starts)
+            hits.keep_only(singles, self._alone(text, found, singles))
         cats: dict[int, CategoryEvidence] = {}
 
         def cat(i: int) -> CategoryEvidence:
@@ -204,6 +205,28 @@ class Lexicon:
                                 w, p, pw, pp, self.window + hits.reach):
                             ev.features.append((ev.code, "denied", ""))
                             break
+
+
+    @property
+    def tokenizer(self) -> jieba.Tokenizer:
+        """jieba with the rules' user dictionary, loaded when a single character first needs
+        it: most chat never does, and start-up stays short."""
+        if not self._tokenizer:
+            with self._lock:
+                if not self._tokenizer:
+                    self._tokenizer.append(_tokenizer(self.rules))
+        return self._tokenizer[0]
+
+    def _alone(self, text: str, found: dict[str, list[int]], singles: set[str]) -> set[int]:
+        """The positions of the single-character words that count: not inside a longer word
+        of the lexicon's objects and problems (坏 in 坏了), and left standing alone by jieba.
+        jieba is only asked when some occurrence is not covered that way."""
+        covered = {q + k for w, qs in found.items() if len(w) > 1 and (
+            w in self.objects or w in self.problem_words) for q in qs for k in range(len(w))}
+        open_ = {p for w in singles for p in found[w] if p not in covered}
+        if not open_:
+            return set()
+        return open_ & _Alone(self, text).starts
 
 
 class _Alone:

@@ -263,9 +263,19 @@ class Ledger(Room):
         return await self.uow.read(run)
 
     async def feedback_rows(self) -> list[dict[str, object]]:
-        """Messages marked as no issue at all, as labelled examples for the detector."""
+        """Labelled examples for the detector (`suqiu nlp train`): messages marked as no
+        issue at all (label none), and issues someone registered with /report, with the
+        category they have now (an owner may have corrected it)."""
         async def run(s: AsyncSession) -> list[dict[str, object]]:
             rows = (await s.execute(select(Feedback).order_by(Feedback.id))).scalars()
-            return [{"text": r.text, "label": r.label, "detected": r.detected} for r in rows]
+            out: list[dict[str, object]] = [
+                {"text": r.text, "label": r.label, "detected": r.detected} for r in rows]
+            reported = await s.execute(
+                select(Issue.text, Issue.category).join(Event, Event.issue_id == Issue.id)
+                .where(Event.kind == "open", Event.data["explicit"].as_boolean(),
+                       Issue.status != Status.WITHDRAWN.value).order_by(Issue.id))
+            out += [{"text": text, "label": category, "detected": None}
+                    for text, category in reported.all()]
+            return out
 
         return await self.uow.read(run)

@@ -9,8 +9,8 @@ denied (路灯没坏), its phrases and exclusions; and, for the message as a who
 depend on the weights, so training computes them once per row (nlp/train.py) and the
 detector scores them with the weights in force.
 
-Single characters (灯, 水, 堵, 黑) count only where jieba's segmentation of the message
-leaves them standing alone: 灯 in 灯光秀 or 黑 in 黑色 is not a street light or an outage.
+A one-character object (灯, 水, 树) counts only where jieba's segmentation of the message
+leaves it standing alone: 灯 in 灯光秀 is no street light.
 """
 
 from __future__ import annotations
@@ -95,8 +95,9 @@ class Lexicon:
                 words.update(e.words)
         words.update(self.entries)
         self.scanner = Scanner(words)
-        self.singles = frozenset(w for w in (*self.objects, *self.own_problems, *rules.problems)
-                                 if len(w) == 1)
+        # One-character objects (灯, 水, 树) need jieba's word boundary; one-character problem
+        # words (堵, 坏) only ever count right beside an object, which is context enough.
+        self.singles = frozenset(w for w in self.objects if len(w) == 1)
         self._tokenizer: list[jieba.Tokenizer] = []  # loaded on first need (a second or so)
         self._lock = threading.Lock()
 
@@ -116,7 +117,7 @@ class Lexicon:
         if not found:
             return None
         singles = self.singles.intersection(found)
-        if singles:  # 灯, 水, 堵: objects and problem words only where jieba leaves them alone
+        if singles:  # 灯, 水, 树: one-character objects only where jieba leaves them alone
             hits.keep_only(singles, self._alone(text, found, singles))
         cats: dict[int, CategoryEvidence] = {}
 
@@ -218,11 +219,11 @@ class Lexicon:
         return self._tokenizer[0]
 
     def _alone(self, text: str, found: dict[str, list[int]], singles: set[str]) -> set[int]:
-        """The positions of the single-character words that count: not inside a longer word
-        of the lexicon's objects and problems (坏 in 坏了), and left standing alone by jieba.
-        jieba is only asked when some occurrence is not covered that way."""
-        covered = {q + k for w, qs in found.items() if len(w) > 1 and (
-            w in self.objects or w in self.problem_words) for q in qs for k in range(len(w))}
+        """The positions of the one-character objects that count: not inside a longer word of
+        the rules (灯 in 路灯), and left standing alone by jieba. jieba is only asked when
+        some occurrence is not covered that way."""
+        covered = {q + k for w, qs in found.items() if len(w) > 1 for q in qs
+                   for k in range(len(w))}
         open_ = {p for w in singles for p in found[w] if p not in covered}
         if not open_:
             return set()

@@ -29,10 +29,23 @@ _DIALECT = (("冒得", "没得"), ("冒人", "没人"), ("冒通", "没通"), ("
             ("木有", "没有"), ("么子", "什么"))
 
 
+_traditional: list[frozenset[str]] = []  # characters zhconv changes, filled on first use
+
+
 def load_conversion_table() -> None:
     """Load zhconv's table from its path ourselves: its own loader leaves the file open."""
     if zhconv.zhconv.zhcdicts is None:
         zhconv.zhconv.loaddict(str(Path(zhconv.__file__).with_name("zhcdict.json")))
+
+
+def _changing() -> frozenset[str]:
+    """The single characters zhconv turns into others: zhconv walks a text in Python, so
+    simplified text (nearly all chat) skips it."""
+    if not _traditional:
+        load_conversion_table()
+        table = zhconv.zhconv.getdict("zh-cn")
+        _traditional.append(frozenset(k for k, v in table.items() if len(k) == 1 and k != v))
+    return _traditional[0]
 
 
 def normalize(text: str | None) -> str:
@@ -46,8 +59,7 @@ def normalize_keeping_halfwidth(text: str | None) -> tuple[str, str]:
     if not text:
         return "", ""
     half = text[:MAX_CHARS].translate(_HALF)
-    load_conversion_table()
-    t = zhconv.convert(half, "zh-cn")
+    t = half if _changing().isdisjoint(half) else zhconv.convert(half, "zh-cn")
     for old, new in _DIALECT:
         if old in t:
             t = t.replace(old, new)

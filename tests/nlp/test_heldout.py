@@ -39,7 +39,7 @@ def test_dev_set_held_out_figures_do_not_fall(judge: Judge) -> None:
     recall 1.0) are not met on its held-out part yet (README, Benchmarks); this holds the
     figures reached so that no change makes them worse unnoticed."""
     report = _report(judge, "detector-dev")
-    assert report.precision >= 0.84, report.summary()
-    assert report.recall >= 0.87, report.summary()
+    assert report.precision >= 0.85, report.summary()
+    assert report.recall >= 0.88, report.summary()
     assert report.category_accuracy >= 0.86, report.summary()
     assert report.urgent_recall >= 0.9, report.summary()

@@ -150,13 +150,13 @@ class Lexicon:
                 m = hits.match(entry)
                 if m is None:
                     continue
-                if role == _PHRASE:
-                    ev = cat(owner)  # type: ignore[arg-type]
+                if role == _PHRASE and isinstance(owner, int):
+                    ev = cat(owner)
                     ev.features.append((ev.code, "phrases", entry.text))
                     ev.keywords.append(m[0])
                     ev.first = min(ev.first, m[1])
-                elif role == _EXCLUSION:
-                    exclusions.append((owner, entry))  # type: ignore[arg-type]
+                elif role == _EXCLUSION and isinstance(owner, int):
+                    exclusions.append((owner, entry))
                 elif role == _SIGNAL:
                     shared.append((SHARED, str(owner), entry.text))
                 elif role == _URGENT:
@@ -218,7 +218,8 @@ class Lexicon:
                     self._tokenizer.append(_tokenizer(self.rules))
         return self._tokenizer[0]
 
-    def _alone(self, text: str, found: dict[str, list[int]], singles: set[str]) -> set[int]:
+    def _alone(self, text: str, found: dict[str, list[int]], singles: frozenset[str]
+               ) -> set[int]:
         """The positions of the one-character objects that count: not inside a longer word of
         the rules (灯 in 路灯), and left standing alone by jieba. jieba is only asked when
         some occurrence is not covered that way."""

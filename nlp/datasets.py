@@ -23,6 +23,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -33,7 +34,7 @@ ANY = "any"  # a complaint whose category we do not know
 NONE = "none"
 HOLDOUT_PERCENT = 30
 _SALT = "suqiu-holdout:"
-DATA_DIR = Path(__file__).resolve().parent / "labels"
+DATA_DIR = Path(str(resources.files("nlp") / "labels"))  # package data, in a wheel too
 
 
 @dataclass(frozen=True)

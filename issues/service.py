@@ -24,6 +24,7 @@ from issues.org import Org
 from issues.people import People
 from issues.settings import Settings
 from issues.stats import Statistics
+from issues.supervision import Period, Report, Supervision
 from issues.transitions import Transitions
 from issues.unit_of_work import UnitOfWork
 from issues.views import (
@@ -64,6 +65,7 @@ class IssueService:
         self.deliveries = Deliveries(*room)
         self.statistics = Statistics(*room)
         self._opened_elsewhere: list[Listener] = []
+        self.supervisor = Supervision(uow, settings, clock)
 
     # --- groups and people ------------------------------------------------------------------
     async def register_group(self, chat_id: int, title: str, owner: PersonRef | None,
@@ -262,6 +264,18 @@ class IssueService:
     async def daily_counts(self, days: int, tz: str,
                            chat_id: int | None = None) -> list[tuple[str, int, int]]:
         return await self.statistics.daily_counts(days, tz, chat_id)
+
+    async def supervision(self, by: str, period: Period, scope: IssueFilter | None = None,
+                          max_age: float = 0) -> Report:
+        """督办 figures per org level, group, department or assignee (issues/supervision)."""
+        return await self.supervisor.report(by, period, scope, max_age)
+
+    async def org_tree(self) -> list[tuple[int, str, str, int | None]]:
+        return await self.supervisor.org_tree()
+
+    async def unit_path(self, unit_id: int | None = None,
+                        chat_id: int | None = None) -> list[tuple[int, str, str]]:
+        return await self.supervisor.unit_path(unit_id, chat_id)
 
 
 __all__ = ["IssueError", "IssueService"]

@@ -11,7 +11,7 @@ from aiohttp import web
 from issues.service import IssueService
 from issues.settings import Settings
 from issues.views import IssueView, PersonRef
-from web import figures, maps, open311, pages
+from web import figures, maps, open311, pages, supervision
 from web.auth import COOKIE, ROLE, Auth
 from web.export import figures_of, to_csv, to_xlsx
 from web.pages import PHOTOS, SERVICE, SETTINGS, issue_filter, svc_of
@@ -35,9 +35,8 @@ def make_app(settings: Settings, service: IssueService | None,
         web.get("/login", views.login_form), web.post("/login", views.login),
         web.get("/logout", views.logout),
         web.get("/screen", screen), web.get("/api/screen.json", screen_json),
-        web.get("/api/stats.json", stats_json),
         web.get("/export.csv", export_csv), web.get("/export.xlsx", export_xlsx),
-        *pages.routes(), *maps.routes(),
+        *pages.routes(), *maps.routes(), *supervision.routes(),
     ])
     if service is not None:
         app.add_routes(open311.routes(settings, service))
@@ -80,17 +79,6 @@ async def screen(request: web.Request) -> web.Response:
 async def screen_json(request: web.Request) -> web.Response:
     return web.json_response(await figures.screen(svc_of(request), request.app[SETTINGS]),
                              headers={"Cache-Control": "no-store"})
-
-
-async def stats_json(request: web.Request) -> web.Response:
-    h = await figures.headline(svc_of(request), request.app[SETTINGS])
-    pick = ("received", "answered", "in_progress", "resolved", "resolution_rate",
-            "satisfaction_rate", "median_ack_minutes", "median_resolve_hours", "overdue")
-    return web.json_response({
-        "today": {k: getattr(h["today"], k) for k in pick},
-        "month": {k: getattr(h["month"], k) for k in pick},
-        "trend": h["trend"],
-    })
 
 
 async def _rows(request: web.Request) -> tuple[list[IssueView], dict[int, PersonRef | None]]:

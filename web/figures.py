@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 from issues.service import IssueService
 from issues.settings import Settings
+from issues.supervision import Figures, Period
 from issues.views import IssueFilter, IssueView, Stats, percent
 from web.names import STATUS_NAMES
 from web.palette import family_of
 from web.render import ledger, minutes, ref
 
 TREND_DAYS = 14
+SUPERVISION_MAX_AGE = 60.0
 
 
 @dataclass(frozen=True)
@@ -102,26 +104,30 @@ def _late(delta: timedelta | None) -> str:
 
 
 async def unit_rows(svc: IssueService, w: Window) -> tuple[str, list[dict[str, Any]]]:
-    """This month per community (or per group while no group has joined a community), each
-    set counted at once: a district has hundreds of communities and thousands of groups."""
+    """This month per community (per group while no group has joined a community), from the
+    supervision report: a fixed number of statements, a report at most a minute old."""
+    by = "community" if any(lv == "community" for _, _, lv, _ in await svc.org_tree()) \
+        else "group"
     start = w.start(w.month)
-    first = w.month.isoformat()
-    units = [u for u in await svc.org_units() if u[2] == "community"]
-    if units:
-        by_unit = await svc.stats_by_unit(start, None)
-        return "社区", [_unit_row(name, by_unit[uid], {"unit": uid}, first)
-                      for uid, name, _level, _chat in units]
-    by_group = await svc.stats_by_group(start, None)
-    return "群", [_unit_row(g.title, by_group[g.chat_id], {"group": g.chat_id}, first)
-                 for g in await svc.list_groups() if not g.department_code]
+    report = await svc.supervision(by, Period(start, w.start(next_month(w.month))),
+                                   max_age=SUPERVISION_MAX_AGE)
+    scope = "unit" if by == "community" else "group"
+    return ("社区" if by == "community" else "群"), [
+        _unit_row(f, {scope: f.key}, w.month.isoformat(), by) for f in report.rows]
 
 
-def _unit_row(name: str, s: Stats, scope: dict[str, object], first: str) -> dict[str, Any]:
-    return {"name": name, "received": s.received, "resolved": s.resolved,
-            "resolution_rate": percent(s.resolution_rate),
-            "satisfaction_rate": percent(s.satisfaction_rate),
-            "red": s.overdue.get("red", 0), "yellow": s.overdue.get("yellow", 0),
-            "href": ledger(**scope, since=first), "href_all": ledger(**scope),
+def next_month(d: date) -> date:
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _unit_row(f: Figures, scope: dict[str, object], first: str, by: str) -> dict[str, Any]:
+    drill = (f"/supervision?unit={f.key}" if by == "community"
+             else ledger(**scope))
+    return {"name": f.name, "received": f.received,
+            "ack_rate": percent(f.ack_rate), "resolve_rate": percent(f.resolve_rate),
+            "satisfaction_rate": percent(f.satisfaction_rate),
+            "red": f.red, "yellow": f.yellow,
+            "href": ledger(**scope, since=first), "href_all": drill,
             "href_red": ledger(**scope, light="red"),
             "href_yellow": ledger(**scope, light="yellow")}
 

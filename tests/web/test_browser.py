@@ -64,9 +64,18 @@ async def test_drill_down_photo_and_map(site: tuple[str, Any]) -> None:
         assert await page.locator("svg.chart rect[fill='#b42318']").count() >= 1  # 安全: 电梯
         assert await _axe(page) == []
         await page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
-        # Drill down: the community's row → its ledger → the late issue → its photo.
-        await page.click("table a:has-text('幸福社区')")
-        await page.wait_for_selector("text=共 3 件")
+        # Drill down: 督办 by street → the street's communities → a community's groups → the
+        # group's ledger → the late issue → its photo.
+        await page.click("nav a:has-text('督办')")
+        await page.wait_for_selector("h1:has-text('督办 · 全区')")
+        assert await _axe(page) == []
+        await page.click("table.supervision a:has-text('东风街道')")
+        await page.wait_for_selector("h1:has-text('督办 · 东风街道')")
+        await page.screenshot(path=str(ARTIFACTS / "supervision-street.png"), full_page=True)
+        await page.click("table.supervision a:has-text('幸福社区')")
+        await page.wait_for_selector("nav.crumbs >> text=幸福社区")
+        await page.click("table.supervision a:has-text('幸福社区3栋群')")
+        await page.wait_for_selector("text=共 2 件")
         await page.click("a:has-text('幸福社区3栋群-2')")
         await page.wait_for_selector("text=升级与吹哨记录")
         assert "幸福社区3栋群-2" in await page.title() and "幸福社区3栋群" in await page.title()

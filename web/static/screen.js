@@ -62,7 +62,7 @@
       var tr = el("tr");
       var name = el("td"); name.appendChild(link(u.href_all, u.name)); tr.appendChild(name);
       var rec = el("td"); rec.appendChild(link(u.href, u.received)); tr.appendChild(rec);
-      [u.resolved, u.resolution_rate, u.satisfaction_rate].forEach(function (v) {
+      [u.ack_rate, u.resolve_rate, u.satisfaction_rate].forEach(function (v) {
         tr.appendChild(el("td", null, v));
       });
       var red = el("td", u.red ? "bad" : ""); red.appendChild(link(u.href_red, u.red)); tr.appendChild(red);

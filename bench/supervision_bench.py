@@ -1,0 +1,104 @@
+"""Supervision figures at district scale: 2,000 groups under district → street → community →
+grid, 1,000,000 issues over a year (bench/district_data.py), on SQLite and PostgreSQL.
+
+For each key (every org level, group, department, assignee) it times one report for this month
+with the previous month beside it (the dashboard's /api/stats.json), the median of 5 runs after
+a warm-up, and counts its SQL statements. Prints
+{"sqlite": {"groups", "issues", "fill_s", "by": {KEY: {"ms", "statements", "rows"}}},
+ "postgresql": {...}}. Target: every report ≤ 300 ms, statements the same for every size.
+
+    .venv/bin/python bench/supervision_bench.py [--groups 2000 --issues 1000000 --no-pg]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event
+
+from bench.district_data import NOW, fill_district
+from issues.db import Database
+from issues.service import IssueService
+from issues.settings import load_settings
+from issues.supervision import BY, Period
+
+
+def _month(now: datetime) -> Period:
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start.replace(year=start.year + 1, month=1) if start.month == 12
+           else start.replace(month=start.month + 1))
+    return Period(start, end)
+
+
+async def bench(url: str, groups: int, issues: int) -> dict[str, Any]:
+    settings = load_settings(overrides={"database_url": url}, env={})
+    db = Database(url)
+    await db.upgrade()
+    t = time.perf_counter()
+    await fill_district(db, settings, groups=groups, issues=issues, now=NOW)
+    fill_s = time.perf_counter() - t
+    if not db.is_sqlite:
+        async with db.engine.connect() as conn:
+            await conn.exec_driver_sql("ANALYZE")
+    svc = IssueService(db, settings, clock=lambda: NOW)
+    seen: list[int] = []
+    event.listen(db.engine.sync_engine, "before_cursor_execute",
+                 lambda *a: seen.append(1))
+    out: dict[str, Any] = {}
+    period = _month(NOW)
+    for by in BY:
+        report = await svc.supervision(by, period)  # warm-up
+        times = []
+        for _ in range(5):
+            seen.clear()
+            t = time.perf_counter()
+            await svc.supervision(by, period)
+            times.append((time.perf_counter() - t) * 1000)
+        out[by] = {"ms": round(statistics.median(times), 1), "statements": len(seen),
+                   "rows": len(report.rows)}
+    await db.dispose()
+    return {"groups": groups, "issues": issues, "fill_s": round(fill_s, 1), "by": out}
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out["sqlite"] = await bench(f"sqlite+aiosqlite:///{tmp}/bench.db", args.groups,
+                                    args.issues)
+    if not args.no_pg:
+        try:
+            from tests import pgserver
+
+            server = pgserver.start()
+        except Exception as exc:  # no PostgreSQL here: say so in the output
+            out["postgresql"] = {"skipped": str(exc)[:200]}
+        else:
+            try:
+                import asyncpg
+
+                conn = await asyncpg.connect(server.dsn("postgres"))
+                await conn.execute("CREATE DATABASE bench")
+                await conn.close()
+                out["postgresql"] = await bench(server.url("bench"), args.groups, args.issues)
+            finally:
+                server.stop()
+    return out
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("--groups", type=int, default=2000)
+    p.add_argument("--issues", type=int, default=1_000_000)
+    p.add_argument("--no-pg", action="store_true")
+    print(json.dumps(asyncio.run(main(p.parse_args())), ensure_ascii=False))

@@ -1,0 +1,161 @@
+"""Supervision figures computed by the database, checked against a small district whose every
+figure is known by hand, on SQLite and PostgreSQL; and the number of statements stays the same
+whatever the number of groups."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from issues.db import Database
+from issues.rankings import rankings
+from issues.service import IssueService
+from issues.settings import load_settings
+from issues.supervision import Figures, Period
+from issues.views import IssueFilter, PersonRef
+from nlp.types import Detection
+
+OWNER, OWNER2 = PersonRef(1, "王网格", "wang"), PersonRef(5, "赵网格", None)
+RES, WORKER = PersonRef(2, "李阿姨", None), PersonRef(3, "张师傅", "zhang")
+A, B, C = -100, -101, -102
+T0 = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+NOVEMBER = Period(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def det(cat: str, place: str) -> Detection:
+    return Detection(True, cat, 0.9, False, place, f"{place}{cat}")
+
+
+async def _district(db_url: str) -> tuple[IssueService, Clock]:
+    clock = Clock()
+    svc = IssueService(Database(db_url), load_settings(overrides={"database_url": db_url},
+                                                       env={}), clock=clock)
+    at = clock.__setattr__
+    at("now", datetime(2026, 10, 20, 8, 0, tzinfo=UTC))
+    for chat, title, owner, community in ((A, "幸福3栋群", OWNER, "幸福社区"),
+                                          (B, "幸福5栋群", OWNER, "幸福社区"),
+                                          (C, "和平7栋群", OWNER2, "和平社区")):
+        await svc.register_group(chat, title, owner, [owner])
+        await svc.join_org_unit(chat, owner.user_id, community, "community", "东风街道")
+    await svc.intake(A, 1, RES, "3栋路灯坏了", det("streetlight", "3栋"))  # last month
+    at("now", datetime(2026, 10, 20, 9, 0, tzinfo=UTC))
+    await svc.resolve(A, 1, OWNER, "修好了")
+    at("now", T0)
+    await svc.intake(A, 2, RES, "3栋路灯又坏了", det("streetlight", "3栋门口"))
+    await svc.intake(A, 3, RES, "5栋下水道堵了", det("drainage", "5栋"))
+    await svc.intake(B, 1, RES, "垃圾", det("garbage", "门口"))
+    at("now", T0 + timedelta(hours=1))
+    await svc.acknowledge(A, 2, OWNER)  # on time (4 h)
+    at("now", T0 + timedelta(hours=3))
+    await svc.acknowledge(A, 3, OWNER)  # late (2 h)
+    await svc.reject(B, 1, OWNER, "不属于本群")
+    at("now", T0 + timedelta(days=1))
+    await svc.resolve(A, 2, OWNER, "换灯")  # on time (3 d)
+    await svc.rate(A, 2, RES, "满意")
+    at("now", T0 + timedelta(days=3))
+    await svc.resolve(A, 3, OWNER, "疏通")  # late (2 d)
+    await svc.rate(A, 3, RES, "不满意")  # reopens: resolved_at is cleared
+    at("now", T0 + timedelta(days=5))
+    await svc.intake(A, 4, RES, "5栋下水道又堵了", det("drainage", "5栋"))  # a repeat
+    await svc.assign(A, 4, OWNER, WORKER)
+    at("now", T0 + timedelta(days=10) - timedelta(minutes=25))
+    await svc.intake(C, 1, RES, "7栋电梯困人", det("elevator", "7栋"))  # yellow at T0+10d
+    at("now", T0 + timedelta(days=10))
+    return svc, clock
+
+
+@pytest.fixture
+async def district(db_url: str) -> IssueService:
+    svc, _ = await _district(db_url)
+    yield svc  # type: ignore[misc]
+    await svc.db.dispose()
+
+
+def _by_name(rows: list[Figures]) -> dict[str, Figures]:
+    return {f.name: f for f in rows}
+
+
+async def test_figures_per_community(district: IssueService) -> None:
+    report = await district.supervision("community", NOVEMBER)
+    rows = _by_name(report.rows)
+    assert set(rows) == {"幸福社区", "和平社区"}
+    f = rows["幸福社区"]
+    assert (f.received, f.rejected) == (4, 1)
+    # Accepted on time: #2 (1 h of 4), #4 (assigned at once); #3 late (3 h of 2).
+    assert (f.ack_on_time, f.ack_judged) == (2, 3) and f.ack_rate == pytest.approx(2 / 3)
+    # Resolved on time: #2 yes; #3 reopened and past due; #4 past due.
+    assert (f.resolve_on_time, f.resolve_judged) == (1, 3)
+    # Times to accept 0, 1 h, 3 h: the median is the 2nd, the 90th percentile the 3rd.
+    assert f.ack_p50_s == pytest.approx(3600) and f.ack_p90_s == pytest.approx(3 * 3600)
+    assert f.resolve_p50_s == pytest.approx(86400) and f.resolve_p90_s == pytest.approx(86400)
+    assert (f.red, f.yellow) == (2, 0)
+    assert f.reopened == 1 and f.repeat == 1
+    assert (f.satisfied, f.basic, f.unsatisfied) == (1, 0, 1) and f.satisfaction_rate == 0.5
+    assert f.previous is not None and f.previous.received == 1
+    assert (f.previous.resolve_on_time, f.previous.resolve_judged) == (1, 1)
+    peace = rows["和平社区"]
+    assert (peace.received, peace.yellow, peace.red) == (1, 1, 0)
+    # The district's total is not the sum of medians: it is computed over all the issues.
+    assert report.total.received == 5 and report.total.red == 2 and report.total.yellow == 1
+    assert report.total.ack_p50_s == pytest.approx(3600)
+
+
+async def test_other_keys_and_scopes(district: IssueService) -> None:
+    street = _by_name((await district.supervision("street", NOVEMBER)).rows)
+    assert street["东风街道"].received == 5 and street["东风街道"].key.isdigit()
+    groups = _by_name((await district.supervision("group", NOVEMBER)).rows)
+    assert groups["幸福3栋群"].received == 3 and groups["幸福3栋群"].key == str(A)
+    units = {name: uid for uid, name, _l, _c in await district.org_units()}
+    inside = await district.supervision("group", NOVEMBER,
+                                        IssueFilter(org_unit_id=units["和平社区"]))
+    assert [f.name for f in inside.rows] == ["和平7栋群"] and inside.total.received == 1
+    people = _by_name((await district.supervision("assignee", NOVEMBER)).rows)
+    assert people["张师傅"].received == 1 and people["张师傅"].key == "3"
+    await district.escalate(A, 4, OWNER, "chengguan")
+    depts = _by_name((await district.supervision("department", NOVEMBER)).rows)
+    assert depts["城管"].received == 1 and depts["城管"].key == "chengguan"
+    path = await district.unit_path(chat_id=A)
+    assert [(n, level) for _, n, level in path] == [("东风街道", "street"),
+                                                    ("幸福社区", "community")]
+
+
+def test_rankings_need_a_sample() -> None:
+    rows = [Figures(str(n), f"社区{n}", resolve_on_time=n, resolve_judged=10) for n in range(12)]
+    rows.append(Figures("x", "小社区", resolve_on_time=1, resolve_judged=1))  # 100 % of one
+    best, worst = rankings(rows, "resolve_rate", n=3)
+    assert [f.name for f in best] == ["社区11", "社区10", "社区9"]
+    assert [f.name for f in worst] == ["社区0", "社区1", "社区2"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_statements_do_not_grow_with_groups(db_url: str) -> None:
+    svc, _ = await _district(db_url)
+    seen: list[str] = []
+
+    def count(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    sync_engine = svc.db.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", count)
+    await svc.supervision("community", NOVEMBER)
+    few = len(seen)
+    for n in range(30):
+        chat = -200 - n
+        await svc.register_group(chat, f"新群{n}", OWNER, [OWNER])
+        await svc.join_org_unit(chat, OWNER.user_id, f"社区{n % 7}", "community", "东风街道")
+        await svc.intake(chat, 1, RES, "路灯坏了", det("streetlight", "门口"))
+    seen.clear()
+    report = await svc.supervision("community", NOVEMBER)
+    assert len(seen) == few and len(report.rows) == 9
+    event.remove(sync_engine, "before_cursor_execute", count)
+    await svc.db.dispose()

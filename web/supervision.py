@@ -1,0 +1,196 @@
+"""督办: the supervision figures per level (区 › 街道 › 社区 › 网格 › 群), department or assignee
+for a period, with rankings, as a page (`/supervision`) and as JSON (`/api/stats.json`).
+
+Reports come from `IssueService.supervision` with `max_age`: a district's month is a few hundred
+thousand rows, so a page or a wall screen is served a report at most a minute old (a staler one
+while a fresh one is computed in the background)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from issues.rankings import RANKABLE, change, rankings
+from issues.supervision import BY, TOTAL, Figures, Period, Report
+from issues.views import LEVEL_NAMES, LEVELS, IssueFilter
+from web.pages import SETTINGS, svc_of
+from web.render import ledger, render
+
+MAX_AGE = 60.0
+BY_NAMES = {**LEVEL_NAMES, "group": "群", "department": "部门", "assignee": "负责人"}
+RANK_NAMES = {"resolve_rate": "按时办结率", "ack_rate": "按时受理率",
+              "satisfaction_rate": "满意度"}
+# What each key's links filter the ledger by.
+LEDGER_KEY = {"group": "group", "department": "dept", "assignee": "assignee",
+              **{level: "unit" for level in LEVELS}}
+
+
+@dataclass(frozen=True)
+class Query:
+    by: str
+    period: Period
+    first: date
+    last: date  # inclusive, as the ledger's `until`
+    scope: IssueFilter
+    rank_by: str
+
+
+def parse(request: web.Request) -> Query:
+    """by, since/until (local dates, default this month), unit/group/dept scope, rank_by."""
+    q = request.query
+    tz = ZoneInfo(request.app[SETTINGS].timezone)
+    today = svc_of(request).clock().astimezone(tz).date()
+
+    def day(key: str, default: date) -> date:
+        try:
+            return datetime.strptime(q[key], "%Y-%m-%d").date() if q.get(key) else default
+        except ValueError:
+            return default
+
+    first = day("since", today.replace(day=1))
+    next_month = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    last = max(first, day("until", next_month - timedelta(days=1)))
+
+    def at(d: date) -> datetime:
+        return datetime(d.year, d.month, d.day, tzinfo=tz)
+
+    def number(key: str) -> int | None:
+        v = q.get(key, "")
+        return int(v) if v.lstrip("-").isdigit() else None
+
+    by = q.get("by", "")
+    unit = number("unit")
+    return Query(by if by in BY else "", Period(at(first), at(last + timedelta(days=1))),
+                 first, last,
+                 IssueFilter(org_unit_id=unit, chat_id=number("group"),
+                             department_code=q.get("dept") or None),
+                 str(q.get("rank_by")) if q.get("rank_by") in RANKABLE else "resolve_rate")
+
+
+def child_level(tree: list[tuple[int, str, str, int | None]], unit: int | None) -> str:
+    """The level to show under a unit: the highest level among the units below it (a street
+    shows its communities), the groups when none is below (a grid, or a community whose groups
+    joined it directly), the top level of the district when no unit is chosen."""
+    if unit is None:
+        tops = [lv for _, _, lv, up in tree if up is None]
+        return max(tops, key=LEVELS.index) if tops else "group"
+    below = [lv for _, _, lv, up in tree if up == unit]
+    return max(below, key=LEVELS.index) if below else "group"
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def figures_json(f: Figures, links: dict[str, str] | None = None) -> dict[str, Any]:
+    """One row as JSON: counts, rates (0–1), times in minutes, the ratings' breakdown."""
+    def rates(x: Figures) -> dict[str, Any]:
+        return {"received": x.received, "ack_rate": x.ack_rate, "resolve_rate": x.resolve_rate,
+                "satisfaction_rate": x.satisfaction_rate}
+
+    out: dict[str, Any] = {
+        "key": f.key, "name": f.name, "received": f.received, "rejected": f.rejected,
+        "ack_on_time": f.ack_on_time, "ack_judged": f.ack_judged, "ack_rate": f.ack_rate,
+        "resolve_on_time": f.resolve_on_time, "resolve_judged": f.resolve_judged,
+        "resolve_rate": f.resolve_rate,
+        "ack_minutes": {"median": _minutes(f.ack_p50_s), "p90": _minutes(f.ack_p90_s)},
+        "resolve_minutes": {"median": _minutes(f.resolve_p50_s),
+                            "p90": _minutes(f.resolve_p90_s)},
+        "overdue_now": {"red": f.red, "yellow": f.yellow},
+        "reopened": f.reopened, "repeat": f.repeat, "repeat_rate": f.repeat_rate,
+        "satisfaction": {"满意": f.satisfied, "基本满意": f.basic, "不满意": f.unsatisfied,
+                         "sample": f.rated, "rate": f.satisfaction_rate},
+        "previous": rates(f.previous) if f.previous else None,
+        "change": {k: change(f, k) for k in RANKABLE},
+    }
+    if links:
+        out["links"] = links
+    return out
+
+
+def links(by: str, f: Figures, q: Query) -> dict[str, str]:
+    """The ledger behind a row's numbers: received in the period, red and yellow now."""
+    scope: dict[str, object] = {}
+    if f.key != TOTAL and f.key:
+        scope[LEDGER_KEY[by]] = f.key
+    if q.scope.org_unit_id is not None and "unit" not in scope:
+        scope["unit"] = q.scope.org_unit_id
+    if q.scope.chat_id is not None and "group" not in scope:
+        scope["group"] = q.scope.chat_id
+    if q.scope.department_code and "dept" not in scope:
+        scope["dept"] = q.scope.department_code
+    period = {"since": q.first.isoformat(), "until": q.last.isoformat()}
+    return {"received": ledger(**scope, **period),
+            "rejected": ledger(**scope, **period, status="rejected"),
+            "red": ledger(**scope, light="red"), "yellow": ledger(**scope, light="yellow"),
+            "open": ledger(**scope, status="open_all")}
+
+
+async def report_for(request: web.Request) -> tuple[Query, Report, list[Any]]:
+    svc = svc_of(request)
+    q = parse(request)
+    tree = await svc.org_tree()
+    if not q.by:
+        q = Query(child_level(tree, q.scope.org_unit_id), q.period, q.first, q.last, q.scope,
+                  q.rank_by)
+    return q, await svc.supervision(q.by, q.period, q.scope, max_age=MAX_AGE), tree
+
+
+def path_of(tree: list[tuple[int, str, str, int | None]], unit: int | None
+            ) -> list[tuple[int, str, str]]:
+    """Breadcrumbs: (id, name, level) from the top unit down to `unit`."""
+    units = {i: (i, n, lv, up) for i, n, lv, up in tree}
+    out: list[tuple[int, str, str]] = []
+    while unit is not None and unit in units and len(out) < len(units):
+        i, n, lv, up = units[unit]
+        out.append((i, n, lv))
+        unit = up
+    return out[::-1]
+
+
+async def page(request: web.Request) -> web.Response:
+    q, report, tree = await report_for(request)
+    best, worst = rankings(report.rows, q.rank_by)
+    return render(request, "supervision.html", q=q, report=report, by_names=BY_NAMES,
+                  rank_names=RANK_NAMES, best=best, worst=worst, change=change,
+                  crumbs=path_of(tree, q.scope.org_unit_id),
+                  links={f.key: links(q.by, f, q) for f in report.rows},
+                  total_links=links(q.by, report.total, q),
+                  drill=lambda f: drill(q, f), query_string=request.query_string)
+
+
+def drill(q: Query, f: Figures) -> str:
+    """Where a row's name leads: the level below a unit, a group's ledger otherwise."""
+    period = {"since": q.first.isoformat(), "until": q.last.isoformat()}
+    if q.by in LEVELS:
+        return "/supervision?" + urlencode({"unit": f.key, **period, "rank_by": q.rank_by})
+    return ledger(**{LEDGER_KEY[q.by]: f.key}, **period)
+
+
+async def stats_json(request: web.Request) -> web.Response:
+    """Supervision figures per key for a period, with the district total, rankings and the
+    previous period; `by` = grid|community|street|district|group|department|assignee."""
+    q, report, _ = await report_for(request)
+    best, worst = rankings(report.rows, q.rank_by)
+    return web.json_response({
+        "by": q.by, "period": {"since": q.first.isoformat(), "until": q.last.isoformat()},
+        "previous": {"since": report.period.previous.start.date().isoformat(),
+                     "until": (report.period.start - timedelta(days=1)).date().isoformat()},
+        "total": figures_json(report.total, links(q.by, report.total, q)),
+        "rows": [figures_json(f, links(q.by, f, q)) for f in report.rows],
+        "rankings": {"by": q.rank_by,
+                     "best": [{"key": f.key, "name": f.name, "value": RANKABLE[q.rank_by](f),
+                               "change": change(f, q.rank_by)} for f in best],
+                     "worst": [{"key": f.key, "name": f.name, "value": RANKABLE[q.rank_by](f),
+                                "change": change(f, q.rank_by)} for f in worst]},
+        "definitions": "README.md#supervision-figures",
+    }, headers={"Cache-Control": "no-store"})
+
+
+def routes() -> list[web.RouteDef]:
+    return [web.get("/supervision", page), web.get("/api/stats.json", stats_json)]

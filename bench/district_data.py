@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import insert, select, text
 
 from issues.db import Database
-from issues.models import Event, Group, Issue, OrgUnit, Person, Rating
+from issues.models import Event, Group, Issue, OrgUnit, Person, PersonIdentity, Rating
+from issues.people import CHAT
 from issues.settings import Settings
 from nlp.types import CATEGORIES
 
@@ -82,10 +83,13 @@ async def fill_district(db: Database, settings: Settings, groups: int = 2000,
     workers = [900_000 + n for n in range(max(10, groups // 4))]
     residents = [2_000_000 + n for n in range(max(100, groups * 5))]
     owners = [1_000_000 + n for n in range(groups)]
-    await _insert(db, Person, [{"tg_user_id": u, "name": f"网格员{u % 100000}"} for u in owners]
-                  + [{"tg_user_id": u, "name": f"师傅{u % 100000}"} for u in workers]
-                  + [{"tg_user_id": u, "name": f"居民{u % 100000}"} for u in residents])
-    pid = await _ids(db, Person, Person.tg_user_id, owners + workers + residents)
+    everyone = ([(u, f"网格员{u % 100000}") for u in owners]
+                + [(u, f"师傅{u % 100000}") for u in workers]
+                + [(u, f"居民{u % 100000}") for u in residents])
+    pid = {u: n + 1 for n, (u, _) in enumerate(everyone)}  # people ids given: one pass
+    await _insert(db, Person, [{"id": pid[u], "name": name} for u, name in everyone])
+    await _insert(db, PersonIdentity, [{"person_id": pid[u], "channel": CHAT,
+                                        "external_id": str(u)} for u, _ in everyone])
     chats = [-1_000_000_000_000 - n for n in range(groups)]
     await _insert(db, Group, [{
         "chat_id": c, "title": f"{n + 1}号楼群", "timezone": settings.timezone,
@@ -156,11 +160,15 @@ async def _issues(db: Database, settings: Settings, rnd: random.Random, group_id
                     at = done + timedelta(hours=rnd.randint(1, 6))
                     ratings.append({"issue_id": next_id, "person_id": row["reporter_id"],
                                     "score": score, "at": at})
-                    if score == 1:  # 不满意 reopens it
-                        row.update(status="in_progress", resolved_at=None)
+                    if score == 1:  # 不满意 reopens it; most are done again within days
                         events.append({"issue_id": next_id, "actor_id": row["reporter_id"],
                                        "at": at, "kind": "rate", "from_status": "resolved",
                                        "to_status": "in_progress"})
+                        again = at + sla.resolve * rnd.random()
+                        if again < now and rnd.random() < 0.8:
+                            row.update(status="resolved", resolved_at=again)
+                        else:
+                            row.update(status="in_progress", resolved_at=None)
                     else:
                         row.update(status="closed", closed_at=at)
                 else:
@@ -177,6 +185,7 @@ async def _issues(db: Database, settings: Settings, rnd: random.Random, group_id
             if n:
                 await s.execute(Group.__table__.update().where(Group.id == g)
                                 .values(last_number=n))
-        if not db.is_sqlite:  # ids were given: move the sequence past them
-            await s.execute(text("SELECT setval(pg_get_serial_sequence('issues', 'id'), "
-                                 "(SELECT max(id) FROM issues))"))
+        if not db.is_sqlite:  # ids were given: move the sequences past them
+            for table in ("issues", "people"):
+                await s.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                     f"(SELECT max(id) FROM {table}))"))

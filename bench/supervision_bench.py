@@ -2,10 +2,12 @@
 grid, 1,000,000 issues over a year (bench/district_data.py), on SQLite and PostgreSQL.
 
 For each key (every org level, group, department, assignee) it times one report for this month
-with the previous month beside it (the dashboard's /api/stats.json), the median of 5 runs after
-a warm-up, and counts its SQL statements. Prints
-{"sqlite": {"groups", "issues", "fill_s", "by": {KEY: {"ms", "statements", "rows"}}},
- "postgresql": {...}}. Target: every report ≤ 300 ms, statements the same for every size.
+with the previous month beside it (the dashboard's /api/stats.json): `compute_ms`, computing it
+afresh (median of 3 after a warm-up), and `served_ms`, what a page waits for a report at most a
+minute old (the dashboard's max_age); and counts the statements of one computation. Prints
+{"sqlite": {"groups", "issues", "fill_s", "by": {KEY: {"compute_ms", "served_ms",
+"statements", "rows"}}}, "postgresql": {...}}. Target: ≤ 300 ms, statements the same for
+every size (the suite checks that with 3 and 33 groups).
 
     .venv/bin/python bench/supervision_bench.py [--groups 2000 --issues 1000000 --no-pg]
 """
@@ -59,14 +61,21 @@ async def bench(url: str, groups: int, issues: int) -> dict[str, Any]:
     period = _month(NOW)
     for by in BY:
         report = await svc.supervision(by, period)  # warm-up
-        times = []
-        for _ in range(5):
+        cold = []
+        for _ in range(3):
             seen.clear()
             t = time.perf_counter()
-            await svc.supervision(by, period)
-            times.append((time.perf_counter() - t) * 1000)
-        out[by] = {"ms": round(statistics.median(times), 1), "statements": len(seen),
-                   "rows": len(report.rows)}
+            await svc.supervision(by, period)  # max_age 0: computed every time
+            cold.append((time.perf_counter() - t) * 1000)
+        statements = len(seen)
+        served = []
+        for _ in range(5):  # what a page gets: a report at most a minute old
+            t = time.perf_counter()
+            await svc.supervision(by, period, max_age=60)
+            served.append((time.perf_counter() - t) * 1000)
+        out[by] = {"compute_ms": round(statistics.median(cold), 1),
+                   "served_ms": round(statistics.median(served), 2),
+                   "statements": statements, "rows": len(report.rows)}
     await db.dispose()
     return {"groups": groups, "issues": issues, "fill_s": round(fill_s, 1), "by": out}
 

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from issues.supervision import Figures as Unit
 from issues.views import LEVELS, IssueView, PersonRef, Stats
 from web.cells import as_text, csv_cell
 from web.names import LEVEL_NAMES, LIGHT_NAMES, STATUS_NAMES, rating_word
@@ -117,6 +118,30 @@ def figures_of(s: Stats) -> list[Figure]:
     ]
 
 
+UNIT_COLUMNS = ["收到", "按时受理率", "按时办结率", "受理用时中位数（小时）",
+                "受理用时P90（小时）", "办结用时中位数（小时）", "办结用时P90（小时）",
+                "红灯（现在）", "黄灯（现在）", "重新打开", "重复投诉", "满意", "基本满意",
+                "不满意", "满意度"]
+
+
+def _unit_table(sheet: Worksheet, level: str, rows: list[Unit]) -> None:
+    """The supervision figures per unit (or group) below the headline figures."""
+    def hours(seconds: float | None) -> float | None:
+        return None if seconds is None else round(seconds / 3600, 2)
+
+    sheet.append([])
+    sheet.append([level, *UNIT_COLUMNS])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for f in rows:
+        sheet.append([f.name, f.received, f.ack_rate, f.resolve_rate, hours(f.ack_p50_s),
+                      hours(f.ack_p90_s), hours(f.resolve_p50_s), hours(f.resolve_p90_s),
+                      f.red, f.yellow, f.reopened, f.repeat, f.satisfied, f.basic,
+                      f.unsatisfied, f.satisfaction_rate])
+        for col in (3, 4, 16):
+            sheet.cell(sheet.max_row, col).number_format = "0.0%"
+
+
 def to_csv(issues: list[IssueView], tz: str,
            owners: dict[int, PersonRef | None] | None = None) -> bytes:
     buf = io.StringIO()
@@ -137,7 +162,8 @@ def _header(ws: Worksheet) -> None:
 
 def to_xlsx(issues: list[IssueView], tz: str,
             owners: dict[int, PersonRef | None] | None = None,
-            figures: list[Figure] | None = None) -> bytes:
+            figures: list[Figure] | None = None,
+            units: tuple[str, list[Unit]] | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -166,6 +192,8 @@ def to_xlsx(issues: list[IssueView], tz: str,
                 sheet.cell(sheet.max_row, 2).number_format = "0.0%"
         for letter, width in zip("ABC", (24, 12, 48), strict=True):
             sheet.column_dimensions[letter].width = width
+        if units is not None:
+            _unit_table(sheet, *units)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from issues.service import IssueService
 from issues.settings import Settings
-from issues.supervision import Figures, Period
+from issues.supervision import Figures, Period, Report
 from issues.views import IssueFilter, IssueView, Stats, percent
 from web.names import STATUS_NAMES
 from web.palette import family_of
@@ -47,7 +47,7 @@ class Card:
     hint: str = ""
 
 
-def cards(today: Stats, month: Stats, w: Window) -> list[Card]:
+def cards(today: Stats, month: Stats, w: Window, sup: Figures) -> list[Card]:
     """The headline figures. Times are medians and say so: one issue left for a week would
     drag an average far from what a resident usually waits."""
     day, first = w.today.isoformat(), w.month.isoformat()
@@ -60,11 +60,15 @@ def cards(today: Stats, month: Stats, w: Window) -> list[Card]:
         Card("month_received", "本月收到", str(month.received), ledger(since=first)),
         Card("month_resolution", "本月办结率", percent(month.resolution_rate), ledger(since=first),
              hint=f"{month.resolved} / {month.received - month.rejected}（不含不予受理）"),
+        Card("month_ack_on_time", "本月按时受理率", percent(sup.ack_rate), "/supervision",
+             hint=f"{sup.ack_on_time} / {sup.ack_judged} 件在时限内受理"),
+        Card("month_resolve_on_time", "本月按时办结率", percent(sup.resolve_rate), "/supervision",
+             hint=f"{sup.resolve_on_time} / {sup.resolve_judged} 件在时限内办结"),
         Card("month_satisfaction", "本月满意度", percent(month.satisfaction_rate), None,
              hint=f"{month.satisfied} / {month.rated} 条评价为满意或基本满意"),
-        Card("median_ack", "受理用时 · 中位数", minutes(month.median_ack_minutes), None,
+        Card("median_ack", "受理用时中位数", minutes(month.median_ack_minutes), None,
              hint="本月收到的诉求，从提交到受理"),
-        Card("median_resolve", "办结用时 · 中位数",
+        Card("median_resolve", "办结用时中位数",
              minutes(None if month.median_resolve_hours is None
                       else month.median_resolve_hours * 60), None,
              hint="本月收到的诉求，从提交到办结"),
@@ -103,17 +107,19 @@ def _late(delta: timedelta | None) -> str:
     return f"超时 {hours:.0f} 小时" if hours < 48 else f"超时 {hours / 24:.0f} 天"
 
 
-async def unit_rows(svc: IssueService, w: Window) -> tuple[str, list[dict[str, Any]]]:
+async def month_report(svc: IssueService, w: Window) -> Report:
     """This month per community (per group while no group has joined a community), from the
     supervision report: a fixed number of statements, a report at most a minute old."""
     by = "community" if any(lv == "community" for _, _, lv, _ in await svc.org_tree()) \
         else "group"
-    start = w.start(w.month)
-    report = await svc.supervision(by, Period(start, w.start(next_month(w.month))),
-                                   max_age=SUPERVISION_MAX_AGE)
-    scope = "unit" if by == "community" else "group"
-    return ("社区" if by == "community" else "群"), [
-        _unit_row(f, {scope: f.key}, w.month.isoformat(), by) for f in report.rows]
+    return await svc.supervision(by, Period(w.start(w.month), w.start(next_month(w.month))),
+                                 max_age=SUPERVISION_MAX_AGE)
+
+
+def unit_rows(report: Report, w: Window) -> tuple[str, list[dict[str, Any]]]:
+    scope = "unit" if report.by == "community" else "group"
+    return ("社区" if report.by == "community" else "群"), [
+        _unit_row(f, {scope: f.key}, w.month.isoformat(), report.by) for f in report.rows]
 
 
 def next_month(d: date) -> date:
@@ -137,8 +143,10 @@ async def headline(svc: IssueService, settings: Settings) -> dict[str, Any]:
     today = await svc.stats(None, w.start(w.today), None)
     month = await svc.stats(None, w.start(w.month), None)
     trend = await svc.daily_counts(TREND_DAYS, settings.timezone)
-    return {"w": w, "today": today, "month": month, "trend": trend,
-            "cards": cards(today, month, w), "categories": categories(month, w, settings)}
+    report = await month_report(svc, w)
+    return {"w": w, "today": today, "month": month, "trend": trend, "report": report,
+            "cards": cards(today, month, w, report.total),
+            "categories": categories(month, w, settings)}
 
 
 async def screen(svc: IssueService, settings: Settings) -> dict[str, Any]:
@@ -150,7 +158,7 @@ async def screen(svc: IssueService, settings: Settings) -> dict[str, Any]:
     red = (await svc.list_issues(IssueFilter(light="red"), page_size=50)).items
     red.sort(key=lambda i: i.due_at or now)  # the longest overdue first
     feed = (await svc.list_issues(IssueFilter(), page_size=12)).items
-    level, units = await unit_rows(svc, w)
+    level, units = unit_rows(h["report"], w)
     return {
         "now": w.now.strftime("%Y-%m-%d %H:%M"),
         "cards": [c.__dict__ for c in h["cards"]],

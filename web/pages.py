@@ -61,7 +61,7 @@ def owners(groups: list[GroupView]) -> dict[int, PersonRef | None]:
 async def overview(request: web.Request) -> web.Response:
     svc = svc_of(request)
     h = await figures.headline(svc, request.app[SETTINGS])
-    level, units = await figures.unit_rows(svc, h["w"])
+    level, units = figures.unit_rows(h["report"], h["w"])
     cats = [(c["code"], c["name"], c["value"]) for c in h["categories"]]
     first = h["w"].month.isoformat()
     return render(request, "overview.html", **h, units=units, units_level=level,

@@ -4,6 +4,7 @@ whatever the number of groups."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -159,3 +160,20 @@ async def test_statements_do_not_grow_with_groups(db_url: str) -> None:
     assert len(seen) == few and len(report.rows) == 9
     event.remove(sync_engine, "before_cursor_execute", count)
     await svc.db.dispose()
+
+
+async def test_a_report_is_reused_for_max_age_then_refreshed_behind(district: IssueService
+                                                                    ) -> None:
+    first = await district.supervision("community", NOVEMBER, max_age=60)
+    await district.intake(C, 9, RES, "7栋门口积水", det("drainage", "7栋门口"))
+    assert await district.supervision("community", NOVEMBER, max_age=60) is first
+    fresh = await district.supervision("community", NOVEMBER)  # max_age 0: computed now
+    assert fresh.total.received == first.total.received + 1
+    # Older than max_age (but not ten times): the old one at once, a new one behind it.
+    sup = district.supervisor
+    (key, (stamp, _)), = [(k, v) for k, v in sup._cache.items() if k[0] == "community"]
+    sup._cache[key] = (stamp - 120, first)
+    assert await district.supervision("community", NOVEMBER, max_age=60) is first
+    await asyncio.gather(*sup._refreshing.values())
+    again = await district.supervision("community", NOVEMBER, max_age=60)
+    assert again is not first and again.total.received == fresh.total.received

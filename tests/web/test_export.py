@@ -45,7 +45,13 @@ async def test_xlsx_typed_filtered_and_with_figures(dash: Dash) -> None:
     assert rows["幸福社区5栋群-1"][col["负责人"]] == "王网格（群主）"
     assert rows["幸福社区3栋群-2"][col["承办部门"]] == "城管"
     assert ws.cell(2, col["提交时间"] + 1).number_format == "yyyy-mm-dd hh:mm"
-    figures = {r[0]: r[1] for r in wb["督办指标"].iter_rows(min_row=2, values_only=True)}
+    sheet = list(wb["督办指标"].iter_rows(min_row=2, values_only=True))
+    figures = {r[0]: r[1] for r in sheet}
+    # Below the headline figures, the supervision figures per community of the period.
+    head_row = next(n for n, r in enumerate(sheet) if r[0] and str(r[0]).startswith("街道"))
+    assert sheet[head_row][1:4] == ("收到", "按时受理率", "按时办结率")
+    assert [r[0] for r in sheet[head_row + 1:]] == ["东风街道"]
+    assert sheet[head_row + 1][1] == 5
     assert figures["收到"] == 5 and figures["红灯（超时）"] == 1 and figures["黄灯（临期）"] == 1
     assert 0 < figures["满意度"] <= 1
     # Filters apply to the export as to the page.

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select
 
+from bench.databases import on_both
 from issues.db import Database
 from issues.models import Group, Issue, Person
 from issues.service import IssueService
@@ -137,28 +137,7 @@ async def bench(url: str, small: int, large: int) -> dict[str, Any]:
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        out["sqlite"] = await bench(f"sqlite+aiosqlite:///{tmp}/bench.db", args.small,
-                                    args.large)
-    if not args.no_pg:
-        try:
-            from tests import pgserver
-
-            server = pgserver.start()
-        except Exception as exc:  # no PostgreSQL here: say so in the output
-            out["postgresql"] = {"skipped": str(exc)[:200]}
-        else:
-            try:
-                import asyncpg
-
-                conn = await asyncpg.connect(server.dsn("postgres"))
-                await conn.execute("CREATE DATABASE bench")
-                await conn.close()
-                out["postgresql"] = await bench(server.url("bench"), args.small, args.large)
-            finally:
-                server.stop()
-    return out
+    return await on_both(lambda url: bench(url, args.small, args.large), postgres=not args.no_pg)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import asyncio
 import json
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event
 
+from bench.databases import on_both
 from bench.district_data import NOW, fill_district
 from issues.db import Database
 from issues.service import IssueService
@@ -81,28 +81,7 @@ async def bench(url: str, groups: int, issues: int) -> dict[str, Any]:
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        out["sqlite"] = await bench(f"sqlite+aiosqlite:///{tmp}/bench.db", args.groups,
-                                    args.issues)
-    if not args.no_pg:
-        try:
-            from tests import pgserver
-
-            server = pgserver.start()
-        except Exception as exc:  # no PostgreSQL here: say so in the output
-            out["postgresql"] = {"skipped": str(exc)[:200]}
-        else:
-            try:
-                import asyncpg
-
-                conn = await asyncpg.connect(server.dsn("postgres"))
-                await conn.execute("CREATE DATABASE bench")
-                await conn.close()
-                out["postgresql"] = await bench(server.url("bench"), args.groups, args.issues)
-            finally:
-                server.stop()
-    return out
+    return await on_both(lambda url: bench(url, args.groups, args.issues), postgres=not args.no_pg)
 
 
 if __name__ == "__main__":

@@ -138,6 +138,7 @@ def _unit_table(sheet: Worksheet, level: str, rows: list[Unit]) -> None:
                       hours(f.ack_p90_s), hours(f.resolve_p50_s), hours(f.resolve_p90_s),
                       f.red, f.yellow, f.reopened, f.repeat, f.satisfied, f.basic,
                       f.unsatisfied, f.satisfaction_rate])
+        as_text(sheet[sheet.max_row])  # a unit or group name may start like a formula
         for col in (3, 4, 16):
             sheet.cell(sheet.max_row, col).number_format = "0.0%"
 

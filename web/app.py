@@ -104,7 +104,7 @@ async def export_xlsx(request: web.Request) -> web.Response:
     svc = svc_of(request)
     stats = await svc.stats(f.chat_id, f.since, f.until, org_unit_id=f.org_unit_id)
     q, report, _ = await supervision.report_for(request)
-    units = (f"{supervision.BY_NAMES[q.by]}（{q.first} 至 {q.last}）", report.rows)
+    units = (f"{supervision.by_names()[q.by]}（{q.first} 至 {q.last}）", report.rows)
     return web.Response(
         body=to_xlsx(rows, request.app[SETTINGS].timezone, owners, figures_of(stats), units),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

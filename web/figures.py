@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from issues.privacy import public_view
 from issues.service import IssueService
 from issues.settings import Settings
 from issues.supervision import Figures, Period, Report
@@ -89,7 +90,9 @@ def categories(month: Stats, w: Window, settings: Settings,
 
 
 def issue_row(i: IssueView, tz: str, now: datetime) -> dict[str, Any]:
-    """One issue for a list on the 大屏 or a map popup: no resident's text or name."""
+    """One issue for a list on the 大屏 or a map popup: no resident's text or name, and the
+    summary and place masked as in every public rendering (a wall screen is public)."""
+    i = public_view(i)
     due = i.due_at
     late = (now - due) if due is not None and now > due else None
     return {"id": i.id, "ref": ref(i), "category": i.category_name,

@@ -95,7 +95,7 @@ async def issue(request: web.Request) -> web.Response:
     rating = _last(i.events, "rate")
     reopen = _last(i.events, "reopen")
     return render(
-        request, "issue.html", i=i, group=group,
+        request, "issue.html", i=i, group=group, crumbs=await svc.unit_path(chat_id=i.chat_id),
         owner=group.owner if group else None,
         resolution=_last(i.events, "resolve"),
         rating=rating,

@@ -17,12 +17,19 @@ from aiohttp import web
 
 from issues.rankings import RANKABLE, change, rankings
 from issues.supervision import BY, TOTAL, Figures, Period, Report
-from issues.views import LEVEL_NAMES, LEVELS, IssueFilter
+from issues.views import LEVELS, IssueFilter
+from web.names import LEVEL_NAMES
 from web.pages import SETTINGS, svc_of
 from web.render import ledger, render
 
 MAX_AGE = 60.0
-BY_NAMES = {**LEVEL_NAMES, "group": "群", "department": "部门", "assignee": "负责人"}
+def by_names() -> dict[str, str]:
+    """按区/街道/社区/网格 (the levels' names, read on first use), 群, 部门, 负责人."""
+    levels = {lv: LEVEL_NAMES[lv] for lv in reversed(LEVELS)}
+    return {**levels, "group": "群", "department": "部门", "assignee": "负责人"}
+
+
+
 RANK_NAMES = {"resolve_rate": "按时办结率", "ack_rate": "按时受理率",
               "satisfaction_rate": "满意度"}
 # What each key's links filter the ledger by.
@@ -156,7 +163,7 @@ def path_of(tree: list[tuple[int, str, str, int | None]], unit: int | None
 async def page(request: web.Request) -> web.Response:
     q, report, tree = await report_for(request)
     best, worst = rankings(report.rows, q.rank_by)
-    return render(request, "supervision.html", q=q, report=report, by_names=BY_NAMES,
+    return render(request, "supervision.html", q=q, report=report, by_names=by_names(),
                   rank_names=RANK_NAMES, best=best, worst=worst, change=change,
                   crumbs=path_of(tree, q.scope.org_unit_id),
                   links={f.key: links(q.by, f, q) for f in report.rows},

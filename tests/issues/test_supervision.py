@@ -62,10 +62,10 @@ async def _district(db_url: str) -> tuple[IssueService, Clock]:
     await svc.reject(B, 1, OWNER, "不属于本群")
     at("now", T0 + timedelta(days=1))
     await svc.resolve(A, 2, OWNER, "换灯")  # on time (3 d)
-    await svc.rate(A, 2, RES, "满意")
+    await svc.rate(A, 2, RES, 5)  # 满意
     at("now", T0 + timedelta(days=3))
     await svc.resolve(A, 3, OWNER, "疏通")  # late (2 d)
-    await svc.rate(A, 3, RES, "不满意")  # reopens: resolved_at is cleared
+    await svc.rate(A, 3, RES, 1)  # 不满意 reopens it: resolved_at is cleared
     at("now", T0 + timedelta(days=5))
     await svc.intake(A, 4, RES, "5栋下水道又堵了", det("drainage", "5栋"))  # a repeat
     await svc.assign(A, 4, OWNER, WORKER)

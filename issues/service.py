@@ -267,7 +267,7 @@ class IssueService:
 
     async def supervision(self, by: str, period: Period, scope: IssueFilter | None = None,
                           max_age: float = 0) -> Report:
-        """督办 figures per org level, group, department or assignee (issues/supervision)."""
+        """Supervision figures per org level, group, department or assignee."""
         return await self.supervisor.report(by, period, scope, max_age)
 
     async def org_tree(self) -> list[tuple[int, str, str, int | None]]:

@@ -1,4 +1,4 @@
-"""Supervision figures (督办): the 12345 centres' measures per org level, group, department or
+"""Supervision figures: the 12345 centres' measures per org level, group, department or
 assignee for a period, with the previous period beside them, and rankings.
 
 Every figure comes from set-based statements grouped by the key: a fixed number of statements
@@ -81,9 +81,9 @@ class Figures:
     yellow: int = 0
     reopened: int = 0
     repeat: int = 0
-    satisfied: int = 0  # 满意
-    basic: int = 0  # 基本满意
-    unsatisfied: int = 0  # 不满意
+    satisfied: int = 0  # ratings of 4-5 points
+    basic: int = 0  # 3 points: basically satisfied
+    unsatisfied: int = 0  # 1-2 points
     previous: Figures | None = field(default=None, compare=False)
 
     @property
@@ -247,7 +247,7 @@ class Supervision:
                              func.max(case((r.c.rn == (r.c.n * 90 + 99) // 100, r.c.v)))
                              ).group_by(r.c.key, r.c.w)
 
-        # Ratings given in each period: 满意 (4–5), 基本满意 (3), 不满意 (1–2).
+        # Ratings given in each period: satisfied (4-5), basically (3), unsatisfied (1-2).
         in_cur = Rating.at >= p.start
         bands = [Rating.score >= 4, Rating.score == 3, Rating.score <= 2]
         ratings = keyed([_n(and_(in_cur, b)) for b in bands]
@@ -259,7 +259,7 @@ class Supervision:
         lit = keyed([_n(lights.light_is("red", now)), _n(lights.light_is("yellow", now))]
                     ).where(Issue.status.in_(OPEN_STATUSES))
 
-        # Reopened in the period: a 不满意 rating or a reopen took it from done back to open.
+        # Reopened in the period: an unsatisfied rating or a reopen took it back to open.
         reopened = keyed([func.count(func.distinct(Issue.id))],
                          Event.__table__.join(Issue.__table__, Issue.id == Event.issue_id)
                          ).where(Event.at >= p.start, Event.at < p.end,
@@ -274,7 +274,8 @@ class Supervision:
              .where(Issue.created_at >= p.start - REPEAT_WINDOW, Issue.created_at < p.end,
                     Issue.location_text.is_not(None), Issue.location_text != "")
              .subquery())
-        gap = lights.seconds_between(w.c.at, w.c.before, sqlite)  # type: ignore[arg-type]
+        # seconds_between is typed for model columns; a subquery's columns work the same.
+        gap = lights.seconds_between(w.c.at, w.c.before, sqlite)  # type: ignore[arg-type]  # see above
         repeats = select(w.c.key, _n(and_(w.c.at >= p.start, w.c.before.is_not(None),
                                           gap <= REPEAT_WINDOW.total_seconds()))
                          ).group_by(w.c.key)
@@ -364,4 +365,4 @@ class Supervision:
 
 
 def _f(v: object) -> float | None:
-    return None if v is None else float(v)  # type: ignore[arg-type]
+    return None if v is None else float(v)  # type: ignore[arg-type]  # a number from SQL

@@ -1,5 +1,6 @@
 """Supervision figures at district scale: 2,000 groups under district → street → community →
-grid, 1,000,000 issues over a year (bench/district_data.py), on SQLite and PostgreSQL.
+grid, 1,000,000 issues over a year (bench/district.py, shared with the district bench), on
+SQLite and PostgreSQL.
 
 For each key (every org level, group, department, assignee) it times one report for this month
 with the previous month beside it (the dashboard's /api/stats.json): `compute_ms`, computing it
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event
 
 from bench.databases import on_both
-from bench.district_data import NOW, fill_district
+from bench.district import DistrictSpec, build
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import load_settings
@@ -47,18 +48,19 @@ async def bench(url: str, groups: int, issues: int) -> dict[str, Any]:
     settings = load_settings(overrides={"database_url": url}, env={})
     db = Database(url)
     await db.upgrade()
+    spec = DistrictSpec(groups=groups, issues=issues)
     t = time.perf_counter()
-    await fill_district(db, settings, groups=groups, issues=issues, now=NOW)
+    await build(db, settings, spec)
     fill_s = time.perf_counter() - t
     if not db.is_sqlite:
         async with db.engine.connect() as conn:
             await conn.exec_driver_sql("ANALYZE")
-    svc = IssueService(db, settings, clock=lambda: NOW)
+    svc = IssueService(db, settings, clock=lambda: spec.now)
     seen: list[int] = []
     event.listen(db.engine.sync_engine, "before_cursor_execute",
                  lambda *a: seen.append(1))
     out: dict[str, Any] = {}
-    period = _month(NOW)
+    period = _month(spec.now)
     for by in BY:
         report = await svc.supervision(by, period)  # warm-up
         cold = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,8 +35,7 @@ from issues import lights
 from issues.ledger import filtered
 from issues.models import Event, Group, Issue, OrgUnit, Person, PersonIdentity, Rating
 from issues.people import CHAT
-from issues.settings import Settings
-from issues.unit_of_work import UnitOfWork
+from issues.unit_of_work import Room
 from issues.views import LEVELS, OPEN_STATUSES, IssueFilter
 
 BY = (*LEVELS, "group", "department", "assignee")
@@ -132,14 +131,10 @@ def _units_at(level: str) -> Any:
             .subquery("keyed"))
 
 
-class Supervision:
-    def __init__(self, uow: UnitOfWork, settings: Settings,
-                 clock: Callable[[], datetime]) -> None:
-        self.uow = uow
-        self.settings = settings
-        self.clock = clock
-        self._cache: dict[tuple[Any, ...], tuple[float, Report]] = {}
-        self._refreshing: dict[tuple[Any, ...], asyncio.Task[Report]] = {}
+@dataclass(eq=False)
+class Supervision(Room):
+    _cache: dict[tuple[Any, ...], tuple[float, Report]] = field(default_factory=dict)
+    _refreshing: dict[tuple[Any, ...], asyncio.Task[Report]] = field(default_factory=dict)
 
     async def report(self, by: str, period: Period, scope: IssueFilter | None = None,
                      max_age: float = 0) -> Report:

@@ -61,9 +61,9 @@ COMMANDS = [
     ("digest", "今日诉求日报"),
     ("claim", "部门群：报到认领 /claim 编号"),
     ("done", "部门群：办结 /done 编号 说明"),
-    ("dept", "部门群登记：/dept add 部门代码"),
+    ("dept", "部门群登记：/dept 登记 部门名称"),
     ("overdue", "超时/临期诉求"),
-    ("unit", "所属单位：/unit join 名称 层级"),
+    ("unit", "所属单位：/unit 加入 名称 层级"),
 ]
 
 

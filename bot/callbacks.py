@@ -118,3 +118,29 @@ class Escalate(IssueButton, prefix="esc"):
     """One department under 交办."""
 
     department: str
+
+
+@dataclasses.dataclass(frozen=True)
+class RaiseLevel(IssueButton, prefix="up"):
+    """One level up under 交办 (社区, 街道), offered only when that level has a group."""
+
+    level: int
+
+
+class Back(IssueButton, prefix="back"):
+    """From the 交办 choices back to the card's own buttons."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Confirm(IssueButton, prefix="ok"):
+    """记为 受理/进展/办结/不予受理 #N: the owner confirms what the bot read in their reply;
+    the note is the reply quoted in the question's blockquote."""
+
+    step: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Dismiss(CallbackData, prefix="no"):
+    """不用了: the question about a reply goes away; only its addressee may dismiss it."""
+
+    user_id: int

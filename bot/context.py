@@ -3,7 +3,7 @@ texts, the group as the ledger knows it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from telegram import Chat, User
@@ -38,6 +38,9 @@ class BotData:
     me: User | None = None
     commands: frozenset[str] = frozenset()  # names answered by a CommandHandler
     poller: Stoppable | None = None
+    # user id → when a private message to them last failed (they have not started the bot):
+    # lookups go to the group for a while instead of failing again on every command.
+    private_closed: dict[int, float] = field(default_factory=dict)
 
     def require_service(self) -> IssueService:
         if self.service is None:

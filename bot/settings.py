@@ -7,8 +7,9 @@ SUQIU_TELEGRAM_FILE_URL). Secrets stay out of repr()."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from issues.settings import Settings, SettingsError
+from issues.settings import Settings, SettingsError, parse_duration
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,12 @@ class BotSettings:
     webhook_path: str = "/telegram/webhook"
     rate_limits: RateLimits = RateLimits()
     admin_chat_id: int | None = None  # bot.admin_chat: where errors are reported
+    # bot.lookup_reply_ttl: answers to /list, /stats, /help, /settings and status questions
+    # given in a group are removed after this long (privately they stay).
+    lookup_reply_ttl: timedelta = timedelta(minutes=2)
+    # bot.nudge_gap: a resident asking again mentions the person responsible at most this
+    # often.
+    nudge_gap: timedelta = timedelta(hours=2)
 
 
 def bot_settings(settings: Settings) -> BotSettings:
@@ -52,6 +59,8 @@ def bot_settings(settings: Settings) -> BotSettings:
             webhook_path=str(bot.get("webhook_path", "/telegram/webhook")),
             rate_limits=RateLimits(**(bot.get("rate_limits") or {})),
             admin_chat_id=int(bot["admin_chat"]) if bot.get("admin_chat") else None,
+            lookup_reply_ttl=parse_duration(bot.get("lookup_reply_ttl", "2m")),
+            nudge_gap=parse_duration(bot.get("nudge_gap", "2h")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SettingsError(f"invalid bot settings: {exc}") from exc

@@ -62,6 +62,7 @@ class Action(StrEnum):
     RATE_UNSATISFIED = "rate_unsatisfied"  # unsatisfied: the issue is worked on again
     PHOTO = "photo"
     LOCATE = "locate"
+    COMMENT = "comment"  # a note on the record (the reporter's reason for being unsatisfied)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType({
     Action.RATE_UNSATISFIED: Rule(_REPORTER, _moves([Status.RESOLVED], Status.IN_PROGRESS)),
     Action.PHOTO: Rule(MANAGERS | _REPORTER, _moves(Status, None)),
     Action.LOCATE: Rule(MANAGERS | _REPORTER, _moves(Status, None)),
+    Action.COMMENT: Rule(MANAGERS | _REPORTER, _moves(Status, None)),
 })
 
 

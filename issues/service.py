@@ -181,6 +181,10 @@ class IssueService:
                    score: int) -> TransitionResult:
         return await self.transitions.rate(chat_id, number, actor, score)
 
+    async def comment(self, chat_id: int, number: int, actor: PersonRef | int, note: str,
+                      kind: str = "comment") -> TransitionResult:
+        return await self.transitions.comment(chat_id, number, actor, note, kind)
+
     async def add_photo(self, chat_id: int, number: int, actor: PersonRef | int,
                         file_id: str) -> TransitionResult:
         return await self.transitions.add_photo(chat_id, number, actor, file_id)

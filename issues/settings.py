@@ -135,6 +135,9 @@ class Settings:
     emergency: dict[str, str]
     rules_dir: Path | None = None  # paths.rules: the detector's rules instead of the shipped
     templates_dir: Path | None = None  # paths.templates: message texts instead of the shipped
+    weekly_digest_time: time = time(9, 0)
+    # The satisfaction rate is published from this many ratings up; fewer say nothing.
+    satisfaction_min_ratings: int = 5
     web_map: MapSettings = MapSettings()
     photo_cache_dir: str = "data/photos"
     # From the environment only; repr=False keeps them out of logs and tracebacks.
@@ -274,6 +277,9 @@ def load_settings(
             departments=tuple(Department(str(d["code"]), str(d["name"]))
                               for d in raw.get("departments") or []),
             emergency={str(k): str(v) for k, v in (raw.get("emergency") or {}).items()},
+            weekly_digest_time=parse_clock(sched.get("weekly_digest_time", "09:00")),
+            satisfaction_min_ratings=int(
+                (raw.get("figures") or {}).get("satisfaction_min_ratings", 5)),
             web_map=_map(web.get("map") or {}),
             photo_cache_dir=str(web.get("photo_cache") or "data/photos"),
             rules_dir=_path(paths.get("rules")),

@@ -241,6 +241,18 @@ class Transitions(Room):
                                Action.RATE if satisfied else Action.RATE_UNSATISFIED, change,
                                kind=Action.RATE)
 
+    async def comment(self, chat_id: int, number: int, actor: PersonRef | int, note: str,
+                      kind: str = "comment") -> TransitionResult:
+        """A note on the record that moves nothing (the reporter's reason for being
+        unsatisfied)."""
+        if not note.strip():
+            raise InvalidInput("empty_note")
+
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
+            return note[:2000], None
+
+        return await self._act(chat_id, number, actor, Action.COMMENT, change, kind=kind)
+
     async def add_photo(self, chat_id: int, number: int, actor: PersonRef | int,
                         file_id: str) -> TransitionResult:
         async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:

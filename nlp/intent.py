@@ -92,3 +92,65 @@ def read_progress(text: str) -> Step | None:
         if _unnegated(rx, text, t.negations):
             return step
     return None
+
+
+# --- which issue a message is about ---------------------------------------------------------
+_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+           "八": 8, "九": 9}
+_NUMBERED = re.compile(r"([零一二两三四五六七八九十]{1,3})(?=[栋号幢单元楼层期区组排户室门])")
+_BUILDING = re.compile(r"^\d+[栋号幢]")
+_HALFWIDTH = {ord(c): ord("0") + n for n, c in enumerate("０１２３４５６７８９")}
+# Bigrams with these say nothing about which issue is meant ("坏了", "好了", "没有").
+_FILLER = set("了的吗呢啊吧呀没有是在还又都也就吧么嘛和跟与我你他她它们这那个")
+
+
+def _number(cn: str) -> str:
+    if "十" not in cn:
+        return "".join(str(_DIGITS[c]) for c in cn)
+    tens, _, ones = cn.partition("十")
+    return str((_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0))
+
+
+def normalize_place(text: str) -> str:
+    """"三栋门口" and "3栋门口" are one place: Chinese numbers before 栋/号/单元… become
+    digits, full-width digits half-width, spaces go."""
+    text = (text or "").translate(_HALFWIDTH)
+    text = _NUMBERED.sub(lambda m: _number(m.group(1)), text)
+    return re.sub(r"\s+", "", text)
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[k:k + 2] for k in range(len(text) - 1)
+            if not (set(text[k:k + 2]) & _FILLER) and not text[k:k + 2].isascii()}
+
+
+# Words that point at "my issue" without saying which one ("我反映的那个问题怎么样了").
+_GENERIC = re.compile(r"反映|报修|问题|事情|情况|诉求|那个|这个|上次|之前|刚才|的事")
+
+
+def topic(text: str) -> str:
+    """What a question is about: the text without its asking words, without the words that
+    only point ("我反映的问题") and without @mentions. Empty: it names nothing in particular
+    ("有人管吗")."""
+    text = re.sub(r"@\w+", "", text or "")
+    text = _table().questions.sub("", text)
+    return _GENERIC.sub("", text)
+
+
+def names_something(text: str) -> bool:
+    return bool(_bigrams(normalize_place(text)))
+
+
+def mentions(text: str, place: str | None, what: str) -> int:
+    """How plainly `text` names an issue at `place` about `what` (its summary and category
+    name): 2 when it names the place (or its building), plus one per piece of what it is
+    that it shares, up to 3; 0 when it names nothing of it."""
+    t = normalize_place(text)
+    p = normalize_place(place or "")
+    score = 0
+    if p:
+        building = _BUILDING.match(p)
+        if p in t or (building and building.group(0) in t):
+            score += 2
+    shared = (_bigrams(normalize_place(what)) - _bigrams(p)) & _bigrams(t)
+    return score + min(3, len(shared))

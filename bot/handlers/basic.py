@@ -9,6 +9,7 @@ from telegram.constants import ChatMemberStatus
 
 from bot.context import Context, register
 from bot.present.html import mention_html
+from bot.present.lookup import answer
 from bot.present.templates import render, safe
 
 log = logging.getLogger(__name__)
@@ -60,12 +61,14 @@ async def on_start(update: Update, context: Context) -> None:
     if chat.type in (Chat.GROUP, Chat.SUPERGROUP):
         await introduce(context, chat)
     else:
+        # They opened the private chat: answers and questions may come here from now on.
+        context.bot_data.private_closed.pop(chat.id, None)
         await update.effective_message.reply_html(render("start_private"))
 
 
 async def on_help(update: Update, context: Context) -> None:
     if update.effective_message:
-        await update.effective_message.reply_html(render("help"))
+        await answer(update.effective_message, context, render("help"))
 
 
 async def on_unknown_command(update: Update, context: Context) -> None:

@@ -1,18 +1,36 @@
-"""Inline buttons on the card and the rating question. Refusals are alerts (bot.errors), not
-messages, so a neighbour pressing an owner's button does not spam the group."""
+"""Inline buttons: the card's, the rating's, 交办's choices and the question about a reply.
+Refusals are alerts (bot.errors), not messages, so a neighbour pressing an owner's button does
+not spam the group."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import MessageEntityType
+from telegram.error import BadRequest
 
 from bot import context as ctx
-from bot.callbacks import Ack, Dispatch, Escalate, IssueButton, NotIssue, Rate, Resolve, parse
+from bot.callbacks import (
+    Ack,
+    Back,
+    Confirm,
+    Dismiss,
+    Dispatch,
+    Escalate,
+    IssueButton,
+    NotIssue,
+    RaiseLevel,
+    Rate,
+    Resolve,
+    parse,
+)
 from bot.context import Context
-from bot.present.announce import announce, relay_to_department
-from bot.present.templates import render
-from issues.views import TransitionResult
+from bot.present.announce import announce, relay_to_department, relay_to_unit
+from bot.present.cards import keyboard
+from bot.present.templates import name, render
+from issues.service import IssueService
+from issues.views import LEVELS, IssueView, TransitionResult
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +40,9 @@ async def on_button(update: Update, context: Context) -> None:
     if q is None:
         return
     data = parse(q.data)
+    if isinstance(data, Dismiss):
+        await _dismiss(q, data)
+        return
     if not isinstance(data, IssueButton):
         await q.answer(render("button_expired"), show_alert=True)
         return
@@ -30,55 +51,153 @@ async def on_button(update: Update, context: Context) -> None:
     issue = await svc.get_issue_by_id(data.issue_id)
     chat, n = issue.chat_id, issue.number
     result: TransitionResult
+    rating_message: Message | None = None
     match data:
         case Ack():
             result = await svc.acknowledge(chat, n, actor)
         case Resolve():
             result = await svc.resolve(chat, n, actor)
         case NotIssue():
-            result = await svc.reject(chat, n, actor, render("false_positive_reason"),
-                                      as_false_positive=True)
+            result = await svc.withdraw(chat, n, actor)
         case Rate(score=score):
             result = await svc.rate(chat, n, actor, score)
+            rating_message = _message(q)
         case Escalate(department=code):
+            if await svc.department_chat(code) is None:  # offered only with a group
+                await q.answer(render("button_expired"), show_alert=True)
+                return
             result = await svc.escalate(chat, n, actor, code)
             await relay_to_department(context.bot, svc, result.issue)
+        case RaiseLevel(level=level):
+            if await svc.unit_chat(chat, level) is None:
+                await q.answer(render("button_expired"), show_alert=True)
+                return
+            result = await svc.escalate(chat, n, actor, level=level)
+            await relay_to_unit(context.bot, svc, result.issue)
         case Dispatch():
-            await _choose_department(update, context, issue.id)
+            await _choose(q, context, issue)
+            return
+        case Back():
+            await q.answer()
+            await _set_keyboard(q, keyboard(issue))
+            return
+        case Confirm(step=step):
+            await _confirm(q, context, issue, step)
             return
         case _:  # a kind of issue button this version no longer offers
             await q.answer(render("button_expired"), show_alert=True)
             return
     await q.answer(render("button_done"))
-    await announce(context.bot, svc, result)
+    await announce(context.bot, svc, result, rating_message=rating_message)
 
 
-async def _choose_department(update: Update, context: Context, issue_id: int) -> None:
-    """交办: the departments as buttons, under the card (the choice is checked on press)."""
-    q = update.callback_query
-    assert q is not None
+async def _choose(q: CallbackQuery, context: Context, issue: IssueView) -> None:
+    """交办 (吹哨报到): the card's buttons become the departments and levels that have a group
+    to receive it; with none, the presser is told how to register one. Nothing is posted."""
     svc = ctx.service(context)
-    issue = await svc.get_issue_by_id(issue_id)
-    group = await svc.get_group(issue.chat_id)
-    roles_ok = group is not None and (
-        (group.owner and group.owner.user_id == q.from_user.id)
-        or any(a.user_id == q.from_user.id for a in group.admins)
-        or (issue.assignee and issue.assignee.user_id == q.from_user.id))
-    if not roles_ok:
+    if not await _manages(svc, q.from_user.id, issue):
         await q.answer(render("dispatch_forbidden"), show_alert=True)
         return
-    depts = ctx.settings(context).departments
-    rows, row = [], []
-    for d in depts:
-        row.append(InlineKeyboardButton(d.name,
-                                        callback_data=Escalate(issue_id, d.code).pack()))
-        if len(row) == 4:
-            rows.append(row)
-            row = []
-    if row:
-        rows.append(row)
+    buttons = await escalation_buttons(svc, issue)
+    if not buttons:
+        await q.answer(render("dispatch_none", number=issue.number), show_alert=True)
+        return
+    rows = [buttons[k:k + 4] for k in range(0, len(buttons), 4)]
+    rows.append([InlineKeyboardButton(render("button.back"),
+                                      callback_data=Back(issue.id).pack())])
     await q.answer()
-    await context.bot.send_message(
-        issue.chat_id, render("dispatch_choose", number=issue.number),
-        reply_to_message_id=issue.card_message_id,
-        reply_markup=InlineKeyboardMarkup(rows))
+    await _set_keyboard(q, InlineKeyboardMarkup(rows))
+
+
+async def escalation_buttons(svc: IssueService, issue: IssueView) -> list[InlineKeyboardButton]:
+    """A department with its own group, and each level above the issue's whose unit has one."""
+    out = []
+    for d in svc.settings.departments:
+        if d.code != issue.department_code and await svc.department_chat(d.code) is not None:
+            out.append(InlineKeyboardButton(d.name,
+                                            callback_data=Escalate(issue.id, d.code).pack()))
+    for level in range(issue.escalation_level + 1, len(LEVELS) - 1):
+        if await svc.unit_chat(issue.chat_id, level) is not None:
+            out.append(InlineKeyboardButton(
+                render("button.level", level=name("level", LEVELS[level])),
+                callback_data=RaiseLevel(issue.id, level).pack()))
+    return out
+
+
+async def _manages(svc: IssueService, user_id: int, issue: IssueView) -> bool:
+    group = await svc.get_group(issue.chat_id)
+    return group is not None and bool(
+        (group.owner and group.owner.user_id == user_id)
+        or any(a.user_id == user_id for a in group.admins)
+        or (issue.assignee and issue.assignee.user_id == user_id))
+
+
+async def _confirm(q: CallbackQuery, context: Context, issue: IssueView, step: str) -> None:
+    """记为 受理/进展/办结/不予受理 #N: now, and only now, the owner's reply changes the issue."""
+    svc = ctx.service(context)
+    actor = ctx.person(q.from_user)
+    note = _quoted(_message(q))
+    chat, n = issue.chat_id, issue.number
+    if step == "acknowledge":
+        result = await svc.acknowledge(chat, n, actor, note or None)
+    elif step == "progress":
+        result = await svc.progress(chat, n, actor, note or render("step.progress"))
+    elif step == "resolve":
+        result = await svc.resolve(chat, n, actor, note or None)
+    elif step == "reject":
+        result = await svc.reject(chat, n, actor, note or render("step.reject"))
+    else:
+        await q.answer(render("button_expired"), show_alert=True)
+        return
+    await q.answer(render("button_done"))
+    await _close_question(q, render("confirm_done", i=issue, step=render(f"step.{step}")))
+    # The resident read the owner's own reply: taking it on needs no message of ours.
+    await announce(context.bot, svc, result, told=True)
+
+
+async def _dismiss(q: CallbackQuery, data: Dismiss) -> None:
+    if q.from_user.id != data.user_id:
+        await q.answer(render("button_expired"), show_alert=True)
+        return
+    await q.answer()
+    await _close_question(q, render("confirm_dropped"))
+
+
+async def _close_question(q: CallbackQuery, private_text: str) -> None:
+    """In a group the question simply goes (the card carries the result); privately it says
+    what was done."""
+    msg = _message(q)
+    if msg is None:
+        return
+    try:
+        if msg.chat.type == msg.chat.PRIVATE:
+            await msg.edit_text(private_text, reply_markup=None)
+        else:
+            await msg.delete()
+    except BadRequest as exc:
+        log.info("question %s not closed: %s", msg.message_id, exc)
+
+
+def _quoted(msg: Message | None) -> str:
+    """The owner's reply, as the question quoted it (a blockquote survives restarts)."""
+    if msg is None:
+        return ""
+    for ent in msg.entities:
+        if ent.type in (MessageEntityType.BLOCKQUOTE, MessageEntityType.EXPANDABLE_BLOCKQUOTE):
+            return msg.parse_entity(ent).strip()
+    return ""
+
+
+def _message(q: CallbackQuery) -> Message | None:
+    return q.message if isinstance(q.message, Message) else None
+
+
+async def _set_keyboard(q: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    msg = _message(q)
+    if msg is None:
+        return
+    try:
+        await msg.edit_reply_markup(markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatMemberStatus
@@ -15,9 +15,11 @@ from bot.handlers.spotting import open_issue
 from bot.present.announce import announce
 from bot.present.cards import LIGHT_ICONS, local_time, mention, render_card
 from bot.present.html import escape
-from bot.present.posts import digest_html
+from bot.present.lookup import answer
+from bot.present.posts import digest_html, figures, satisfaction
 from bot.present.templates import event_detail, has, render, safe, status_words
 from issues.privacy import mask
+from issues.settings import parse_clock, parse_quiet_hours
 from issues.views import IssueFilter, PersonRef, percent
 from nlp import detect
 from nlp.types import CATEGORIES, Detection
@@ -25,12 +27,19 @@ from nlp.types import CATEGORIES, Detection
 # Words for /list besides the statuses' own names (bot.present.templates.status_words).
 MORE_STATUS_WORDS = {"进行中": "in_progress", "待办": "open", "全部": "", "open": "open",
                      "done": "resolved", "all": ""}
-ON_WORDS = ("on", "true", "1", "开", "开启", "是")  # /settings auto …
 _NUMBER = re.compile(r"^[#＃]?(\d{1,9})$")
-SETTING_KEYS = {"auto": "auto_detect", "自动识别": "auto_detect", "sensitivity": "sensitivity",
-                "灵敏度": "sensitivity", "timezone": "timezone", "时区": "timezone",
-                "digest": "digest_time", "日报": "digest_time", "progress": "progress_time",
-                "播报": "progress_time", "quiet": "quiet_hours", "免打扰": "quiet_hours"}
+# /settings 灵敏度 高, /settings 自动 关; the English forms stay as aliases.
+SETTING_KEYS = {"自动": "auto_detect", "自动识别": "auto_detect", "auto": "auto_detect",
+                "灵敏度": "sensitivity", "sensitivity": "sensitivity",
+                "时区": "timezone", "timezone": "timezone",
+                "日报": "digest_time", "日报时间": "digest_time", "digest": "digest_time",
+                "播报": "progress_time", "进展播报": "progress_time", "progress": "progress_time",
+                "免打扰": "quiet_hours", "quiet": "quiet_hours"}
+SWITCH = {"开": True, "开启": True, "打开": True, "是": True, "on": True, "true": True,
+          "关": False, "关闭": False, "否": False, "off": False, "false": False}
+SENSITIVITY = {"高": "high", "中": "normal", "普通": "normal", "正常": "normal", "低": "low",
+               "high": "high", "normal": "normal", "low": "low"}
+NO_QUIET = {"关", "无", "没有", "off", "none"}
 
 
 def _number(args: list[str]) -> int | None:
@@ -84,7 +93,7 @@ async def list_issues(update: Update, context: Context) -> None:
     page = await ctx.service(context).list_issues(
         IssueFilter(chat_id=msg.chat.id, status=status or None), page=1, page_size=15)
     if not page.items:
-        await msg.reply_html(render("list_empty", label=label if status else ""))
+        await answer(msg, context, render("list_empty", label=label if status else ""))
         return
     lines = [render("list_header", label=label if status else "全部", total=page.total)]
     for i in page.items:
@@ -92,7 +101,7 @@ async def list_issues(update: Update, context: Context) -> None:
                             summary=mask(i.summary)))
     if page.total > len(page.items):
         lines.append(render("list_more", more=page.total - len(page.items)))
-    await msg.reply_html("\n".join(lines))
+    await answer(msg, context, "\n".join(lines))
 
 
 async def show_issue(update: Update, context: Context) -> None:
@@ -107,18 +116,18 @@ async def show_issue(update: Update, context: Context) -> None:
 
     issue = await svc.get_issue(msg.chat.id, n, with_events=True)
     group = await svc.get_group(msg.chat.id)
-    card, _ = render_card(issue, group)
+    card, _ = render_card(issue, group, svc.settings)
     tz = group.timezone if group else "Asia/Shanghai"
-    departments = ctx.settings(context).department_names()
     events = []
+    departments = ctx.settings(context).department_names()
     for e in issue.events:
         who = e.actor.name if e.actor else render("system_actor")
         note = mask(e.note) if e.note else None
         detail = event_detail(e.kind, e.data, note, departments)
         events.append(escape(f"{local_time(e.at, tz)} {who} {_event_word(e.kind)}")
                       + (f"：{detail}" if detail else ""))
-    await msg.reply_html(render("issue_detail", card=safe(card), events=[safe(x) for x in
-                                                                          events]))
+    await answer(msg, context, render("issue_detail", card=safe(card),
+                                      events=[safe(x) for x in events]))
 
 
 def _event_word(kind: str) -> str:
@@ -131,12 +140,12 @@ async def mine(update: Update, context: Context) -> None:
         return
     items = await ctx.service(context).mine(msg.chat.id, msg.from_user.id)
     if not items:
-        await msg.reply_html(render("mine_empty"))
+        await answer(msg, context, render("mine_empty"))
         return
     lines = [render("mine_header", name=msg.from_user.full_name)]
     lines += [render("list_item", i=i, light=LIGHT_ICONS.get(i.light or "", "⚪"),
                      summary=mask(i.summary)) for i in items[:20]]
-    await msg.reply_html("\n".join(lines))
+    await answer(msg, context, "\n".join(lines))
 
 
 async def stats(update: Update, context: Context) -> None:
@@ -149,15 +158,16 @@ async def stats(update: Update, context: Context) -> None:
     now = datetime.now(tz)
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     s = await svc.stats(msg.chat.id, start, None)
-    await msg.reply_html(render("stats", s=s, period=f"{now:%Y年%m月}至今",
-                                rate=percent(s.resolution_rate),
-                                satisfaction=percent(s.satisfaction_rate)))
+    await answer(msg, context, render(
+        "stats", s=s, period=f"{now.year}年{now.month}月至今",
+        figures=safe(figures(s, render("figures_label.month"))), rate=percent(s.resolution_rate),
+        satisfaction=satisfaction(s, svc.settings.satisfaction_min_ratings)))
 
 
 async def categories(update: Update, context: Context) -> None:
     if update.effective_message:
-        cats = [f"{name}（{code}）" for code, name in CATEGORIES.items()]
-        await update.effective_message.reply_html(render("categories", cats=cats))
+        cats = [name for code, name in CATEGORIES.items() if code != "other"]
+        await answer(update.effective_message, context, render("categories", cats=cats))
 
 
 # --- acting -----------------------------------------------------------------------------------
@@ -282,19 +292,61 @@ async def settings_cmd(update: Update, context: Context) -> None:
     group = await ctx.ensure_group(context, msg.chat)
     args = context.args or []
     if not args:
-        await msg.reply_html(render("settings_show", s=group.settings))
+        await answer(msg, context, settings_text(group.settings))
         return
     key = SETTING_KEYS.get(args[0].lower())
     if key is None or len(args) < 2:
-        await msg.reply_html(render("settings_unknown"))
+        await answer(msg, context, render("settings_unknown"))
         return
-
-    value: str | bool = " ".join(args[1:])
-    if key == "auto_detect":
-        value = str(value).lower() in ON_WORDS
+    raw = " ".join(args[1:]).strip()
+    value = setting_value(key, raw)
+    if value is None:
+        await answer(msg, context, render("settings_bad_value",
+                                          name=render(f"setting_name.{key}"),
+                                          choices=render(f"setting_choices.{key}")))
+        return
     g = await svc.update_group_settings(msg.chat.id, msg.from_user.id, **{key: value})
-    await msg.reply_html(render("settings_saved") + "\n" + render("settings_show",
-                                                                 s=g.settings))
+    await answer(msg, context, render("settings_saved", name=render(f"setting_name.{key}"),
+                                      value=shown_setting(key, g.settings.get(key))))
+
+
+def setting_value(key: str, raw: str) -> object | None:
+    """A setting as the service takes it, from Chinese or English words; None if invalid."""
+    word = raw.lower()
+    if key == "auto_detect":
+        return SWITCH.get(word)
+    if key == "sensitivity":
+        return SENSITIVITY.get(word)
+    if key == "quiet_hours" and word in NO_QUIET:
+        return ""
+    try:
+        if key in ("digest_time", "progress_time"):
+            parse_clock(raw)
+        elif key == "quiet_hours":
+            parse_quiet_hours(raw)
+        elif key == "timezone":
+            ZoneInfo(raw)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+    return raw
+
+
+def shown_setting(key: str, value: object) -> str:
+    if key == "auto_detect":
+        return "开" if value else "关"
+    if key == "sensitivity":
+        return render(f"sensitivity.{value}") if has(f"sensitivity.{value}") else str(value)
+    if key == "timezone":
+        return render(f"timezone_name.{value}") if has(f"timezone_name.{value}") else str(value)
+    if key == "quiet_hours":
+        return str(value) or "无"
+    return str(value)
+
+
+def settings_text(settings: dict[str, object]) -> str:
+    return render("settings_show", s=settings,
+                  sensitivity=shown_setting("sensitivity", settings.get("sensitivity")),
+                  timezone=shown_setting("timezone", settings.get("timezone")))
 
 
 async def digest(update: Update, context: Context) -> None:
@@ -306,4 +358,4 @@ async def digest(update: Update, context: Context) -> None:
     group = await ctx.ensure_group(context, msg.chat)
     html = await digest_html(svc, group, svc.clock(), always=True)
     assert html is not None
-    await msg.reply_html(html)
+    await answer(msg, context, html)

@@ -10,9 +10,9 @@ from telegram import Update
 from bot import context as ctx
 from bot.context import Context
 from bot.present.announce import announce, relay_to_department
-from bot.present.templates import render
+from bot.present.templates import name, render
 from issues.privacy import mask
-from issues.views import IssueFilter
+from issues.views import LEVELS, IssueFilter
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +23,21 @@ async def dept_cmd(update: Update, context: Context) -> None:
         return
     args = context.args or []
     codes = ctx.settings(context).department_names()
-    if len(args) == 2 and args[0] == "add":
+    code = department_code(context, args[1]) if len(args) == 2 else None
+    if args[:1] in (["add"], ["登记"]) and code is not None:
         await ctx.service(context).register_department_group(
-            msg.chat.id, args[1], ctx.person(msg.from_user), msg.chat.title or "")
-        await msg.reply_html(render("dept_registered", name=codes[args[1]]))
+            msg.chat.id, code, ctx.person(msg.from_user), msg.chat.title or "")
+        await msg.reply_html(render("dept_registered", name=codes[code]))
         return
-    listing = "、".join(f"{name}（{code}）" for code, name in codes.items())
-    await msg.reply_html(render("dept_usage", listing=listing))
+    await msg.reply_html(render("dept_usage", listing="、".join(codes.values())))
+
+
+def department_code(context: Context, word: str) -> str | None:
+    """A department by its name (物业) or, as before, its code (wuye)."""
+    for d in ctx.settings(context).departments:
+        if word in (d.name, d.code):
+            return d.code
+    return None
 
 
 async def claim_cmd(update: Update, context: Context) -> None:
@@ -71,15 +79,17 @@ async def escalate_cmd(update: Update, context: Context) -> None:
         return
     args = context.args or []
     codes = ctx.settings(context).department_names()
-    names = {name: code for code, name in codes.items()}
-    if len(args) < 2 or not args[0].lstrip("#").isdigit():
-        listing = "、".join(f"{name}（{code}）" for code, name in codes.items())
-        await msg.reply_html(render("escalate_usage", listing=listing))
+    code = department_code(context, args[1]) if len(args) >= 2 else None
+    if code is None or not args[0].lstrip("#").isdigit():
+        await msg.reply_html(render("escalate_usage", listing="、".join(codes.values())))
         return
-    code = names.get(args[1], args[1])
     svc = ctx.service(context)
-    result = await svc.escalate(msg.chat.id, int(args[0].lstrip("#")),
-                                ctx.person(msg.from_user), code,
+    number = int(args[0].lstrip("#"))
+    if await svc.department_chat(code) is None:
+        # 吹哨 to a department with no group reaches nobody: say so, change nothing.
+        await msg.reply_html(render("dept_no_group", name=codes[code], number=number))
+        return
+    result = await svc.escalate(msg.chat.id, number, ctx.person(msg.from_user), code,
                                 note=" ".join(args[2:]) or None)
     await announce(context.bot, svc, result)
     await relay_to_department(context.bot, svc, result.issue)
@@ -106,23 +116,29 @@ async def overdue_cmd(update: Update, context: Context) -> None:
 
 
 async def unit_cmd(update: Update, context: Context) -> None:
-    """/unit join 名称 [层级] [上级]: this group belongs to an org unit;
-    /unit home 名称 [层级]: this is the unit's own group (its digest comes here)."""
+    """/unit 加入 名称 [层级] [上级]: this group belongs to an org unit;
+    /unit 工作群 名称 [层级]: this is the unit's own group (its digest comes here).
+    The English forms (join, home) stay as aliases."""
     msg = update.effective_message
     if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
         return
     args = context.args or []
     levels = {"网格": "grid", "社区": "community", "街道": "street", "区": "district"}
-    if len(args) < 2 or args[0] not in ("join", "home"):
+    verb = {"join": "join", "加入": "join", "home": "home", "工作群": "home"}.get(
+        args[0] if args else "")
+    if len(args) < 2 or verb is None:
         await msg.reply_html(render("unit_usage"))
         return
     level = levels.get(args[2], args[2]) if len(args) > 2 else "community"
     svc = ctx.service(context)
     await ctx.ensure_group(context, msg.chat)
-    if args[0] == "join":
+    if level not in LEVELS:
+        await msg.reply_html(render("unit_usage"))
+        return
+    if verb == "join":
         await svc.join_org_unit(msg.chat.id, msg.from_user.id, args[1], level,
                                 args[3] if len(args) > 3 else None)
-        await msg.reply_html(render("unit_joined", name=args[1]))
+        await msg.reply_html(render("unit_joined", name=args[1], level=name("level", level)))
     else:
         await svc.set_unit_home(msg.chat.id, msg.from_user.id, args[1], level)
-        await msg.reply_html(render("unit_home", name=args[1]))
+        await msg.reply_html(render("unit_home", name=args[1], level=name("level", level)))

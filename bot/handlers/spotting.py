@@ -9,16 +9,19 @@ from telegram import Message, Update
 
 from bot import context as ctx
 from bot.context import Context
+from bot.handlers import talk
 from bot.present.announce import announce
-from bot.present.cards import render_card, urgent_block
+from bot.present.cards import render_card
+from bot.present.lookup import react
 from bot.present.send import refresh_card, send_html
-from bot.present.templates import render
-from issues.errors import PermissionDenied
-from issues.views import GroupView, IntakeResult
+from issues.errors import NotFound, PermissionDenied
+from issues.views import GroupView, IntakeResult, IssueView
 from nlp import detect, threshold_for
+from nlp.intent import asks_status, read_progress
 from nlp.types import Detection
 
 log = logging.getLogger(__name__)
+SECONDED = "👍"  # one more person: a reaction and the card's count, no message
 
 
 def _from_a_person(msg: Message) -> bool:
@@ -36,17 +39,32 @@ def _replies_to_bot(msg: Message, context: Context) -> bool:
 
 
 async def on_group_message(update: Update, context: Context) -> None:
+    """In order: a reply to one of our messages (the card, "哪里不满意？"); an owner's own
+    words about an issue (offered for one tap); a resident asking how an issue stands; then
+    the detector. Cheap text checks come first: most chat needs no database at all."""
     msg = update.effective_message
     chat = update.effective_chat
     if msg is None or not ctx.is_group(chat) or not _from_a_person(msg):
         return
     assert chat is not None and msg.from_user is not None
-    if _replies_to_bot(msg, context) and await _reply_to_card(msg, context):
-        return
     text = msg.text or msg.caption or ""
+    to_bot = _replies_to_bot(msg, context)
+    if to_bot and await _reply_to_card(msg, context):
+        return
+    reads_as_step = read_progress(text) is not None
+    asking = asks_status(text) or (talk.addressed(msg, context) and bool(text.strip()))
+    if to_bot or reads_as_step or asking or msg.reply_to_message is not None:
+        group = await ctx.ensure_group(context, chat)
+        if to_bot and await talk.unsatisfied_reason(msg, context, group):
+            return
+        if reads_as_step and await talk.owner_words(msg, context, group, text):
+            return
+        if asking and await talk.question(msg, context, group, text,
+                                          about=await _replied_issue(msg, context)):
+            return
     if not text.strip():
         return
-    det = detect(text)  # first: most chat is not a complaint and needs no database at all
+    det = detect(text)  # most chat is not a complaint and needs no database at all
     if det.confidence < threshold_for("high"):
         return  # below even the most eager setting
     group = await ctx.ensure_group(context, chat)
@@ -57,10 +75,30 @@ async def on_group_message(update: Update, context: Context) -> None:
     await open_issue(msg, context, det, explicit=False, group=group)
 
 
+async def _replied_issue(msg: Message, context: Context) -> IssueView | None:
+    """The issue a question replies to: its card, a message of ours about it, or the
+    resident's report itself."""
+    reply = msg.reply_to_message
+    if reply is None or reply.from_user is None:
+        return None
+    svc = ctx.service(context)
+    if _replies_to_bot(msg, context):
+        number = talk.asked_issue_number(reply)
+        if number is None:
+            return None
+        try:
+            return await svc.get_issue(msg.chat.id, number)
+        except NotFound:
+            return None
+    return await svc.find_by_source_message(msg.chat.id, reply.message_id)
+
+
 async def open_issue(msg: Message, context: Context, det: Detection,
                      explicit: bool, text: str | None = None,
                      group: GroupView | None = None) -> IntakeResult:
-    """Intake plus the card; safe to run twice for one message (updates can repeat)."""
+    """Intake plus the card; safe to run twice for one message (updates can repeat). One
+    more person reporting an open issue gets a 👍 on their message and the card's count; the
+    reporter saying it again is a 催办 and gets the issue's status."""
     svc = ctx.service(context)
     chat = msg.chat
     assert msg.from_user is not None
@@ -71,23 +109,25 @@ async def open_issue(msg: Message, context: Context, det: Detection,
     if msg.photo and result.created:  # 随手拍: the reporter's own photo goes on the issue
         await svc.add_photo(chat.id, issue.number, issue.reporter, msg.photo[-1].file_id)
         issue = await svc.get_issue(chat.id, issue.number)
-    group = group or await svc.get_group(chat.id)
+    group = group or await ctx.ensure_group(context, chat)
     if result.seconded:
-        await msg.reply_html(render("seconded", number=issue.number, count=result.report_count))
-        await refresh_card(context.bot, issue, group)
+        await react(msg, SECONDED)
+        await refresh_card(context.bot, issue, group, svc.settings)
+        return result
+    if result.urged:
+        await talk.tell_status(msg, context, issue, group, urged=True)
         return result
     if issue.card_message_id is not None:
         return result  # this message was handled before (a repeated update)
-    html, markup = render_card(issue, group)
-    if issue.urgent:
-        html = f"{html}\n\n{urgent_block(issue, group, ctx.settings(context))}"
+    html, markup = render_card(issue, group, svc.settings)
     card = await send_html(context.bot, chat.id, html, reply_to=msg.message_id, markup=markup)
     await svc.set_card_message(issue.id, card.message_id)
     return result
 
 
 async def _reply_to_card(msg: Message, context: Context) -> bool:
-    """An owner replying to the card: text → progress, photo → attached, location → set."""
+    """An owner replying to the card: text → progress, photo → attached, location → set.
+    Anyone else's reply is theirs to the neighbours, unless it asks how the issue stands."""
     assert msg.reply_to_message is not None and msg.from_user is not None
     svc = ctx.service(context)
     issue = await svc.find_by_card_message(msg.chat.id, msg.reply_to_message.message_id)
@@ -107,6 +147,11 @@ async def _reply_to_card(msg: Message, context: Context) -> bool:
                                             msg.location.latitude, msg.location.longitude)
             await announce(context.bot, svc, result)
         elif msg.text:
+            group = await ctx.ensure_group(context, msg.chat)
+            if not talk.manages(group, msg.from_user.id, issue):
+                if asks_status(msg.text):
+                    await talk.question(msg, context, group, msg.text, about=issue)
+                return True
             result = await svc.progress(msg.chat.id, issue.number, actor, msg.text)
             await announce(context.bot, svc, result)
         else:
@@ -137,5 +182,6 @@ async def on_edited_message(update: Update, context: Context) -> None:
     if issue.source_message_id != msg.message_id:
         return  # a "me too" message was edited; the issue keeps the original report
     updated = await svc.update_text(issue.id, text, detect(text))
-    await refresh_card(context.bot, updated, await svc.get_group(msg.chat.id))
+    await refresh_card(context.bot, updated, await svc.get_group(msg.chat.id),
+                       svc.settings)
 

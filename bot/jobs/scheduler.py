@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 from telegram import Bot, Message
 from telegram.error import TelegramError
 
-from bot.present.cards import holder, local_time, mention
-from bot.present.posts import digest_html, progress_html
+from bot.present.announce import announce, relay_to_unit
+from bot.present.cards import holder, local_time
+from bot.present.posts import digest_html, progress_html, weekly_html
 from bot.present.send import post_issue_update
-from bot.present.templates import name as name_of
 from bot.present.templates import render, safe
 from issues.privacy import mask
 from issues.service import IssueService
 from issues.settings import parse_clock, parse_quiet_hours
-from issues.views import LEVELS, GroupView, IssueFilter
+from issues.views import GroupView, IssueFilter
 from nlp import RuleError, reload_rules
 from nlp.rules import rules_dir
 
@@ -123,28 +123,21 @@ async def remind(bot: Bot, svc: IssueService, groups: dict[int, GroupView]) -> N
 
 
 async def escalate(bot: Bot, svc: IssueService, groups: dict[int, GroupView]) -> None:
+    """Red issues go one level up. The residents' group sees it on the card (⬆️ 已升级, the
+    deadline kept, still red); the unit one level up is told in its own group when it has
+    one. Nothing claims an escalation reached anyone it did not reach."""
     for issue in await svc.due_for_escalation():
         key = f"escalate:{issue.id}:{issue.escalation_level + 1}"
         if not await svc.claim_delivery(key, issue.chat_id):
             continue
         try:
             result = await svc.auto_escalate(issue.id)
-            group = groups.get(issue.chat_id)
-            people = " ".join(mention(p) for p in ([group.owner] if group and group.owner
-                                                   else []) + list(group.admins if group else []))
-            level = name_of("level", LEVELS[result.issue.escalation_level])
-            msg = await post_issue_update(bot, result.issue, render(
-                "auto_escalated", i=result.issue, level=level,
-                people=safe(people or render("owner_fallback"))))
-            upper = await svc.unit_chat(issue.chat_id, result.issue.escalation_level)
-            if upper is not None and upper != issue.chat_id:
-                await bot.send_message(upper, render(
-                    "escalated_to_unit", i=result.issue, level=level,
-                    summary=mask(result.issue.summary)))
+            await announce(bot, svc, result)
+            await relay_to_unit(bot, svc, result.issue)
         except TelegramError:
             await svc.release_delivery(key)
             continue
-        await svc.mark_delivered(key, msg.message_id)
+        await svc.mark_delivered(key, None)
 
 
 def _due_today(group: GroupView, setting: str, now: datetime) -> str | None:
@@ -175,11 +168,12 @@ async def scheduled_posts(bot: Bot, svc: IssueService,
         if day:
             html = await digest_html(svc, group, now)
             await _post(bot, svc, f"digest:{group.chat_id}:{day}", group, html)
-            local = now.astimezone(ZoneInfo(group.timezone))
-            if local.weekday() == settings.weekly_digest_weekday:
-                weekly = await digest_html(svc, group, now, days=7)
-                week = f"{local.isocalendar().year}-W{local.isocalendar().week}"
-                await _post(bot, svc, f"weekly:{group.chat_id}:{week}", group, weekly)
+        local = now.astimezone(ZoneInfo(group.timezone))
+        if local.weekday() == settings.weekly_digest_weekday \
+                and local.time() >= settings.weekly_digest_time:
+            week = f"{local.isocalendar().year}-W{local.isocalendar().week}"
+            await _post(bot, svc, f"weekly:{group.chat_id}:{week}", group,
+                        await weekly_html(svc, group, now))
 
 
 async def _post(bot: Bot, svc: IssueService, key: str,

@@ -1,67 +1,101 @@
-"""What happens after the service changed an issue: tell the group, edit the card, ask for a
-rating, relay an escalation to the department. Shared by commands, buttons, replies to the
-card and the scheduled jobs."""
+"""What happens after the service changed an issue. The card is the living record and is
+always edited; a new message goes to the group only when a resident needs to know: 受理 (who
+and when), 交办 to a person (who must be told), 办结 (with the rating buttons in the same
+message), a reopening and a refusal. Those name who acted in plain text and never @-mention
+whoever pressed. Shared by commands, buttons, confirmed replies and the scheduled jobs."""
 
 from __future__ import annotations
 
 import logging
+from html import escape
 
-from telegram import Bot
+from telegram import Bot, ForceReply, Message
+from telegram.error import BadRequest
 
-from bot.present.cards import holder, local_time, mention, rating_keyboard, render_card
+from bot.present.cards import (
+    holder,
+    local_time,
+    mention,
+    rating_keyboard,
+    rating_word,
+    render_card,
+)
 from bot.present.send import post_issue_update, refresh_card, send_html
-from bot.present.templates import event_detail, has, name, render, safe
+from bot.present.templates import name, render, safe
+from issues.lifecycle import Status
 from issues.privacy import mask
 from issues.service import IssueService
-from issues.views import IssueView, TransitionResult
+from issues.views import LEVELS, GroupView, IssueView, TransitionResult
 
 log = logging.getLogger(__name__)
+TOLD = ("acknowledge", "assign", "resolve", "reopen", "reject")  # kinds that post a message
 
 
-def action_text(kind: str) -> str:
-    return render(f"action.{kind}") if has(f"action.{kind}") else kind
+async def announce(bot: Bot, svc: IssueService, result: TransitionResult, *,
+                   rating_message: Message | None = None, told: bool = False) -> None:
+    """Edit the card and, when residents need to know, post one message.
 
-
-async def announce(bot: Bot, svc: IssueService, result: TransitionResult) -> None:
-    """Post the change as a reply to the resident's message and refresh the card."""
+    `rating_message`: the 办结 message whose button was pressed (it loses its buttons and
+    shows the rating). `told`: the resident already heard it in the owner's own words (a
+    confirmed reply), so taking the issue on needs no message of ours."""
     issue, ev = result.issue, result.event
     group = await svc.get_group(issue.chat_id)
-    if ev.kind == "false_positive":
-        await post_issue_update(bot, issue, render("false_positive", number=issue.number))
-    elif ev.kind == "rate":
-        await _announce_rating(bot, svc, result)
-    else:
-        who = mention(ev.actor, "") if ev.actor else ""
-        note = safe(event_detail(ev.kind, ev.data, mask(ev.note) if ev.note else None,
-                                 svc.settings.department_names()))
-        if ev.kind == "assign" and issue.assignee is not None:
-            note = safe(render("assignee_line", who=safe(mention(issue.assignee))))
-        html = render("update", i=issue, action=action_text(ev.kind), who=safe(who),
-                      note=note)
-        await post_issue_update(bot, issue, html)
-        if ev.kind == "resolve":
-            await ask_rating(bot, issue, note)
-    await refresh_card(bot, issue, group)
+    kind = ev.kind
+    if kind == "progress" and ev.from_status == Status.OPEN and not told:
+        kind = "acknowledge"  # the first step taken is what the resident waits to hear
+    if kind == "rate":
+        await _rated(bot, svc, result, group, rating_message)
+    elif kind in TOLD and not (told and kind == "acknowledge"):
+        await post_issue_update(bot, issue, announcement(result, group, kind),
+                                markup=rating_keyboard(issue) if kind == "resolve" else None)
+    await refresh_card(bot, issue, group, svc.settings)
 
 
-async def ask_rating(bot: Bot, issue: IssueView, note: str = "") -> None:
-    html = render("rate_ask", reporter=safe(mention(issue.reporter)), i=issue, note=note)
-    await post_issue_update(bot, issue, html, markup=rating_keyboard(issue))
+def announcement(result: TransitionResult, group: GroupView | None, kind: str,
+                 rated: str = "") -> str:
+    issue, ev = result.issue, result.event
+    tz = group.timezone if group else "Asia/Shanghai"
+    who = escape(ev.actor.name) if ev.actor else render("system_actor")
+    note = mask(ev.note or "")
+    due = issue.due_at or issue.resolve_due_at
+    return render(
+        f"announce.{kind}", i=issue, who=who, at=local_time(ev.at, tz), due=local_time(due, tz),
+        note=note if kind != "assign" else "",
+        assignee=safe(mention(issue.assignee)) if issue.assignee else "",
+        reporter=issue.reporter.name, holder=safe(holder(issue, group)), rated=rated)
 
 
-async def _announce_rating(bot: Bot, svc: IssueService, result: TransitionResult) -> None:
+async def _rated(bot: Bot, svc: IssueService, result: TransitionResult,
+                 group: GroupView | None, rating_message: Message | None) -> None:
+    """The rating shows on the 办结 message, whose buttons go; 不满意 reopens the issue and
+    asks the resident, as a reply to her, what was wrong."""
     issue = result.issue
+    word = rating_word(issue.rating)
+    if rating_message is not None:
+        resolved = await _resolve_event(svc, issue)
+        html = announcement(resolved, group, "resolve", rated=word) if resolved else None
+        try:
+            if html is None:
+                await rating_message.edit_reply_markup(None)
+            else:
+                await rating_message.edit_text(html, reply_markup=None)
+        except BadRequest as exc:
+            log.info("rating message of issue %s not edited: %s", issue.id, exc)
     if result.reopened:
-        group = await svc.get_group(issue.chat_id)
-        html = render("rated_reopen", number=issue.number, holder=safe(holder(issue, group)))
-    else:
-        word = name("rating", issue.rating) if issue.rating else action_text("rate")
-        html = render("rated_ok", number=issue.number, word=word)
-    await post_issue_update(bot, issue, html)
+        await post_issue_update(bot, issue, announcement(result, group, "unsatisfied"),
+                                markup=ForceReply(selective=True, input_field_placeholder=render(
+                                    "unsatisfied_placeholder")))
+
+
+async def _resolve_event(svc: IssueService, issue: IssueView) -> TransitionResult | None:
+    full = await svc.get_issue(issue.chat_id, issue.number, with_events=True)
+    last = next((e for e in reversed(full.events) if e.kind == "resolve"), None)
+    return TransitionResult(full, last) if last else None
 
 
 async def relay_to_department(bot: Bot, svc: IssueService, issue: IssueView) -> None:
-    """Post the escalated issue into the department's own group, when it has one."""
+    """Post the escalated issue into the department's own group (only departments that have
+    one are offered; see bot.handlers.buttons)."""
     if not issue.department_code:
         return
     chat_id = await svc.department_chat(issue.department_code)
@@ -71,10 +105,26 @@ async def relay_to_department(bot: Bot, svc: IssueService, issue: IssueView) -> 
                   due=local_time(issue.resolve_due_at, svc.settings.timezone))
     await bot.send_message(chat_id, text)
 
+
+async def relay_to_unit(bot: Bot, svc: IssueService, issue: IssueView) -> bool:
+    """Tell the own group of the unit at the issue's level (社区, 街道) that it was raised to
+    them; False when that unit has no group (then nobody was told, and nobody is told so)."""
+    upper = await svc.unit_chat(issue.chat_id, issue.escalation_level)
+    if upper is None or upper == issue.chat_id:
+        return False
+    group = await svc.get_group(issue.chat_id)
+    tz = group.timezone if group else svc.settings.timezone
+    due = issue.due_at or issue.resolve_due_at
+    await bot.send_message(upper, render(
+        "escalated_to_unit", i=issue, level=name("level", LEVELS[issue.escalation_level]),
+        summary=mask(issue.summary), due=local_time(due, tz)))
+    return True
+
+
 async def post_card(bot: Bot, svc: IssueService, issue: IssueView) -> None:
     """An issue opened outside the chat (an Open311 request): its card goes into the group,
     where the owner handles it like any other."""
     group = await svc.get_group(issue.chat_id)
-    html, markup = render_card(issue, group)
+    html, markup = render_card(issue, group, svc.settings)
     card = await send_html(bot, issue.chat_id, html, markup=markup)
     await svc.set_card_message(issue.id, card.message_id)

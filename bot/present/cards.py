@@ -14,9 +14,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Ack, Dispatch, IssueButton, NotIssue, Rate, Resolve
 from bot.present.html import mention_html
 from bot.present.templates import name, render, safe
+from issues.lifecycle import Status
 from issues.privacy import mask
 from issues.settings import Settings
-from issues.views import GroupView, IssueView, PersonRef
+from issues.views import LEVELS, GroupView, IssueView, PersonRef
 
 LIGHT_ICONS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 CARD_TEXT_LIMIT = 300
@@ -31,7 +32,13 @@ def mention(person: PersonRef | None, fallback: str | None = None) -> str:
 
 
 def local_time(at: datetime, tz: str) -> str:
-    return at.astimezone(ZoneInfo(tz)).strftime("%m月%d日 %H:%M").lstrip("0")
+    """"11月30日 14:05", joined by a no-break space so a phone never wraps it in two."""
+    t = at.astimezone(ZoneInfo(tz))
+    return f"{t.month}月{t.day}日\u00a0{t:%H:%M}"
+
+
+def rating_word(score: int | None) -> str:
+    return str(name("rating", score)) if score else ""
 
 
 def holder(issue: IssueView, group: GroupView | None) -> str:
@@ -42,20 +49,49 @@ def holder(issue: IssueView, group: GroupView | None) -> str:
 
 
 def render_card(
-    issue: IssueView, group: GroupView | None
+    issue: IssueView, group: GroupView | None, settings: Settings | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The card: the issue's whole state in one message, edited in place as it moves. An
+    urgent open issue leads with 🚨 and the safety advice; a withdrawn one folds to a line."""
     tz = group.timezone if group else "Asia/Shanghai"
+    if issue.status == Status.WITHDRAWN:
+        who = next((e.actor.name for e in reversed(issue.events)
+                    if e.kind == "false_positive" and e.actor), "")
+        return render("card_withdrawn", i=issue, who=who), None
     text = mask(issue.text.strip())
     if len(text) > CARD_TEXT_LIMIT:
         text = text[:CARD_TEXT_LIMIT] + "…"
     due = issue.due_at
+    urgent = issue.urgent and issue.is_open
     light = issue.light
+    if urgent and light in (None, "green"):
+        light = "urgent"  # an emergency is never shown as 🟢
+    taken = ""
+    if issue.taken_by is not None and issue.acknowledged_at is not None:
+        taken = f"{issue.taken_by.name} · {local_time(issue.acknowledged_at, tz)}"
     html = render(
         "card", i=issue, text=text,
-        light=f"{LIGHT_ICONS[light]}{name('light', light)}" if light else "",
-        due=local_time(due, tz) if due else "", holder=safe(holder(issue, group)),
+        urgent=safe(urgent_block(issue, group, settings)) if urgent else "",
+        light=render(f"card_light.{light}") if light else "", marks=card_marks(issue),
+        due=local_time(due, tz) if due else "", taken=taken,
+        progress=mask(issue.progress_note or "")[:CARD_TEXT_LIMIT],
+        rating=rating_word(issue.rating) if issue.status == Status.CLOSED else "",
+        holder=safe(holder(issue, group)),
     )
     return html, keyboard(issue)
+
+
+def card_marks(issue: IssueView) -> list[str]:
+    """曾超时 once a deadline was missed (unless the light already says 已超时), and 已升级 /
+    已吹哨 once it went beyond the grid: kept after escalation and after it is done."""
+    marks = []
+    if issue.was_late and issue.light != "red":
+        marks.append(render("mark.late"))
+    if issue.escalation_level > 0:
+        marks.append(render("mark.escalated", level=name("level", LEVELS[issue.escalation_level])))
+    if issue.department_code:
+        marks.append(render("mark.dispatched"))
+    return marks
 
 
 def keyboard(issue: IssueView) -> InlineKeyboardMarkup | None:
@@ -70,11 +106,11 @@ def keyboard(issue: IssueView) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
-def urgent_block(issue: IssueView, group: GroupView | None, settings: Settings) -> str:
-    known = settings.categories.get(issue.category)
+def urgent_block(issue: IssueView, group: GroupView | None, settings: Settings | None) -> str:
+    known = settings.categories.get(issue.category) if settings else None
     kind = _urgent_kind(issue, known.emergency if known else None)
     numbers = {"fire": "119", "police": "110", "gas": "燃气抢修", "elevator": "96333",
-               "power": "95598", **settings.emergency}
+               "power": "95598", **(settings.emergency if settings else {})}
     advice = render(f"urgent_advice.{kind}", **numbers)
     people = []
     if group:

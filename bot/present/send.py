@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest
 
 from bot.present.cards import render_card
 from bot.present.html import split_message
+from issues.settings import Settings
 from issues.views import GroupView, IssueView
 
 log = logging.getLogger(__name__)
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 
 async def send_html(bot: Bot, chat_id: int, html: str, *,
                     reply_to: int | None = None,
-                    markup: InlineKeyboardMarkup | None = None) -> Message:
+                    markup: InlineKeyboardMarkup | ForceReply | None = None) -> Message:
     """Send HTML, split over 4096 characters; the keyboard goes on the last piece."""
     parts = split_message(html)
     msg: Message | None = None
@@ -34,17 +35,18 @@ async def send_html(bot: Bot, chat_id: int, html: str, *,
 
 
 async def post_issue_update(bot: Bot, issue: IssueView, html: str,
-                            markup: InlineKeyboardMarkup | None = None) -> Message:
+                            markup: InlineKeyboardMarkup | ForceReply | None = None) -> Message:
     """A reply to the resident's original message, so the thread stays together."""
     return await send_html(bot, issue.chat_id, html, reply_to=issue.source_message_id,
                            markup=markup)
 
 
-async def refresh_card(bot: Bot, issue: IssueView, group: GroupView | None) -> None:
+async def refresh_card(bot: Bot, issue: IssueView, group: GroupView | None,
+                       settings: Settings | None = None) -> None:
     """Edit the card in place so the latest state is always on it."""
     if issue.card_message_id is None:
         return
-    html, markup = render_card(issue, group)
+    html, markup = render_card(issue, group, settings)
     try:
         await bot.edit_message_text(html, issue.chat_id, issue.card_message_id,
                                     reply_markup=markup)

@@ -11,10 +11,12 @@ import pytest
 
 from bot.app import build_application
 from bot.serve.polling import start_polling, stop_bot
+from bot.settings import bot_settings as bot_settings_of
 from issues.service import IssueService
 from issues.settings import load_settings
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
+from tests.chinese import english_in_calls
 
 
 @dataclass
@@ -55,22 +57,37 @@ def bot_settings(db_url: str, **extra: Any) -> Any:
                  "bot": {"poll_timeout": 2, "rate_limits": {"overall_per_second": 1000,
                                                             "group_per_minute": 1000,
                                                             "max_retries": 5}}}
-    overrides.update(extra)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(overrides.get(key), dict):
+            overrides[key] = {**overrides[key], **value}
+        else:
+            overrides[key] = value
     return load_settings(overrides=overrides, env={})
 
 
 @pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+async def harness(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    """The bot on a sandbox; settings overrides by indirect parametrization."""
     sandbox = Sandbox(flood_limits=False)
     await sandbox.start()
-    settings = bot_settings(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    settings = bot_settings(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+                            **getattr(request, "param", {}))
     app = build_application(settings, token=sandbox.token, base_url=sandbox.bot_api_base,
                             base_file_url=sandbox.bot_file_base)
     await start_polling(app, settings)
     client = SandboxClient(sandbox.url)
     try:
         yield Harness(sandbox, client, app, app.bot_data.service)
+        await assert_chinese(client,
+                             bot_settings_of(app.bot_data.require_settings()).admin_chat_id)
     finally:
         await client.close()
         await stop_bot(app)
         await sandbox.stop()
+
+
+async def assert_chinese(client: SandboxClient, operators: int | None = None) -> None:
+    """Every text the bot sent in this test reads as Chinese (tests/chinese.py)."""
+    leaks = english_in_calls(await client.calls(), operators)
+    assert leaks == [], "English in what the bot sent: " + "; ".join(
+        f"{method}: {words} in {text[:80]!r}" for method, text, words in leaks)

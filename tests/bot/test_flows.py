@@ -31,7 +31,7 @@ async def test_complaint_opens_issue_card_mentions_owner(harness: Harness) -> No
     assert mentions and mentions[0]["user"]["id"] == g["owner"]
     buttons = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons == ["受理", "交办", "已办结", "不是诉求"]
-    # The card is in the chat before the bot has the answer to sendMessage and stores its id.
+    # The card's id is written just after the card is sent: wait for it.
     for _ in range(100):
         issue = await harness.service.get_issue(chat, 1)
         if issue.card_message_id is not None:
@@ -56,22 +56,27 @@ async def test_owner_walks_the_lifecycle_and_resident_rates_unhappy(harness: Har
     cq = await harness.client.press(chat, g["residents"][1], card["message_id"], "ack:1")
     answer = await harness.client.callback_answer(cq)
     assert answer and answer["show_alert"] and "群主" in answer["text"]
-    # The owner acknowledges: the group is told, the card is edited in place.
+    # The owner acknowledges: the resident is told who and when (by name, no @ of the
+    # presser), the card is edited in place.
     await harness.client.press(chat, owner, card["message_id"], "ack:1")
-    await harness.reply_from_bot(chat, sent["message_id"], lambda m: "已受理" in _text(m)
-                                 and "🔔" in _text(m))
+    told = await harness.reply_from_bot(chat, sent["message_id"],
+                                        lambda m: "已受理 · 王网格" in _text(m))
+    assert not [e for e in told.get("entities", []) if e["type"] in ("mention", "text_mention")]
     refreshed = await harness.client.wait_for(
         chat, lambda m: m["message_id"] == card["message_id"] and "已受理" in _text(m))
-    assert refreshed.get("edit_date")
-    # Resolve; the reporter is asked to rate; 不满意 reopens and tells the owner.
+    assert refreshed.get("edit_date") and "受理人：王网格" in _text(refreshed)
+    # Resolve: one message says so and carries the rating buttons; 不满意 reopens, the
+    # buttons go, and the resident is asked why.
     await harness.client.press(chat, owner, card["message_id"], "resolve:1")
-    ask = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "请评价" in _text(m))
-    assert any(e["type"] == "text_mention" and e["user"]["id"] == resident
-               for e in ask["entities"])
-    await harness.client.press(chat, resident, ask["message_id"], "rate:1:1")
+    done = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "请评价" in _text(m))
+    assert "已办结 · 王网格" in _text(done) and done.get("reply_markup")
+    await harness.client.press(chat, resident, done["message_id"], "rate:1:1")
     reopened = await harness.reply_from_bot(chat, sent["message_id"],
                                             lambda m: "重新打开" in _text(m))
-    assert "@wang_wangge" in _text(reopened)
+    assert "@wang_wangge" in _text(reopened) and "哪里不满意" in _text(reopened)
+    rated = await harness.client.wait_for(
+        chat, lambda m: m["message_id"] == done["message_id"] and "评价：不满意" in _text(m))
+    assert not rated.get("reply_markup")
     issue = await harness.service.get_issue(chat, 1)
     assert issue.status == "in_progress" and issue.rating == 1
 
@@ -91,14 +96,16 @@ async def test_commands_and_bad_input(harness: Harness) -> None:
         reply = await harness.reply_from_bot(chat, m["message_id"])
         assert expect in _text(reply), (text, _text(reply))
     m = await harness.say(chat, owner, "/progress 1 已通知环卫，下午清运")
-    upd = await harness.reply_from_bot(chat, r["message_id"], lambda m: "有新进展" in _text(m))
-    assert "下午清运" in _text(upd)
+    # Taking it on tells the resident; the progress itself is on the card.
+    await harness.reply_from_bot(chat, r["message_id"], lambda m: "已受理" in _text(m))
+    await harness.client.wait_for(chat, lambda m: "最新进展：已通知环卫，下午清运" in _text(m))
     m = await harness.say(chat, owner, "/list")
     listing = await harness.reply_from_bot(chat, m["message_id"])
     assert "#1" in _text(listing) and "处理中" in _text(listing)
     m = await harness.say(chat, owner, "/stats")
     st = await harness.reply_from_bot(chat, m["message_id"])
-    assert "收到 1 件" in _text(st)
+    assert "本月收到 1 件：待受理 0，处理中 1，已办结 0" in _text(st)
+    assert "满意度待评价满 5 件后公布" in _text(st)
 
 
 async def test_phone_numbers_are_masked_and_html_escaped(harness: Harness) -> None:
@@ -117,11 +124,14 @@ async def test_duplicate_is_seconded(harness: Harness) -> None:
     g = await harness.group()
     chat, a, b = g["chat"], g["residents"][0], g["residents"][1]
     first = await harness.say(chat, a, "3栋门口路灯坏了好几天了")
-    await harness.reply_from_bot(chat, first["message_id"], lambda m: "#1" in _text(m))
+    card = await harness.reply_from_bot(chat, first["message_id"], lambda m: "#1" in _text(m))
     second = await harness.say(chat, b, "3栋门口的路灯确实不亮 晚上黑漆漆的")
-    plus = await harness.reply_from_bot(chat, second["message_id"])
-    assert "已有相同诉求 #1，已记 +1" in _text(plus)
+    # One more person: a 👍 on her message and the card's count, no message.
+    await harness.client.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
+                                  and "共 2 人反映" in _text(m))
     assert (await harness.service.get_issue(chat, 1)).report_count == 2
+    assert not [m for m in await harness.client.bot_messages(chat, second["message_id"])
+                if m["message_id"] != card["message_id"]]
 
 
 async def test_urgent_issue_signposts_and_mentions_admins(harness: Harness) -> None:
@@ -129,8 +139,9 @@ async def test_urgent_issue_signposts_and_mentions_admins(harness: Harness) -> N
     chat, resident = g["chat"], g["residents"][0]
     sent = await harness.say(chat, resident, "4栋2单元楼道里好大一股燃气味，谁家漏气了吧？？")
     card = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in _text(m))
-    assert "紧急" in _text(card) and "关闭阀门" in _text(card)
-    assert "@wang_wangge" in _text(card)
+    # The card leads with 🚨 and the advice; never a green light.
+    assert _text(card).startswith("🚨 紧急") and "关闭阀门" in _text(card).split("📌")[0]
+    assert "@wang_wangge" in _text(card) and "🟢" not in _text(card)
 
 
 async def test_photo_location_edit_and_not_an_issue(harness: Harness) -> None:
@@ -146,11 +157,12 @@ async def test_photo_location_edit_and_not_an_issue(harness: Harness) -> None:
     await harness.client.edit(chat, shot["message_id"], "菜市场东边那个井盖冇得了，好危险")
     await harness.client.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
                                   and "东边" in _text(m))
-    # A false positive: the owner presses 不是诉求, the card says so politely.
+    # A false positive: the owner presses 不是诉求, the card folds to 误识别 (no message).
     other = await harness.say(chat, resident, "楼下下水道又堵了")
     card2 = await harness.reply_from_bot(chat, other["message_id"], lambda m: "#2" in _text(m))
     await harness.client.press(chat, owner, card2["message_id"], "notissue:2")
-    await harness.reply_from_bot(chat, other["message_id"], lambda m: "不是诉求" in _text(m))
+    await harness.client.wait_for(chat, lambda m: m["message_id"] == card2["message_id"]
+                                  and "误识别，已撤销" in _text(m))
     assert (await harness.service.get_issue(chat, 2)).status == "withdrawn"
     assert (await harness.service.feedback_rows())[0]["text"] == "楼下下水道又堵了"
 

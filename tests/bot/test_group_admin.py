@@ -45,7 +45,8 @@ async def test_setowner_settings_issue_and_mine(harness: Harness) -> None:
     m = await harness.say(chat, a, "/settings digest 21:30")
     assert "21:30" in _text(await harness.reply_from_bot(chat, m["message_id"]))
     m = await harness.say(chat, a, "/settings digest 25:99")
-    assert "无效" in _text(await harness.reply_from_bot(chat, m["message_id"]))
+    assert "日报时间只能是 20:00 这样的时间" in _text(
+        await harness.reply_from_bot(chat, m["message_id"]))
     m = await harness.say(chat, a, "/settings auto off")
     await harness.reply_from_bot(chat, m["message_id"])
     quiet = await harness.say(chat, b, "3栋门口路灯坏了好几天了")
@@ -81,8 +82,9 @@ async def test_photo_reply_to_card_and_same_button_twice(harness: Harness) -> No
     card = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in _text(m))
     await harness.client.send(chat, owner, caption="已清运，附现场照片", photo=True,
                               reply_to_message_id=card["message_id"])
-    await harness.reply_from_bot(chat, sent["message_id"],
-                                 lambda m: "已清运" in _text(m) and "🔔" in _text(m))
+    await harness.reply_from_bot(chat, sent["message_id"], lambda m: "已受理" in _text(m))
+    await harness.client.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
+                                  and "最新进展：已清运" in _text(m) and "照片：1 张" in _text(m))
     issue = await harness.service.get_issue(chat, 1)
     assert len(issue.photos) == 1 and issue.status == "in_progress"
     # A neighbour's "thank you" under the card is neither a note nor worth a refusal.
@@ -106,25 +108,42 @@ async def test_photo_reply_to_card_and_same_button_twice(harness: Harness) -> No
     assert sum("请评价" in _text(m) for m in msgs) == 1
 
 
-async def test_dispatch_button_escalates_to_a_department(harness: Harness) -> None:
+async def test_dispatch_offers_only_departments_with_a_group(harness: Harness) -> None:
     g = await harness.group()
-    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    c, chat, owner, resident = harness.client, g["chat"], g["owner"], g["residents"][0]
     sent = await harness.say(chat, resident, "7栋又停电了 冰箱里的东西都要坏了")
     card = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in _text(m))
-    cq = await harness.client.press(chat, resident, card["message_id"], "dispatch:1")
-    refused = await harness.client.callback_answer(cq)
+    cq = await c.press(chat, resident, card["message_id"], "dispatch:1")
+    refused = await c.callback_answer(cq)
     assert refused and refused["show_alert"] and "交办" in refused["text"]
-    await harness.client.press(chat, owner, card["message_id"], "dispatch:1")
-    chooser = await harness.client.wait_for(chat, lambda m: "承办部门" in _text(m)
-                                            and "reply_markup" in m)
+    # No department has a group yet: 吹哨 would reach nobody, and the owner is told how.
+    cq = await c.press(chat, owner, card["message_id"], "dispatch:1")
+    told = await c.callback_answer(cq)
+    assert told and told["show_alert"] and "/dept 登记" in told["text"]
+    m = await harness.say(chat, owner, "/escalate 1 供电")
+    reply = await harness.reply_from_bot(chat, m["message_id"])
+    assert "还没有登记工作群" in _text(reply)
+    assert (await harness.service.get_issue(chat, 1)).department_code is None
+    # The power company registers its group; now 交办 offers it, on the card itself.
+    worker = await c.create_user("刘电工")
+    dept = await c.create_chat("供电抢修群", worker)
+    await c.add_bot(dept)
+    r = await harness.say(dept, worker, "/dept add 供电")
+    await harness.reply_from_bot(dept, r["message_id"], lambda m: "部门群" in _text(m))
+    await c.press(chat, owner, card["message_id"], "dispatch:1")
+    chooser = await c.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
+                               and "返回" in str(m.get("reply_markup")))
     names = [b["text"] for row in chooser["reply_markup"]["inline_keyboard"] for b in row]
-    assert "供电" in names and "城管" in names
-    await harness.client.press(chat, owner, chooser["message_id"], "esc:1:power")
-    upd = await harness.reply_from_bot(chat, sent["message_id"],
-                                       lambda m: "已吹哨上报" in _text(m))
-    assert "供电" in _text(upd)
+    assert names == ["供电", "↩️ 返回"]
+    await c.press(chat, owner, card["message_id"], "esc:1:power")
+    relayed = await c.wait_for(dept, lambda m: "📣" in _text(m))
+    assert "7栋" in _text(relayed)
+    await c.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
+                     and "承办部门：供电" in _text(m) and "已吹哨" in _text(m))
     issue = await harness.service.get_issue(chat, 1)
     assert issue.department_code == "power" and issue.status == "in_progress"
+    # The residents' group got no new message for it: the card says it.
+    assert await c.bot_messages(chat, reply["message_id"]) == []
 
 
 async def test_sensitivity_setting_changes_what_is_caught(harness: Harness) -> None:

@@ -40,6 +40,7 @@ DO: dict[Action, Step] = {
     Action.RATE_UNSATISFIED: lambda s, n: s.rate(CHAT, n, RESIDENT, 1),
     Action.PHOTO: lambda s, n: s.add_photo(CHAT, n, OWNER, "file-1"),
     Action.LOCATE: lambda s, n: s.set_location(CHAT, n, OWNER, 28.2, 112.9),
+    Action.COMMENT: lambda s, n: s.comment(CHAT, n, RESIDENT, "灯还是不亮"),
 }
 
 

@@ -14,7 +14,7 @@ from bot.app import build_application
 from bot.serve.polling import start_polling, stop_bot
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
-from tests.bot.conftest import Harness, bot_settings
+from tests.bot.conftest import Harness, assert_chinese, bot_settings
 
 FAST = {
     "sla": {"default": {"ack": "3s", "resolve": "6s"},
@@ -63,6 +63,7 @@ async def fast(tmp_path: Path) -> AsyncIterator[tuple[Harness, Bots]]:
     client = SandboxClient(sandbox.url)
     try:
         yield Harness(sandbox, client, app, app.bot_data.service), bots
+        await assert_chinese(client)
     finally:
         await client.close()
         await bots.stop()
@@ -84,16 +85,20 @@ async def test_reminders_yellow_red_and_automatic_escalation(
     sent = await h.say(g["chat"], g["residents"][0], "3栋门口路灯坏了好几天了")
     await h.reply_from_bot(g["chat"], sent["message_id"], lambda m: "#1" in _text(m))
     yellow = await h.reply_from_bot(g["chat"], sent["message_id"],
-                                    lambda m: "快到时限" in _text(m), timeout=20)
-    assert "@wang_wangge" in _text(yellow) and "受理" in _text(yellow)
-    red = await h.reply_from_bot(g["chat"], sent["message_id"], lambda m: "已超时" in _text(m),
-                                 timeout=20)
+                                    lambda m: "快到受理时限" in _text(m), timeout=20)
+    assert "@wang_wangge" in _text(yellow)
+    red = await h.reply_from_bot(g["chat"], sent["message_id"],
+                                 lambda m: "已超过受理时限" in _text(m), timeout=20)
     assert "🔴" in _text(red)
-    up = await h.reply_from_bot(g["chat"], sent["message_id"],
-                                lambda m: "自动升级" in _text(m), timeout=20)
-    assert "社区" in _text(up)
+    # Escalated: the card says so and stays red (the deadline is kept); the group gets no
+    # message claiming a community that has no group was told.
+    card = await h.client.wait_for(g["chat"], lambda m: "已升级（社区督办）" in _text(m),
+                                   timeout=20)
+    assert "🔴 已超时" in _text(card) and "受理时限" in _text(card)
     issue = await h.service.get_issue(g["chat"], 1)
-    assert issue.escalation_level >= 1
+    assert issue.escalation_level >= 1 and issue.light == "red"
+    assert not [m for m in await h.client.bot_messages(g["chat"]) if "督办" in _text(m)
+                and m["message_id"] != card["message_id"]]
     msgs = await h.client.bot_messages(g["chat"])
     texts = [_text(m) for m in msgs]
     assert len(texts) == len(set(texts)), "a reminder was posted twice"
@@ -115,9 +120,9 @@ async def test_progress_post_and_digest_match_the_database(fast: tuple[Harness, 
     assert "#2" in _text(progress)
     st = await h.service.stats(chat)
     assert st.received == 2 and st.resolved == 1
-    assert f"今日收到 {st.received} 件" in _text(digest)
-    assert f"办结 {st.resolved} 件" in _text(digest)
-    assert "办结率 50%" in _text(digest)
+    # 收到 is split so the parts add up: 待受理 1 + 处理中 0 + 已办结 1.
+    assert f"今日收到 {st.received} 件：待受理 1，处理中 0，已办结 {st.resolved}" in _text(digest)
+    assert "办结率 50%" in _text(digest) and "满意度待评价满 5 件后公布" in _text(digest)
     # A restart: a new process on the same database posts nothing twice.
     await bots.stop()
     app = await bots.start()
@@ -144,18 +149,19 @@ async def test_department_claims_and_resolves_with_residents_told(
     sent = await h.say(chat, resident, "7栋又停电了 冰箱里的东西都要坏了")
     await h.reply_from_bot(chat, sent["message_id"], lambda x: "#1" in _text(x))
     await h.say(chat, owner, "/escalate 1 供电")
-    await h.reply_from_bot(chat, sent["message_id"], lambda x: "吹哨" in _text(x))
+    # The residents see it on the card; the department's group gets the issue.
+    await c.wait_for(chat, lambda x: "承办部门：供电" in _text(x))
     relay = await c.wait_for(dept_chat, lambda x: "/claim" in _text(x))
     issue_id = (await h.service.get_issue(chat, 1)).id
     assert f"第 {issue_id} 号" in _text(relay)
     await h.say(dept_chat, worker, f"/claim {issue_id}")
-    await h.reply_from_bot(chat, sent["message_id"], lambda x: "承办部门已报到" in _text(x))
+    await c.wait_for(chat, lambda x: "负责人：@liu_dian" in _text(x))
     await h.say(dept_chat, worker, f"/progress {issue_id} 已到现场，正在排查线路")
-    await h.reply_from_bot(chat, sent["message_id"], lambda x: "正在排查线路" in _text(x))
+    await c.wait_for(chat, lambda x: "最新进展：已到现场，正在排查线路" in _text(x))
     await h.say(dept_chat, worker, f"/done {issue_id} 已更换保险丝，恢复供电")
     done = await h.reply_from_bot(chat, sent["message_id"],
-                                  lambda x: "🔔" in _text(x) and "已办结" in _text(x))
-    assert "恢复供电" in _text(done)
+                                  lambda x: "已办结 · 电工老刘" in _text(x))
+    assert "恢复供电" in _text(done) and done.get("reply_markup")
     assert (await h.service.get_issue(chat, 1)).status == "resolved"
 
 
@@ -193,15 +199,16 @@ async def test_org_unit_digest_overdue_list_and_quiet_hours(
                               timeout=20)
     assert "今日收到 2 件" in _text(digest)
     # Group A is reminded (group B, in its quiet hours, is checked at the end).
-    await h.reply_from_bot(a["chat"], sa["message_id"], lambda x: "快到时限" in _text(x),
+    await h.reply_from_bot(a["chat"], sa["message_id"], lambda x: "快到受理时限" in _text(x),
                            timeout=20)
     # /overdue lists the late issues of this group (while it is yellow or red).
     m = await h.say(a["chat"], a["owner"], "/overdue")
     listing = await h.reply_from_bot(a["chat"], m["message_id"], timeout=20)
     assert "#1" in _text(listing)
     # Red past the grace: escalated to the community, whose own group is told.
-    await c.wait_for(unit_chat, lambda x: "超时升级督办" in _text(x) and "3栋" in _text(x),
-                     timeout=25)
+    told = await c.wait_for(unit_chat, lambda x: "上报督办" in _text(x) and "3栋" in _text(x),
+                            timeout=25)
+    assert "已超过受理时限" in _text(told) and "已上报到「社区」督办" in _text(told)
     # By now B's issue is long past yellow and red too; quiet hours held every reminder.
-    assert not [x for x in await c.bot_messages(b_chat) if "快到时限" in _text(x)
-                or "已超时" in _text(x)]
+    assert not [x for x in await c.bot_messages(b_chat) if "快到" in _text(x)
+                or "已超过" in _text(x)]

@@ -31,7 +31,7 @@ async def test_cards_and_updates_arrive_once_despite_faults(harness: Harness) ->
         await harness.client.press(g["chat"], g["owner"], issue.card_message_id,
                                    f"ack:{issue.id}")
         await harness.reply_from_bot(g["chat"], m["message_id"],
-                                     lambda x: "🔔" in _text(x) and "已受理" in _text(x),
+                                     lambda x: "✅" in _text(x) and "已受理" in _text(x),
                                      timeout=60)
     calls = await harness.client.calls()
     assert any(not c.get("ok", True) for c in calls), "no fault was injected"
@@ -39,7 +39,7 @@ async def test_cards_and_updates_arrive_once_despite_faults(harness: Harness) ->
     for g in groups:
         msgs = await harness.client.bot_messages(g["chat"])
         cards = [x for x in msgs if "路灯照明" in _text(x) and "📌" in _text(x)]
-        updates = [x for x in msgs if "🔔" in _text(x)]
+        updates = [x for x in msgs if "✅" in _text(x) and "已受理" in _text(x)]
         assert len(cards) == 4, [_text(x) for x in msgs]
         assert len(updates) == 2
         assert len({x["reply_to_message"]["message_id"] for x in cards}) == 4

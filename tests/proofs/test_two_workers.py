@@ -132,7 +132,7 @@ async def test_two_webhook_workers_on_postgresql(pg_server: Any, tmp_path: Path)
         # Both workers run the scheduler: each group's digest must still come once.
         for chat, owner, _ in chats:
             m = await client.send(chat, owner, "/settings digest 00:00")
-            await client.wait_for(chat, lambda x: "设置已保存" in (x.get("text") or ""),
+            await client.wait_for(chat, lambda x: "日报时间已改为" in (x.get("text") or ""),
                                   timeout=30)
         for chat, _, _ in chats:
             await client.wait_for(chat, lambda x: "今日诉求日报" in (x.get("text") or ""),

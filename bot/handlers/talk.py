@@ -1,0 +1,240 @@
+"""Talking with the group in its own words.
+
+- A grid worker's natural reply ("收到，已经联系物业了，明天上午来修", "东门井盖已经修好了"),
+  as a reply to a resident's report or naming an open issue's place and what it is, is read
+  for the step it reports (`nlp.intent`); the bot asks "记为 进展 #6？" — privately when the
+  worker has started the bot — and nothing changes until they tap.
+- A resident asking ("修好了没有", "怎么样了", "有人管吗", "@bot 我反映的路灯怎么样了", or a
+  reply to a card) gets the status of the issue in this group that best matches; when she is
+  its reporter, asking again is a 催办 that reminds the person responsible (at most every
+  `bot.nudge_gap`), and the count of people stays.
+- A resident's reply to "哪里不满意？" is recorded and passed to the person responsible.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity
+
+from bot import context as ctx
+from bot.callbacks import Confirm, Dismiss
+from bot.context import Context
+from bot.present.cards import holder, local_time, rating_word
+from bot.present.lookup import answer, remove_later, send_private
+from bot.present.send import refresh_card
+from bot.present.templates import render, safe
+from bot.settings import bot_settings
+from issues.errors import IssueError
+from issues.lifecycle import OPEN_STATUSES, Status
+from issues.privacy import mask
+from issues.service import IssueService
+from issues.views import GroupView, IssueFilter, IssueView
+from nlp.intent import Step, mentions, names_something, read_progress, topic
+
+log = logging.getLogger(__name__)
+CANDIDATES = 50  # newest issues of a group a message is matched against
+OWN_ISSUE = 2  # what being an issue's reporter adds to how well a question matches it
+_NUMBER = re.compile(r"#(\d+)")
+# What each step may be offered from (a step the issue is past is not offered).
+OFFER_FROM = {
+    Step.ACKNOWLEDGE: (Status.OPEN,),
+    Step.PROGRESS: OPEN_STATUSES,
+    Step.RESOLVE: OPEN_STATUSES,
+    Step.DECLINE: OPEN_STATUSES,
+}
+
+
+def addressed(msg: Message, context: Context) -> bool:
+    """The message @-mentions the bot or replies to one of its messages."""
+    me = context.bot_data.me
+    if me is None:
+        return False
+    reply = msg.reply_to_message
+    if reply is not None and reply.from_user is not None and reply.from_user.id == me.id:
+        return True
+    for ent in msg.entities or ():
+        if ent.type == MessageEntity.MENTION and msg.parse_entity(ent)[1:].lower() == (
+                me.username or "").lower():
+            return True
+        if ent.type == MessageEntity.TEXT_MENTION and ent.user and ent.user.id == me.id:
+            return True
+    return False
+
+
+def manages(group: GroupView, user_id: int, issue: IssueView | None = None) -> bool:
+    return bool((group.owner and group.owner.user_id == user_id)
+                or any(a.user_id == user_id for a in group.admins)
+                or (issue is not None and issue.assignee is not None
+                    and issue.assignee.user_id == user_id))
+
+
+async def candidates(svc: IssueService, chat_id: int) -> list[IssueView]:
+    page = await svc.list_issues(IssueFilter(chat_id=chat_id), page=1, page_size=CANDIDATES)
+    return page.items
+
+
+def best_match(text: str, issues: list[IssueView], asker: int | None,
+               least: int) -> IssueView | None:
+    """The issue `text` names most plainly (newest first on a tie); being its reporter
+    counts when the question names it or nothing in particular, so "有人管吗" from a
+    resident means her own issue, but "电梯修好了没有" never means her drain."""
+    about = topic(text)
+    vague = not names_something(about)
+    best, best_score = None, least - 1
+    for issue in issues:
+        score = mentions(about, issue.location_text, f"{issue.summary} {issue.category_name}")
+        if asker is not None and issue.reporter.user_id == asker and (score or vague):
+            score += OWN_ISSUE
+        if score > best_score:
+            best, best_score = issue, score
+    return best
+
+
+# --- the grid worker's own words ------------------------------------------------------------
+async def owner_words(msg: Message, context: Context, group: GroupView, text: str) -> bool:
+    """A manager's reply read as a step: offer it for one tap. True when a question was
+    offered (the message needs nothing else)."""
+    step = read_progress(text)
+    if step is None or msg.from_user is None:
+        return False
+    svc = ctx.service(context)
+    issue: IssueView | None = None
+    reply = msg.reply_to_message
+    if reply is not None and reply.from_user is not None and not reply.from_user.is_bot:
+        issue = await svc.find_by_source_message(msg.chat.id, reply.message_id)
+    if issue is None:
+        open_ones = [i for i in await candidates(svc, msg.chat.id) if i.is_open]
+        issue = _named(text, open_ones)
+    if issue is None or issue.status not in OFFER_FROM[step]:
+        return False
+    if not manages(group, msg.from_user.id, issue):
+        return False
+    await offer(msg, context, issue, step, text)
+    return True
+
+
+def _named(text: str, issues: list[IssueView]) -> IssueView | None:
+    """The open issue a message names by place and by what it is (both, when it has a
+    place; two pieces of what it is, when it has none)."""
+    for issue in issues:
+        score = mentions(text, issue.location_text, f"{issue.summary} {issue.category_name}")
+        if score >= 3:
+            return issue
+    return None
+
+
+async def offer(msg: Message, context: Context, issue: IssueView, step: Step,
+                text: str) -> None:
+    """记为 进展 #6？ — privately to a worker who has started the bot, else under their
+    message (removed if left unanswered)."""
+    assert msg.from_user is not None
+    name = render(f"step.{step.value}")
+    html = render("confirm_step", i=issue, step=name, who=msg.from_user.full_name,
+                  note=mask(text[:500]))
+    markup = InlineKeyboardMarkup([[
+        InlineKeyboardButton(render("button.confirm", step=name, number=issue.number),
+                             callback_data=Confirm(issue.id, step.value).pack()),
+        InlineKeyboardButton(render("button.dismiss"),
+                             callback_data=Dismiss(msg.from_user.id).pack()),
+    ]])
+    if await send_private(context, msg.from_user.id, html, markup):
+        return
+    asked = await msg.reply_html(html, reply_markup=markup)
+    remove_later(context, msg.chat.id, [asked.message_id])
+
+
+# --- residents asking -----------------------------------------------------------------------
+async def question(msg: Message, context: Context, group: GroupView, text: str,
+                   about: IssueView | None = None) -> bool:
+    """A resident asking how an issue stands: answer with the one it most plainly names.
+    True when answered."""
+    if msg.from_user is None:
+        return False
+    svc = ctx.service(context)
+    issue = about or best_match(text, await candidates(svc, msg.chat.id), msg.from_user.id,
+                                least=1)
+    if issue is None:
+        if addressed(msg, context):
+            await answer(msg, context, render("status_unknown"), private=False)
+            return True
+        return False
+    urged = issue.reporter.user_id == msg.from_user.id and issue.is_open
+    await tell_status(msg, context, issue, group, urged=urged)
+    return True
+
+
+async def tell_status(msg: Message, context: Context, issue: IssueView, group: GroupView,
+                      *, urged: bool) -> None:
+    """The issue's status as a short reply (removed later); a reporter asking again about an
+    open issue is a 催办: the person responsible is @-mentioned, at most every nudge_gap."""
+    svc = ctx.service(context)
+    nudged = urged and await _may_nudge(svc, issue)
+    html = render("status_answer", i=issue, line=safe(status_line(issue, group)),
+                  nudged=nudged, urged=urged, holder=safe(holder(issue, group)),
+                  reminded=_holder_name(issue, group))
+    await answer(msg, context, html, private=False)
+
+
+def status_line(issue: IssueView, group: GroupView) -> str:
+    tz = group.timezone
+    due = issue.due_at
+    taken = ""
+    if issue.taken_by is not None and issue.acknowledged_at is not None:
+        taken = f"{issue.taken_by.name}，{local_time(issue.acknowledged_at, tz)}"
+    return render(f"status_line.{issue.status}", i=issue,
+                  due=local_time(due, tz) if due else "", taken=taken,
+                  progress=mask(issue.progress_note or "")[:100],
+                  done=local_time(issue.resolved_at, tz) if issue.resolved_at else "",
+                  rating=rating_word(issue.rating))
+
+
+def _holder_name(issue: IssueView, group: GroupView) -> str:
+    person = issue.assignee or group.owner
+    return person.name if person else render("owner_fallback")
+
+
+async def _may_nudge(svc: IssueService, issue: IssueView) -> bool:
+    """Once per nudge_gap per issue (a delivery key per window: exactly once across
+    workers and restarts)."""
+    gap = bot_settings(svc.settings).nudge_gap.total_seconds() or 1
+    window = int(svc.clock().timestamp() // gap)
+    return await svc.claim_delivery(f"nudge:{issue.id}:{window}", issue.chat_id)
+
+
+# --- 不满意: why ----------------------------------------------------------------------------
+def asked_issue_number(bot_message: Message) -> int | None:
+    """The issue a message of ours is about (each starts with its "#N")."""
+    m = _NUMBER.search(bot_message.text or bot_message.caption or "")
+    return int(m.group(1)) if m else None
+
+
+async def unsatisfied_reason(msg: Message, context: Context, group: GroupView) -> bool:
+    """The reporter answering our "哪里不满意？": recorded on the issue and passed to the
+    person responsible (privately when they have started the bot)."""
+    reply = msg.reply_to_message
+    if reply is None or msg.from_user is None or not msg.text:
+        return False
+    if render("unsatisfied_marker") not in (reply.text or ""):
+        return False
+    number = asked_issue_number(reply)
+    if number is None:
+        return False
+    svc = ctx.service(context)
+    try:
+        result = await svc.comment(msg.chat.id, number, ctx.person(msg.from_user), msg.text,
+                                   kind="reason")
+    except IssueError as err:
+        log.info("reason for #%s not recorded: %s", number, err)
+        return False
+    issue = result.issue
+    html = render("unsatisfied_reason", i=issue, who=msg.from_user.full_name,
+                  reason=mask(msg.text[:500]), holder=safe(holder(issue, group)))
+    person = issue.assignee or group.owner
+    if person is None or person.user_id is None \
+            or not await send_private(context, person.user_id, html):
+        await msg.reply_html(html)
+    await refresh_card(context.bot, issue, group, svc.settings)
+    return True
+

@@ -1,0 +1,209 @@
+"""The group in its own words, through the real PTB library and the sandbox: a grid worker's
+natural replies are offered for one tap (nothing changes before it), residents asking get the
+status, the reporter asking again is a 催办, 不满意 asks why and tells the person
+responsible, and lookups go privately or go away."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from tests.bot.conftest import Harness
+
+
+def _text(m: dict[str, Any]) -> str:
+    return str(m.get("text") or "")
+
+
+def _buttons(m: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = (m.get("reply_markup") or {}).get("inline_keyboard") or []
+    return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+async def _gone(h: Harness, chat: int, message_id: int, timeout: float = 10) -> bool:
+    for _ in range(int(timeout / 0.2)):
+        if message_id not in {m["message_id"] for m in await h.client.messages(chat)}:
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+async def test_a_grid_workers_reply_is_offered_for_one_tap(harness: Harness) -> None:
+    h, c = harness, harness.client
+    g = await h.group()
+    chat, owner, (resident, neighbour) = g["chat"], g["owner"], g["residents"]
+    report = await h.say(chat, resident, "东门那个井盖冇得了，晚上好危险")
+    card = await h.reply_from_bot(chat, report["message_id"], lambda m: "#1" in _text(m))
+    # The owner answers the resident in their own words.
+    reply = await h.say(chat, owner, "收到，已经联系物业了，明天上午来修井盖",
+                        reply_to_message_id=report["message_id"])
+    ask = await h.reply_from_bot(chat, reply["message_id"], lambda m: "记为" in _text(m))
+    assert "#1 进展" in _text(ask) and "明天上午来修井盖" in _text(ask)
+    assert [t for t, _ in _buttons(ask)] == ["记为进展 #1", "不用了"]
+    # Nothing changes without the tap: still 待受理.
+    assert (await h.service.get_issue(chat, 1)).status == "open"
+    # A neighbour cannot tap it; the owner can.
+    cq = await c.press(chat, neighbour, ask["message_id"], _buttons(ask)[0][1])
+    refused = await c.callback_answer(cq)
+    assert refused and refused["show_alert"]
+    assert (await h.service.get_issue(chat, 1)).status == "open"
+    await c.press(chat, owner, ask["message_id"], _buttons(ask)[0][1])
+    await c.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
+                     and "最新进展：收到，已经联系物业了" in _text(m))
+    assert await _gone(h, chat, ask["message_id"])  # the question goes once answered
+    issue = await h.service.get_issue(chat, 1)
+    assert issue.status == "in_progress" and issue.taken_by is not None
+    # The resident heard the owner's own words: no "已受理" message of ours on top.
+    assert not [m for m in await c.bot_messages(chat, reply["message_id"]) if "已受理" in _text(m)]
+
+    # Later, privately started, the owner says it is fixed, naming the place: the question
+    # comes to their private chat; the 办结 message with the rating buttons to the group.
+    await c.start_bot(owner)
+    fixed = await h.say(chat, owner, "东门井盖已经修好了")
+    private = await c.wait_for(owner, lambda m: "记为" in _text(m))
+    assert "#1 办结" in _text(private)
+    assert not [m for m in await c.bot_messages(chat, fixed["message_id"])]
+    await c.press(owner, owner, private["message_id"], _buttons(private)[0][1])
+    done = await h.reply_from_bot(chat, report["message_id"], lambda m: "已办结 ·" in _text(m))
+    assert "东门井盖已经修好了" in _text(done) and "请评价" in _text(done)
+    await c.wait_for(owner, lambda m: m["message_id"] == private["message_id"]
+                     and "已记为 #1 办结" in _text(m))
+    assert (await h.service.get_issue(chat, 1)).status == "resolved"
+    # A resident saying "修好了" is not offered anything; "不用了" drops a question.
+    await h.say(chat, neighbour, "修好了，谢谢")
+    other = await h.say(chat, resident, "5栋楼下下水道堵了 脏水冒出来了")
+    await h.reply_from_bot(chat, other["message_id"], lambda m: "#2" in _text(m))
+    await h.say(chat, owner, "好的", reply_to_message_id=other["message_id"])
+    ask2 = await c.wait_for(owner, lambda m: "#2 受理" in _text(m))
+    await c.press(owner, owner, ask2["message_id"], _buttons(ask2)[1][1])
+    await c.wait_for(owner, lambda m: m["message_id"] == ask2["message_id"]
+                     and "没有记" in _text(m))
+    assert (await h.service.get_issue(chat, 2)).status == "open"
+
+
+async def test_residents_asking_get_the_status_and_the_reporter_urges(harness: Harness) -> None:
+    h, c = harness, harness.client
+    g = await h.group()
+    chat, owner, (resident, neighbour) = g["chat"], g["owner"], g["residents"]
+    report = await h.say(chat, resident, "3栋门口路灯坏了好几天了")
+    card = await h.reply_from_bot(chat, report["message_id"], lambda m: "#1" in _text(m))
+    drain = await h.say(chat, neighbour, "5栋楼下下水道堵了 脏水冒出来了")
+    await h.reply_from_bot(chat, drain["message_id"], lambda m: "#2" in _text(m))
+    await c.press(chat, owner, card["message_id"], "ack:1")
+    await h.reply_from_bot(chat, report["message_id"], lambda m: "已受理" in _text(m))
+    # A neighbour asks about the street light in her own words: status of #1, no nudge.
+    q = await h.say(chat, neighbour, "三栋门口路灯修好了没有？")
+    a = await h.reply_from_bot(chat, q["message_id"])
+    assert "#1 路灯照明 · 3栋门口：已受理（王网格" in _text(a)
+    assert "@wang_wangge" not in _text(a)
+    # The reporter asks the bot: a 催办, the person responsible is reminded by name.
+    q = await h.say(chat, resident, "@suqiu_bot 我反映的路灯怎么样了")
+    a = await h.reply_from_bot(chat, q["message_id"])
+    assert "#1" in _text(a) and "已提醒 @wang_wangge" in _text(a)
+    # She says it again: still one person, and the reminder is not repeated at once.
+    again = await h.say(chat, resident, "3栋门口路灯还是不亮啊")
+    a = await h.reply_from_bot(chat, again["message_id"])
+    assert "#1" in _text(a) and "已被提醒过" in _text(a) and "@wang_wangge" not in _text(a)
+    issue = await h.service.get_issue(chat, 1, with_events=True)
+    assert issue.report_count == 1 and [e.kind for e in issue.events].count("urge") == 1
+    # A reply to the card that asks, and a question about the drain.
+    q = await h.say(chat, neighbour, "有人管吗", reply_to_message_id=card["message_id"])
+    assert "#1" in _text(await h.reply_from_bot(chat, q["message_id"]))
+    q = await h.say(chat, resident, "5栋下水道什么时候来修")
+    assert "#2 排水下水道" in _text(await h.reply_from_bot(chat, q["message_id"]))
+    # Nothing about it here: asked of the bot, it says so; in passing, it stays quiet.
+    q = await h.say(chat, neighbour, "@suqiu_bot 电梯修好了没有")
+    assert "还没有找到" in _text(await h.reply_from_bot(chat, q["message_id"]))
+    quiet = await h.say(chat, neighbour, "你家空调修好了没有")
+    probe = await h.say(chat, neighbour, "/help")
+    await h.reply_from_bot(chat, probe["message_id"])
+    later = await c.bot_messages(chat, quiet["message_id"])
+    assert len(later) == 1 and "使用说明" in _text(later[0])
+
+
+@pytest.mark.parametrize("harness", [{"bot": {"lookup_reply_ttl": "1s"}}], indirect=True)
+async def test_lookups_go_privately_or_go_away(harness: Harness) -> None:
+    h, c = harness, harness.client
+    g = await h.group()
+    chat, (resident, neighbour) = g["chat"], g["residents"]
+    report = await h.say(chat, resident, "3栋门口路灯坏了好几天了")
+    await h.reply_from_bot(chat, report["message_id"], lambda m: "#1" in _text(m))
+    # Someone who has not started the bot: a short reply, removed after the delay.
+    asked = await h.say(chat, neighbour, "/list")
+    listing = await h.reply_from_bot(chat, asked["message_id"])
+    assert "#1" in _text(listing)
+    assert await _gone(h, chat, listing["message_id"])
+    # Someone who has: the answer comes privately, the group sees nothing new.
+    await c.start_bot(resident)
+    asked = await h.say(chat, resident, "/stats")
+    private = await c.wait_for(resident, lambda m: "本群诉求统计" in _text(m))
+    assert "本月收到 1 件：待受理 1" in _text(private)
+    await asyncio.sleep(0.5)
+    assert await c.bot_messages(chat, asked["message_id"]) == []
+    # The status answer to a question goes away too.
+    q = await h.say(chat, neighbour, "3栋门口路灯修好了没有？")
+    answer = await h.reply_from_bot(chat, q["message_id"])
+    assert await _gone(h, chat, answer["message_id"])
+
+
+async def test_settings_in_chinese_with_english_aliases(harness: Harness) -> None:
+    h = harness
+    g = await h.group()
+    chat, owner = g["chat"], g["owner"]
+    for command, expect, key, value in (
+        ("/settings 灵敏度 高", "灵敏度已改为 高", "sensitivity", "high"),
+        ("/settings 自动 关", "自动识别已改为 关", "auto_detect", False),
+        ("/settings sensitivity low", "灵敏度已改为 低", "sensitivity", "low"),
+        ("/settings auto on", "自动识别已改为 开", "auto_detect", True),
+        ("/settings 免打扰 关", "免打扰已改为 无", "quiet_hours", ""),
+    ):
+        m = await h.say(chat, owner, command)
+        reply = await h.reply_from_bot(chat, m["message_id"])
+        assert _text(reply) == f"✅ {expect}。", command  # one line, not the whole block
+        group = await h.service.get_group(chat)
+        assert group is not None and group.settings[key] == value, command
+    m = await h.say(chat, owner, "/settings")
+    shown = _text(await h.reply_from_bot(chat, m["message_id"]))
+    assert "灵敏度：低（/settings 灵敏度 高|中|低）" in shown and "时区：北京时间" in shown
+    m = await h.say(chat, owner, "/settings 灵敏度 超高")
+    assert "灵敏度只能是 高、中 或 低" in _text(await h.reply_from_bot(chat, m["message_id"]))
+
+
+async def test_ratings_as_words_and_the_reason_for_unhappy(harness: Harness) -> None:
+    h, c = harness, harness.client
+    g = await h.group()
+    chat, owner, (resident, neighbour) = g["chat"], g["owner"], g["residents"]
+    await c.start_bot(owner)
+    report = await h.say(chat, resident, "3栋门口路灯坏了好几天了")
+    card = await h.reply_from_bot(chat, report["message_id"], lambda m: "#1" in _text(m))
+    await c.press(chat, owner, card["message_id"], "resolve:1")
+    done = await h.reply_from_bot(chat, report["message_id"], lambda m: "请评价" in _text(m))
+    # A neighbour may not rate; the reporter's 不满意 takes the buttons away.
+    cq = await c.press(chat, neighbour, done["message_id"], "rate:1:5")
+    assert (await c.callback_answer(cq) or {}).get("show_alert")
+    await c.press(chat, resident, done["message_id"], "rate:1:1")
+    rated = await c.wait_for(chat, lambda m: m["message_id"] == done["message_id"]
+                             and "评价：不满意" in _text(m))
+    assert not rated.get("reply_markup") and "请评价" not in _text(rated)
+    why = await h.reply_from_bot(chat, report["message_id"], lambda m: "哪里不满意" in _text(m))
+    sent = [x for x in await c.calls("sendMessage") if "哪里不满意" in str(x["params"])]
+    assert "force_reply" in str(sent[-1]["params"].get("reply_markup"))  # the reply box opens
+    # Her answer reaches the owner (privately: they started the bot) and the record.
+    await h.say(chat, resident, "灯还是一闪一闪的，根本没修好",
+                reply_to_message_id=why["message_id"])
+    passed = await c.wait_for(owner, lambda m: "不满意的原因" in _text(m))
+    assert "一闪一闪" in _text(passed) and "李阿姨" in _text(passed)
+    issue = await h.service.get_issue(chat, 1, with_events=True)
+    assert issue.status == "in_progress"
+    assert any(e.kind == "reason" and "一闪一闪" in (e.note or "") for e in issue.events)
+    # Resolved again and rated 满意: closed, the card says so in words.
+    await h.say(chat, owner, "/resolve 1 换了整套灯具")
+    done2 = await h.reply_from_bot(chat, report["message_id"],
+                                   lambda m: "换了整套灯具" in _text(m) and "请评价" in _text(m))
+    await c.press(chat, resident, done2["message_id"], "rate:1:5")
+    await c.wait_for(chat, lambda m: m["message_id"] == done2["message_id"]
+                     and "评价：满意" in _text(m) and not m.get("reply_markup"))
+    await c.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
+                     and "已关闭" in _text(m) and "评价：满意" in _text(m))

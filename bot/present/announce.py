@@ -7,7 +7,6 @@ whoever pressed. Shared by commands, buttons, confirmed replies and the schedule
 from __future__ import annotations
 
 import logging
-from html import escape
 
 from telegram import Bot, ForceReply, Message
 from telegram.error import BadRequest
@@ -55,7 +54,7 @@ def announcement(result: TransitionResult, group: GroupView | None, kind: str,
                  rated: str = "") -> str:
     issue, ev = result.issue, result.event
     tz = group.timezone if group else "Asia/Shanghai"
-    who = escape(ev.actor.name) if ev.actor else render("system_actor")
+    who = ev.actor.name if ev.actor else render("system_actor")  # the template escapes
     note = mask(ev.note or "")
     due = issue.due_at or issue.resolve_due_at
     return render(

@@ -4,17 +4,15 @@ their harness closes: tests/bot/conftest.py.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
-from bot.present.templates import TEMPLATE_DIR
+from bot.present.templates import SHIPPED
 from tests.chinese import english_in_calls, english_words
 
 
 def _templates() -> list[tuple[str, str]]:
     out = []
-    for path in sorted(Path(TEMPLATE_DIR).glob("*.yaml")):
+    for path in sorted(SHIPPED.glob("*.yaml")):
         for key, value in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
             items = value.items() if isinstance(value, dict) else [("", value)]
             out += [(f"{path.name}:{key}.{sub}".rstrip("."), str(v)) for sub, v in items]

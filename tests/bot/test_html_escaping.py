@@ -23,5 +23,7 @@ async def test_user_text_with_html_characters(harness: Harness) -> None:
     mine = await harness.say(chat, resident, "/mine")
     listing = await harness.reply_from_bot(chat, mine["message_id"])
     assert "李&阿姨<b>" in listing["text"]
-    refused = [x for x in await c.calls() if x.get("ok") is False]
+    # No text was refused by the HTML parser (a 403 is the private answer the resident, who
+    # never started the bot, cannot get: the bot then answers in the group).
+    refused = [x for x in await c.calls() if x.get("ok") is False and x.get("error_code") != 403]
     assert refused == []

@@ -36,7 +36,7 @@ COLUMNS: list[tuple[str, int, str]] = [
     ("受理时限", 17, "time"), ("受理时间", 17, "time"), ("受理用时", 10, "duration"),
     ("按时受理", 8, "text"), ("办结时限", 17, "time"), ("办结时间", 17, "time"),
     ("办结用时", 10, "duration"), ("按时办结", 8, "text"), ("办理结果", 30, "text"),
-    ("回访评价", 9, "text"), ("亮灯", 7, "text"),
+    ("回访评价", 9, "text"), ("亮灯", 7, "text"), ("标记", 12, "text"),
 ]
 HEADERS = [c[0] for c in COLUMNS]
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -74,8 +74,14 @@ def row(i: IssueView, tz: str, owners: dict[int, PersonRef | None] | None = None
         t(i.ack_due_at), t(i.acknowledged_at), took(i.acknowledged_at),
         _on_time(i.acknowledged_at, i.ack_due_at), t(i.resolve_due_at), t(i.resolved_at),
         took(i.resolved_at), _on_time(i.resolved_at, i.resolve_due_at), _result(i),
-        rating_word(i.rating), LIGHT_NAMES.get(i.light or "", ""),
+        rating_word(i.rating), LIGHT_NAMES.get(i.light or "", ""), marks(i),
     ]
+
+
+def marks(i: IssueView) -> str:
+    """曾超时 (a deadline was missed) and 已升级 (sent beyond the grid): kept after escalation
+    and after the issue is done, so late and escalated issues stay visible in the ledger."""
+    return "、".join(word for word, on in (("曾超时", i.was_late), ("已升级", i.escalated)) if on)
 
 
 def _csv_value(value: object) -> object:

@@ -7,6 +7,7 @@ a person must type or find exactly as written."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Any
 
@@ -47,8 +48,13 @@ def english_in_calls(calls: list[dict[str, Any]], operators: int | None = None,
         chat = str((call.get("params") or {}).get("chat_id", ""))
         if operators is not None and chat == str(operators):
             continue
-        for key in READ_BY_PEOPLE.get(call.get("method", ""), ()):
-            text = str((call.get("params") or {}).get(key) or "")
+        texts = [str((call.get("params") or {}).get(key) or "")
+                 for key in READ_BY_PEOPLE.get(call.get("method", ""), ())]
+        if call.get("method") == "setMyCommands":  # the command menu's descriptions
+            menu = (call.get("params") or {}).get("commands") or "[]"
+            texts = [c["description"] for c in (json.loads(menu) if isinstance(menu, str)
+                                                else menu)]
+        for text in texts:
             words = english_words(text)
             if words:
                 out.append((call["method"], text, words))

@@ -102,7 +102,7 @@ async def weekly_html(svc: IssueService, group: GroupView, now: datetime,
     late = sum(1 for i in rows if i.was_late)
     median = w.median_ack_minutes
     took = None if median is None else (
-        render("duration.minutes", n=round(median)) if median < 120
+        render("duration.minutes", n=max(1, round(median))) if median < 120
         else render("duration.hours", n=round(median / 60)))
     last = end - timedelta(days=1)
     return render("weekly_digest", unit=unit[1] if unit else "",

@@ -34,5 +34,7 @@ def test_the_check_catches_what_leaked_before() -> None:
         assert english_words(fine) == [], fine
     calls = [{"method": "sendMessage", "params": {"text": "灵敏度：normal"}},
              {"method": "editMessageText", "params": {"text": "状态：已受理"}},
-             {"method": "getMe", "params": {}}]
-    assert [c[2] for c in english_in_calls(calls)] == [["normal"]]
+             {"method": "getMe", "params": {}},
+             {"method": "setMyCommands", "params": {
+                 "commands": '[{"command": "dept", "description": "部门群：/dept 登记 code"}]'}}]
+    assert [c[2] for c in english_in_calls(calls)] == [["normal"], ["code"]]

@@ -26,6 +26,7 @@ from bot.callbacks import (
     parse,
 )
 from bot.context import Context
+from bot.handlers.talk import manages
 from bot.present.announce import announce, relay_to_department, relay_to_unit
 from bot.present.cards import keyboard
 from bot.present.templates import name, render
@@ -95,7 +96,8 @@ async def _choose(q: CallbackQuery, context: Context, issue: IssueView) -> None:
     """交办 (吹哨报到): the card's buttons become the departments and levels that have a group
     to receive it; with none, the presser is told how to register one. Nothing is posted."""
     svc = ctx.service(context)
-    if not await _manages(svc, q.from_user.id, issue):
+    group = await svc.get_group(issue.chat_id)
+    if group is None or not manages(group, q.from_user.id, issue):
         await q.answer(render("dispatch_forbidden"), show_alert=True)
         return
     buttons = await escalation_buttons(svc, issue)
@@ -122,14 +124,6 @@ async def escalation_buttons(svc: IssueService, issue: IssueView) -> list[Inline
                 render("button.level", level=name("level", LEVELS[level])),
                 callback_data=RaiseLevel(issue.id, level).pack()))
     return out
-
-
-async def _manages(svc: IssueService, user_id: int, issue: IssueView) -> bool:
-    group = await svc.get_group(issue.chat_id)
-    return group is not None and bool(
-        (group.owner and group.owner.user_id == user_id)
-        or any(a.user_id == user_id for a in group.admins)
-        or (issue.assignee and issue.assignee.user_id == user_id))
 
 
 async def _confirm(q: CallbackQuery, context: Context, issue: IssueView, step: str) -> None:

@@ -36,6 +36,7 @@ from nlp.intent import Step, mentions, names_something, read_progress, topic
 log = logging.getLogger(__name__)
 CANDIDATES = 50  # newest issues of a group a message is matched against
 OWN_ISSUE = 2  # what being an issue's reporter adds to how well a question matches it
+NAMED = 3  # how plainly an owner's words must name an issue (its place and what it is)
 _NUMBER = re.compile(r"#(\d+)")
 # What each step may be offered from (a step the issue is past is not offered).
 OFFER_FROM = {
@@ -64,6 +65,8 @@ def addressed(msg: Message, context: Context) -> bool:
 
 
 def manages(group: GroupView, user_id: int, issue: IssueView | None = None) -> bool:
+    """Owner, admin or the issue's assignee: whose words may be offered as a step (the
+    service decides again when the step is taken)."""
     return bool((group.owner and group.owner.user_id == user_id)
                 or any(a.user_id == user_id for a in group.admins)
                 or (issue is not None and issue.assignee is not None
@@ -120,7 +123,7 @@ def _named(text: str, issues: list[IssueView]) -> IssueView | None:
     place; two pieces of what it is, when it has none)."""
     for issue in issues:
         score = mentions(text, issue.location_text, f"{issue.summary} {issue.category_name}")
-        if score >= 3:
+        if score >= NAMED:
             return issue
     return None
 

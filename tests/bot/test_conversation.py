@@ -30,12 +30,19 @@ async def _gone(h: Harness, chat: int, message_id: int, timeout: float = 10) -> 
     return False
 
 
+async def _reported(h: Harness, text: str) -> tuple[dict[str, Any], dict[str, Any],
+                                                    dict[str, Any]]:
+    """A group where the first resident has just reported `text`: (group, report, card)."""
+    g = await h.group()
+    report = await h.say(g["chat"], g["residents"][0], text)
+    card = await h.reply_from_bot(g["chat"], report["message_id"], lambda m: "#1" in _text(m))
+    return g, report, card
+
+
 async def test_a_grid_workers_reply_is_offered_for_one_tap(harness: Harness) -> None:
     h, c = harness, harness.client
-    g = await h.group()
+    g, report, card = await _reported(h, "东门那个井盖冇得了，晚上好危险")
     chat, owner, (resident, neighbour) = g["chat"], g["owner"], g["residents"]
-    report = await h.say(chat, resident, "东门那个井盖冇得了，晚上好危险")
-    card = await h.reply_from_bot(chat, report["message_id"], lambda m: "#1" in _text(m))
     # The owner answers the resident in their own words.
     reply = await h.say(chat, owner, "收到，已经联系物业了，明天上午来修井盖",
                         reply_to_message_id=report["message_id"])
@@ -85,10 +92,8 @@ async def test_a_grid_workers_reply_is_offered_for_one_tap(harness: Harness) -> 
 
 async def test_residents_asking_get_the_status_and_the_reporter_urges(harness: Harness) -> None:
     h, c = harness, harness.client
-    g = await h.group()
+    g, report, card = await _reported(h, "3栋门口路灯坏了好几天了")
     chat, owner, (resident, neighbour) = g["chat"], g["owner"], g["residents"]
-    report = await h.say(chat, resident, "3栋门口路灯坏了好几天了")
-    card = await h.reply_from_bot(chat, report["message_id"], lambda m: "#1" in _text(m))
     drain = await h.say(chat, neighbour, "5栋楼下下水道堵了 脏水冒出来了")
     await h.reply_from_bot(chat, drain["message_id"], lambda m: "#2" in _text(m))
     await c.press(chat, owner, card["message_id"], "ack:1")
@@ -126,10 +131,8 @@ async def test_residents_asking_get_the_status_and_the_reporter_urges(harness: H
 @pytest.mark.parametrize("harness", [{"bot": {"lookup_reply_ttl": "1s"}}], indirect=True)
 async def test_lookups_go_privately_or_go_away(harness: Harness) -> None:
     h, c = harness, harness.client
-    g = await h.group()
+    g, _, _ = await _reported(h, "3栋门口路灯坏了好几天了")
     chat, (resident, neighbour) = g["chat"], g["residents"]
-    report = await h.say(chat, resident, "3栋门口路灯坏了好几天了")
-    await h.reply_from_bot(chat, report["message_id"], lambda m: "#1" in _text(m))
     # Someone who has not started the bot: a short reply, removed after the delay.
     asked = await h.say(chat, neighbour, "/list")
     listing = await h.reply_from_bot(chat, asked["message_id"])
@@ -173,11 +176,9 @@ async def test_settings_in_chinese_with_english_aliases(harness: Harness) -> Non
 
 async def test_ratings_as_words_and_the_reason_for_unhappy(harness: Harness) -> None:
     h, c = harness, harness.client
-    g = await h.group()
+    g, report, card = await _reported(h, "3栋门口路灯坏了好几天了")
     chat, owner, (resident, neighbour) = g["chat"], g["owner"], g["residents"]
     await c.start_bot(owner)
-    report = await h.say(chat, resident, "3栋门口路灯坏了好几天了")
-    card = await h.reply_from_bot(chat, report["message_id"], lambda m: "#1" in _text(m))
     await c.press(chat, owner, card["message_id"], "resolve:1")
     done = await h.reply_from_bot(chat, report["message_id"], lambda m: "请评价" in _text(m))
     # A neighbour may not rate; the reporter's 不满意 takes the buttons away.

@@ -53,7 +53,7 @@ async def on_group_message(update: Update, context: Context) -> None:
         return
     reads_as_step = read_progress(text) is not None
     asking = asks_status(text) or (talk.addressed(msg, context) and bool(text.strip()))
-    if to_bot or reads_as_step or asking or msg.reply_to_message is not None:
+    if to_bot or reads_as_step or asking:
         group = await ctx.ensure_group(context, chat)
         if to_bot and await talk.unsatisfied_reason(msg, context, group):
             return

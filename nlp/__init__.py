@@ -5,8 +5,18 @@ lazily.
 """
 
 from nlp.detector import detect, reload_rules, threshold_for, warm_up
+from nlp.intent import (
+           HelpRequest,
+           StatusQuery,
+           Step,
+           asks_status,
+           help_request,
+           read_progress,
+           status_query,
+)
 from nlp.types import CATEGORIES, Detection, category_name
 from nlp.yamlfile import RuleError
 
-__all__ = ["CATEGORIES", "Detection", "RuleError", "category_name", "detect", "reload_rules",
-           "threshold_for", "warm_up"]
+__all__ = ["CATEGORIES", "Detection", "HelpRequest", "RuleError", "StatusQuery", "Step",
+           "asks_status", "category_name", "detect", "help_request", "read_progress",
+           "reload_rules", "status_query", "threshold_for", "warm_up"]

@@ -10,9 +10,9 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
-from nlp.datasets import Example, held_out, read_examples, tuning
+from nlp.datasets import Example, held_out, is_held_out, read_examples, tuning
 from nlp.detector import current_rules, detect
-from nlp.evaluate import Judge, Report, score, targets_met
+from nlp.evaluate import Judge, Report, intent_figures, read_intents, score, targets_met
 from nlp.rules import SIGNALS, RuleError, load_rules, rules_dir
 from nlp.types import CATEGORIES, Detection
 from nlp.weights import dump_weights, load_weights
@@ -82,6 +82,9 @@ def _judge(args: argparse.Namespace) -> Judge | None:
 
 
 def eval_main(args: argparse.Namespace) -> int:
+    intents = {Path(f).stem: read_intents(Path(f)) for f in args.files}
+    if any(v is not None for v in intents.values()):
+        return _eval_intents(args, {k: v for k, v in intents.items() if v is not None})
     files = _load(args.files)
     judge = _judge(args)
     if files is None or judge is None:
@@ -108,6 +111,26 @@ def eval_main(args: argparse.Namespace) -> int:
         print(f"figures on the {part}\n")
         for name, res in results.items():
             _print_result(name, res)
+    return 0
+
+
+def _eval_intents(args: argparse.Namespace,
+                  files: dict[str, tuple[str, list[tuple[str, object]]]]) -> int:
+    """Intent files (replies, status questions, help requests): their held-out part (or all
+    with --all); the intents have no weights, so --folds does not apply."""
+    results = {}
+    for name, (kind, rows) in files.items():
+        part = rows if args.all else [(t, v) for t, v in rows if is_held_out(t)]
+        results[name] = {"intent": kind, "of": len(rows), **intent_figures(kind, part)}
+    if args.json:
+        print(json.dumps({"part": "every message" if args.all else "held-out part",
+                          "files": results}, ensure_ascii=False, indent=2))
+    else:
+        for name, res in results.items():
+            print(f"== {name} ({res['intent']}): {res['rows']} of {res['of']} messages")
+            for k, v in res.items():
+                if k not in ("intent", "rows", "of"):
+                    print(f"  {k:26}{v}")
     return 0
 
 

@@ -30,6 +30,11 @@ _state: dict[str, Lexicon] = {}
 _NOT_AN_ISSUE = Detection(is_issue=False)
 
 
+def lexicon() -> Lexicon:
+    """The rules in force, compiled (loaded on first use)."""
+    return _lexicon()
+
+
 def _lexicon() -> Lexicon:
     lex = _state.get("lexicon")
     if lex is None:

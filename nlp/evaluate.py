@@ -9,9 +9,11 @@ against each message once.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from nlp.datasets import ANY, NONE, Example, fold_of
@@ -161,6 +163,49 @@ def balanced_weights(examples: Sequence[Example]) -> Callable[[Example], float]:
     sizes = Counter(e.source for e in examples)
     mean = len(examples) / len(sizes) if sizes else 1.0
     return lambda e: max(1.0, mean / sizes[e.source])
+
+
+INTENT_KINDS = ("step", "status", "help")  # the field an intent file labels
+
+
+def read_intents(path: Path) -> tuple[str, list[tuple[str, object]]] | None:
+    """An intent file (nlp/labels/intent-*.jsonl): which intent it labels and its rows as
+    (text, label); None for a file of complaints."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    kind = next((k for k in INTENT_KINDS if rows and k in rows[0]), None)
+    return None if kind is None else (kind, [(str(r["text"]), r[kind]) for r in rows])
+
+
+def intent_figures(kind: str, rows: Sequence[tuple[str, object]]) -> dict[str, Any]:
+    """How `nlp.intent` reads the rows: accuracy, and for the yes/no intents precision and
+    recall; for replies, how often a message that reports nothing was read as a step."""
+    from nlp import intent
+
+    def got(text: str) -> object:
+        if kind == "step":
+            step = intent.read_progress(text)
+            return step.value if step else None
+        if kind == "status":
+            return intent.asks_status(text)
+        return intent.help_request(text) is not None
+
+    pairs = [(label, got(text)) for text, label in rows]
+    out: dict[str, Any] = {"rows": len(pairs), "accuracy": round(
+        sum(a == b for a, b in pairs) / len(pairs), 4) if pairs else 0.0}
+    if kind == "step":
+        quiet = [b for a, b in pairs if a is None]
+        out["read_as_a_step_wrongly"] = sum(b is not None for b in quiet)
+        resolved = [a for a, b in pairs if b == "resolve"]
+        out["resolve_precision"] = round(
+            sum(a == "resolve" for a in resolved) / len(resolved), 4) if resolved else 1.0
+    else:
+        tp = sum(1 for a, b in pairs if a and b)
+        fp = sum(1 for a, b in pairs if b and not a)
+        fn = sum(1 for a, b in pairs if a and not b)
+        out["precision"] = round(tp / (tp + fp), 4) if tp + fp else 1.0
+        out["recall"] = round(tp / (tp + fn), 4) if tp + fn else 1.0
+    return out
 
 
 class Judge:

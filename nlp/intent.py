@@ -1,27 +1,36 @@
-"""What a grid worker's reply says about an issue, and whether a resident asks how one stands.
+"""What else a group message may be, besides a complaint: a grid worker's reply that reports
+an issue's progress, a resident asking how an issue stands, a resident asking neighbours or
+volunteers for help (求助、微心愿).
 
-`read_progress(text)` → the step a reply reads as (受理, 进展, 办结, or 不予受理 for "不归我们管"),
-or None; `asks_status(text)` → whether the text asks how an issue stands ("修好了没有",
-"怎么样了", "有人管吗"). Both are pure, read `config/rules/intent.yaml` once, and only ever
-*suggest*: the bot asks for a tap before anything changes.
+- `read_progress(text)` → the step a reply reports (收到 → ACKNOWLEDGE, 已联系/明天来修/在修 →
+  PROGRESS, 修好了/已解决 → RESOLVE, 不归我们管 → DECLINE), or None: chat, questions ("修好了没
+  有？" asks, it does not report), negations ("还没修好") and doubts ("说修好了，其实没修").
+- `asks_status(text)` / `status_query(text)` → whether the text asks how an issue stands, and
+  what it names to find the issue by (categories, object words, place, #number).
+- `help_request(text)` → a request for help a neighbour could give (an old person's bulb, a gas
+  cylinder up the stairs, a lift to the clinic), or None; a private problem without a request
+  stays nothing, a public problem is a complaint (`detect`).
 
-This is the small interface the bot is written against; the detector owns how it is read
-(the phrase table here is the first version of it).
+- `topic`, `names_something`, `mentions`, `normalize_place` → which of a group's issues a
+  question or a reply is about (the bot offers the best match).
+
+All are pure and read `config/rules/intent.yaml` (the rule language of the other rule files:
+one line each, with an example the loader checks), loaded with the rules in force. They only
+ever *suggest*: the bot asks for a tap before anything changes.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
-from nlp.rules import RuleError, rules_dir
-
-NEGATION_REACH = 2  # characters before a match in which a negation word undoes it
+from nlp.detector import lexicon
+from nlp.features import Lexicon
+from nlp.location import find_location
+from nlp.normalize import normalize_keeping_halfwidth
+from nlp.patterns import Entry, Hits, Scanner
 
 
 class Step(StrEnum):
@@ -34,64 +43,150 @@ class Step(StrEnum):
 
 
 # Strongest first: "收到，已经修好了" is done, not merely seen.
-_ORDER = (Step.RESOLVE, Step.DECLINE, Step.PROGRESS, Step.ACKNOWLEDGE)
+_ORDER = ((Step.RESOLVE, "resolve"), (Step.DECLINE, "decline"), (Step.PROGRESS, "progress"),
+          (Step.ACKNOWLEDGE, "acknowledge"))
+_NUMBER = re.compile(r"#\s*(\d{1,7})")
+# A question, whatever else it says: it ends asking (?, 吗, 呢, 没有, 没).
+_ASKING = ("?", "吗", "呢", "没有", "没", "么", "不")
+_TRAILING = " !.,。~～…😂👍🙏"
 
 
 @dataclass(frozen=True)
-class _Table:
-    questions: re.Pattern[str]
-    steps: tuple[tuple[Step, re.Pattern[str]], ...]
-    negations: tuple[str, ...]
+class StatusQuery:
+    """A resident's question about an issue, with what it names to find the issue by."""
+
+    categories: tuple[str, ...]  # categories whose objects it names (streetlight for 路灯)
+    words: tuple[str, ...]  # the objects it names
+    place: str | None
+    number: int | None  # "#12"
 
 
-def _compile(path: Path, data: dict[str, object], key: str) -> re.Pattern[str]:
-    items = data.get(key)
-    if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
-        raise RuleError(path, None, f"{key}: a list of patterns is needed")
-    try:
-        return re.compile("|".join(f"(?:{p})" for p in items))
-    except re.error as exc:
-        raise RuleError(path, None, f"{key}: {exc}") from exc
+@dataclass(frozen=True)
+class HelpRequest:
+    """A resident asking neighbours or volunteers for a hand."""
+
+    needs: tuple[str, ...]  # what the help is for (扛, 送, 换灯泡…)
+    place: str | None
 
 
-@lru_cache(maxsize=1)
-def _table(directory: Path | None = None) -> _Table:
-    path = (directory or rules_dir()) / "intent.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleError(path, None, str(exc)) from exc
-    steps = {Step.RESOLVE: "resolve", Step.DECLINE: "decline", Step.PROGRESS: "progress",
-             Step.ACKNOWLEDGE: "acknowledge"}
-    return _Table(_compile(path, data, "status_questions"),
-                  tuple((s, _compile(path, data, steps[s])) for s in _ORDER),
-                  tuple(str(w) for w in data.get("negations") or ()))
+class _Intents:
+    """The intent lists of one rule set, with one scanner over their words."""
 
+    def __init__(self, lex: Lexicon) -> None:
+        rules = lex.rules
+        self.lex = lex
+        self.lists: dict[str, tuple[Entry, ...]] = dict(rules.intents)
+        self.scanner = Scanner(w for entries in self.lists.values() for e in entries
+                               for w in e.words)
+        # The words of status questions, longest first: what `topic` takes out of a question.
+        self.asking_words = sorted({w for name in ("status", "status_vague")
+                                    for e in self.lists.get(name, ()) for w in e.words},
+                                   key=len, reverse=True)
 
-def _unnegated(rx: re.Pattern[str], text: str, negations: tuple[str, ...]) -> bool:
-    for m in rx.finditer(text):
-        before = text[max(0, m.start() - NEGATION_REACH):m.start()]
-        if not any(before.endswith(w) for w in negations):
-            return True
-    return False
+    def hits(self, text: str) -> Hits:
+        w = self.lex.rules.weights
+        return self.scanner.scan(text, self.lex.rules.negations, w.reach, w.near)
 
-
-def asks_status(text: str) -> bool:
-    """Does the text ask how an issue stands ("三栋门口路灯修好了没有？")?"""
-    return bool(_table().questions.search(text or ""))
-
-
-def read_progress(text: str) -> Step | None:
-    """The step an owner's words mean ("东门井盖已经修好了" → RESOLVE), or None for chat
-    and for questions ("修好了没有" asks, it does not report)."""
-    text = (text or "").strip()
-    if not text or asks_status(text):
+    def first(self, hits: Hits, name: str) -> tuple[str, int] | None:
+        for e in self.lists.get(name, ()):
+            m = hits.match(e)
+            if m is not None:
+                return m
         return None
-    t = _table()
-    for step, rx in t.steps:
-        if _unnegated(rx, text, t.negations):
+
+    def words(self, hits: Hits, name: str) -> list[str]:
+        """Every word of the lists' plain entries that occurs, not negated."""
+        return [w for e in self.lists.get(name, ()) if not e.right and not e.start
+                for w in e.left if w in hits.found and hits.free(w)]
+
+
+_lock = threading.Lock()
+_built: list[tuple[Lexicon, _Intents]] = []
+
+
+def _intents() -> _Intents:
+    lex = lexicon()
+    if not _built or _built[0][0] is not lex:  # the rules were reloaded
+        with _lock:
+            if not _built or _built[0][0] is not lex:
+                _built[:] = [(lex, _Intents(lex))]
+    return _built[0][1]
+
+
+def _read(text: str | None) -> tuple[str, str, _Intents, Hits]:
+    half, t = normalize_keeping_halfwidth(text)
+    intents = _intents()
+    return half, t, intents, intents.hits(t)
+
+
+def _asking(t: str) -> bool:
+    return t.rstrip(_TRAILING).endswith(_ASKING) or "?" in t
+
+
+def _status(t: str, intents: _Intents, hits: Hits) -> bool:
+    """A status question: a plain one (修好了没有, 有人管吗), or a vague one (怎么样了) about
+    something it names (反映的事, #12, an object of some category)."""
+    if not t:
+        return False
+    if intents.first(hits, "status") is not None:
+        return True
+    if intents.first(hits, "status_vague") is None:
+        return False
+    return intents.first(hits, "topic") is not None or any(
+        w in intents.lex.objects for w in intents.lex.scan(t).found if len(w) > 1)
+
+
+def asks_status(text: str | None) -> bool:
+    """Does the text ask how an issue stands ("三栋门口路灯修好了没有？")?"""
+    _, t, intents, hits = _read(text)
+    return _status(t, intents, hits)
+
+
+def status_query(text: str | None) -> StatusQuery | None:
+    """What a status question names, to find the issue it asks about; None if it asks none."""
+    half, t, intents, hits = _read(text)
+    if not _status(t, intents, hits):
+        return None
+    found = intents.lex.scan(t).found
+    words = tuple(w for w in found if w in intents.lex.objects and len(w) > 1)
+    codes = tuple(dict.fromkeys(intents.lex.codes[i] for w in words
+                                for i in intents.lex.objects[w]))
+    number = _NUMBER.search(half)
+    return StatusQuery(codes, words, find_location(half) or find_location(t),
+                       int(number.group(1)) if number else None)
+
+
+def read_progress(text: str | None) -> Step | None:
+    """The step an owner's words report ("东门井盖已经修好了" → RESOLVE), or None for chat,
+    for questions ("修好了没有" asks, it does not report) and for doubts and negations."""
+    _, t, intents, hits = _read(text)
+    if not t or _status(t, intents, hits) or _asking(t):
+        return None
+    if intents.first(hits, "doubt") is not None:
+        return None
+    for step, name in _ORDER:
+        if intents.first(hits, name) is not None:
             return step
     return None
+
+
+def help_request(text: str | None) -> HelpRequest | None:
+    """A resident asking for a hand a neighbour or volunteer could give, or None."""
+    half, t, intents, hits = _read(text)
+    if not t or intents.first(hits, "ask") is None or intents.first(hits, "favor") is not None:
+        return None
+    if t.startswith(("谢谢", "感谢", "多谢")):
+        return None  # thanks for help given, not a request
+    needs = intents.words(hits, "need")
+    personal = intents.first(hits, "personal") is not None
+    if not needs and not personal:
+        return None
+    if not personal:
+        from nlp.detector import detect  # a public problem is a complaint, not a favour
+
+        if detect(text).is_issue:
+            return None
+    return HelpRequest(tuple(needs), find_location(half) or find_location(t))
 
 
 # --- which issue a message is about ---------------------------------------------------------
@@ -133,7 +228,8 @@ def topic(text: str) -> str:
     only point ("我反映的问题") and without @mentions. Empty: it names nothing in particular
     ("有人管吗")."""
     text = re.sub(r"@\w+", "", text or "")
-    text = _table().questions.sub("", text)
+    for w in _intents().asking_words:
+        text = text.replace(w, "")
     return _GENERIC.sub("", text)
 
 
@@ -154,3 +250,7 @@ def mentions(text: str, place: str | None, what: str) -> int:
             score += 2
     shared = (_bigrams(normalize_place(what)) - _bigrams(p)) & _bigrams(t)
     return score + min(3, len(shared))
+
+
+__all__ = ["HelpRequest", "StatusQuery", "Step", "asks_status", "help_request", "mentions",
+           "names_something", "normalize_place", "read_progress", "status_query", "topic"]

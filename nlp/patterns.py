@@ -161,7 +161,11 @@ class Hits:
         """Is the word at pos cancelled by a negation in the `reach` characters before it?"""
         if word.startswith(self.negations):
             return False  # 没人管, 不亮: the negation is the word's own
-        return self.text.endswith(self.negations, max(0, pos - self.reach), pos)
+        text = self.text
+        if not text.endswith(self.negations, max(0, pos - self.reach), pos):
+            return False
+        # 有没有X, 是不是X, 能不能X ask; they do not deny X
+        return not (pos >= 3 and text[pos - 3] == text[pos - 1] and text[pos - 2] in "不没")
 
     def free(self, word: str) -> list[int]:
         """The positions where the word occurs and is not negated."""

@@ -8,7 +8,7 @@ an entry written twice (the second one is named, with the line of the first).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +28,11 @@ SIGNALS = ("fixed", "ok_states", "thanks", "notices", "replies", "questions", "a
            "impact", "report")
 SHARED_WORDS = ("negations", "problems", "places")
 URGENT_KINDS = ("gas", "fire", "elevator", "power", "flood", "collapse")
+# intent.yaml: a reply's steps (and doubts), status questions, and the parts of a help request.
+REPLY_LISTS = ("resolve", "decline", "progress", "acknowledge", "doubt")
+HELP_LISTS = ("ask", "need", "personal", "favor")
+STATUS_LISTS = ("status", "status_vague", "topic")
+INTENT_LISTS = (*REPLY_LISTS, *STATUS_LISTS, *HELP_LISTS)
 
 
 def rules_dir() -> Path:
@@ -57,6 +62,7 @@ class Rules:
     calm: tuple[Entry, ...]  # hypotheticals, drills, past events, jokes: not urgent
     userdict: Path | None
     weights: Weights
+    intents: dict[str, tuple[Entry, ...]] = field(default_factory=dict)  # intent.yaml
 
 
 class _Seen:
@@ -146,6 +152,21 @@ def _load_urgent(path: Path, check: _Check
             _entries(path, fields.get("calm"), "calm", _Seen(path), check))
 
 
+def _load_intents(path: Path, check: _Check) -> dict[str, tuple[Entry, ...]]:
+    if not path.exists():
+        return {k: () for k in INTENT_LISTS}
+    fields = mapping(path, compose(path), ("replies", *STATUS_LISTS, "help"))
+    replies = mapping(path, fields["replies"], REPLY_LISTS, "replies: ") \
+        if "replies" in fields else {}
+    helps = mapping(path, fields["help"], HELP_LISTS, "help: ") if "help" in fields else {}
+    out = {k: _entries(path, replies.get(k), f"replies.{k}", _Seen(path), check)
+           for k in REPLY_LISTS}
+    out.update({k: _entries(path, fields.get(k), k, _Seen(path), check) for k in STATUS_LISTS})
+    out.update({k: _entries(path, helps.get(k), f"help.{k}", _Seen(path), check)
+                for k in HELP_LISTS})
+    return out
+
+
 def load_rules(directory: Path | None = None) -> Rules:
     """Read and check every rule file; raises RuleError on the first mistake."""
     d = directory or rules_dir()
@@ -163,4 +184,4 @@ def load_rules(directory: Path | None = None) -> Rules:
     return Rules(categories=categories, negations=words["negations"],
                  problems=words["problems"], places=words["places"], signals=signals,
                  urgent=urgent, calm=calm, userdict=userdict if userdict.exists() else None,
-                 weights=weights)
+                 weights=weights, intents=_load_intents(d / "intent.yaml", check))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from nlp.features import CategoryEvidence, Evidence, Lexicon
 from nlp.normalize import normalize_keeping_halfwidth
+from nlp.patterns import CLAUSE
 from nlp.rules import Rules, load_rules
 from nlp.types import Detection
 from nlp.weights import Feature, Weights
@@ -32,10 +33,6 @@ _NOT_AN_ISSUE = Detection(is_issue=False)
 
 def lexicon() -> Lexicon:
     """The rules in force, compiled (loaded on first use)."""
-    return _lexicon()
-
-
-def _lexicon() -> Lexicon:
     lex = _state.get("lexicon")
     if lex is None:
         with _lock:
@@ -55,16 +52,16 @@ def reload_rules(rules_dir: Path | None = None) -> None:
 def warm_up() -> None:
     """Load the rules, the weights and jieba's dictionary now (a second or two), so the first
     message that needs them does not wait: for a bot's start-up."""
-    _lexicon().tokenizer.check_initialized()
+    lexicon().tokenizer.check_initialized()
 
 
 def current_rules() -> Rules:
-    return _lexicon().rules
+    return lexicon().rules
 
 
 def threshold_for(sensitivity: str) -> float:
     """The confidence a message needs at a group's sensitivity (normal: the is_issue line)."""
-    sens = _lexicon().rules.weights.sensitivity
+    sens = lexicon().rules.weights.sensitivity
     return sens.get(sensitivity, sens["normal"])
 
 
@@ -90,7 +87,7 @@ def detect(text: str | None) -> Detection:
     half, t = normalize_keeping_halfwidth(text)
     if len(t) < 3:
         return _NOT_AN_ISSUE
-    lex = _lexicon()
+    lex = lexicon()
     return decide(lex.evidence(t, half), lex.rules.weights)
 
 
@@ -134,8 +131,6 @@ def _summary(text: str, best: CategoryEvidence | None, location: str | None) -> 
 
 
 def _first_clause(text: str) -> str:
-    from nlp.patterns import CLAUSE
-
     for part in CLAUSE.split(text):
         if part.strip():
             return part.strip()

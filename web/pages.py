@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -14,6 +13,7 @@ from issues.service import IssueService
 from issues.settings import Settings
 from issues.views import EventView, GroupView, IssueFilter, IssueView, PersonRef
 from web import charts, figures
+from web.params import INT32, INT64, day_param, int_param, page_param
 from web.photos import PhotoStore, PhotoUnavailable
 from web.render import ledger, render
 
@@ -30,26 +30,15 @@ def svc_of(request: web.Request) -> IssueService:
 
 
 def issue_filter(request: web.Request) -> IssueFilter:
-    """The ledger's filters from the query string; unreadable values are ignored."""
+    """The ledger's filters from the query string; a value that cannot be one is a 400."""
     q = request.query
     tz = ZoneInfo(request.app[SETTINGS].timezone)
-
-    def day(key: str) -> datetime | None:
-        try:
-            return datetime.strptime(q[key], "%Y-%m-%d").replace(tzinfo=tz) if q.get(key) else None
-        except ValueError:
-            return None
-
-    def number(key: str) -> int | None:
-        v = q.get(key, "")
-        return int(v) if v.lstrip("-").isdigit() else None
-
-    until = day("until")
     return IssueFilter(
-        org_unit_id=number("unit"), assignee_user_id=number("assignee"),
+        org_unit_id=int_param(q, "unit", 1, INT32),
+        assignee_user_id=int_param(q, "assignee", -INT64, INT64),
         status=q.get("status") or None, category=q.get("category") or None,
-        light=q.get("light") or None, text=q.get("q") or None, since=day("since"),
-        until=until + timedelta(days=1) if until else None, chat_id=number("group"),
+        light=q.get("light") or None, text=q.get("q") or None, since=day_param(q, "since", tz),
+        until=day_param(q, "until", tz, end=True), chat_id=int_param(q, "group", -INT64, INT64),
         department_code=q.get("dept") or None,
     )
 
@@ -71,11 +60,8 @@ async def overview(request: web.Request) -> web.Response:
 
 async def issues(request: web.Request) -> web.Response:
     svc = svc_of(request)
-    try:
-        page = max(1, int(request.query.get("page", "1")))
-    except ValueError:
-        page = 1
-    result = await svc.list_issues(issue_filter(request), page=page, page_size=PAGE_SIZE)
+    result = await svc.list_issues(issue_filter(request), page=page_param(request.query),
+                                   page_size=PAGE_SIZE)
     query = {k: v for k, v in request.query.items() if k != "page" and v}
     groups = await svc.list_groups()
     return render(request, "issues.html", page=result,
@@ -107,10 +93,12 @@ async def issue(request: web.Request) -> web.Response:
 
 
 async def _issue(request: web.Request) -> IssueView:
+    raw = request.match_info["id"]
     try:
-        return await svc_of(request).get_issue_by_id(int(request.match_info["id"]),
-                                                     with_events=True)
-    except (ValueError, NotFound):
+        if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= INT32):
+            raise NotFound()
+        return await svc_of(request).get_issue_by_id(int(raw), with_events=True)
+    except NotFound:
         raise web.HTTPNotFound(text="没有这条诉求") from None
 
 

@@ -265,3 +265,28 @@ class InboxUpdate(Base):
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime]
+
+
+class WebSession(Base):
+    """A dashboard login: the hash of the cookie's random id, so `/logout` (a deleted row)
+    revokes it everywhere and the table alone logs nobody in. `key` ties it to the token it
+    was opened with: a changed token ends its sessions."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AccessCode(Base):
+    """A one-time code a dashboard admin hands out for one district-level act in a group
+    (registering a department, binding or re-parenting a unit); kept as a hash."""
+
+    __tablename__ = "access_codes"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_in_chat: Mapped[int | None] = mapped_column(BigInteger)

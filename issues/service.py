@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 
+from issues.access import Access
 from issues.db import Database
 from issues.deliveries import Deliveries
 from issues.errors import IssueError
@@ -64,6 +65,7 @@ class IssueService:
         self.escalation = Escalation(*room, self.ledger)
         self.deliveries = Deliveries(*room)
         self.statistics = Statistics(*room)
+        self.access = Access(*room)
         self._opened_elsewhere: list[Listener] = []
         self.supervisor = Supervision(uow, settings, clock)
 
@@ -280,6 +282,19 @@ class IssueService:
     async def unit_path(self, unit_id: int | None = None,
                         chat_id: int | None = None) -> list[tuple[int, str, str]]:
         return await self.supervisor.unit_path(unit_id, chat_id)
+
+    # --- dashboard sessions and one-time codes for district acts --------------------------
+    async def open_session(self, role: str, key: str) -> str:
+        return await self.access.open_session(role, key)
+
+    async def session(self, raw: str) -> tuple[str, str] | None:
+        return await self.access.session(raw)
+
+    async def close_session(self, raw: str) -> None:
+        await self.access.close_session(raw)
+
+    async def new_access_code(self) -> str:
+        return await self.access.new_code()
 
 
 __all__ = ["IssueError", "IssueService"]

@@ -12,7 +12,7 @@ from issues.service import IssueService
 from issues.settings import Settings
 from issues.views import IssueView, PersonRef
 from web import figures, maps, open311, pages, supervision
-from web.auth import COOKIE, ROLE, Auth
+from web.auth import COOKIE, ROLE, Auth, safe_next
 from web.export import figures_of, to_csv, to_xlsx
 from web.pages import PHOTOS, SERVICE, SETTINGS, issue_filter, svc_of
 from web.photos import PhotoFetcher, PhotoStore
@@ -21,7 +21,7 @@ from web.render import HERE, TEMPLATES, make_env, render
 
 def make_app(settings: Settings, service: IssueService | None,
              photos: PhotoFetcher | None = None) -> web.Application:
-    auth = Auth(settings)
+    auth = Auth(settings, service)
     app = web.Application(middlewares=[open311.georeport_errors, auth.middleware()])
     app[TEMPLATES] = make_env(settings.timezone, settings.department_names(),
                               settings.category_names())
@@ -49,22 +49,19 @@ class Views:
         self.auth = auth
 
     async def login_form(self, request: web.Request) -> web.Response:
-        return render(request, "login.html", error=None, next=request.query.get("next", "/"))
+        return render(request, "login.html", error=None,
+                      next=safe_next(request.query.get("next", "/")))
 
     async def login(self, request: web.Request) -> web.Response:
         form = await request.post()
-        role = self.auth.role_for_token(str(form.get("token") or ""))
-        nxt = str(form.get("next") or "/")
-        if not nxt.startswith("/") or nxt.startswith("//"):
-            nxt = "/"
+        nxt = safe_next(str(form.get("next") or "/"))
+        role = await self.auth.login(request, str(form.get("token") or ""))
         if role is None:
             return render(request, "login.html", error="口令不正确", next=nxt)
-        resp = web.HTTPFound(nxt)
-        resp.set_cookie(COOKIE, self.auth.cookie_for(role), httponly=True, samesite="Lax",
-                        max_age=7 * 86400)
-        raise resp
+        raise await self.auth.start_session(request, role, nxt)
 
     async def logout(self, request: web.Request) -> web.Response:
+        await self.auth.end_session(request)
         resp = web.HTTPFound("/login")
         resp.del_cookie(COOKIE)
         raise resp

@@ -1,38 +1,89 @@
-"""Dashboard access: a token from the environment, kept in a signed cookie after login.
+"""Dashboard access: a token from the environment opens a session kept server-side.
 
 Two roles: read-only (SUQIU_DASHBOARD_TOKEN) and admin (SUQIU_DASHBOARD_ADMIN_TOKEN; when only
 one token is set it is the admin's). Tokens are compared in constant time and never logged.
+
+A login opens a session with a random id (`issues.access`): the cookie carries only that id,
+`/logout` deletes the session (a copied cookie is dead too), a changed token ends the sessions
+it opened, and a session lasts a week at most. The cookie is HttpOnly and SameSite=Lax, and
+Secure whenever the dashboard is reached over HTTPS (directly or behind a proxy that says so).
+Failed logins are limited per client address. After login, only a path on this site is
+followed (`/login?next=/%09/evil.example` goes to `/`).
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import hmac
+import time
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from issues.access import SESSION_TTL
+from issues.service import IssueService
 from issues.settings import Settings
 
 COOKIE = "suqiu_session"
 ROLE = web.RequestKey("role", str)
-PUBLIC_PREFIXES = ("/login", "/static/", "/open311/", "/telegram/")
+PUBLIC_PREFIXES = ("/login", "/static/", "/open311/")
+LOGIN_TRIES = 8  # failed logins from one address …
+LOGIN_WINDOW = 600.0  # … within this many seconds, then it waits
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _sign(secret: str, role: str) -> str:
-    mac = hmac.new(hashlib.sha256(b"suqiu-dashboard:" + secret.encode()).digest(),
-                   role.encode(), hashlib.sha256).hexdigest()
-    return f"{role}.{mac}"
+def safe_next(value: str) -> str:
+    """Where to go after login: a path on this site, else "/". Browsers drop tabs and
+    newlines and read a backslash as a slash, so `/\\t/evil.example` would leave the site."""
+    if (not value.startswith("/") or value.startswith("//") or "\\" in value
+            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)):
+        return "/"
+    parts = urlsplit(value)
+    return "/" if parts.scheme or parts.netloc else value
+
+
+def is_https(request: web.Request) -> bool:
+    """Reached over HTTPS: directly, or through a proxy that forwards the scheme."""
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return request.secure or forwarded == "https" or "proto=https" in request.headers.get(
+        "Forwarded", "").lower()
+
+
+class LoginLimiter:
+    """Failed logins per client address in a sliding window (per process)."""
+
+    def __init__(self, tries: int = LOGIN_TRIES, window: float = LOGIN_WINDOW) -> None:
+        self.tries, self.window = tries, window
+        self._failures: dict[str, collections.deque[float]] = {}
+
+    def _recent(self, who: str) -> collections.deque[float]:
+        seen = self._failures.setdefault(who, collections.deque())
+        while seen and time.monotonic() - seen[0] > self.window:
+            seen.popleft()
+        if not seen:
+            self._failures.pop(who, None)
+        return seen
+
+    def blocked(self, who: str) -> bool:
+        return len(self._recent(who)) >= self.tries
+
+    def failed(self, who: str) -> None:
+        self._recent(who)
+        self._failures.setdefault(who, collections.deque()).append(time.monotonic())
 
 
 class Auth:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, service: IssueService | None) -> None:
         self.read_token = settings.dashboard_token
         self.admin_token = settings.dashboard_admin_token or (
             settings.dashboard_token if settings.dashboard_token else None)
-        self.secret = (self.admin_token or "") + "|" + (self.read_token or "")
+        self.service = service
+        self.limiter = LoginLimiter()
+        # Telegram posts updates here, with its own secret header; nothing else is open.
+        self.webhook_path = settings.webhook_path
 
     @property
     def configured(self) -> bool:
@@ -46,24 +97,54 @@ class Auth:
             return "read"
         return None
 
-    def cookie_for(self, role: str) -> str:
-        return _sign(self.secret, role)
+    def _key(self, role: str) -> str:
+        """Which token a session was opened with: a changed token ends its sessions."""
+        token = self.admin_token if role == "admin" else self.read_token
+        return hashlib.sha256(f"suqiu-session:{role}:{token}".encode()).hexdigest()
 
-    def role(self, request: web.Request) -> str | None:
+    async def start_session(self, request: web.Request, role: str, to: str) -> web.HTTPFound:
+        """The redirect after a login, carrying the new session's cookie."""
+        if self.service is None:
+            raise web.HTTPServiceUnavailable(text="诉求服务尚未就绪")
+        raw = await self.service.open_session(role, self._key(role))
+        resp = web.HTTPFound(safe_next(to))
+        resp.set_cookie(COOKIE, raw, httponly=True, samesite="Lax", secure=is_https(request),
+                        max_age=int(SESSION_TTL.total_seconds()))
+        return resp
+
+    async def end_session(self, request: web.Request) -> None:
+        raw = request.cookies.get(COOKIE, "")
+        if raw and self.service is not None:
+            await self.service.close_session(raw)
+
+    async def role(self, request: web.Request) -> str | None:
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             return self.role_for_token(header[7:].strip())
-        cookie = request.cookies.get(COOKIE, "")
-        role = cookie.split(".", 1)[0]
-        if role in ("admin", "read") and hmac.compare_digest(cookie.encode(),
-                                                             _sign(self.secret, role).encode()):
-            return role
-        return None
+        raw = request.cookies.get(COOKIE, "")
+        if not raw or self.service is None:
+            return None
+        found = await self.service.session(raw)
+        if found is None:
+            return None
+        role, key = found
+        return role if hmac.compare_digest(key, self._key(role)) else None
+
+    async def login(self, request: web.Request, token: str) -> str | None:
+        """The role the token gives; None when it is wrong. Too many wrong ones from one
+        address: 429, whatever the token."""
+        who = request.remote or "?"
+        if self.limiter.blocked(who):
+            raise web.HTTPTooManyRequests(text="登录尝试次数过多，请稍后再试。")
+        role = self.role_for_token(token)
+        if role is None:
+            self.limiter.failed(who)
+        return role
 
     def middleware(self) -> Middleware:
         @web.middleware
         async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
-            if request.path.startswith(PUBLIC_PREFIXES):
+            if request.path.startswith(PUBLIC_PREFIXES) or request.path == self.webhook_path:
                 return await handler(request)
             if not self.configured:
                 return web.Response(status=503, content_type="text/html", charset="utf-8",
@@ -71,13 +152,10 @@ class Auth:
                                          "SUQIU_DASHBOARD_TOKEN 后重启。</p>")
             token = request.query.get("token")
             if token:
-                role = self.role_for_token(token)
+                role = await self.login(request, token)
                 if role:
-                    resp = web.HTTPFound(request.rel_url.with_query({}).path or "/")
-                    resp.set_cookie(COOKIE, self.cookie_for(role), httponly=True,
-                                    samesite="Lax", max_age=7 * 86400)
-                    raise resp
-            role = self.role(request)
+                    raise await self.start_session(request, role, request.path)
+            role = await self.role(request)
             if role is None:
                 if request.path.startswith("/api/") or request.path.endswith((".csv", ".xlsx")):
                     return web.json_response({"error": "unauthorized"}, status=401)

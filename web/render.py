@@ -3,6 +3,7 @@ and links to the filtered ledger (every number on the dashboard is one)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime
 from importlib import resources
@@ -14,7 +15,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from issues.views import LEVELS, EventView, IssueView, percent
+from issues.privacy import public_view
+from issues.views import LEVELS, EventView, IssueView, Page, percent
 from web.auth import ROLE
 from web.names import LEVEL_NAMES, LIGHT_NAMES, STATUS_NAMES, event_detail
 from web.palette import LIGHT_COLORS, family_of
@@ -84,6 +86,22 @@ def make_env(tz: str, departments: dict[str, str] | None = None,
     return env
 
 
+def for_role(value: Any, role: str | None) -> Any:
+    """What a role may see of a page's data: the admin all of it; anyone else every issue as
+    the public sees it (`issues.privacy`), in lists and pages too."""
+    if role == "admin":
+        return value
+    if isinstance(value, IssueView):
+        return public_view(value)
+    if isinstance(value, Page):
+        return dataclasses.replace(value, items=[public_view(i) for i in value.items])
+    if isinstance(value, list | tuple):
+        return type(value)(for_role(v, role) for v in value)
+    return value
+
+
 def render(request: web.Request, name: str, **ctx: Any) -> web.Response:
-    html = request.app[TEMPLATES].get_template(name).render(role=request.get(ROLE), **ctx)
+    role = request.get(ROLE)
+    html = request.app[TEMPLATES].get_template(name).render(
+        role=role, **{k: for_role(v, role) for k, v in ctx.items()})
     return web.Response(text=html, content_type="text/html", charset="utf-8")

@@ -182,7 +182,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             cfg.write_text("schedule: {enabled: false}\n"
                            "bot:\n  poll_timeout: 5\n"
                            "  rate_limits: {overall_per_second: 100000, "
-                           "group_per_minute: 100000}\n")
+                           "group_per_minute: 100000}\n"
+                           # a few residents stand for a district: no per-person limit
+                           "trust: {intake_limit: {reports: 100000, per: 1m}}\n")
             suqiu = await _start_bot(sandbox, [sys.executable, "-m", "bot.cli", "run"], {
                 "TELEGRAM_BOT_TOKEN": sandbox.token,
                 "SUQIU_TELEGRAM_API_URL": sandbox.bot_api_base,

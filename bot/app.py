@@ -27,7 +27,8 @@ from telegram.ext import (
 
 from bot.context import BotApp, Context, context_types
 from bot.errors import on_error
-from bot.handlers import basic, buttons, commands, departments, spotting
+from bot.handlers import basic, buttons, commands, departments, rights, spotting
+from bot.handlers.limits import IntakeLimiter
 from bot.jobs import schedule_jobs
 from bot.present.announce import post_card
 from bot.present.templates import use_templates
@@ -94,6 +95,7 @@ def register_handlers(app: BotApp) -> None:
     The error handler answers the domain's refusals and reports failures (bot.errors).
     """
     app.add_handler(ChatMemberHandler(basic.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(ChatMemberHandler(rights.on_chat_member, ChatMemberHandler.CHAT_MEMBER))
     for name, callback in COMMAND_HANDLERS:
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(buttons.on_button))
@@ -145,6 +147,8 @@ def build_application(
     )
     app.bot_data.settings = settings
     use_templates(settings.templates_dir)
+    app.bot_data.intake_limiter = IntakeLimiter(settings.intake_per_person,
+                                                settings.intake_window.total_seconds())
     register_handlers(app)
     schedule_jobs(app)
     return app

@@ -10,6 +10,7 @@ from telegram import Chat, User
 from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
+from bot.handlers.limits import IntakeLimiter
 from bot.present.refusals import refusal
 from issues.db import Database
 from issues.errors import IssueError
@@ -41,6 +42,9 @@ class BotData:
     # user id → when a private message to them last failed (they have not started the bot):
     # lookups go to the group for a while instead of failing again on every command.
     private_closed: dict[int, float] = field(default_factory=dict)
+    intake_limiter: IntakeLimiter | None = None  # set by build_application
+    # When each group's admins were last read from Telegram (time.monotonic()).
+    admins_read_at: dict[int, float] = field(default_factory=dict)
 
     def require_service(self) -> IssueService:
         if self.service is None:

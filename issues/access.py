@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +28,27 @@ def digest(raw: str) -> str:
 
 
 def normalise_code(raw: str) -> str:
-    return "".join(c for c in raw.upper() if c.isalnum())
+    return "".join(c for c in raw.upper() if c.isascii() and c.isalnum())
+
+
+def looks_like_code(raw: str) -> bool:
+    """Whether a word typed after a command is one of our codes (not a unit's name)."""
+    code = normalise_code(raw)
+    return len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code) and all(
+        c.isascii() for c in raw)
+
+
+async def spend_code(s: AsyncSession, raw: str, chat_id: int, now: datetime) -> bool:
+    """Spend a one-time code inside the caller's transaction: True once, while it is fresh
+    (the act it allows is written in the same transaction, or neither is)."""
+    code = normalise_code(raw)
+    if len(code) != CODE_LENGTH:
+        return False
+    done = await s.execute(
+        update(AccessCode).where(AccessCode.code_hash == digest(code),
+                                 AccessCode.used_at.is_(None), AccessCode.expires_at > now)
+        .values(used_at=now, used_in_chat=chat_id))
+    return bool(getattr(done, "rowcount", 0))
 
 
 class Access(Room):
@@ -76,20 +96,3 @@ class Access(Room):
 
         await self.uow.write(run)
         return raw
-
-    async def use_code(self, raw: str, chat_id: int) -> bool:
-        """Spend a code in a chat: True once, while it is fresh; False otherwise."""
-        code = normalise_code(raw)
-        if len(code) != CODE_LENGTH:
-            return False
-        now = self.clock()
-
-        async def run(s: AsyncSession) -> bool:
-            done = await s.execute(
-                update(AccessCode).where(AccessCode.code_hash == digest(code),
-                                         AccessCode.used_at.is_(None),
-                                         AccessCode.expires_at > now)
-                .values(used_at=now, used_in_chat=chat_id))
-            return bool(getattr(done, "rowcount", 0))
-
-        return await self.uow.write(run)

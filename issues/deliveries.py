@@ -58,6 +58,14 @@ class Deliveries(Room):
 
         await self.uow.write(run)
 
+    async def sent_message(self, key: str) -> int | None:
+        """The message a sent delivery became (to edit or point at instead of sending again)."""
+        async def run(s: AsyncSession) -> int | None:
+            return (await s.execute(select(Delivery.message_id).where(
+                Delivery.key == key, Delivery.status == "sent"))).scalar()
+
+        return await self.uow.read(run)
+
     async def pending_deliveries(self) -> list[tuple[str, int]]:
         async def run(s: AsyncSession) -> list[tuple[str, int]]:
             rows = await s.execute(select(Delivery.key, Delivery.chat_id).where(

@@ -85,6 +85,10 @@ class Groups(Room):
 
     _cache: dict[int, tuple[float, GroupView]] = field(default_factory=dict, init=False)
 
+    def forget(self, chat_id: int) -> None:
+        """Drop the cached view of a group changed by another room."""
+        self._cache.pop(chat_id, None)
+
     def new_group(self, s: AsyncSession, chat_id: int, title: str) -> Group:
         """A group row with the deployment's defaults, added to the session."""
         g = Group(chat_id=chat_id, title=title, timezone=self.settings.timezone, settings={},

@@ -19,12 +19,18 @@ from issues.errors import InvalidInput
 from issues.intake_batch import Context, IntakeItem, intake_batch
 from issues.ledger import Ledger, chat_report_key
 from issues.models import Issue
+from issues.text import visible
 from issues.unit_of_work import Room
 from issues.views import IntakeResult, NewReport, PersonRef
 from nlp.types import Detection
 
 MAX_TEXT = 20_000
 _ISSUES = cast(Table, Issue.__table__)
+
+
+def _said_something(text: str) -> None:
+    if not visible(text):
+        raise InvalidInput("empty_text")
 
 
 @dataclass(eq=False)
@@ -43,6 +49,7 @@ class Intake(Room):
         """Open an issue for a group chat message, or second an open duplicate. Idempotent
         per message."""
         self._known_category(detection.category)
+        _said_something(text)
         key = None if reporter.user_id is None else people.chat_key(reporter.user_id)
         return await self._batcher.submit(IntakeItem(
             chat_id, chat_report_key(chat_id, message_id), reporter, key, text[:MAX_TEXT],
@@ -57,6 +64,7 @@ class Intake(Room):
         never taken as a "me too" of another issue (each request is its own case, and its
         coordinates stay its own)."""
         self._known_category(report.category)
+        _said_something(report.text)
         if report.lat is not None and report.lon is not None and not (
                 -90 <= report.lat <= 90 and -180 <= report.lon <= 180):
             raise InvalidInput("bad_coordinates", lat=report.lat, lon=report.lon)

@@ -29,6 +29,7 @@ from issues.supervision import Period, Report, Supervision
 from issues.transitions import Transitions
 from issues.unit_of_work import UnitOfWork
 from issues.views import (
+    Binding,
     GroupView,
     IntakeResult,
     IssueFilter,
@@ -206,12 +207,13 @@ class IssueService:
 
     # --- org units and departments ----------------------------------------------------------
     async def join_org_unit(self, chat_id: int, actor_id: int, name: str,
-                            level: str = "community", parent: str | None = None) -> GroupView:
-        return await self.org.join_org_unit(chat_id, actor_id, name, level, parent)
+                            level: str = "community", parent: str | None = None, *,
+                            code: str | None = None) -> GroupView:
+        return await self.org.join_org_unit(chat_id, actor_id, name, level, parent, code=code)
 
     async def set_unit_home(self, chat_id: int, actor_id: int, name: str,
-                            level: str = "community") -> int:
-        return await self.org.set_unit_home(chat_id, actor_id, name, level)
+                            level: str = "community", *, code: str | None = None) -> Binding:
+        return await self.org.set_unit_home(chat_id, actor_id, name, level, code=code)
 
     async def unit_chat(self, chat_id: int, level: int) -> int | None:
         return await self.org.unit_chat(chat_id, level)
@@ -220,11 +222,16 @@ class IssueService:
         return await self.org.org_units()
 
     async def register_department_group(self, chat_id: int, dept_code: str, actor: PersonRef,
-                                        title: str = "") -> GroupView:
-        return await self.org.register_department_group(chat_id, dept_code, actor, title)
+                                        title: str = "", *, code: str | None = None
+                                        ) -> Binding:
+        return await self.org.register_department_group(chat_id, dept_code, actor, title,
+                                                        code=code)
 
     async def add_department_member(self, dept_code: str, person: PersonRef) -> None:
         await self.org.add_department_member(dept_code, person)
+
+    async def leave_department(self, dept_code: str, user_id: int) -> None:
+        await self.org.leave_department(dept_code, user_id)
 
     async def department_chat(self, dept_code: str) -> int | None:
         return await self.org.department_chat(dept_code)
@@ -250,6 +257,9 @@ class IssueService:
 
     async def release_delivery(self, key: str) -> None:
         await self.deliveries.release_delivery(key)
+
+    async def sent_message(self, key: str) -> int | None:
+        return await self.deliveries.sent_message(key)
 
     async def pending_deliveries(self) -> list[tuple[str, int]]:
         return await self.deliveries.pending_deliveries()

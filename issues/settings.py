@@ -150,6 +150,9 @@ class Settings:
     open311_public_groups: frozenset[int] = frozenset()
     categories: dict[str, Category] = field(default_factory=dict, repr=False)
     layers: Layers = field(default_factory=lambda: Layers({}, {}), repr=False)
+    # Reports one person may make (complaints noticed, /report) per window; more are ignored.
+    intake_per_person: int = 5
+    intake_window: timedelta = timedelta(minutes=1)
 
     def sla_for(self, category: str, urgent: bool = False) -> SlaTimes:
         """Allowed times for a category; urgent issues get the tighter of the two."""
@@ -288,6 +291,8 @@ def load_settings(
             dashboard_admin_token=env.get("SUQIU_DASHBOARD_ADMIN_TOKEN") or None,
             open311_api_key=env.get("SUQIU_OPEN311_API_KEY") or None,
             district_admins=frozenset(int(u) for u in trust.get("district_admins") or ()),
+            intake_per_person=int((trust.get("intake_limit") or {}).get("reports", 5)),
+            intake_window=parse_duration((trust.get("intake_limit") or {}).get("per", "1m")),
             open311_public_groups=frozenset(
                 int(c) for c in web.get("open311_public_groups") or ()),
             layers=layers,

@@ -78,6 +78,15 @@ class GroupView:
 
 
 @dataclass(frozen=True)
+class Binding:
+    """A group bound to a unit or a department, and the group that had it before (to be
+    told), if another did."""
+
+    group: GroupView
+    previous_chat: int | None = None
+
+
+@dataclass(frozen=True)
 class EventView:
     kind: str
     at: datetime

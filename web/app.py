@@ -6,12 +6,14 @@ fetcher built on the bot: `web/` never imports `bot/`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from aiohttp import web
 
 from issues.service import IssueService
 from issues.settings import Settings
 from issues.views import IssueView, PersonRef
-from web import figures, maps, open311, pages, supervision
+from web import codes, figures, maps, open311, pages, supervision
 from web.auth import COOKIE, ROLE, Auth, safe_next
 from web.export import figures_of, to_csv, to_xlsx
 from web.pages import PHOTOS, SERVICE, SETTINGS, issue_filter, svc_of
@@ -20,8 +22,11 @@ from web.render import HERE, TEMPLATES, make_env, render
 
 
 def make_app(settings: Settings, service: IssueService | None,
-             photos: PhotoFetcher | None = None) -> web.Application:
-    auth = Auth(settings, service)
+             photos: PhotoFetcher | None = None,
+             open_paths: Iterable[str] = ()) -> web.Application:
+    """`open_paths`: what the caller mounts on this site outside the login (Telegram's
+    webhook, which checks its own secret)."""
+    auth = Auth(settings, service, open_paths)
     app = web.Application(middlewares=[open311.georeport_errors, auth.middleware()])
     app[TEMPLATES] = make_env(settings.timezone, settings.department_names(),
                               settings.category_names())
@@ -36,7 +41,7 @@ def make_app(settings: Settings, service: IssueService | None,
         web.get("/logout", views.logout),
         web.get("/screen", screen), web.get("/api/screen.json", screen_json),
         web.get("/export.csv", export_csv), web.get("/export.xlsx", export_xlsx),
-        *pages.routes(), *maps.routes(), *supervision.routes(),
+        *pages.routes(), *maps.routes(), *supervision.routes(), *codes.routes(),
     ])
     if service is not None:
         app.add_routes(open311.routes(settings, service))

@@ -17,7 +17,7 @@ import collections
 import hashlib
 import hmac
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -76,14 +76,16 @@ class LoginLimiter:
 
 
 class Auth:
-    def __init__(self, settings: Settings, service: IssueService | None) -> None:
+    def __init__(self, settings: Settings, service: IssueService | None,
+                 open_paths: Iterable[str] = ()) -> None:
         self.read_token = settings.dashboard_token
         self.admin_token = settings.dashboard_admin_token or (
             settings.dashboard_token if settings.dashboard_token else None)
         self.service = service
         self.limiter = LoginLimiter()
-        # Telegram posts updates here, with its own secret header; nothing else is open.
-        self.webhook_path = settings.webhook_path
+        # Telegram posts updates to its webhook, with its own secret header: exactly those
+        # paths are open, nothing else near them.
+        self.open_paths = frozenset(open_paths)
 
     @property
     def configured(self) -> bool:
@@ -144,7 +146,7 @@ class Auth:
     def middleware(self) -> Middleware:
         @web.middleware
         async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
-            if request.path.startswith(PUBLIC_PREFIXES) or request.path == self.webhook_path:
+            if request.path.startswith(PUBLIC_PREFIXES) or request.path in self.open_paths:
                 return await handler(request)
             if not self.configured:
                 return web.Response(status=503, content_type="text/html", charset="utf-8",

@@ -11,10 +11,10 @@ from aiohttp import web
 from telegram import Bot
 
 from bot.cli.photos import photo_fetcher
-from bot.serve.runner import serve
+from bot.serve.runner import SiteFactory, serve
 from bot.settings import bot_settings
 from issues.service import IssueService
-from issues.settings import load_settings
+from issues.settings import Settings, load_settings
 from web.app import make_app
 
 NO_TOKEN = """\
@@ -25,6 +25,17 @@ NO_TOKEN = """\
 
 TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather (/newbot), or try Suqiu locally
 without one: `make run` or `suqiu sandbox --demo`."""
+
+
+def dashboard_site(settings: Settings) -> SiteFactory:
+    """The dashboard the webhook server also serves, with the webhook's own path left to
+    Telegram (it carries its own secret) rather than to the dashboard's login."""
+    webhook = bot_settings(settings).webhook_path
+
+    def site(service: IssueService, bot: Bot) -> web.Application:
+        return make_app(settings, service, photos=photo_fetcher(bot), open_paths=(webhook,))
+
+    return site
 
 
 def run_main(args: argparse.Namespace) -> int:
@@ -40,8 +51,5 @@ def run_main(args: argparse.Namespace) -> int:
     if use_webhook and not tg.webhook_secret:
         print("webhook 模式需要 SUQIU_WEBHOOK_SECRET（任意随机字符串）。", file=sys.stderr)
         return 2
-    def site(service: IssueService, bot: Bot) -> web.Application:
-        return make_app(settings, service, photos=photo_fetcher(bot))
-
-    asyncio.run(serve(settings, use_webhook, site=site))
+    asyncio.run(serve(settings, use_webhook, site=dashboard_site(settings)))
     return 0

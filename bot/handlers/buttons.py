@@ -26,6 +26,7 @@ from bot.callbacks import (
     parse,
 )
 from bot.context import Context
+from bot.handlers.rights import refresh_if_stale
 from bot.handlers.talk import manages
 from bot.present.announce import announce, relay_to_department, relay_to_unit
 from bot.present.cards import keyboard
@@ -51,6 +52,7 @@ async def on_button(update: Update, context: Context) -> None:
     actor = ctx.person(q.from_user)
     issue = await svc.get_issue_by_id(data.issue_id)
     chat, n = issue.chat_id, issue.number
+    await refresh_if_stale(context, chat)  # rights come from Telegram, not an old copy
     result: TransitionResult
     rating_message: Message | None = None
     match data:

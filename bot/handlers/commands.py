@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,6 +10,7 @@ from telegram.constants import ChatMemberStatus
 
 from bot import context as ctx
 from bot.context import Context
+from bot.handlers.rights import number, with_fresh_admins
 from bot.handlers.spotting import open_issue
 from bot.present.announce import announce
 from bot.present.cards import LIGHT_ICONS, local_time, mention, render_card
@@ -20,6 +20,7 @@ from bot.present.posts import digest_html, figures, satisfaction
 from bot.present.templates import event_detail, has, render, safe, status_words
 from issues.privacy import mask
 from issues.settings import parse_clock, parse_quiet_hours
+from issues.text import visible
 from issues.views import IssueFilter, PersonRef, percent
 from nlp import detect
 from nlp.types import CATEGORIES, Detection
@@ -27,7 +28,6 @@ from nlp.types import CATEGORIES, Detection
 # Words for /list besides the statuses' own names (bot.present.templates.status_words).
 MORE_STATUS_WORDS = {"进行中": "in_progress", "待办": "open", "全部": "", "open": "open",
                      "done": "resolved", "all": ""}
-_NUMBER = re.compile(r"^[#＃]?(\d{1,9})$")
 # /settings 灵敏度 高, /settings 自动 关; the English forms stay as aliases.
 SETTING_KEYS = {"自动": "auto_detect", "自动识别": "auto_detect", "auto": "auto_detect",
                 "灵敏度": "sensitivity", "sensitivity": "sensitivity",
@@ -43,10 +43,7 @@ NO_QUIET = {"关", "无", "没有", "off", "none"}
 
 
 def _number(args: list[str]) -> int | None:
-    if not args:
-        return None
-    m = _NUMBER.match(args[0].strip())
-    return int(m.group(1)) if m else None
+    return number(args[0]) if args else None
 
 
 async def _group_msg(update: Update) -> Message | None:
@@ -70,7 +67,7 @@ async def report(update: Update, context: Context) -> None:
             and not msg.reply_to_message.from_user.is_bot:
         target = msg.reply_to_message  # /report as a reply reports that message
         text = target.text or target.caption or ""
-    if not text:
+    if not visible(text):  # nothing, or only spaces and zero-width characters
         await msg.reply_html(render("report_usage"))
         return
     det = detect(text)
@@ -189,21 +186,21 @@ async def _act(update: Update, context: Context, cmd: str,
     actor = ctx.person(msg.from_user)
 
     group = await ctx.ensure_group(context, msg.chat)
-    chat, number = msg.chat.id, n
+    chat, num = msg.chat.id, n
     if group.department_code:
         # In a department's group, numbers are the global ids it was sent (第 N 号), and
         # whoever acts here is one of the department's people.
         await svc.add_department_member(group.department_code, actor)
         issue = await svc.get_issue_by_id(n)
-        chat, number = issue.chat_id, issue.number
+        chat, num = issue.chat_id, issue.number
     calls = {
-        "ack": lambda: svc.acknowledge(chat, number, actor, text or None),
-        "resolve": lambda: svc.resolve(chat, number, actor, text or None),
-        "reject": lambda: svc.reject(chat, number, actor, text),
-        "reopen": lambda: svc.reopen(chat, number, actor, text or None),
-        "progress": lambda: svc.progress(chat, number, actor, text),
+        "ack": lambda: svc.acknowledge(chat, num, actor, text or None),
+        "resolve": lambda: svc.resolve(chat, num, actor, text or None),
+        "reject": lambda: svc.reject(chat, num, actor, text),
+        "reopen": lambda: svc.reopen(chat, num, actor, text or None),
+        "progress": lambda: svc.progress(chat, num, actor, text),
     }
-    result = await calls[cmd]()
+    result = await with_fresh_admins(context, chat, calls[cmd])
     await announce(context.bot, svc, result)
     if group.department_code:
         await msg.reply_html(render("synced_to_group", title=issue.group_title))
@@ -264,7 +261,9 @@ async def assign(update: Update, context: Context) -> None:
         return
     svc = ctx.service(context)
 
-    result = await svc.assign(msg.chat.id, n, ctx.person(msg.from_user), target)
+    actor = ctx.person(msg.from_user)
+    result = await with_fresh_admins(context, msg.chat.id, lambda: svc.assign(
+        msg.chat.id, n, actor, target))
     await announce(context.bot, svc, result)
 
 
@@ -280,7 +279,9 @@ async def setowner(update: Update, context: Context) -> None:
     svc = ctx.service(context)
 
     await ctx.ensure_group(context, msg.chat)
-    group = await svc.set_owner(msg.chat.id, msg.from_user.id, target)
+    actor_id = msg.from_user.id
+    group = await with_fresh_admins(context, msg.chat.id, lambda: svc.set_owner(
+        msg.chat.id, actor_id, target))
     await msg.reply_html(render("owner_set", owner=safe(mention(group.owner))))
 
 
@@ -305,7 +306,9 @@ async def settings_cmd(update: Update, context: Context) -> None:
                                           name=render(f"setting_name.{key}"),
                                           choices=render(f"setting_choices.{key}")))
         return
-    g = await svc.update_group_settings(msg.chat.id, msg.from_user.id, **{key: value})
+    actor_id = msg.from_user.id
+    g = await with_fresh_admins(context, msg.chat.id, lambda: svc.update_group_settings(
+        msg.chat.id, actor_id, **{key: value}))
     await answer(msg, context, render("settings_saved", name=render(f"setting_name.{key}"),
                                       value=shown_setting(key, g.settings.get(key))))
 

@@ -9,25 +9,38 @@ from telegram import Update
 
 from bot import context as ctx
 from bot.context import Context
+from bot.handlers.rights import number, with_fresh_admins
 from bot.present.announce import announce, relay_to_department
 from bot.present.templates import name, render
+from issues.access import looks_like_code
 from issues.privacy import mask
 from issues.views import LEVELS, IssueFilter
 
 log = logging.getLogger(__name__)
 
 
+def _grant_in(args: list[str], first: int) -> tuple[list[str], str | None]:
+    """The arguments, and a one-time code from the dashboard if the last one looks like it."""
+    if len(args) > first and looks_like_code(args[-1]):
+        return args[:-1], args[-1]
+    return args, None
+
+
 async def dept_cmd(update: Update, context: Context) -> None:
+    """/dept add 部门 [授权码]: a district admin makes this group the department's."""
     msg = update.effective_message
     if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
         return
-    args = context.args or []
+    args, grant = _grant_in(context.args or [], 2)
     codes = ctx.settings(context).department_names()
     code = department_code(context, args[1]) if len(args) == 2 else None
     if args[:1] in (["add"], ["登记"]) and code is not None:
-        await ctx.service(context).register_department_group(
-            msg.chat.id, code, ctx.person(msg.from_user), msg.chat.title or "")
+        bound = await ctx.service(context).register_department_group(
+            msg.chat.id, code, ctx.person(msg.from_user), msg.chat.title or "", code=grant)
         await msg.reply_html(render("dept_registered", name=codes[code]))
+        if bound.previous_chat is not None:
+            await context.bot.send_message(bound.previous_chat, render(
+                "dept_replaced", name=codes[code], title=bound.group.title))
         return
     await msg.reply_html(render("dept_usage", listing="、".join(codes.values())))
 
@@ -49,19 +62,22 @@ async def done_cmd(update: Update, context: Context) -> None:
 
 
 async def _dept_action(update: Update, context: Context, what: str) -> None:
+    """/claim N, /done N 说明: only in a department's group, for the issues sent to it."""
     msg = update.effective_message
     if msg is None or msg.from_user is None:
         return
     args = context.args or []
-    if not args or not args[0].lstrip("#").isdigit():
+    issue_id = number(args[0]) if args else None
+    if issue_id is None:
         await msg.reply_html(render("dept_action_usage", cmd=what))
         return
     svc = ctx.service(context)
     group = await svc.get_group(msg.chat.id)
+    if group is None or not group.department_code:
+        await msg.reply_html(render("dept_only", cmd=what))
+        return
     actor = ctx.person(msg.from_user)
-    if group is not None and group.department_code:
-        await svc.add_department_member(group.department_code, actor)
-    issue_id = int(args[0].lstrip("#"))
+    await svc.add_department_member(group.department_code, actor)
     if what == "claim":
         result = await svc.claim(issue_id, actor)
     else:
@@ -80,17 +96,18 @@ async def escalate_cmd(update: Update, context: Context) -> None:
     args = context.args or []
     codes = ctx.settings(context).department_names()
     code = department_code(context, args[1]) if len(args) >= 2 else None
-    if code is None or not args[0].lstrip("#").isdigit():
+    n = number(args[0]) if args else None
+    if code is None or n is None:
         await msg.reply_html(render("escalate_usage", listing="、".join(codes.values())))
         return
     svc = ctx.service(context)
-    number = int(args[0].lstrip("#"))
     if await svc.department_chat(code) is None:
         # 吹哨 to a department with no group reaches nobody: say so, change nothing.
-        await msg.reply_html(render("dept_no_group", name=codes[code], number=number))
+        await msg.reply_html(render("dept_no_group", name=codes[code], number=n))
         return
-    result = await svc.escalate(msg.chat.id, number, ctx.person(msg.from_user), code,
-                                note=" ".join(args[2:]) or None)
+    actor = ctx.person(msg.from_user)
+    result = await with_fresh_admins(context, msg.chat.id, lambda: svc.escalate(
+        msg.chat.id, n, actor, code, note=" ".join(args[2:]) or None))
     await announce(context.bot, svc, result)
     await relay_to_department(context.bot, svc, result.issue)
 
@@ -116,13 +133,14 @@ async def overdue_cmd(update: Update, context: Context) -> None:
 
 
 async def unit_cmd(update: Update, context: Context) -> None:
-    """/unit 加入 名称 [层级] [上级]: this group belongs to an org unit;
-    /unit 工作群 名称 [层级]: this is the unit's own group (its digest comes here).
-    The English forms (join, home) stay as aliases."""
+    """/unit 加入 名称 [层级] [上级] [授权码]: this group belongs to an org unit (creating a
+    unit or changing its parent is the district's); /unit 工作群 名称 [层级] [授权码]: this is
+    the unit's own group, where its digest comes (the district's act). The English forms
+    (join, home) stay as aliases."""
     msg = update.effective_message
     if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
         return
-    args = context.args or []
+    args, grant = _grant_in(context.args or [], 2)
     levels = {"网格": "grid", "社区": "community", "街道": "street", "区": "district"}
     verb = {"join": "join", "加入": "join", "home": "home", "工作群": "home"}.get(
         args[0] if args else "")
@@ -135,10 +153,15 @@ async def unit_cmd(update: Update, context: Context) -> None:
     if level not in LEVELS:
         await msg.reply_html(render("unit_usage"))
         return
+    actor_id, unit = msg.from_user.id, args[1]
     if verb == "join":
-        await svc.join_org_unit(msg.chat.id, msg.from_user.id, args[1], level,
-                                args[3] if len(args) > 3 else None)
-        await msg.reply_html(render("unit_joined", name=args[1], level=name("level", level)))
-    else:
-        await svc.set_unit_home(msg.chat.id, msg.from_user.id, args[1], level)
-        await msg.reply_html(render("unit_home", name=args[1], level=name("level", level)))
+        parent = args[3] if len(args) > 3 else None
+        await with_fresh_admins(context, msg.chat.id, lambda: svc.join_org_unit(
+            msg.chat.id, actor_id, unit, level, parent, code=grant))
+        await msg.reply_html(render("unit_joined", name=unit, level=name("level", level)))
+        return
+    bound = await svc.set_unit_home(msg.chat.id, actor_id, unit, level, code=grant)
+    await msg.reply_html(render("unit_home", name=unit, level=name("level", level)))
+    if bound.previous_chat is not None:
+        await context.bot.send_message(bound.previous_chat, render(
+            "unit_home_replaced", name=unit, title=bound.group.title))

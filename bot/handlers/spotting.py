@@ -10,10 +10,12 @@ from telegram import Message, Update
 from bot import context as ctx
 from bot.context import Context
 from bot.handlers import talk
+from bot.handlers.limits import Verdict
 from bot.present.announce import announce
 from bot.present.cards import render_card
 from bot.present.lookup import react
 from bot.present.send import refresh_card, send_html
+from bot.present.templates import render
 from issues.errors import NotFound, PermissionDenied
 from issues.views import GroupView, IntakeResult, IssueView
 from nlp import detect, threshold_for
@@ -95,13 +97,20 @@ async def _replied_issue(msg: Message, context: Context) -> IssueView | None:
 
 async def open_issue(msg: Message, context: Context, det: Detection,
                      explicit: bool, text: str | None = None,
-                     group: GroupView | None = None) -> IntakeResult:
+                     group: GroupView | None = None) -> IntakeResult | None:
     """Intake plus the card; safe to run twice for one message (updates can repeat). One
     more person reporting an open issue gets a 👍 on their message and the card's count; the
-    reporter saying it again is a 催办 and gets the issue's status."""
+    reporter saying it again is a 催办 and gets the issue's status. None when the person has
+    reported too much too fast (`bot.handlers.limits`)."""
     svc = ctx.service(context)
     chat = msg.chat
     assert msg.from_user is not None
+    limiter = context.bot_data.intake_limiter
+    verdict = limiter.check(msg.from_user.id) if limiter is not None else Verdict.TAKE
+    if verdict is not Verdict.TAKE:
+        if verdict is Verdict.TELL:
+            await msg.reply_html(render("intake_too_fast"))
+        return None
     result = await svc.intake(chat.id, msg.message_id, ctx.person(msg.from_user),
                               text or msg.text or msg.caption or "", det, explicit=explicit,
                               group_title=chat.title or "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Bot, ForceReply, Message
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.present.cards import (
     holder,
@@ -93,8 +93,9 @@ async def _resolve_event(svc: IssueService, issue: IssueView) -> TransitionResul
 
 
 async def relay_to_department(bot: Bot, svc: IssueService, issue: IssueView) -> None:
-    """Post the escalated issue into the department's own group (only departments that have
-    one are offered; see bot.handlers.buttons)."""
+    """Post the escalated issue into the department's own group, when it has one: once per
+    issue and department group. Escalating it there again edits that first relay (kept up
+    to date, marked as urged again) instead of posting another."""
     if not issue.department_code:
         return
     chat_id = await svc.department_chat(issue.department_code)
@@ -102,7 +103,23 @@ async def relay_to_department(bot: Bot, svc: IssueService, issue: IssueView) -> 
         return
     text = render("dept_relay", i=issue, text=mask(issue.text[:300]),
                   due=local_time(issue.resolve_due_at, svc.settings.timezone))
-    await bot.send_message(chat_id, text)
+    key = f"relay:{issue.id}:{issue.department_code}:{chat_id}"
+    if await svc.claim_delivery(key, chat_id):
+        try:
+            sent = await bot.send_message(chat_id, text)
+        except TelegramError:
+            await svc.release_delivery(key)
+            raise
+        await svc.mark_delivered(key, sent.message_id)
+        return
+    first = await svc.sent_message(key)
+    if first is None:
+        return  # being sent by another worker right now
+    try:
+        await bot.edit_message_text(f"{text}\n{render('dept_relay_again')}", chat_id, first)
+    except BadRequest as exc:  # the first relay was deleted, or says this already
+        log.info("relay of issue %s not edited: %s", issue.id, exc)
+
 
 
 async def relay_to_unit(bot: Bot, svc: IssueService, issue: IssueView) -> bool:

@@ -128,7 +128,8 @@ async def test_dispatch_offers_only_departments_with_a_group(harness: Harness) -
     worker = await c.create_user("刘电工")
     dept = await c.create_chat("供电抢修群", worker)
     await c.add_bot(dept)
-    r = await harness.say(dept, worker, "/dept add 供电")
+    code = await harness.service.new_access_code()  # the district's, from the dashboard
+    r = await harness.say(dept, worker, f"/dept add 供电 {code}")
     await harness.reply_from_bot(dept, r["message_id"], lambda m: "部门群" in _text(m))
     await c.press(chat, owner, card["message_id"], "dispatch:1")
     chooser = await c.wait_for(chat, lambda m: m["message_id"] == card["message_id"]

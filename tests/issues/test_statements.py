@@ -36,7 +36,9 @@ async def add_groups(svc: IssueService, first: int, n: int) -> None:
         chat = -5000 - k
         await svc.register_group(chat, f"{k}号楼群", OWNER, [OWNER, ADMIN,
                                                               PersonRef(9000 + k, f"楼长{k}")])
-        await svc.join_org_unit(chat, OWNER.user_id, f"第{k}网格", "grid", f"第{k // 2}社区")
+        # Creating units is the district's: a one-time code, as a dashboard admin hands out.
+        await svc.join_org_unit(chat, OWNER.user_id, f"第{k}网格", "grid", f"第{k // 2}社区",
+                                code=await svc.new_access_code())
         for m in (1, 2):
             await svc.intake(chat, m, RESIDENT, f"{m}栋门口路灯坏了", Detection(
                 True, "streetlight", 0.9, False, f"{m}栋门口", f"{m}栋门口路灯坏了"))

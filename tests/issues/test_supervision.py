@@ -39,8 +39,10 @@ def det(cat: str, place: str) -> Detection:
 
 async def _district(db_url: str) -> tuple[IssueService, Clock]:
     clock = Clock()
-    svc = IssueService(Database(db_url), load_settings(overrides={"database_url": db_url},
-                                                       env={}), clock=clock)
+    # The owners here also stand for the district, which builds the org tree.
+    settings = load_settings(overrides={"database_url": db_url, "trust": {
+        "district_admins": [OWNER.user_id, OWNER2.user_id]}}, env={})
+    svc = IssueService(Database(db_url), settings, clock=clock)
     at = clock.__setattr__
     at("now", datetime(2026, 10, 20, 8, 0, tzinfo=UTC))
     for chat, title, owner, community in ((A, "幸福3栋群", OWNER, "幸福社区"),

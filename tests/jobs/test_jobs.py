@@ -144,7 +144,8 @@ async def test_department_claims_and_resolves_with_residents_told(
     worker = await c.create_user("电工老刘", username="liu_dian")
     dept_chat = await c.create_chat("供电所报到群", worker)
     await c.add_bot(dept_chat)
-    m = await h.say(dept_chat, worker, "/dept add power")
+    code = await h.service.new_access_code()  # handed out by a dashboard admin
+    m = await h.say(dept_chat, worker, f"/dept add power {code}")
     await h.reply_from_bot(dept_chat, m["message_id"], lambda x: "部门群" in _text(x))
     sent = await h.say(chat, resident, "7栋又停电了 冰箱里的东西都要坏了")
     await h.reply_from_bot(chat, sent["message_id"], lambda x: "#1" in _text(x))
@@ -180,7 +181,9 @@ async def test_org_unit_digest_overdue_list_and_quiet_hours(
     await h.service.update_group_settings(b_chat, b_owner, digest_time="23:59",
                                           progress_time="23:59", quiet_hours="00:00-23:59")
     for chat, owner in ((a["chat"], a["owner"]), (b_chat, b_owner)):
-        m = await h.say(chat, owner, "/unit join 幸福社区 社区 东风街道")
+        # Creating the units is the district's (a one-time code); joining them is not.
+        code = await h.service.new_access_code() if chat == a["chat"] else ""
+        m = await h.say(chat, owner, f"/unit join 幸福社区 社区 东风街道 {code}".strip())
         await h.reply_from_bot(chat, m["message_id"], lambda x: "已归属" in _text(x))
     sa = await h.say(a["chat"], a["residents"][0], "3栋门口路灯坏了好几天了")
     await h.reply_from_bot(a["chat"], sa["message_id"], lambda x: "#1" in _text(x))
@@ -191,7 +194,8 @@ async def test_org_unit_digest_overdue_list_and_quiet_hours(
     unit_chat = await c.create_chat("幸福社区工作群", cadre)
     await c.add_bot(unit_chat)
     await c.wait_for(unit_chat, lambda m: "诉求助手" in _text(m))
-    m = await h.say(unit_chat, cadre, "/unit home 幸福社区 社区")
+    code = await h.service.new_access_code()
+    m = await h.say(unit_chat, cadre, f"/unit home 幸福社区 社区 {code}")
     await h.reply_from_bot(unit_chat, m["message_id"], lambda x: "工作群" in _text(x))
     await h.service.update_group_settings(unit_chat, cadre, digest_time="00:00",
                                           progress_time="23:59")

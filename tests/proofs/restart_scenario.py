@@ -70,8 +70,10 @@ async def run(workdir: Path, groups: int, complaints: int, kill_after: int,
     """Post `complaints` across `groups`, kill the bot once `kill_after` cards are out, start
     it again and wait (up to `timeout` s) until every complaint has a card."""
     config = workdir / "site.yaml"
+    # One resident per group stands for many here: no per-person intake limit.
     config.write_text("schedule: {enabled: false}\nbot:\n  poll_timeout: 2\n  rate_limits: "
-                      "{overall_per_second: 1000, group_per_minute: 1000, max_retries: 5}\n")
+                      "{overall_per_second: 1000, group_per_minute: 1000, max_retries: 5}\n"
+                      "trust: {intake_limit: {reports: 100000, per: 1m}}\n")
     db_url = f"sqlite+aiosqlite:///{workdir / 'restart.db'}"
     sandbox = Sandbox(flood_limits=False)
     await sandbox.start()

@@ -29,6 +29,10 @@ class TrustHarness(Harness):
         sent = await self.say(chat, who, text)
         return self.text(await self.reply_from_bot(chat, sent["message_id"], timeout=timeout))
 
+    async def bot_admin(self, chat: int) -> None:
+        """Make the bot an admin: Telegram sends `chat_member` updates only to admins."""
+        await self.client.add_member(chat, self.sandbox.bot_id, "administrator")
+
     async def new_group(self, title: str, owner: int, *members: int) -> int:
         c = self.client
         chat = await c.create_chat(title, owner)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -11,8 +12,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import load_settings
-from issues.views import PersonRef
+from issues.views import IssueFilter, PersonRef
 from nlp.types import Detection
+from tests.security.conftest import TrustHarness
 from web.app import make_app
 
 OWNER = PersonRef(1, "王网格", "wang_wangge")
@@ -63,3 +65,56 @@ async def test_dashboard_unknown_issue_ids_are_404(dashboard: TestClient) -> Non
 async def test_dashboard_good_parameters_still_work(dashboard: TestClient) -> None:
     resp = await dashboard.get("/issues?page=1&group=-100&since=2020-01-01&until=2099-12-31")
     assert resp.status == 200 and "3栋门口路灯坏了" in await resp.text()
+
+
+async def test_bot_answers_bad_numbers_shortly_and_writes_nothing(trust_bot: Any) -> None:
+    h: TrustHarness = await trust_bot()
+    g = await h.group()
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    dept = await h.new_group("城管执法队", h.district_admin)
+    assert "部门群" in await h.answer(dept, h.district_admin, "/dept add chengguan")
+    sent = await h.say(chat, resident, "3栋门口路灯坏了好几天了")
+    await h.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in h.text(m))
+    before = await h.service.get_issue(chat, 1, with_events=True)
+    for where, who, command in [
+        (dept, h.district_admin, "/claim 99999999999999999999"),
+        (dept, h.district_admin, "/done ²"),
+        (dept, h.district_admin, "/claim ²"),
+        (chat, owner, "/escalate ² chengguan"),
+        (chat, owner, "/escalate 99999999999999999999 chengguan"),
+        (chat, owner, "/ack 99999999999999999999"),
+        (chat, owner, "/issue ²"),
+    ]:
+        reply = await h.answer(where, who, command)
+        assert "用法" in reply or "编号" in reply, (command, reply)
+        assert "出错" not in reply and len(reply) < 300, (command, reply)
+    after = await h.service.get_issue(chat, 1, with_events=True)
+    assert after.status == before.status and len(after.events) == len(before.events)
+
+
+async def test_zero_width_report_opens_nothing(trust_bot: Any) -> None:
+    h: TrustHarness = await trust_bot()
+    g = await h.group()
+    chat, resident = g["chat"], g["residents"][0]
+    for blank in ("/report \u200b\u200b\u200b", "/report \u2060\ufeff", "/report \u3164"):
+        assert "用法" in await h.answer(chat, resident, blank)
+    assert (await h.service.list_issues(IssueFilter(chat_id=chat))).total == 0
+
+
+async def test_long_history_is_split_under_telegrams_limit(trust_bot: Any) -> None:
+    h: TrustHarness = await trust_bot()
+    g = await h.group()
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    sent = await h.say(chat, resident, "3栋门口路灯坏了好几天了")
+    await h.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in h.text(m))
+    person = PersonRef(owner, "王网格", "wang_wangge")
+    for n in range(30):
+        note = f"第{n:02d}次进展：" + "已联系供电所排查线路" * 12
+        await h.service.progress(chat, 1, person, note)
+    asked = await h.say(chat, owner, "/issue 1")
+    last = await h.client.wait_for(chat, lambda m: "第29次进展" in h.text(m))
+    parts = [m for m in await h.client.bot_messages(chat, after_id=asked["message_id"])
+             if m["message_id"] <= last["message_id"]]
+    assert len(parts) >= 2 and all(len(h.text(m)) <= 4096 for m in parts)
+    text = "".join(h.text(m) for m in parts)
+    assert all(f"第{n:02d}次进展" in text for n in range(30))

@@ -8,11 +8,11 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_application
+from bot.cli.run import dashboard_site
 from bot.serve.runner import _site_app
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import load_settings
-from web.app import make_app
 
 UPDATE = {"update_id": 7, "message": {
     "message_id": 1, "date": 1_764_000_000, "text": "/help",
@@ -30,8 +30,7 @@ async def test_custom_webhook_path_is_not_caught_by_the_login(tmp_path: Path) ->
     db = Database(settings.database_url)
     await db.upgrade()
     application.bot_data.service = IssueService(db, settings)
-    client = TestClient(TestServer(_site_app(
-        application, settings, lambda service, bot: make_app(settings, service))))
+    client = TestClient(TestServer(_site_app(application, settings, dashboard_site(settings))))
     await client.start_server()
     try:
         ok = await client.post("/hooks/suqiu-7f3a", json=UPDATE, allow_redirects=False,

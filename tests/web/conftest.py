@@ -72,7 +72,7 @@ async def build(db_url: str, cache: Path
     env = {"SUQIU_DASHBOARD_TOKEN": "read-secret", "SUQIU_DASHBOARD_ADMIN_TOKEN": "admin-secret",
            "SUQIU_OPEN311_API_KEY": "key-311"}
     settings = load_settings(overrides={
-        "database_url": db_url,
+        "database_url": db_url, "trust": {"district_admins": [OWNER.user_id, OWNER2.user_id]},
         "web": {"open311_group": CHAT, "open311_public_groups": [CHAT, CHAT2, CHAT3],
                 "photo_cache": str(cache),
                 "map": {"units_geojson": str(GEOJSON)}}}, env=env)

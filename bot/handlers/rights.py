@@ -1,0 +1,88 @@
+"""Who may act follows Telegram, not a copy read once.
+
+A group's admins are kept from `chat_member` updates (the bot asks for them in
+`allowed_updates`; Telegram sends them only while the bot is an admin of the group): a
+promotion, a demotion, a kick or a departure re-reads the admins. Updates can be missed (the
+bot was down, or is no admin there), so an act that needs rights re-reads the admins first
+when the ledger's copy is older than `ADMINS_MAX_AGE`, and a refusal re-reads them once and
+tries again. Leaving a department's group ends acting for the department.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus
+
+from bot import context as ctx
+from bot.context import Context
+from issues.errors import PermissionDenied
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
+ADMINS_MAX_AGE = 600.0  # seconds the ledger's copy of a group's admins is trusted
+_NUMBER = re.compile(r"^[#＃]?(\d{1,9})$")  # \d: full-width digits too; never ² or 10+ digits
+
+
+def number(arg: str | None) -> int | None:
+    """An issue's number or id as typed (12, #12, ＃１２); None for anything else."""
+    m = _NUMBER.match((arg or "").strip())
+    return int(m.group(1)) if m else None
+
+
+async def refresh_admins(context: Context, chat_id: int) -> bool:
+    """Read the group's admins from Telegram into the ledger; True when they changed."""
+    svc = ctx.service(context)
+    before = await svc.get_group(chat_id)
+    if before is None:
+        return False
+    members = await context.bot.get_chat_administrators(chat_id)
+    context.bot_data.admins_read_at[chat_id] = time.monotonic()
+    after = await svc.sync_admins(chat_id, [ctx.person(m.user) for m in members
+                                            if not m.user.is_bot])
+    return {a.user_id for a in before.admins} != {a.user_id for a in after.admins}
+
+
+async def refresh_if_stale(context: Context, chat_id: int) -> None:
+    """Re-read the group's admins when the ledger's copy is older than ADMINS_MAX_AGE."""
+    read_at = context.bot_data.admins_read_at.get(chat_id)
+    if read_at is None or time.monotonic() - read_at > ADMINS_MAX_AGE:
+        await refresh_admins(context, chat_id)
+
+
+async def with_fresh_admins(context: Context, chat_id: int,
+                            call: Callable[[], Awaitable[T]]) -> T:
+    """`call()`, with the admins re-read first if the copy is old; refused for want of rights,
+    once more after re-reading them, if they changed since the ledger last knew them."""
+    await refresh_if_stale(context, chat_id)
+    try:
+        return await call()
+    except PermissionDenied:
+        if not await refresh_admins(context, chat_id):
+            raise
+        log.info("admins of %s were stale; re-read before refusing", chat_id)
+        return await call()
+
+
+async def on_chat_member(update: Update, context: Context) -> None:
+    """Someone's status in a group changed: admins re-read; a department's people follow its
+    group's members."""
+    change = update.chat_member
+    if change is None or not ctx.is_group(change.chat):
+        return
+    svc = ctx.service(context)
+    group = await svc.get_group(change.chat.id)
+    if group is None:
+        return
+    old, new = change.old_chat_member.status, change.new_chat_member.status
+    if (old in ADMINS) != (new in ADMINS):
+        await refresh_admins(context, change.chat.id)
+    if group.department_code and new in GONE:
+        await svc.leave_department(group.department_code, change.new_chat_member.user.id)

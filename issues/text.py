@@ -1,0 +1,17 @@
+"""What counts as something written: a report of only spaces, zero-width characters or blank
+fillers says nothing and opens nothing."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Categories that show nothing: controls, format characters (zero-width space and joiners,
+# the byte-order mark), separators; and letters drawn blank (Hangul fillers, braille blank).
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
+_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+
+
+def visible(text: str) -> bool:
+    """Whether `text` has at least one character a reader would see."""
+    return any(c not in _BLANK_LETTERS and unicodedata.category(c) not in _INVISIBLE_CATEGORIES
+               for c in text)

@@ -1,0 +1,50 @@
+"""#15 item 4: spam through escalation and intake. One relay per issue and department (a
+repeat edits the first); one member's flood of complaints is limited, so the owner's /stats is
+not held back behind the group's 20-messages-a-minute allowance. Through the sandbox, with the
+real bot, Telegram's flood limits on where they matter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from issues.views import IssueFilter
+from tests.security.conftest import TrustHarness
+
+
+async def test_one_relay_per_issue_and_department(trust_bot: Any) -> None:
+    h: TrustHarness = await trust_bot()
+    g = await h.group()
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    dept = await h.new_group("城管执法队", h.district_admin)
+    assert "部门群" in await h.answer(dept, h.district_admin, "/dept add chengguan")
+    sent = await h.say(chat, resident, "小区门口有人占道经营 摆摊堵路")
+    await h.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in h.text(m))
+    for n in range(3):
+        await h.say(chat, owner, f"/escalate 1 chengguan 第{n + 1}次催办")
+        await h.reply_from_bot(chat, sent["message_id"],
+                               lambda m, n=n: f"第{n + 1}次催办" in h.text(m))
+    await h.client.wait_for(dept, lambda m: "再次吹哨" in h.text(m))
+    relays = [m for m in await h.client.bot_messages(dept) if "吹哨：" in h.text(m)]
+    assert len(relays) == 1
+
+
+async def test_one_members_flood_does_not_hold_back_the_owner(trust_bot: Any) -> None:
+    h: TrustHarness = await trust_bot(
+        flood_limits=True,
+        bot={"poll_timeout": 2, "rate_limits": {"overall_per_second": 30,
+                                                "group_per_minute": 20, "max_retries": 5}})
+    g = await h.group()
+    chat, owner, flooder = g["chat"], g["owner"], g["residents"][0]
+    first = await h.say(chat, flooder, "1栋门口路灯坏了好几天了")
+    for n in range(2, 41):
+        await h.say(chat, flooder, f"{n}栋门口路灯坏了好几天了")
+    asked = await h.say(chat, owner, "/stats")
+    stats = await h.reply_from_bot(chat, asked["message_id"], timeout=40)
+    assert "本月" in h.text(stats) or "收到" in h.text(stats)
+    answers = [m for m in await h.client.bot_messages(chat, after_id=first["message_id"] - 1)
+               if m["message_id"] < stats["message_id"]]
+    limit = h.app.bot_data.settings.intake_per_person
+    assert len(answers) <= limit + 1  # the cards it took, and one word about the rest
+    assert any("太多" in h.text(m) for m in answers)
+    opened = await h.service.list_issues(IssueFilter(chat_id=chat), page=1, page_size=100)
+    assert opened.total == limit

@@ -3,18 +3,24 @@ known before the bot starts (the settings list Telegram user ids), and the dashb
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_application
 from bot.serve.polling import start_polling, stop_bot
+from issues.db import Database
+from issues.service import IssueService
+from issues.settings import load_settings
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.bot.conftest import Harness, bot_settings
+from web.app import make_app
 
 
 @dataclass
@@ -33,6 +39,19 @@ class TrustHarness(Harness):
         """Make the bot an admin: Telegram sends `chat_member` updates only to admins."""
         await self.client.add_member(chat, self.sandbox.bot_id, "administrator")
 
+    async def department(self, code: str = "chengguan", title: str = "城管执法队",
+                         *members: int) -> int:
+        """A department's group, registered by the district admin who created it."""
+        dept = await self.new_group(title, self.district_admin, *members)
+        assert "部门群" in await self.answer(dept, self.district_admin, f"/dept add {code}")
+        return dept
+
+    async def report(self, chat: int, who: int, text: str, number: int = 1) -> int:
+        """Post a complaint and wait for its card; the complaint's message id."""
+        sent = await self.say(chat, who, text)
+        await self.reply_from_bot(chat, sent["message_id"], lambda m: f"#{number}" in self.text(m))
+        return int(sent["message_id"])
+
     async def new_group(self, title: str, owner: int, *members: int) -> int:
         c = self.client
         chat = await c.create_chat(title, owner)
@@ -44,6 +63,27 @@ class TrustHarness(Harness):
 
 
 BotFactory = Callable[..., Any]
+Seed = Callable[[IssueService], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def dashboard_as(db_url: str, seed: Seed, token: str = "admin-secret",
+                       **overrides: Any) -> AsyncIterator[TestClient]:
+    """The dashboard over a ledger `seed` filled, logged in with `token` (the admin's)."""
+    settings = load_settings(overrides={"database_url": db_url, **overrides},
+                             env={"SUQIU_DASHBOARD_ADMIN_TOKEN": "admin-secret",
+                                  "SUQIU_DASHBOARD_TOKEN": "read-secret"})
+    db = Database(db_url)
+    svc = IssueService(db, settings)
+    await seed(svc)
+    client = TestClient(TestServer(make_app(settings, svc)))
+    await client.start_server()
+    await client.post("/login", data={"token": token, "next": "/"})
+    try:
+        yield client
+    finally:
+        await client.close()
+        await db.dispose()
 
 
 @pytest.fixture

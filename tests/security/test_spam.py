@@ -15,13 +15,11 @@ async def test_one_relay_per_issue_and_department(trust_bot: Any) -> None:
     h: TrustHarness = await trust_bot()
     g = await h.group()
     chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
-    dept = await h.new_group("城管执法队", h.district_admin)
-    assert "部门群" in await h.answer(dept, h.district_admin, "/dept add chengguan")
-    sent = await h.say(chat, resident, "小区门口有人占道经营 摆摊堵路")
-    await h.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in h.text(m))
+    dept = await h.department()
+    source = await h.report(chat, resident, "小区门口有人占道经营 摆摊堵路")
     for n in range(3):
         await h.say(chat, owner, f"/escalate 1 chengguan 第{n + 1}次催办")
-        await h.reply_from_bot(chat, sent["message_id"],
+        await h.reply_from_bot(chat, source,
                                lambda m, n=n: f"第{n + 1}次催办" in h.text(m))
     await h.client.wait_for(dept, lambda m: "再次吹哨" in h.text(m))
     relays = [m for m in await h.client.bot_messages(dept) if "吹哨：" in h.text(m)]

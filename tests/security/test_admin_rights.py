@@ -97,15 +97,14 @@ async def test_acting_for_a_department_follows_its_group(trust_bot: Any) -> None
     chat, owner, (a, first, second) = g["chat"], g["owner"], g["residents"]
     dept = await h.department("chengguan", "城管执法队", first, second)
     await h.bot_admin(dept)
-    source = await h.report(chat, a, "小区门口有人占道经营 摆摊堵路")
+    await h.report(chat, a, "小区门口有人占道经营 摆摊堵路")
     await h.say(chat, owner, "/escalate 1 chengguan")
     await h.client.wait_for(dept, lambda m: "/claim" in h.text(m))
     issue = await h.service.get_issue(chat, 1)
     await h.say(dept, first, f"/claim {issue.id}")
-    await h.reply_from_bot(chat, source, lambda m: "报到" in h.text(m))
+    await _until(lambda: _acts_for(h, "chengguan", first))
     await h.say(dept, second, f"/progress {issue.id} 队员已在路上")
-    await h.reply_from_bot(chat, source, lambda m: "队员已在路上" in h.text(m))
-    assert await _acts_for(h, "chengguan", second)
+    await _until(lambda: _acts_for(h, "chengguan", second))
     await h.client.add_member(dept, second, "kicked")  # no longer one of the department's
     await _until(lambda: _gone(h, "chengguan", second))
     assert "只有" in await h.answer(chat, second, "/progress 1 我还在处理")

@@ -23,7 +23,7 @@ DASHBOARD_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
 
 run: $(VENV)/.installed
 	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
-		$(BIN)/suqiu run; \
+		$(BIN)/suqiu db upgrade && $(BIN)/suqiu run; \
 	else \
 		$(BIN)/suqiu sandbox --demo --port $(PORT) --dashboard-port $(DASHBOARD_PORT); \
 	fi

@@ -37,6 +37,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
+from tests.ledgers import migrated_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,7 +189,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             suqiu = await _start_bot(sandbox, [sys.executable, "-m", "bot.cli", "run"], {
                 "TELEGRAM_BOT_TOKEN": sandbox.token,
                 "SUQIU_TELEGRAM_API_URL": sandbox.bot_api_base,
-                "SUQIU_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.db",
+                "SUQIU_DATABASE_URL": migrated_sqlite(Path(tmp) / "bench.db"),
                 "SUQIU_CONFIG": str(cfg)})
             try:
                 suqiu_chats = await _setup(client, args.groups, "S")

@@ -158,9 +158,13 @@ async def _post_init(app: BotApp) -> None:
     data = app.bot_data
     settings = data.require_settings()
     if data.service is None:
-        data.db = Database(settings.database_url)
-        await data.db.upgrade()
-        data.service = IssueService(data.db, settings)
+        db = Database(settings.database_url)
+        try:
+            await db.require_current()  # only `suqiu db upgrade` migrates
+        except BaseException:
+            await db.dispose()
+            raise
+        data.db, data.service = db, IssueService(db, settings)
     data.service.on_opened_elsewhere(partial(post_card, app.bot, data.service))
     # Rules and the jieba dictionary load before the first update, not while a burst of
     # group messages waits behind the first one (about a second on a cold start).

@@ -8,6 +8,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -38,8 +40,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cur.close()
 
 
+class SchemaBehind(RuntimeError):
+    """The database is not at this version's newest migration. Only `suqiu db upgrade`
+    migrates (a deployment of several workers must not race to alter one schema); a worker
+    that finds the schema behind stops and says so."""
+
+    def __init__(self, current: str | None, head: str) -> None:
+        self.current, self.head = current, head
+        super().__init__(f"database schema at {current or 'none'}, this version needs {head}: "
+                         "run `suqiu db upgrade`")
+
+
 class Database:
-    """The engine and sessionmaker; `upgrade()` brings the schema to the newest migration."""
+    """The engine and sessionmaker; `upgrade()` brings the schema to the newest migration
+    (for `suqiu db upgrade` and fresh test or sandbox ledgers), `require_current()` is what
+    every other process does."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
@@ -73,5 +88,28 @@ class Database:
         if self.is_sqlite:
             await self.engine.dispose()  # new connections: the pragmas of `_sqlite_pragmas`
 
+    async def require_current(self) -> None:
+        """Raise SchemaBehind unless the database is at the newest migration."""
+        head = ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
+        assert head is not None
+
+        def current(conn: Connection) -> str | None:
+            return MigrationContext.configure(conn).get_current_revision()
+
+        async with self.engine.connect() as conn:
+            at = await conn.run_sync(current)
+        if at != head:
+            raise SchemaBehind(at, head)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def check_schema(url: str) -> None:
+    """Raise SchemaBehind unless the database at `url` is at the newest migration: what a
+    process checks before it starts serving."""
+    db = Database(url)
+    try:
+        await db.require_current()
+    finally:
+        await db.dispose()

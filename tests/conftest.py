@@ -76,13 +76,9 @@ def pg_template(pg_server: pgserver.PostgresServer | str) -> str:
 async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A fresh, migrated database per test, on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        from issues.db import Database
+        from tests.ledgers import migrated_sqlite
 
-        url = f"sqlite+aiosqlite:///{tmp_path / 'suqiu.db'}"
-        db = Database(url)
-        await db.upgrade()
-        await db.dispose()
-        yield url
+        yield migrated_sqlite(tmp_path / "suqiu.db")
         return
     import asyncpg
 

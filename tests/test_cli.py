@@ -1,4 +1,5 @@
-"""The `suqiu` command end to end in a subprocess: db upgrade, replay, export, digest."""
+"""The `suqiu` command end to end in a subprocess: db upgrade, replay, export, digest; only
+`suqiu db upgrade` migrates, every other command refuses a schema that is behind."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def test_replay_export_digest(tmp_path: Path) -> None:
          "from_id": "user1003", "text": "哈哈哈"},
     ]}
     (tmp_path / "result.json").write_text(json.dumps(export, ensure_ascii=False))
+    upgraded = _suqiu("db", "upgrade", env=env, cwd=tmp_path)
+    assert upgraded.returncode == 0 and "数据库已是最新版本" in upgraded.stdout, upgraded.stderr
     dry = _suqiu("replay", "result.json", env=env, cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert "识别为诉求 2 条" in dry.stdout and "路灯照明" in dry.stdout
@@ -52,3 +55,49 @@ def test_replay_export_digest(tmp_path: Path) -> None:
     assert bad.returncode == 1 and "无法读取" in bad.stderr
     run = _suqiu("run", env=env, cwd=tmp_path)
     assert run.returncode == 2 and "@BotFather" in run.stderr
+
+
+def _behind(result: subprocess.CompletedProcess[str], upgrade: str = "suqiu db upgrade") -> bool:
+    """Refused in one line that names the command to run."""
+    lines = result.stderr.strip().splitlines()
+    return result.returncode == 3 and len(lines) == 1 and upgrade in lines[0]
+
+
+def _revisions() -> tuple[str, str]:
+    from alembic.script import ScriptDirectory
+
+    from issues.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision("head")
+    assert head is not None and isinstance(head.down_revision, str)
+    return head.down_revision, head.revision
+
+
+def test_only_db_upgrade_migrates(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    from issues.db import alembic_config
+
+    db = tmp_path / "ledger.db"
+    env = {**os.environ, "SUQIU_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+           "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": "123:not-needed-to-refuse"}
+    (tmp_path / "result.json").write_text(json.dumps({"name": "群", "messages": []}))
+    # The worker and a command that writes (export's refusal: tests/test_cli_trials.py).
+    for args in (["run"], ["replay", "result.json", "--apply"]):
+        assert _behind(_suqiu(*args, env=env, cwd=tmp_path)), args
+    assert "alembic_version" not in inspect(create_engine(f"sqlite:///{db}")).get_table_names()
+
+    # A ledger one migration behind is named by its revision, and so is the one needed.
+    before, head = _revisions()
+    command.upgrade(alembic_config(f"sqlite+aiosqlite:///{db}"), before)
+    digest = _suqiu("digest", "--dry-run", env=env, cwd=tmp_path)
+    assert _behind(digest) and f"当前 {before}" in digest.stderr and head in digest.stderr
+    # The sandbox migrates the fresh ledger it makes for a trial, never one kept with --db.
+    kept = _suqiu("sandbox", "--db", str(db), "--port", "0", "--dashboard-port", "0",
+                  env=env, cwd=tmp_path)
+    assert _behind(kept, f"suqiu db upgrade --db {db}")
+
+    assert _suqiu("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    digest = _suqiu("digest", "--dry-run", env=env, cwd=tmp_path)
+    assert digest.returncode == 1 and "没有找到登记过的群" in digest.stderr  # it ran

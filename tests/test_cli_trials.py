@@ -89,9 +89,10 @@ def test_export_by_chinese_status_and_from_the_sandbox_ledger(tmp_path: Path) ->
     assert up.returncode == 0, up.stderr
     applied = _suqiu("replay", "result.json", "--apply", "--db", str(sandbox_db), cwd=tmp_path)
     assert "新建 #1" in applied.stdout and "opened" not in applied.stdout
-    # The default database is empty: the export says where the sandbox's ledger is.
+    # The default database was never set up (only `suqiu db upgrade` creates one): the export
+    # refuses in one line and says where the sandbox's ledger is.
     empty = _suqiu("export", "-o", "a.csv", cwd=tmp_path)
-    assert "已导出 0 条" in empty.stdout
+    assert empty.returncode == 3 and "suqiu db upgrade" in empty.stderr
     assert "suqiu export --db data/sandbox.db" in empty.stdout
     got = _suqiu("export", "--db", "data/sandbox.db", "--status", "待受理", "-o", "b.csv",
                  cwd=tmp_path)

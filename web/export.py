@@ -223,7 +223,7 @@ def export_main(args: argparse.Namespace) -> int:
     async def run() -> tuple[list[IssueView], dict[int, PersonRef | None], Stats]:
         db = Database(settings.database_url)
         try:
-            await db.upgrade()
+            await db.require_current()
             until = day(args.until)
             f = IssueFilter(status=args.status, category=args.category, chat_id=args.group,
                             since=day(args.since),

@@ -15,10 +15,13 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from bot.cli.logs import setup_logging
 from issues.settings import SettingsError
+
+if TYPE_CHECKING:
+    from issues.db import SchemaBehind
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -182,6 +185,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, CliError) as exc:
         print(f"suqiu: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        from issues.db import SchemaBehind  # the database layer loads only when it is used
+
+        if not isinstance(exc, SchemaBehind):
+            raise
+        print(schema_behind_message(exc, args), file=sys.stderr)
+        return 3
+
+
+def schema_behind_message(exc: SchemaBehind, args: argparse.Namespace) -> str:
+    """One line: the schema is behind, and the command that brings it up to date."""
+    path = getattr(args, "db_file", None) or (getattr(args, "db", None)
+                                              if args.command == "sandbox" else None)
+    upgrade = "suqiu db upgrade" + (f" --db {path}" if path else "")
+    return (f"suqiu: 数据库结构不是这一版的（当前 {exc.current or '空'}，需要 {exc.head}），"
+            f"请先运行 {upgrade} (the database schema is behind; run {upgrade})")
 
 
 class CliError(Exception):

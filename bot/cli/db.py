@@ -34,7 +34,7 @@ def feedback_main(args: argparse.Namespace) -> int:
     async def run() -> list[dict[str, object]]:
         db = Database(settings.database_url)
         try:
-            await db.upgrade()
+            await db.require_current()
             return await IssueService(db, settings).feedback_rows()
         finally:
             await db.dispose()

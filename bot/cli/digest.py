@@ -28,7 +28,7 @@ def digest_main(args: argparse.Namespace) -> int:
     async def run() -> int:
         db = Database(settings.database_url)
         try:
-            await db.upgrade()
+            await db.require_current()
             svc = IssueService(db, settings)
             groups = [g for g in await svc.list_groups() if not g.department_code
                       and (args.chat is None or g.chat_id == args.chat)]

@@ -16,16 +16,26 @@ SANDBOX_DB = Path("data/sandbox.db")
 
 
 def export_main(args: argparse.Namespace) -> int:
+    from issues.db import SchemaBehind
     from web.export import export_main as write_export
 
     args.since = _iso(args.since)
     args.until = _iso(args.until)
-    rows = write_export(args)
-    if rows == 0 and args.db_file is None and not os.environ.get("SUQIU_DATABASE_URL") \
+    try:
+        rows = write_export(args)
+    except SchemaBehind:  # the default ledger was never set up; the sandbox's may be meant
+        _sandbox_hint(args)
+        raise
+    if rows == 0:
+        _sandbox_hint(args)
+    return 0
+
+
+def _sandbox_hint(args: argparse.Namespace) -> None:
+    if args.db_file is None and not os.environ.get("SUQIU_DATABASE_URL") \
             and SANDBOX_DB.is_file():
         print(f"（这个数据库里没有诉求。沙盒的台账在 {SANDBOX_DB}：suqiu export --db "
               f"{SANDBOX_DB} -o {args.output}）")
-    return 0
 
 
 def _iso(day: date | str | None) -> str | None:

@@ -131,7 +131,7 @@ async def _apply(
     title = str(data.get("name") or "导入的群")
     results = []
     try:
-        await db.upgrade()
+        await db.require_current()
         await service.register_group(chat_id, title, owner=None, admins=[])
         for msg, det in tqdm(found, desc="建档", unit="条", file=sys.stderr,
                              disable=not sys.stderr.isatty()):

@@ -13,6 +13,7 @@ from telegram import Bot
 from bot.cli.photos import photo_fetcher
 from bot.serve.runner import SiteFactory, serve
 from bot.settings import bot_settings
+from issues.db import check_schema
 from issues.service import IssueService
 from issues.settings import Settings, load_settings
 from web.app import make_app
@@ -51,5 +52,6 @@ def run_main(args: argparse.Namespace) -> int:
     if use_webhook and not tg.webhook_secret:
         print("webhook 模式需要 SUQIU_WEBHOOK_SECRET（任意随机字符串）。", file=sys.stderr)
         return 2
+    asyncio.run(check_schema(settings.database_url))  # before anything starts
     asyncio.run(serve(settings, use_webhook, site=dashboard_site(settings)))
     return 0

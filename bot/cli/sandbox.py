@@ -22,6 +22,7 @@ from aiohttp import web
 from bot.app import build_application
 from bot.cli.photos import photo_fetcher
 from bot.serve.polling import start_polling, stop_bot
+from issues.db import Database, check_schema
 from issues.settings import load_settings
 from sandbox.server import Sandbox
 from web.app import make_app
@@ -59,7 +60,13 @@ def _fresh_ledger(db_path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-async def _run(args: argparse.Namespace) -> int:
+async def _run(args: argparse.Namespace, db_path: Path, fresh: bool) -> int:
+    # A ledger kept with --db is a real one: like every worker, the sandbox does not migrate
+    # it (it stops with SchemaBehind and the `suqiu db upgrade --db FILE` to run). A fresh
+    # ledger, the default, is the sandbox's own local trial: it creates its schema itself.
+    url = f"sqlite+aiosqlite:///{db_path}"
+    if not fresh:
+        await check_schema(url)
     # Both ports are bound before any file is touched: a second sandbox started by mistake
     # must not delete the first one's ledger on its way to failing.
     try:
@@ -77,10 +84,13 @@ async def _run(args: argparse.Namespace) -> int:
         print(busy_port_message(args.host, args.port, "聊天页面和 bot API"), file=sys.stderr)
         return 1
 
-    db_path = Path(args.db or "data/sandbox.db")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if args.db is None:
         _fresh_ledger(db_path)
+    if fresh:
+        ledger = Database(url)
+        await ledger.upgrade()
+        await ledger.dispose()
     env = dict(os.environ)
     env.pop("TELEGRAM_BOT_TOKEN", None)  # the sandbox mints its own token
     # Without a dashboard token of the user's, mint one for this session and print a login
@@ -88,9 +98,7 @@ async def _run(args: argparse.Namespace) -> int:
     minted = not env.get("SUQIU_DASHBOARD_TOKEN")
     if minted:
         env["SUQIU_DASHBOARD_TOKEN"] = secrets.token_urlsafe(16)
-    settings = load_settings(
-        overrides={"database_url": f"sqlite+aiosqlite:///{db_path}"}, env=env
-    )
+    settings = load_settings(overrides={"database_url": url}, env=env)
     application = build_application(settings, token=sandbox.token,
                                     base_url=sandbox.bot_api_base,
                                     base_file_url=sandbox.bot_file_base)
@@ -125,4 +133,5 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def sandbox_main(args: argparse.Namespace) -> int:
-    return asyncio.run(_run(args))
+    db_path = Path(args.db or "data/sandbox.db")
+    return asyncio.run(_run(args, db_path, fresh=args.db is None or not db_path.exists()))

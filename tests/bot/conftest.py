@@ -17,6 +17,7 @@ from issues.settings import load_settings
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.chinese import english_in_calls
+from tests.ledgers import migrated_sqlite
 
 
 @dataclass
@@ -70,7 +71,7 @@ async def harness(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterat
     """The bot on a sandbox; settings overrides by indirect parametrization."""
     sandbox = Sandbox(flood_limits=False)
     await sandbox.start()
-    settings = bot_settings(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+    settings = bot_settings(migrated_sqlite(tmp_path / "bot.db"),
                             **getattr(request, "param", {}))
     app = build_application(settings, token=sandbox.token, base_url=sandbox.bot_api_base,
                             base_file_url=sandbox.bot_file_base)

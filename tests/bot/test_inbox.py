@@ -15,6 +15,7 @@ from issues.service import IssueService
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.bot.conftest import Harness, bot_settings
+from tests.ledgers import migrated_sqlite
 
 
 def _inbox(svc: IssueService | None) -> Inbox:
@@ -34,7 +35,7 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
     sandbox = Sandbox(flood_limits=False)
     await sandbox.start()
     client = SandboxClient(sandbox.url)
-    settings = bot_settings(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    settings = bot_settings(migrated_sqlite(tmp_path / "bot.db"))
 
     def new_app():  # type: ignore[no-untyped-def]
         return build_application(settings, token=sandbox.token, base_url=sandbox.bot_api_base)

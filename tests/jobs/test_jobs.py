@@ -15,6 +15,7 @@ from bot.serve.polling import start_polling, stop_bot
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.bot.conftest import Harness, assert_chinese, bot_settings
+from tests.ledgers import migrated_sqlite
 
 FAST = {
     "sla": {"default": {"ack": "3s", "resolve": "6s"},
@@ -58,7 +59,7 @@ class Bots:
 async def fast(tmp_path: Path) -> AsyncIterator[tuple[Harness, Bots]]:
     sandbox = Sandbox(flood_limits=False)
     await sandbox.start()
-    bots = Bots(sandbox, f"sqlite+aiosqlite:///{tmp_path / 'jobs.db'}")
+    bots = Bots(sandbox, migrated_sqlite(tmp_path / "jobs.db"))
     app = await bots.start()
     client = SandboxClient(sandbox.url)
     try:

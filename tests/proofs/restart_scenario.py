@@ -21,6 +21,7 @@ from issues.service import IssueService
 from issues.settings import load_settings
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
+from tests.ledgers import migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,7 +75,7 @@ async def run(workdir: Path, groups: int, complaints: int, kill_after: int,
     config.write_text("schedule: {enabled: false}\nbot:\n  poll_timeout: 2\n  rate_limits: "
                       "{overall_per_second: 1000, group_per_minute: 1000, max_retries: 5}\n"
                       "trust: {intake_limit: {reports: 100000, per: 1m}}\n")
-    db_url = f"sqlite+aiosqlite:///{workdir / 'restart.db'}"
+    db_url = migrated_sqlite(workdir / "restart.db")  # as `suqiu db upgrade` leaves it
     sandbox = Sandbox(flood_limits=False)
     await sandbox.start()
     client = SandboxClient(sandbox.url)

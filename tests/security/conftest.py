@@ -20,6 +20,7 @@ from issues.settings import load_settings
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.bot.conftest import Harness, bot_settings
+from tests.ledgers import migrated_sqlite
 from web.app import make_app
 
 
@@ -98,7 +99,7 @@ async def trust_bot(tmp_path: Path) -> AsyncIterator[BotFactory]:
         client = SandboxClient(sandbox.url)
         admin = await client.create_user("区管理员", username="district_admin")
         trust = {"district_admins": [admin], **extra.pop("trust", {})}
-        settings = bot_settings(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", trust=trust,
+        settings = bot_settings(migrated_sqlite(tmp_path / "bot.db"), trust=trust,
                                 **extra)
         app = build_application(settings, token=sandbox.token, base_url=sandbox.bot_api_base,
                                 base_file_url=sandbox.bot_file_base)

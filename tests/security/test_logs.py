@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from sandbox.server import Sandbox
+from tests.ledgers import migrated_sqlite
 
 
 async def test_verbose_run_keeps_the_token_out_of_the_log(tmp_path: Path) -> None:
@@ -19,7 +20,7 @@ async def test_verbose_run_keeps_the_token_out_of_the_log(tmp_path: Path) -> Non
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": sandbox.token,
            "SUQIU_TELEGRAM_API_URL": sandbox.bot_api_base,
            "SUQIU_TELEGRAM_FILE_URL": sandbox.bot_file_base,
-           "SUQIU_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+           "SUQIU_DATABASE_URL": migrated_sqlite(tmp_path / "run.db"),
            "SUQIU_CONFIG": str(config), "SUQIU_OPEN311_API_KEY": "open311-secret-key"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "-v", "run", env=env,

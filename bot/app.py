@@ -24,6 +24,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.context import BotApp, Context, context_types
 from bot.errors import on_error
@@ -121,8 +122,11 @@ def build_application(
     token: str | None = None,
     base_url: str | None = None,
     base_file_url: str | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
 ) -> BotApp:
-    """The whole bot. `base_url` points PTB at the sandbox instead of api.telegram.org."""
+    """The whole bot. `base_url` points PTB at the sandbox instead of api.telegram.org;
+    `request`/`get_updates_request` replace PTB's HTTP client (the offline test layer)."""
     tg = bot_settings(settings)
     token = token or tg.token
     base_url = base_url or tg.api_base_url
@@ -132,6 +136,10 @@ def build_application(
     builder = ApplicationBuilder().token(token)
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
     limits = tg.rate_limits
     app = (
         builder.context_types(context_types())

@@ -73,7 +73,11 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
             and (m.get("reply_to_message") or {}).get("message_id") == sent["message_id"])
         assert "路灯照明" in card["text"]
         svc = app.bot_data.service
-        issue = await svc.find_by_source_message(chat, sent["message_id"])
+        for _ in range(100):  # the card is in the chat before the bot stores its id
+            issue = await svc.find_by_source_message(chat, sent["message_id"])
+            if issue is not None and issue.card_message_id is not None:
+                break
+            await asyncio.sleep(0.05)
         assert issue is not None and issue.card_message_id == card["message_id"]
         assert await _drained(svc)
         await stop_bot(app)

@@ -1,0 +1,77 @@
+"""Commands through the offline layer: what the bot answers, to whom, and what the ledger says."""
+
+from __future__ import annotations
+
+from tests.offline import OfflineBot, plain
+
+
+async def test_commands_and_bad_input(bot: OfflineBot) -> None:
+    group, owner, (resident, _) = await bot.group()
+    r = await bot.say(group, resident, "/report@suqiu_bot 小区东门的垃圾桶满了好几天冇人收")
+    assert "#1" in bot.reply_to(r)
+    for text, expect in (
+        ("/ack", "请写上诉求编号"), ("/ack 99", "找不到编号为 #99"),
+        ("/frobnicate", "没有这个命令"), ("/resolve 1", "只有群主"),
+        ("/report", "用法"), ("/assign 1 @nobody_here", "找不到"),
+    ):
+        who = resident if text == "/resolve 1" else owner
+        m = await bot.say(group, who, text)
+        assert expect in bot.reply_to(m), (text, bot.replies_to(m))
+    await bot.say(group, owner, "/progress 1 已通知环卫，下午清运")
+    # Taking it on tells the resident; the progress itself is on the card.
+    assert any("已受理" in t for t in bot.replies_to(r))
+    assert "最新进展：已通知环卫，下午清运" in bot.card(1)["text"]
+    listing = bot.reply_to(await bot.say(group, owner, "/list"))
+    assert "#1" in listing and "处理中" in listing
+    stats = plain(bot.reply_to(await bot.say(group, owner, "/stats")))
+    assert "本月收到 1 件：待受理 0，处理中 1，已办结 0" in stats
+    assert "满意度待评价满 5 件后公布" in stats
+    assert (await bot.service.get_issue(group.id, 1)).status == "in_progress"
+
+
+async def test_a_command_for_another_bot_is_left_to_it(bot: OfflineBot) -> None:
+    group, _, (resident, _) = await bot.group()
+    other = await bot.say(group, resident, "/frobnicate@other_bot")
+    assert bot.replies_to(other) == []  # addressed to another bot in the group
+    assert "#1" in bot.reply_to(await bot.say(group, resident, "/report 5栋电梯又坏了"))
+
+
+async def test_setowner_settings_issue_and_mine(bot: OfflineBot) -> None:
+    group, owner, (a, b) = await bot.group()
+    r = await bot.say(group, a, "5栋楼下下水道堵了 脏水冒出来了")
+    assert "#1" in bot.reply_to(r)
+    # A resident may not change the owner; the owner may, by replying to someone.
+    assert "只有群主或管理员" in bot.reply_to(await bot.say(group, a, "/setowner", reply_to=r))
+    assert "负责人已设为" in bot.reply_to(await bot.say(group, owner, "/setowner", reply_to=r))
+    now = await bot.service.get_group(group.id)
+    assert now is not None and now.owner is not None and now.owner.user_id == a.id
+    assert "21:30" in bot.reply_to(await bot.say(group, a, "/settings digest 21:30"))
+    assert "日报时间只能是 20:00 这样的时间" in bot.reply_to(
+        await bot.say(group, a, "/settings digest 25:99"))
+    await bot.say(group, a, "/settings auto off")
+    quiet = await bot.say(group, b, "3栋门口路灯坏了好几天了")
+    assert bot.replies_to(quiet) == []  # auto-detect off: nothing opened
+    detail = bot.reply_to(await bot.say(group, a, "/issue 1"))
+    assert "处理记录" in detail and "登记" in detail
+    assert "#1" in bot.reply_to(await bot.say(group, a, "/mine"))
+
+
+async def test_assign_by_reply_mentions_the_assignee(bot: OfflineBot) -> None:
+    group, owner, (a, b) = await bot.group()
+    r = await bot.say(group, a, "小区东门垃圾桶满了两天冇人收")
+    hello = await bot.say(group, b, "我是楼栋长，我来跟进")
+    await bot.say(group, owner, "/assign 1", reply_to=hello)
+    assigned = [t for t in bot.replies_to(r) if "已交办" in t]
+    assert assigned and f'<a href="tg://user?id={b.id}">' in assigned[0]
+    issue = await bot.service.get_issue(group.id, 1)
+    assert issue.assignee is not None and issue.assignee.user_id == b.id
+    await bot.say(group, b, "/resolve 1 已清运")  # the assignee may now resolve it
+    assert any("已办结" in t for t in bot.replies_to(r))
+
+
+async def test_every_text_is_sent_as_html(bot: OfflineBot) -> None:
+    group, owner, (a, _) = await bot.group()
+    await bot.say(group, a, "3栋门口路灯坏了好几天了")
+    await bot.press(owner, bot.card(1), "ack:1")
+    sent = bot.sent() + bot.sent("editMessageText")
+    assert sent and all(p.get("parse_mode") == "HTML" for p in sent)

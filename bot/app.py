@@ -28,7 +28,7 @@ from telegram.request import BaseRequest
 
 from bot.context import BotApp, Context, context_types
 from bot.errors import on_error
-from bot.handlers import basic, buttons, commands, departments, rights, spotting
+from bot.handlers import basic, buttons, commands, departments, notices, rights, spotting
 from bot.handlers.limits import IntakeLimiter
 from bot.jobs import schedule_jobs
 from bot.present.announce import post_card
@@ -66,6 +66,7 @@ COMMANDS = [
     ("dept", "部门群登记：/dept 登记 部门名称"),
     ("overdue", "超时/临期诉求"),
     ("unit", "所属单位：/unit 加入 名称 层级"),
+    ("notice", "单位工作群：发通知 /notice 内容，发进展 /notice 编号 内容"),
 ]
 
 
@@ -81,6 +82,7 @@ COMMAND_HANDLERS: tuple[tuple[str, HandlerCallback], ...] = (
     ("escalate", departments.escalate_cmd), ("dept", departments.dept_cmd),
     ("claim", departments.claim_cmd), ("done", departments.done_cmd),
     ("overdue", departments.overdue_cmd), ("unit", departments.unit_cmd),
+    ("notice", notices.notice_cmd),
 )
 
 

@@ -290,3 +290,50 @@ class AccessCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_in_chat: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- beyond intake: notices, help requests, supervision, joint cases, votes, follow-ups -------
+class Notice(Base):
+    """An official notice (通知) a unit sends from its own group to every group under it,
+    numbered per unit; its follow-ups (进展) go to the same groups."""
+
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("unit_id", "number"),)
+
+
+class NoticeFollowUp(Base):
+    """A follow-up of a notice (the repair's progress): seq 1, 2, … after the notice (0)."""
+
+    __tablename__ = "notice_followups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("notice_id", "seq"),)
+
+
+class NoticePost(Base):
+    """One post of a notice (seq 0) or of a follow-up into one group, and how it went:
+    pending until sent (exactly once, through a `Delivery` key), then sent (its message and
+    the members it reached) or failed (the bot is no longer in the group)."""
+
+    __tablename__ = "notice_posts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    members: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None]
+    __table_args__ = (UniqueConstraint("notice_id", "seq", "group_id"),
+                      Index("ix_notice_posts_status", "status", "id"))

@@ -21,6 +21,7 @@ from issues.escalation import Escalation
 from issues.groups import Groups
 from issues.intake import Intake
 from issues.ledger import Ledger
+from issues.notices import Notices
 from issues.org import Org
 from issues.people import People
 from issues.settings import Settings
@@ -67,6 +68,8 @@ class IssueService:
         self.deliveries = Deliveries(*room)
         self.statistics = Statistics(*room)
         self.access = Access(*room)
+        # Beyond intake (#20): rooms the bot and the dashboard call directly.
+        self.notices = Notices(*room)
         self._opened_elsewhere: list[Listener] = []
         self.supervisor = Supervision(uow, settings, clock)
 

@@ -74,6 +74,8 @@ async def on_group_message(update: Update, context: Context) -> None:
         return
     if det.confidence < threshold_for(str(group.settings.get("sensitivity", "normal"))):
         return
+    if await ctx.service(context).notices.is_notice_text(text):
+        return  # a unit's notice passed on: an official text, not a complaint
     await open_issue(msg, context, det, explicit=False, group=group)
 
 

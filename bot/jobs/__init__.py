@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from bot.context import BotApp, Context
+from bot.jobs.practices import practices_tick
 from bot.jobs.scheduler import tick
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 async def _tick(context: Context) -> None:
     await tick(context.bot, context.bot_data.service)
+    await practices_tick(context.bot, context.bot_data.service)
 
 
 def schedule_jobs(application: BotApp) -> None:

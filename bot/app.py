@@ -28,7 +28,16 @@ from telegram.request import BaseRequest
 
 from bot.context import BotApp, Context, context_types
 from bot.errors import on_error
-from bot.handlers import basic, buttons, commands, departments, notices, rights, spotting
+from bot.handlers import (
+    basic,
+    buttons,
+    commands,
+    departments,
+    notices,
+    oversight,
+    rights,
+    spotting,
+)
 from bot.handlers.limits import IntakeLimiter
 from bot.jobs import schedule_jobs
 from bot.present.announce import post_card
@@ -67,6 +76,8 @@ COMMANDS = [
     ("overdue", "超时/临期诉求"),
     ("unit", "所属单位：/unit 加入 名称 层级"),
     ("notice", "单位工作群：发通知 /notice 内容，发进展 /notice 编号 内容"),
+    ("supervise", "督办：/supervise 群名-编号"),
+    ("joint", "攻坚：/joint 编号 部门 部门"),
 ]
 
 
@@ -82,7 +93,8 @@ COMMAND_HANDLERS: tuple[tuple[str, HandlerCallback], ...] = (
     ("escalate", departments.escalate_cmd), ("dept", departments.dept_cmd),
     ("claim", departments.claim_cmd), ("done", departments.done_cmd),
     ("overdue", departments.overdue_cmd), ("unit", departments.unit_cmd),
-    ("notice", notices.notice_cmd),
+    ("notice", notices.notice_cmd), ("supervise", oversight.supervise_cmd),
+    ("joint", oversight.joint_cmd),
 )
 
 

@@ -19,6 +19,7 @@ from issues.errors import NotFound
 from issues.groups import group_row
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Event, Feedback, Group, Issue, OrgUnit, Photo, Rating, Report
+from issues.practice_facts import practice_facts
 from issues.unit_of_work import Room
 from issues.views import EventView, IssueFilter, IssueView, Page
 
@@ -119,6 +120,7 @@ class Ledger(Room):
         )).all():
             photos.setdefault(issue_id, []).append(file_id)
         taken_by, progress = await self._steps(s, ids)
+        facts = await practice_facts(s, ids, depts)
         found.update(await people.refs(s, set(taken_by.values()) - set(found)))
         events: dict[int, list[EventView]] = {}
         if with_events:
@@ -158,6 +160,7 @@ class Ledger(Room):
                                       i.acknowledged_at, i.resolved_at, now),
                 progress_note=progress.get(i.id),
                 taken_by=found.get(taken_by[i.id]) if i.id in taken_by else None,
+                **facts.get(i.id, {}),
             ))
         return out
 

@@ -58,6 +58,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     ESCALATE = "escalate"
     CLAIM = "claim"
+    JOINT = "joint"  # sent to several departments at once, done when each has reported
     RATE = "rate"  # satisfied or fairly satisfied: the issue is closed
     RATE_UNSATISFIED = "rate_unsatisfied"  # unsatisfied: the issue is worked on again
     PHOTO = "photo"
@@ -97,6 +98,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType({
         **_moves([Status.REJECTED, Status.WITHDRAWN], Status.OPEN),
     }),
     Action.ESCALATE: Rule(MANAGERS, _moves(OPEN_STATUSES, Status.IN_PROGRESS)),
+    Action.JOINT: Rule(MANAGERS, _moves(OPEN_STATUSES, Status.IN_PROGRESS)),
     Action.CLAIM: Rule(frozenset({Role.DEPARTMENT}),
                        _moves(OPEN_STATUSES, Status.IN_PROGRESS)),
     Action.RATE: Rule(_REPORTER, _moves([Status.RESOLVED], Status.CLOSED)),

@@ -294,8 +294,8 @@ class AccessCode(Base):
 
 # --- beyond intake: notices, help requests, supervision, joint cases, votes, follow-ups -------
 class Notice(Base):
-    """An official notice (通知) a unit sends from its own group to every group under it,
-    numbered per unit; its follow-ups (进展) go to the same groups."""
+    """An official notice a unit sends from its own group to every group under it,
+    numbered per unit; its follow-ups (progress) go to the same groups."""
 
     __tablename__ = "notices"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -337,3 +337,32 @@ class NoticePost(Base):
     sent_at: Mapped[datetime | None]
     __table_args__ = (UniqueConstraint("notice_id", "seq", "group_id"),
                       Index("ix_notice_posts_status", "status", "id"))
+
+
+class Supervision(Base):
+    """Supervision: a unit above the issue's group (or the district: no unit) marks it; it is then
+    reminded more often and listed in that unit's digest and on the dashboard."""
+
+    __tablename__ = "supervisions"
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class JointPart(Base):
+    """A joint case: one of the departments a hard case was sent to at once; the case is resolved
+    only when every part is done."""
+
+    __tablename__ = "joint_parts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    department_code: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # claimed, done
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    __table_args__ = (UniqueConstraint("issue_id", "department_code"),)

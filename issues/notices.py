@@ -1,5 +1,5 @@
-"""Notices (通知): an official text a unit sends from its own group to every group under it,
-numbered per unit, and its follow-ups (进展) to the same groups.
+"""Notices: an official text a unit sends from its own group to every group under it,
+numbered per unit, and its follow-ups (progress) to the same groups.
 
 A notice is written with one post per target group, pending until the bot has sent it; the
 bot sends them paced under Telegram's flood limits (bot.jobs.notices) and records each
@@ -25,7 +25,7 @@ from issues.views import PersonRef
 
 MAX_NOTICE = 3000  # characters: a notice and its heading fit one Telegram message
 SAME_TEXT_DAYS = 30  # a message repeating a notice this recent is the notice, not a report
-MIN_SAME_TEXT = 8  # shorter notice texts ("收到") are too common to recognise
+MIN_SAME_TEXT = 8  # shorter texts ("noted!") are too common to recognise
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class Notices(Room):
 
     async def follow_up(self, chat_id: int, actor: PersonRef, number: int,
                         text: str) -> NoticeView:
-        """进展 of notice `number` of this unit, to the groups the notice went to."""
+        """A follow-up of notice `number` of this unit, to the groups the notice went to."""
         text = _text(text)
 
         async def run(s: AsyncSession) -> NoticeView:

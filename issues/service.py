@@ -23,6 +23,7 @@ from issues.intake import Intake
 from issues.ledger import Ledger
 from issues.notices import Notices
 from issues.org import Org
+from issues.oversight import Oversight
 from issues.people import People
 from issues.settings import Settings
 from issues.stats import Statistics
@@ -70,6 +71,7 @@ class IssueService:
         self.access = Access(*room)
         # Beyond intake (#20): rooms the bot and the dashboard call directly.
         self.notices = Notices(*room)
+        self.oversight = Oversight(*room, self.ledger, self.transitions)
         self._opened_elsewhere: list[Listener] = []
         self.supervisor = Supervision(uow, settings, clock)
 

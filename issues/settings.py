@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from issues.practice_settings import PracticeSettings, load_practices
+
 # The shipped defaults are package data of `config`, in a checkout and in a wheel alike.
 CONFIG_DIR = Path(str(resources.files("config")))
 
@@ -153,6 +155,7 @@ class Settings:
     # Reports one person may make (complaints noticed, /report) per window; more are ignored.
     intake_per_person: int = 5
     intake_window: timedelta = timedelta(minutes=1)
+    practices: PracticeSettings = field(default_factory=PracticeSettings)
 
     def sla_for(self, category: str, urgent: bool = False) -> SlaTimes:
         """Allowed times for a category; urgent issues get the tighter of the two."""
@@ -296,6 +299,7 @@ def load_settings(
             open311_public_groups=frozenset(
                 int(c) for c in web.get("open311_public_groups") or ()),
             layers=layers,
+            practices=load_practices(raw.get("practices") or {}, env, parse_duration),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SettingsError(f"invalid settings: {exc}") from exc

@@ -3,11 +3,11 @@ the change and record the event, all in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,6 +29,7 @@ from issues.models import (
     Feedback,
     Group,
     Issue,
+    JointPart,
     Person,
     Photo,
     Rating,
@@ -62,10 +63,13 @@ async def issue_roles(s: AsyncSession, g: Group, issue: Issue,
         roles.add(Role.ASSIGNEE)
     if issue.reporter_id == person_id:
         roles.add(Role.REPORTER)
-    if issue.department_code and (await s.execute(select(DepartmentMember).where(
-        DepartmentMember.department_code == issue.department_code,
+    # The department it was sent to, or one of those sent a part of a joint case.
+    sent_to = select(JointPart.department_code).where(JointPart.issue_id == issue.id)
+    if (await s.execute(select(DepartmentMember).where(
+        or_(DepartmentMember.department_code == issue.department_code,
+            DepartmentMember.department_code.in_(sent_to)),
         DepartmentMember.person_id == person_id,
-    ))).scalar():
+    ).limit(1))).scalar():
         roles.add(Role.DEPARTMENT)
     return roles
 
@@ -171,6 +175,12 @@ class Transitions(Room):
     async def resolve(self, chat_id: int, number: int, actor: PersonRef | int,
                       note: str | None = None) -> TransitionResult:
         async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
+            pending = (await s.execute(select(JointPart.department_code).where(
+                JointPart.issue_id == issue.id, JointPart.status != "done"))).scalars().all()
+            if pending:  # a joint case: resolved only when every department has reported
+                raise InvalidInput("joint_pending", number=issue.number,
+                                   departments=tuple(self.settings.department_names().get(
+                                       c, c) for c in pending))
             now = self.clock()
             issue.acknowledged_at = issue.acknowledged_at or now
             issue.resolved_at = now
@@ -298,6 +308,31 @@ class Transitions(Room):
                           "level": LEVELS[issue.escalation_level] if moved else None}
 
         return await self._act(chat_id, number, actor, Action.ESCALATE, change, by_id=by_id)
+
+    async def joint(self, chat_id: int, number: int, actor: PersonRef | int,
+                    department_codes: Sequence[str]) -> TransitionResult:
+        """A joint case: send a hard case to several departments at once; each reports its own part
+        (issues.oversight) and the case is resolved only when all have."""
+        depts = self.settings.department_names()
+        codes = list(dict.fromkeys(department_codes))
+        unknown = [c for c in codes if c not in depts]
+        if unknown or len(codes) < 2:
+            raise InvalidInput("joint_departments", department=",".join(unknown),
+                               choices=tuple(depts))
+
+        async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
+            have = set((await s.execute(select(JointPart.department_code).where(
+                JointPart.issue_id == issue.id))).scalars())
+            for code in codes:
+                if await s.get(Department, code) is None:
+                    s.add(Department(code=code, name=depts[code]))
+                if code not in have:
+                    s.add(JointPart(issue_id=issue.id, department_code=code, status="pending",
+                                    created_at=self.clock()))
+            self._acknowledged(issue)
+            return None, {"departments": codes}
+
+        return await self._act(chat_id, number, actor, Action.JOINT, change)
 
     async def claim(self, issue_id: int, actor: PersonRef) -> TransitionResult:
         """Report for duty: a member of the department the issue was sent to takes it on."""

@@ -98,6 +98,16 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class JointPartView:
+    """One department's part of a joint case: pending, claimed or done."""
+
+    department_code: str
+    department_name: str
+    status: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class IssueView:
     id: int
     chat_id: int
@@ -137,6 +147,12 @@ class IssueView:
     was_late: bool = False
     progress_note: str | None = None  # the newest progress an owner gave (shown on the card)
     taken_by: PersonRef | None = None  # who took it on (acknowledged), by whatever step did so
+    # Where its first report came from (Channel) and that channel's id for it (a 12345 order).
+    channel: str = "telegram"
+    external_id: str | None = None
+    supervised_by: str | None = None  # supervision: the unit's name ("" for the district itself)
+    joint: tuple[JointPartView, ...] = ()  # a joint case: the departments' parts
+    followup: str | None = None  # follow-up of an unrated resolution: "asked", then "unrated"
 
     @property
     def escalated(self) -> bool:

@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot import context as ctx
 from bot.context import Context
+from bot.handlers.oversight import report_joint_part
 from bot.handlers.rights import number, with_fresh_admins
 from bot.present.announce import announce, relay_to_department
 from bot.present.templates import name, render
@@ -78,6 +79,8 @@ async def _dept_action(update: Update, context: Context, what: str) -> None:
         return
     actor = ctx.person(msg.from_user)
     await svc.add_department_member(group.department_code, actor)
+    if await report_joint_part(update, context, what, issue_id, group):
+        return  # a joint case (攻坚): this department's part of it
     if what == "claim":
         result = await svc.claim(issue_id, actor)
     else:

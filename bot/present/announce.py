@@ -131,9 +131,18 @@ async def relay_to_unit(bot: Bot, svc: IssueService, issue: IssueView) -> bool:
     group = await svc.get_group(issue.chat_id)
     tz = group.timezone if group else svc.settings.timezone
     due = issue.due_at or issue.resolve_due_at
-    await bot.send_message(upper, render(
-        "escalated_to_unit", i=issue, level=name("level", LEVELS[issue.escalation_level]),
-        summary=mask(issue.summary), due=local_time(due, tz)))
+    # Recorded, so that the unit's admins may answer it with /supervise.
+    key = f"unitrelay:{issue.id}:{issue.escalation_level}:{upper}"
+    if not await svc.claim_delivery(key, upper):
+        return True
+    try:
+        sent = await bot.send_message(upper, render(
+            "escalated_to_unit", i=issue, level=name("level", LEVELS[issue.escalation_level]),
+            summary=mask(issue.summary), due=local_time(due, tz)))
+    except TelegramError:
+        await svc.release_delivery(key)
+        raise
+    await svc.mark_delivered(key, sent.message_id)
     return True
 
 

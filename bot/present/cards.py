@@ -76,7 +76,7 @@ def render_card(
         due=local_time(due, tz) if due else "", taken=taken,
         progress=mask(issue.progress_note or "")[:CARD_TEXT_LIMIT],
         rating=rating_word(issue.rating) if issue.status == Status.CLOSED else "",
-        holder=safe(holder(issue, group)),
+        holder=safe(holder(issue, group)), practice=safe(render("card_practice", i=issue)),
     )
     return html, keyboard(issue)
 

@@ -80,10 +80,11 @@ async def digest_html(svc: IssueService, group: GroupView, now: datetime,
     local = now.astimezone(ZoneInfo(group.timezone))
     title = render("unit_digest_title", unit=unit[1]) if unit else render("digest_title")
     least = svc.settings.satisfaction_min_ratings
-    return render("digest", title=title, date=f"{local.month}月{local.day}日", d=d, m=m,
+    html = render("digest", title=title, date=f"{local.month}月{local.day}日", d=d, m=m,
                   figures=safe(figures(d, render("figures_label.today"))),
                   month_rate=percent(m.resolution_rate),
                   month_satisfaction=satisfaction(m, least), top=_top(m))
+    return html + await supervised_html(svc, unit[0]) if unit else html
 
 
 async def weekly_html(svc: IssueService, group: GroupView, now: datetime,
@@ -112,3 +113,11 @@ async def weekly_html(svc: IssueService, group: GroupView, now: datetime,
                   satisfaction=satisfaction(w, svc.settings.satisfaction_min_ratings),
                   median_ack=took, late=late, top=_top(w),
                   before=before if before.received else None)
+
+
+async def supervised_html(svc: IssueService, unit_id: int) -> str:
+    """督办: the unit's supervised issues still open, for its digest ("" when none)."""
+    items = [safe(render("digest_supervised_item", i=i, ref=f"{i.group_title}-{i.number}",
+                         light=LIGHT_ICONS.get(i.light or "", "⚪"), summary=mask(i.summary)))
+             for i, _ in await svc.oversight.supervised(unit_id)]
+    return "\n\n" + render("digest_supervised", items=items) if items else ""

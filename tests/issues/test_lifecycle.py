@@ -36,6 +36,7 @@ DO: dict[Action, Step] = {
     Action.WITHDRAW: lambda s, n: s.withdraw(CHAT, n, OWNER),
     Action.REOPEN: lambda s, n: s.reopen(CHAT, n, OWNER),
     Action.ESCALATE: lambda s, n: s.escalate(CHAT, n, OWNER),
+    Action.JOINT: lambda s, n: s.oversight.joint(CHAT, n, OWNER, ["water", "gas"]),
     Action.RATE: lambda s, n: s.rate(CHAT, n, RESIDENT, 5),
     Action.RATE_UNSATISFIED: lambda s, n: s.rate(CHAT, n, RESIDENT, 1),
     Action.PHOTO: lambda s, n: s.add_photo(CHAT, n, OWNER, "file-1"),

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,31 +74,53 @@ def _revisions() -> tuple[str, str]:
     return head.down_revision, head.revision
 
 
-def test_only_db_upgrade_migrates(tmp_path: Path) -> None:
+def _in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                *args: str) -> subprocess.CompletedProcess[str]:
+    """`suqiu ARGS` in this process: the same main() as the command, without the interpreter
+    start-up of a subprocess, and without touching the test run's logging."""
+    from bot import cli
+
+    monkeypatch.setattr(cli, "setup_logging", lambda *a, **kw: None)
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out, err)
+
+
+def test_only_db_upgrade_migrates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
     from alembic import command
     from sqlalchemy import create_engine, inspect
 
     from issues.db import alembic_config
 
     db = tmp_path / "ledger.db"
-    env = {**os.environ, "SUQIU_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
-           "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": "123:not-needed-to-refuse"}
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SUQIU_DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:not-needed-to-refuse")
     (tmp_path / "result.json").write_text(json.dumps({"name": "群", "messages": []}))
+
+    def suqiu(*args: str) -> subprocess.CompletedProcess[str]:
+        return _in_process(monkeypatch, capsys, *args)
+
     # The worker and a command that writes (export's refusal: tests/test_cli_trials.py).
     for args in (["run"], ["replay", "result.json", "--apply"]):
-        assert _behind(_suqiu(*args, env=env, cwd=tmp_path)), args
+        assert _behind(suqiu(*args)), args
     assert "alembic_version" not in inspect(create_engine(f"sqlite:///{db}")).get_table_names()
 
     # A ledger one migration behind is named by its revision, and so is the one needed.
     before, head = _revisions()
     command.upgrade(alembic_config(f"sqlite+aiosqlite:///{db}"), before)
-    digest = _suqiu("digest", "--dry-run", env=env, cwd=tmp_path)
+    digest = suqiu("digest", "--dry-run")
     assert _behind(digest) and f"当前 {before}" in digest.stderr and head in digest.stderr
     # The sandbox migrates the fresh ledger it makes for a trial, never one kept with --db.
-    kept = _suqiu("sandbox", "--db", str(db), "--port", "0", "--dashboard-port", "0",
-                  env=env, cwd=tmp_path)
+    kept = suqiu("sandbox", "--db", str(db), "--port", "0", "--dashboard-port", "0")
     assert _behind(kept, f"suqiu db upgrade --db {db}")
 
-    assert _suqiu("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
-    digest = _suqiu("digest", "--dry-run", env=env, cwd=tmp_path)
+    assert suqiu("db", "upgrade").returncode == 0
+    digest = suqiu("digest", "--dry-run")
     assert digest.returncode == 1 and "没有找到登记过的群" in digest.stderr  # it ran
+    # The worker itself, as a process: refused before it opens a connection to Telegram.
+    command.upgrade(alembic_config(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"), before)
+    env = {**os.environ, "SUQIU_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'old.db'}",
+           "PYTHONPATH": str(ROOT)}
+    assert _behind(_suqiu("run", env=env, cwd=tmp_path))

@@ -124,10 +124,15 @@ class OfflineTelegram:
             message["reply_markup"] = p["reply_markup"]
         return self.store(message)
 
-    def _edit(self, p: JSON) -> JSON:
+    def _message_key(self, p: JSON, what: str) -> tuple[int, int]:
+        """The message a call names, which Telegram must have (as its own errors say)."""
         key = (int(str(p["chat_id"])), int(str(p["message_id"])))
         if key not in self.messages:
-            raise BadRequest("Message to edit not found")
+            raise BadRequest(f"Message to {what} not found")
+        return key
+
+    def _edit(self, p: JSON) -> JSON:
+        key = self._message_key(p, "edit")
         message = {**self.messages[key], "edit_date": int(time.time())}
         if "text" in p:
             message["text"] = p["text"]
@@ -137,16 +142,12 @@ class OfflineTelegram:
         return self.store(message)
 
     def _react(self, p: JSON) -> bool:
-        key = (int(str(p["chat_id"])), int(str(p["message_id"])))
-        if key not in self.messages:
-            raise BadRequest("Message to react not found")
+        key = self._message_key(p, "react")
         self.messages[key] = {**self.messages[key], "reactions": p.get("reaction") or []}
         return True
 
     def _delete(self, p: JSON) -> bool:
-        key = (int(str(p["chat_id"])), int(str(p["message_id"])))
-        if self.messages.pop(key, None) is None:
-            raise BadRequest("Message to delete not found")
+        del self.messages[self._message_key(p, "delete")]
         return True
 
     def _admins(self, p: JSON) -> list[JSON]:

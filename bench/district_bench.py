@@ -114,15 +114,17 @@ async def _count(db: Database, where: Any) -> int:
 async def _sent_reminders(db: Database) -> int:
     async with db.sessionmaker() as s:
         return int((await s.execute(select(func.count()).select_from(Delivery).where(
-            Delivery.key.like("remind:%"), Delivery.status == "sent"))).scalar_one())
+            Delivery.key.like("remind:%"), Delivery.status == "sent",
+            Delivery.message_id.is_not(None)))).scalar_one())
 
 
-async def _tick(app: Any, clock: list[datetime], at: datetime, stmts: Statements,
+async def _tick(svc: IssueService, bot: Any, clock: list[datetime], at: datetime,
+                stmts: Statements,
                 ) -> tuple[float, int]:
     clock[0] = at
     before = stmts.n
     t = time.perf_counter()
-    await scheduler.tick(app)
+    await scheduler.tick(bot, svc)
     return round((time.perf_counter() - t) * 1000, 1), stmts.n - before
 
 
@@ -143,33 +145,29 @@ async def measure(db: Database, settings: Settings, district: District) -> dict[
     svc = IssueService(db, settings, clock=lambda: clock[0])
     stmts = Statements(db)
     bot = CountingBot()
-    app = SimpleNamespace(bot=bot, bot_data={"service": svc, "settings": settings})
-    scheduler._pacer.gap = 0.0  # the bench measures the tick, not Telegram's flood limits
     out: dict[str, Any] = {"issues": spec.issues, "groups": spec.groups,
                            "generated_s": district.seconds}
     assert district.storm_window is not None
     since, _ = district.storm_window
-    mark = getattr(svc, "mark_tick", None)
-    if mark is not None:  # the tick remembers how far it looked: ten minutes ago
-        await mark(since)
+    mark = svc.mark_reminders_scanned
+    await mark(since)  # the last tick looked up to ten minutes ago
     out["reminders_due"] = await _count(db, or_(lights.crossed("red", since, now),
                                                 lights.crossed("yellow", since, now)))
     out["catchup_tick_ms"], out["statements_catchup_tick"] = await _tick(
-        app, clock, now, stmts)
+        svc, bot, clock, now, stmts)
     out["reminders_sent"] = await _sent_reminders(db)
     out["tick_ms"], out["statements_per_tick"] = await _tick(
-        app, clock, now + timedelta(seconds=60), stmts)
+        svc, bot, clock, now + timedelta(seconds=60), stmts)
     out["telegram_calls"] = dict(bot.calls)
     zone = ZoneInfo(settings.timezone)
     local = now.astimezone(zone)
     evening = local.replace(hour=19, minute=45).astimezone(now.tzinfo)
     await _mark_progress_sent(db, district, local.date().isoformat(),
                               local.replace(hour=18, minute=0).astimezone(now.tzinfo))
-    if mark is not None:
-        await mark(evening - timedelta(seconds=60))
-    await _tick(app, clock, evening - timedelta(seconds=60), stmts)  # catch up the afternoon
+    await mark(evening - timedelta(seconds=60))
+    await _tick(svc, bot, clock, evening - timedelta(seconds=60), stmts)  # the afternoon
     out["evening_tick_ms"], out["statements_evening_tick"] = await _tick(
-        app, clock, evening, stmts)
+        svc, bot, clock, evening, stmts)
     clock[0] = now + timedelta(seconds=90)
     out.update(await _web(svc, settings, district))
     out["met"] = {k: out[k] <= v for k, v in TARGETS.items()} | {

@@ -102,15 +102,17 @@ def register_handlers(app: BotApp) -> None:
     """Every handler of the bot, in the order PTB must try them, and the error handler.
 
     PTB gives an update to the first handler of each group that accepts it, groups in
-    ascending order. Group 0, in order: membership changes, commands, buttons, edits, then
-    ordinary group messages. Commands come before the chat handler so "/report 路灯坏了" is
-    taken as a command, not as chat to detect (the chat filter also excludes commands).
+    ascending order. Group 0, in order: membership changes, a group's move to a supergroup,
+    commands, buttons, edits, then ordinary group messages. Commands come before the chat
+    handler so "/report 路灯坏了" is taken as a command, not as chat to detect (the chat
+    filter also excludes commands).
     Group 1 catches commands no handler of group 0 took: since every group sees every update,
     it skips the names registered in group 0 (kept in bot_data.commands).
     The error handler answers the domain's refusals and reports failures (bot.errors).
     """
     app.add_handler(ChatMemberHandler(basic.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(ChatMemberHandler(rights.on_chat_member, ChatMemberHandler.CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, basic.on_migrate))
     for name, callback in COMMAND_HANDLERS:
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(buttons.on_button))
@@ -158,8 +160,13 @@ def build_application(
     app = (
         builder.context_types(context_types())
         .defaults(bot_defaults())
+        # Overall: one request at a time, evenly spaced, instead of a bucket of a second's
+        # worth: Telegram (and the sandbox) count a rolling second, and a full bucket spent
+        # at once on top of the steady rate is answered with 429s (digest_bench measured
+        # 97 of them for 2,000 groups' digests). Per group PTB's bucket stays, so a group
+        # still gets a quick burst of replies.
         .rate_limiter(RetryingRateLimiter(
-            overall_max_rate=limits.overall_per_second,
+            overall_max_rate=1, overall_time_period=1 / limits.overall_per_second,
             group_max_rate=limits.group_per_minute,
             max_retries=limits.max_retries,
         ))

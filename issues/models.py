@@ -254,6 +254,19 @@ class Delivery(Base):
     claimed_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+    # The tick takes back pending claims whose lease ran out (a worker died mid-send, a
+    # reminder held through quiet hours): a range of this index, not a scan of every post.
+    __table_args__ = (Index("ix_deliveries_status_claimed", "status", "claimed_at"),)
+
+
+class TickMark(Base):
+    """How far a scheduled scan has looked (the reminder scan: lights that turned up to
+    `at`), so the next tick, in this worker or another, takes the range after it, and a tick
+    after downtime catches up on everything since."""
+
+    __tablename__ = "tick_marks"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime]
 
 
 class InboxUpdate(Base):

@@ -3,14 +3,14 @@
 Nothing here knows about Telegram: people are (user id, name, username), groups are chat ids,
 messages are message ids. Each room holds one concern and one transaction per public call:
 `groups`, `people`, `org` (units, departments), `intake`, `ledger` (views, filters, lookups),
-`transitions` (the lifecycle's actions), `escalation` (SLA), `deliveries` (exactly-once
-posts), `stats`. Permissions are decided in the rooms, never in the handlers, and every change
-writes its audit event in the same transaction as the change itself.
+`transitions` (the lifecycle's actions), `escalation` and `reminders` (SLA), `deliveries`
+(exactly-once posts), `stats`. Permissions are decided in the rooms, never in the handlers,
+and every change writes its audit event in the same transaction as the change itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from issues.access import Access
@@ -25,6 +25,7 @@ from issues.notices import Notices
 from issues.org import Org
 from issues.oversight import Oversight
 from issues.people import People
+from issues.reminders import Reminders
 from issues.settings import Settings
 from issues.stats import Statistics
 from issues.supervision import Period, Report, Supervision
@@ -32,6 +33,7 @@ from issues.transitions import Transitions
 from issues.unit_of_work import UnitOfWork
 from issues.views import (
     Binding,
+    Escalated,
     GroupView,
     IntakeResult,
     IssueFilter,
@@ -39,6 +41,7 @@ from issues.views import (
     NewReport,
     Page,
     PersonRef,
+    Reminder,
     Stats,
     TransitionResult,
 )
@@ -67,6 +70,7 @@ class IssueService:
         self.transitions = Transitions(*room, self.ledger)
         self.escalation = Escalation(*room, self.ledger)
         self.deliveries = Deliveries(*room)
+        self.reminders = Reminders(*room, self.ledger)
         self.statistics = Statistics(*room)
         self.access = Access(*room)
         # Beyond intake (#20): rooms the bot and the dashboard call directly.
@@ -88,6 +92,9 @@ class IssueService:
 
     async def list_groups(self) -> list[GroupView]:
         return await self.groups.list_groups()
+
+    async def migrate_group(self, old_chat: int, new_chat: int) -> GroupView | None:
+        return await self.groups.migrate_chat(old_chat, new_chat)
 
     async def set_owner(self, chat_id: int, actor_id: int, new_owner: PersonRef) -> GroupView:
         return await self.groups.set_owner(chat_id, actor_id, new_owner)
@@ -145,6 +152,12 @@ class IssueService:
     async def ledger_rows(self, f: IssueFilter | None = None,
                           limit: int = 200_000) -> list[IssueView]:
         return await self.ledger.ledger_rows(f, limit)
+
+    def ledger_stream(self, f: IssueFilter | None = None) -> AsyncIterator[list[IssueView]]:
+        return self.ledger.stream(f)
+
+    async def count_issues(self, f: IssueFilter | None = None) -> int:
+        return await self.ledger.count(f)
 
     async def mine(self, chat_id: int, user_id: int) -> list[IssueView]:
         return await self.ledger.mine(chat_id, user_id)
@@ -253,6 +266,18 @@ class IssueService:
     async def auto_escalate(self, issue_id: int) -> TransitionResult:
         return await self.escalation.auto_escalate(issue_id)
 
+    def escalations_due(self) -> AsyncIterator[list[Escalated]]:
+        return self.escalation.escalations_due()
+
+    def reminders_due(self) -> AsyncIterator[list[Reminder]]:
+        return self.reminders.due()
+
+    def delivery_retries(self) -> AsyncIterator[list[Reminder | Escalated]]:
+        return self.reminders.retries()
+
+    async def mark_reminders_scanned(self, at: datetime) -> None:
+        await self.reminders.set_mark(at)
+
     # --- exactly-once deliveries ------------------------------------------------------------
     async def claim_delivery(self, key: str, chat_id: int) -> bool:
         return await self.deliveries.claim_delivery(key, chat_id)
@@ -265,6 +290,18 @@ class IssueService:
 
     async def sent_message(self, key: str) -> int | None:
         return await self.deliveries.sent_message(key)
+
+    async def mark_many_delivered(self, sent: Iterable[tuple[str, int | None]]) -> None:
+        await self.deliveries.mark_many(sent)
+
+    async def release_deliveries(self, keys: Sequence[str]) -> None:
+        await self.deliveries.release_many(keys)
+
+    async def hold_deliveries(self, keys: Sequence[str], until: datetime) -> None:
+        await self.deliveries.hold(keys, until)
+
+    async def settled_deliveries(self, keys: Sequence[str]) -> set[str]:
+        return await self.deliveries.settled(keys)
 
     async def pending_deliveries(self) -> list[tuple[str, int]]:
         return await self.deliveries.pending_deliveries()

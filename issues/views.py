@@ -193,6 +193,25 @@ class TransitionResult:
 
 
 @dataclass(frozen=True)
+class Reminder:
+    """A reminder claimed for sending: the issue's light turned `light` ("yellow", "red")."""
+
+    key: str
+    issue: IssueView
+    light: str
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """An issue the system raised one level (to `issue.escalation_level`), its notice claimed
+    for sending; `event` is the step up (None when a notice is tried again later)."""
+
+    key: str
+    issue: IssueView
+    event: EventView | None = None
+
+
+@dataclass(frozen=True)
 class Stats:
     """Figures over the issues received in a window (withdrawn ones never counted). Each
     issue is in exactly one of pending (open), in_progress (acknowledged, not yet resolved),

@@ -7,7 +7,7 @@ import logging
 from telegram import Chat, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus
 
-from bot.context import Context, register
+from bot.context import Context, register, service
 from bot.present.html import mention_html
 from bot.present.lookup import answer
 from bot.present.templates import render, safe
@@ -52,6 +52,23 @@ async def on_my_chat_member(update: Update, context: Context) -> None:
     if now_in and not was_in:
         log.info("added to group %s", change.chat.id)
         await introduce(context, change.chat)
+
+
+async def on_migrate(update: Update, context: Context) -> None:
+    """A basic group became a supergroup (a new chat id): the ledger follows it. Telegram
+    says so in both chats (migrate_to_chat_id in the old one, migrate_from_chat_id in the
+    new one); whichever comes first moves the group, the other finds it moved."""
+    msg = update.effective_message
+    if msg is None:
+        return
+    if msg.migrate_to_chat_id is not None:
+        old, new = msg.chat.id, msg.migrate_to_chat_id
+    elif msg.migrate_from_chat_id is not None:
+        old, new = msg.migrate_from_chat_id, msg.chat.id
+    else:
+        return
+    if await service(context).migrate_group(old, new) is not None:
+        log.info("group %s is now supergroup %s", old, new)
 
 
 async def on_start(update: Update, context: Context) -> None:

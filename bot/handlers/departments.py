@@ -116,7 +116,8 @@ async def escalate_cmd(update: Update, context: Context) -> None:
 
 
 async def overdue_cmd(update: Update, context: Context) -> None:
-    """/overdue: in a department's group, its own late issues (red first)."""
+    """/overdue: the late issues (red first) of this group, or in a department's group, of
+    the department; the database picks them (a district's late issues are thousands)."""
     msg = update.effective_message
     if msg is None or not ctx.is_group(update.effective_chat):
         return
@@ -125,12 +126,11 @@ async def overdue_cmd(update: Update, context: Context) -> None:
     code = group.department_code if group else None
     lines = []
     for light, icon in (("red", "🔴"), ("yellow", "🟡")):
-        page = await svc.list_issues(IssueFilter(light=light, department_code=code),
-                                     page=1, page_size=30)
-        for i in page.items:
-            if code is None and i.chat_id != msg.chat.id:
-                continue
-            lines.append(render("overdue_item", icon=icon, i=i, summary=mask(i.summary)))
+        f = (IssueFilter(light=light, department_code=code) if code
+             else IssueFilter(light=light, chat_id=msg.chat.id))
+        page = await svc.list_issues(f, page=1, page_size=30)
+        lines += [render("overdue_item", icon=icon, i=i, summary=mask(i.summary))
+                  for i in page.items]
     title = render("overdue_header", title=group.title if group else "")
     await msg.reply_html("\n".join([title, *lines]) if lines else render("overdue_none"))
 

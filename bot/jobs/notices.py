@@ -1,4 +1,5 @@
-"""Sending notices: every pending post, paced under Telegram's flood limits.
+"""Sending notices: every pending post, paced under Telegram's flood limits (by PTB's
+AIORateLimiter, which spaces the bot's requests evenly; bot.app).
 
 Each post is claimed in the database before it is sent (a `Delivery` key per post), so the
 background task started by /notice, the scheduled tick that picks up what a restart left, and
@@ -16,7 +17,6 @@ import weakref
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
-from bot.jobs.scheduler import Pacer
 from bot.present.send import send_html
 from bot.present.templates import render
 from issues.notices import PendingPost
@@ -24,7 +24,6 @@ from issues.privacy import mask
 from issues.service import IssueService
 
 log = logging.getLogger(__name__)
-_pacer = Pacer()
 # One sending pass at a time per service (and so per event loop).
 _running: weakref.WeakKeyDictionary[IssueService, asyncio.Lock] = weakref.WeakKeyDictionary()
 
@@ -40,7 +39,6 @@ async def _send(bot: Bot, svc: IssueService, post: PendingPost) -> None:
     key = f"notice:{post.id}"
     if not await svc.claim_delivery(key, post.chat_id):
         return
-    await _pacer.wait()
     try:
         sent = await send_html(bot, post.chat_id, _html(post), reply_to=post.reply_to)
         members = max(0, await bot.get_chat_member_count(post.chat_id) - 1)  # not the bot

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import event
 
 from issues.service import IssueService
-from issues.views import PersonRef
+from issues.views import IssueFilter, PersonRef
 from nlp.types import Detection
 from tests.issues.conftest import ADMIN, OWNER, RESIDENT, Clock
 
@@ -83,3 +83,46 @@ async def test_figures_per_group_and_unit_match_each_scope_alone(
             alone.received, alone.resolved, alone.rated, alone.overdue), units[unit_id]
     communities = [u for u, name in units.items() if name.endswith("社区")]
     assert sum(by_unit[u].received for u in communities) == 8
+
+
+async def test_escalations_page_until_done_one_level_a_tick(
+        service: IssueService, clock: Clock) -> None:
+    """250 red issues past the grace period (a page is 200) all go up in one pass, each one
+    level, with its notice claimed; the next pass finds none until another grace period."""
+    await service.register_group(-7001, "幸福社区3栋群", OWNER, [OWNER])
+    for first in range(0, 250, 50):
+        for k in range(first, first + 50):
+            await service.intake(-7001, k + 1, RESIDENT, f"{k}号楼路灯坏了", Detection(
+                True, "streetlight", 0.9, False, f"{k}号楼", f"{k}号楼路灯坏了"))
+    clock.advance(hours=1, minutes=31)  # acknowledge due after 1 h, grace 30 min
+
+    async def one_pass() -> list[int]:
+        return [e.issue.escalation_level async for page in service.escalations_due()
+                for e in page]
+
+    assert await one_pass() == [1] * 250
+    assert await one_pass() == []
+    clock.advance(minutes=30)
+    assert await one_pass() == [2] * 250
+    issue = await service.get_issue(-7001, 1, with_events=True)
+    assert [e.kind for e in issue.events].count("auto_escalate") == 2
+
+
+async def test_moving_to_a_supergroup_takes_over_a_row_the_new_chat_got_first(
+        service: IssueService) -> None:
+    """The new chat's first message came before the move was known: it opened #1 there. The
+    move keeps the old group's numbers and gives that issue the next one."""
+    await service.register_group(-9001, "幸福社区3栋群", OWNER, [OWNER, ADMIN])
+    for k in (1, 2):
+        await service.intake(-9001, k, RESIDENT, f"{k}号楼路灯坏了", Detection(
+            True, "streetlight", 0.9, False, f"{k}号楼", f"{k}号楼路灯坏了"))
+    await service.register_group(-1009001, "幸福社区3栋群", OWNER, [OWNER])
+    await service.intake(-1009001, 1, RESIDENT, "9号楼电梯坏了", Detection(
+        True, "elevator", 0.9, False, "9号楼", "9号楼电梯坏了"))
+    moved = await service.migrate_group(-9001, -1009001)
+    assert moved is not None and moved.chat_id == -1009001 and len(moved.admins) == 2
+    assert await service.migrate_group(-9001, -1009001) is None  # the other service message
+    numbers = {i.number: i.summary for i in (await service.list_issues(
+        IssueFilter(chat_id=-1009001))).items}
+    assert numbers == {1: "1号楼路灯坏了", 2: "2号楼路灯坏了", 3: "9号楼电梯坏了"}
+    assert await service.get_group(-9001) is None

@@ -4,6 +4,7 @@ and no duplicate post after a restart."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import pytest
 
 from bot.app import build_application
 from bot.serve.polling import start_polling, stop_bot
+from issues.views import PersonRef
+from nlp.types import Detection
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.bot.conftest import Harness, assert_chinese, bot_settings
@@ -71,9 +74,9 @@ async def fast(tmp_path: Path) -> AsyncIterator[tuple[Harness, Bots]]:
         await sandbox.stop()
 
 
-async def _quiet_group(h: Harness) -> dict[str, Any]:
+async def _quiet_group(h: Harness, **kw: Any) -> dict[str, Any]:
     """A group whose progress post and digest are not due yet."""
-    g = await h.group()
+    g = await h.group(**kw)
     await h.service.update_group_settings(g["chat"], g["owner"], digest_time="23:59",
                                           progress_time="23:59")
     return g
@@ -217,3 +220,23 @@ async def test_org_unit_digest_overdue_list_and_quiet_hours(
     # By now B's issue is long past yellow and red too; quiet hours held every reminder.
     assert not [x for x in await c.bot_messages(b_chat) if "快到" in _text(x)
                 or "已超过" in _text(x)]
+
+
+async def test_overdue_finds_this_groups_late_issue_among_a_districts(
+        fast: tuple[Harness, Bots]) -> None:
+    """/overdue picks this group's late issues in the database: 35 newer late issues of other
+    groups used to fill the 30 rows it read before it looked at the group."""
+    h, _ = fast
+    a = await _quiet_group(h)
+    sa = await h.say(a["chat"], a["residents"][0], "3栋门口路灯坏了好几天了")
+    await h.reply_from_bot(a["chat"], sa["message_id"], lambda x: "#1" in _text(x))
+    others = await _quiet_group(h, title="幸福社区9栋群", owner_username="zhao_wangge")
+    for n in range(35):
+        await h.service.intake(others["chat"], 1000 + n, PersonRef(9000 + n, "居民"),
+                               f"{n}号楼路灯坏了", Detection(True, "streetlight", 0.9, False,
+                                                             f"{n}号楼", f"{n}号楼路灯坏了"))
+    await asyncio.sleep(3.5)  # every acknowledge clock (3 s) is red
+    m = await h.say(a["chat"], a["owner"], "/overdue")
+    listing = await h.reply_from_bot(a["chat"], m["message_id"], timeout=20)
+    assert "#1" in _text(listing) and "3栋" in _text(listing)
+    assert "号楼" not in _text(listing)

@@ -43,6 +43,8 @@ from bot.jobs import schedule_jobs
 from bot.present.announce import post_card
 from bot.present.templates import use_templates
 from bot.ratelimit import RetryingRateLimiter
+from bot.serve.processor import ChatOrdered
+from bot.serve.queue import DurableQueue
 from bot.settings import bot_settings
 from issues.db import Database
 from issues.service import IssueService
@@ -157,8 +159,12 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     limits = tg.rate_limits
+    queue = DurableQueue()
     app = (
         builder.context_types(context_types())
+        # One path for polling and webhook: every update stored before Telegram is answered,
+        # one chat's updates in order and chats side by side (bot.serve).
+        .update_queue(queue).concurrent_updates(ChatOrdered(queue))
         .defaults(bot_defaults())
         # Overall: one request at a time, evenly spaced, instead of a bucket of a second's
         # worth: Telegram (and the sandbox) count a rolling second, and a full bucket spent

@@ -4,7 +4,7 @@ texts, the group as the ledger knows it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from telegram import Chat, User
 from telegram.constants import ChatMemberStatus
@@ -21,16 +21,12 @@ from issues.views import GroupView, PersonRef
 GROUP_MAX_AGE = 5.0  # seconds a group's settings may be reused across its messages
 
 
-class Stoppable(Protocol):
-    async def stop(self) -> None: ...
-
-
 @dataclass
 class BotData:
     """PTB's bot_data, typed: what every handler and job of one Application shares.
 
     PTB creates it without arguments (ContextTypes(bot_data=BotData)); build_application sets
-    the settings, post_init the database and service, start_polling the poller.
+    the settings, post_init the database and service.
     """
 
     settings: Settings | None = None
@@ -38,7 +34,6 @@ class BotData:
     db: Database | None = None  # opened by post_init, closed by post_shutdown
     me: User | None = None
     commands: frozenset[str] = frozenset()  # names answered by a CommandHandler
-    poller: Stoppable | None = None
     # user id → when a private message to them last failed (they have not started the bot):
     # lookups go to the group for a while instead of failing again on every command.
     private_closed: dict[int, float] = field(default_factory=dict)

@@ -43,6 +43,9 @@ class BotSettings:
     # bot.nudge_gap: a resident asking again mentions the person responsible at most this
     # often.
     nudge_gap: timedelta = timedelta(hours=2)
+    # bot.inbox_lease: a webhook worker silent this long is taken for dead, and the updates
+    # it had stored are handled by another (bot.serve.inbox).
+    inbox_lease: timedelta = timedelta(seconds=20)
 
 
 def bot_settings(settings: Settings) -> BotSettings:
@@ -63,6 +66,7 @@ def bot_settings(settings: Settings) -> BotSettings:
             admin_chat_id=int(bot["admin_chat"]) if bot.get("admin_chat") else None,
             lookup_reply_ttl=parse_duration(bot.get("lookup_reply_ttl", "2m")),
             nudge_gap=parse_duration(bot.get("nudge_gap", "2h")),
+            inbox_lease=parse_duration(bot.get("inbox_lease", "20s")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SettingsError(f"invalid bot settings: {exc}") from exc

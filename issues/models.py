@@ -270,14 +270,17 @@ class TickMark(Base):
 
 
 class InboxUpdate(Base):
-    """A Telegram update stored before it is confirmed to Telegram and removed once handled:
-    the poller can fetch the next batch while this one is still being handled, and a crash
-    loses nothing (the rest is handled after the restart)."""
+    """A Telegram update stored before Telegram is answered (a webhook's 200, the next
+    getUpdates) and removed once handled, so a crash loses nothing: the worker holding it
+    renews `leased_at` while it lives, and another worker (or itself, restarted) takes over
+    what a dead one held (bot.serve.inbox)."""
 
     __tablename__ = "inbox"
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime]
+    worker: Mapped[str | None] = mapped_column(String(80))
+    leased_at: Mapped[datetime | None]
 
 
 class WebSession(Base):

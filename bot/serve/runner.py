@@ -17,7 +17,7 @@ from telegram import Bot, Update
 
 from bot.app import build_application
 from bot.context import BotApp
-from bot.serve.polling import boot, start_polling, stop_bot
+from bot.serve.polling import boot, open_inbox, start_polling, stop_bot
 from bot.serve.webhook import webhook_routes
 from bot.settings import bot_settings
 from issues.service import IssueService
@@ -47,6 +47,8 @@ async def serve(settings: Settings, use_webhook: bool, site: SiteFactory | None 
     runner: web.AppRunner | None = None
     if use_webhook:
         await boot(application)
+        queue = await open_inbox(application)  # what a dead worker left, then on a lease
+        queue.keep(application.bot)
         runner = web.AppRunner(_site_app(application, settings, site), access_log=None)
         await runner.setup()
         tg = bot_settings(settings)

@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 
 def webhook_routes(application: BotApp, settings: Settings) -> list[web.RouteDef]:
-    """The webhook endpoint: check the secret, queue the update, answer Telegram at once."""
+    """The webhook endpoint: check the secret, hand the update to PTB's queue and answer 200
+    once it is stored (DurableQueue.put returns then): a worker killed after the 200 leaves
+    it in the inbox for another worker, one killed before it gets it again from Telegram."""
     tg = bot_settings(settings)
     secret = tg.webhook_secret or ""
 

@@ -4,9 +4,7 @@ opens one issue with one card, and each group's digest is posted once."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
-import socket
 import subprocess
 import sys
 from datetime import datetime
@@ -14,57 +12,20 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import asyncpg
 import pytest
-from aiohttp import web
 
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests import pgserver
+from tests.proofs.balancer import balancer, free_port
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _dsn(server: pgserver.PostgresServer | str, db: str) -> str:
     return server.dsn(db) if not isinstance(server, str) else f"{server.rsplit('/', 1)[0]}/{db}"
-
-
-async def _dispatcher(ports: list[int]) -> tuple[web.AppRunner, int]:
-    """A tiny round-robin load balancer in front of the workers."""
-    turn = itertools.cycle(ports)
-    http = aiohttp.ClientSession()
-
-    async def forward(request: web.Request) -> web.Response:
-        body = await request.read()
-        for _ in range(len(ports)):
-            port = next(turn)
-            try:
-                async with http.post(f"http://127.0.0.1:{port}{request.path}", data=body,
-                                     headers={k: v for k, v in request.headers.items()
-                                              if k.lower().startswith(("x-telegram",
-                                                                       "content-type"))}
-                                     ) as resp:
-                    return web.Response(status=resp.status, body=await resp.read())
-            except aiohttp.ClientError:
-                continue
-        return web.Response(status=502)
-
-    app = web.Application()
-    app.router.add_post("/{tail:.*}", forward)
-    app.on_cleanup.append(lambda _: http.close())
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = _port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, port
 
 
 async def test_two_webhook_workers_on_postgresql(pg_server: Any, tmp_path: Path) -> None:
@@ -76,8 +37,8 @@ async def test_two_webhook_workers_on_postgresql(pg_server: Any, tmp_path: Path)
     sandbox = Sandbox(flood_limits=False)
     await sandbox.start()
     client = SandboxClient(sandbox.url)
-    worker_ports = [_port(), _port()]
-    lb, lb_port = await _dispatcher(worker_ports)
+    worker_ports = [free_port(), free_port()]
+    lb, lb_port = await balancer(worker_ports)
     procs = []
     # The digest time is 23:59 until the test moves it to 00:00: so the day's digest is not
     # already due (and done, with nothing to say) when the groups join.

@@ -1,0 +1,160 @@
+"""The update queue PTB reads from, made durable: one path for polling and webhook.
+
+PTB's Updater (polling) and our webhook endpoint both hand each update to
+`Application.update_queue.put`; this queue is that queue. `put` hands the update to PTB at
+once (handling starts while it is written) and returns only once the update is in the inbox
+table, so what Telegram is answered with comes after the write: the webhook's 200 is sent when
+`put` returns, and the Updater asks for the next batch (which confirms this one) only after
+its `put`s returned. Puts arriving together (webhook requests side by side) are written in
+one transaction. The processor (`bot.serve.processor`) tells the queue when an update was
+handled, and handled updates leave the inbox in batches, never before they were written.
+
+A worker renews the lease on what it holds and takes over what a dead worker left (the
+`keeper`); an update put twice (Telegram sends it again until it is confirmed) is handed to
+PTB once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import socket
+from collections import OrderedDict
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, Update
+
+from bot.serve.inbox import LEASE, Inbox
+
+log = logging.getLogger(__name__)
+FORGET_EVERY = 0.1  # seconds between removals of handled updates from the inbox
+SEEN = 10_000  # update ids remembered to hand a repeated update to PTB once
+RETRY = 1.0  # seconds between attempts to write when the database is away
+
+
+class DurableQueue(asyncio.Queue[Any]):
+    """Application.update_queue with an inbox behind it (attached when the service is up)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inbox: Inbox | None = None
+        self.lease = LEASE
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._seen: OrderedDict[int, asyncio.Future[None]] = OrderedDict()
+        self._writing: list[tuple[int, str, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._handled: list[int] = []
+        self._forgetting: asyncio.Task[None] | None = None
+        self._keeper: asyncio.Task[None] | None = None
+
+    def attach(self, inbox: Inbox, lease: timedelta = LEASE) -> None:
+        self.inbox, self.lease = inbox, lease
+
+    async def put(self, item: Any) -> None:
+        """Hand an update to PTB and return once it is stored (anything else PTB puts, such
+        as its stop signal, passes straight through)."""
+        if not isinstance(item, Update) or self.inbox is None:
+            await super().put(item)
+            return
+        stored = self._seen.get(item.update_id)
+        if stored is None:  # new: handled from now, and written
+            stored = self._store(item)
+            self._remember(item.update_id, stored)
+            super().put_nowait(item)
+        await asyncio.shield(stored)
+
+    def _remember(self, update_id: int, stored: asyncio.Future[None]) -> None:
+        self._seen[update_id] = stored
+        while len(self._seen) > SEEN:
+            self._seen.popitem(last=False)
+
+    def _store(self, update: Update) -> asyncio.Future[None]:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        payload = json.dumps(update.to_dict(), ensure_ascii=False)
+        self._writing.append((update.update_id, payload, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="suqiu-inbox-write")
+        return done
+
+    async def _write(self) -> None:
+        """Write what was put meanwhile, in one transaction; keep trying when the database
+        is away (nothing is confirmed to Telegram meanwhile)."""
+        assert self.inbox is not None
+        while self._writing:
+            batch, self._writing = self._writing, []
+            while True:
+                try:
+                    await self.inbox.put([(u, p) for u, p, _ in batch], self.worker)
+                    break
+                except Exception:
+                    log.exception("could not store %d updates; trying again", len(batch))
+                    await asyncio.sleep(RETRY)
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+    def handled(self, update: object) -> None:
+        """The processor is done with an update: it leaves the inbox (once it is in it)."""
+        if not isinstance(update, Update) or self.inbox is None:
+            return
+        self._handled.append(update.update_id)
+        if self._forgetting is None or self._forgetting.done():
+            self._forgetting = asyncio.create_task(self._forget(), name="suqiu-inbox-forget")
+
+    async def _forget(self) -> None:
+        assert self.inbox is not None
+        while self._handled:
+            await asyncio.sleep(FORGET_EVERY)  # gather a few: one write for many updates
+            batch, self._handled = self._handled, []
+            writes = [self._seen[u] for u in batch if u in self._seen]
+            try:
+                await asyncio.gather(*{id(w): w for w in writes}.values())
+                await self.inbox.forget(batch)
+            except Exception:  # they stay in the inbox and are taken over later (idempotent)
+                log.exception("could not clear %d handled updates from the inbox", len(batch))
+
+    async def recover(self, bot: Bot, lease: timedelta | None = None) -> int:
+        """Take over the stored updates nobody holds (a dead worker's; every one with a zero
+        lease, as a single poller at its start) and hand them to PTB."""
+        assert self.inbox is not None
+        taken = await self.inbox.take_over(self.worker, self.lease if lease is None else lease)
+        for update_id, payload in taken:
+            if update_id in self._seen:
+                continue  # in hand already (this worker's own, renewed late)
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            self._remember(update_id, done)
+            super().put_nowait(Update.de_json(json.loads(payload), bot))
+        if taken:
+            log.info("took over %d stored updates", len(taken))
+        return len(taken)
+
+    def keep(self, bot: Bot) -> None:
+        """Renew this worker's lease and take over dead workers' updates, in the background
+        (several webhook workers share one inbox)."""
+        self._keeper = asyncio.create_task(self._keep(bot), name="suqiu-inbox-keeper")
+
+    async def _keep(self, bot: Bot) -> None:
+        assert self.inbox is not None
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 4)
+            try:
+                await self.inbox.renew(self.worker)
+                await self.recover(bot)
+            except Exception:
+                log.exception("could not renew the inbox lease")
+
+    async def close(self) -> None:
+        """Stop keeping; wait for the writes and removals in flight."""
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
+        for task in (self._writer, self._forgetting):
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)

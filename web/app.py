@@ -100,6 +100,7 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     """The ledger as CSV, written to the browser a batch at a time as the rows are read: a
     district's year is a million rows, never held in memory at once."""
     _admin_only(request)
+    f = issue_filter(request)  # a bad parameter answers 400 before the stream starts
     svc = svc_of(request)
     tz = request.app[SETTINGS].timezone
     owners = pages.owners(await svc.list_groups())
@@ -108,7 +109,7 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
         "Content-Disposition": 'attachment; filename="suqiu-ledger.csv"'})
     await resp.prepare(request)
     await resp.write(csv_header())
-    async for batch in svc.ledger_stream(issue_filter(request)):
+    async for batch in svc.ledger_stream(f):
         await resp.write(csv_rows(batch, tz, owners))
     await resp.write_eof()
     return resp

@@ -24,8 +24,9 @@ async def test_the_group_follows_its_move_to_a_supergroup(harness: Harness) -> N
     await c.wait_for(old, lambda m: "诉求助手" in _text(m))
     first = await h.say(old, resident, "3栋门口路灯坏了好几天了")
     await h.reply_from_bot(old, first["message_id"], lambda m: "#1" in _text(m))
+    code = await h.service.new_access_code()  # binding a unit's group is the district's
     for command, answer in (("/settings digest 21:30", "21:30"),
-                            ("/unit home 幸福社区 社区", "工作群")):
+                            (f"/unit home 幸福社区 社区 {code}", "✅ 本群是")):
         m = await h.say(old, owner, command)
         await h.reply_from_bot(old, m["message_id"], lambda x, a=answer: a in _text(x))
 

@@ -131,12 +131,12 @@ class Lexicon:
         for w, p in objects:
             for i in self.objects[w]:
                 ev = cat(i)
-                feature = (ev.code, "objects", w)
-                if feature not in ev.features:
-                    ev.features.append(feature)
+                if w not in ev.keywords:
                     ev.keywords.append(w)
                 ev.first = min(ev.first, p)
         self._pairs(hits, objects, cats)
+        for ev in cats.values():  # after the pairs: their object comes first
+            ev.features += [(ev.code, "objects", k) for k in ev.keywords]
         urgent: str | None = None
         calm = False
         shared: list[Feature] = []
@@ -164,7 +164,7 @@ class Lexicon:
                 else:
                     calm = True
         for ev in cats.values():  # objects with nothing wrong said of them: a mention
-            if not any(k in ("pair", "phrases") for _, k, _ in ev.features):
+            if not any(k in ("pair", "phrases", "far") for _, k, _ in ev.features):
                 ev.features.append((ev.code, "bare", ""))
         for i, entry in exclusions:  # they only count against a category with evidence
             if i in cats:
@@ -206,7 +206,18 @@ class Lexicon:
                                 w, p, pw, pp, self.window + hits.reach):
                             ev.features.append((ev.code, "denied", ""))
                             break
-
+        for w, p in objects:  # the problem said in the next clause: "路灯，好几天了都不亮"
+            for i in self.objects[w]:
+                ev = cats[i]
+                if ev.obj is not None:
+                    continue
+                own = self.rules.categories[ev.code].problems
+                for pw, pp in problems:
+                    gap = pp - (p + len(w))
+                    if (pw in self.shared_problems or pw in own) and 0 <= gap <= self.window:
+                        ev.obj, ev.problem = w, pw
+                        ev.features.append((ev.code, "far", ""))
+                        break
 
     @property
     def tokenizer(self) -> jieba.Tokenizer:

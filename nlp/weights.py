@@ -22,8 +22,9 @@ import yaml
 from nlp.yamlfile import RuleError, compose, line_of, mapping, number
 
 SHARED = "*"  # the "category" of the signals about the whole message
-CATEGORY_KINDS = ("bias", "bare", "denied", "objects", "pair", "phrases", "exclusions")
-SCALAR_KINDS = ("bias", "bare", "denied", "place", "address")  # one weight, not one per entry
+CATEGORY_KINDS = ("bias", "bare", "far", "denied", "objects", "pair", "phrases", "exclusions")
+# one weight each, not one per entry
+SCALAR_KINDS = ("bias", "bare", "far", "denied", "place", "address")
 CONSTANTS = ("near", "window", "reach", "sensitivity")
 
 # A feature: (category or SHARED, kind, entry). The entry is a word, an entry's pattern as

@@ -55,7 +55,7 @@ class Intake(Room):
             chat_id, chat_report_key(chat_id, message_id), reporter, key, text[:MAX_TEXT],
             detection.category, detection.confidence, detection.urgent, detection.location,
             detection.summary, explicit, at or self.clock(), group_title,
-            message_id=message_id))
+            message_id=message_id, urgent_kind=detection.urgent_kind))
 
     async def submit_report(self, chat_id: int, report: NewReport, *,
                             at: datetime | None = None) -> IntakeResult:

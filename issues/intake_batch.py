@@ -59,6 +59,7 @@ class IntakeItem:
     message_id: int | None = None  # the group chat message to answer
     lat: float | None = None
     lon: float | None = None
+    urgent_kind: str | None = None  # the detector's kind of emergency (gas, fire…)
     merge: bool = True  # may second an open duplicate (a report from another channel never)
 
 
@@ -166,7 +167,8 @@ async def intake_batch(intake: Context, s: AsyncSession,
             entry = _New(item, gid, pid, {
                 "group_id": gid, "category": item.category,
                 "summary": (item.summary or item.text[:20])[:200], "text": item.text,
-                "location_text": item.location, "urgent": item.urgent, "lat": item.lat,
+                "location_text": item.location, "urgent": item.urgent,
+                "urgent_kind": item.urgent_kind if item.urgent else None, "lat": item.lat,
                 "lon": item.lon, "confidence": item.confidence, "status": Status.OPEN.value,
                 "reporter_id": pid,
                 "source_message_id": item.message_id, "report_count": 1,
@@ -331,7 +333,8 @@ def _view_of_new(intake: Context, e: _New, groups: dict[int, tuple[int, str]]) -
         id=e.id, chat_id=item.chat_id, group_title=groups[item.chat_id][1], number=r["number"],
         category=r["category"], category_name=intake.settings.category_name(r["category"]),
         summary=r["summary"], text=r["text"], location_text=r["location_text"], lat=r["lat"],
-        lon=r["lon"], urgent=r["urgent"], status=Status.OPEN, reporter=item.reporter,
+        lon=r["lon"], urgent=r["urgent"], urgent_kind=r["urgent_kind"], status=Status.OPEN,
+        reporter=item.reporter,
         assignee=None, department_code=None, department_name=None, escalation_level=0,
         report_count=r["report_count"], source_message_id=item.message_id,
         card_message_id=None, created_at=r["created_at"], updated_at=r["updated_at"],

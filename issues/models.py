@@ -133,6 +133,9 @@ class Issue(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What kind of emergency the detector recognised (nlp.Detection.urgent_kind: gas, fire,
+    # elevator, power, flood, collapse); None when it did not say (a report from elsewhere).
+    urgent_kind: Mapped[str | None] = mapped_column(String(16))
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     status: Mapped[str] = mapped_column(String(20), default="open")  # lifecycle.Status
     reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

@@ -350,6 +350,8 @@ class Transitions(Room):
             if detection.is_issue:
                 issue.summary = (detection.summary or issue.summary)[:200]
                 issue.location_text = detection.location or issue.location_text
+            if issue.urgent and detection.urgent_kind:  # the advice follows what is said now
+                issue.urgent_kind = detection.urgent_kind
             issue.updated_at = self.clock()
             s.add(Event(issue_id=issue.id, actor_id=issue.reporter_id, at=self.clock(),
                         kind="edit", from_status=issue.status, to_status=issue.status,

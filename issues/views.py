@@ -153,6 +153,7 @@ class IssueView:
     supervised_by: str | None = None  # supervision: the unit's name ("" for the district itself)
     joint: tuple[JointPartView, ...] = ()  # a joint case: the departments' parts
     followup: str | None = None  # follow-up of an unrated resolution: "asked", then "unrated"
+    urgent_kind: str | None = None  # the detector's kind of emergency (gas, fire, flood…)
 
     @property
     def escalated(self) -> bool:

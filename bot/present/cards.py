@@ -108,7 +108,9 @@ def keyboard(issue: IssueView) -> InlineKeyboardMarkup | None:
 
 def urgent_block(issue: IssueView, group: GroupView | None, settings: Settings | None) -> str:
     known = settings.categories.get(issue.category) if settings else None
-    kind = _urgent_kind(issue, known.emergency if known else None)
+    # The kind the detector recognised (gas, fire, a live wire…), else the category's
+    # (config/categories.yaml: a report from another channel says no kind).
+    kind = issue.urgent_kind or (known.emergency if known else None) or "fire"
     numbers = {"fire": "119", "police": "110", "gas": "燃气抢修", "elevator": "96333",
                "power": "95598", **(settings.emergency if settings else {})}
     advice = render(f"urgent_advice.{kind}", **numbers)
@@ -121,16 +123,6 @@ def urgent_block(issue: IssueView, group: GroupView | None, settings: Settings |
                 people.append(mention(p))
     return render("urgent_line", advice=advice,
                   admins=safe(" ".join(people) or render("owner_fallback")))
-
-
-def _urgent_kind(issue: IssueView, by_category: str | None) -> str:
-    """Fire or a live wire named in the text, else the category's (config/categories.yaml)."""
-    text = issue.text
-    if any(w in text for w in ("着火", "起火", "火灾", "冒烟", "火花")):
-        return "fire"
-    if "电线" in text or "触电" in text:
-        return "power"
-    return by_category or "fire"
 
 
 def rating_keyboard(issue: IssueView) -> InlineKeyboardMarkup:

@@ -46,6 +46,17 @@ async def test_urgent_issue_signposts_and_mentions_admins(bot: OfflineBot) -> No
     assert "@wang_wangge" in card and "🟢" not in card
 
 
+async def test_urgent_advice_follows_the_emergency_the_detector_recognised(
+        bot: OfflineBot) -> None:
+    """Water pouring into a home through the ceiling is filed under 房屋漏水 (whose own
+    emergency is a collapse), but the resident needs the advice for water coming in."""
+    group, _, (resident, _) = await bot.group()
+    said = await bot.say(group, resident, "水从天花板往我家漏，像下雨一样，屋里全是水")
+    advice = plain(bot.reply_to(said)).split("📌")[0]
+    assert "积水进屋请先断电" in advice and "塌陷" not in advice
+    assert (await bot.service.get_issue(group.id, 1)).urgent_kind == "flood"
+
+
 async def test_photo_location_edit_and_not_an_issue(bot: OfflineBot) -> None:
     group, owner, (resident, _) = await bot.group()
     shot = await bot.say(group, resident, caption="菜市场旁边那个井盖冇得了", photo=_photo("p1"))
@@ -103,7 +114,9 @@ async def test_sensitivity_setting_changes_what_is_caught(bot: OfflineBot) -> No
     # A real complaint, weakly worded: the detector is surer than "high" asks and less sure
     # than "normal" does (the first of these that is, as the weights stand).
     borderline = next(t for t in ("楼梯扶手松了，老人扶着都晃", "电梯按钮一半不亮，按了也不走",
-                                  "电梯运行的时候晃得厉害，还有奇怪的响声")
+                                  "电梯运行的时候晃得厉害，还有奇怪的响声",
+                                  "拉土的车一路撒，路上全是黄土", "楼下花坛里好多烟头",
+                                  "路边的树枝快挨到电线了", "车棚的顶棚破了个洞")
                       if threshold_for("high") <= detect(t).confidence < threshold_for("normal"))
     assert bot.replies_to(await bot.say(group, resident, borderline)) == []  # normal: left alone
     await bot.say(group, owner, "/settings sensitivity high")

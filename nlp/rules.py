@@ -32,7 +32,6 @@ URGENT_KINDS = ("gas", "fire", "elevator", "power", "flood", "collapse")
 REPLY_LISTS = ("resolve", "decline", "progress", "acknowledge", "doubt")
 HELP_LISTS = ("ask", "need", "personal", "favor")
 STATUS_LISTS = ("status", "status_vague", "topic")
-INTENT_LISTS = (*REPLY_LISTS, *STATUS_LISTS, *HELP_LISTS)
 
 
 def rules_dir() -> Path:
@@ -153,8 +152,6 @@ def _load_urgent(path: Path, check: _Check
 
 
 def _load_intents(path: Path, check: _Check) -> dict[str, tuple[Entry, ...]]:
-    if not path.exists():
-        return {k: () for k in INTENT_LISTS}
     fields = mapping(path, compose(path), ("replies", *STATUS_LISTS, "help"))
     replies = mapping(path, fields["replies"], REPLY_LISTS, "replies: ") \
         if "replies" in fields else {}
@@ -181,7 +178,10 @@ def load_rules(directory: Path | None = None) -> Rules:
     categories = _load_categories(d / "categories.yaml", check)
     urgent, calm = _load_urgent(d / "urgent.yaml", check)
     userdict = d / "userdict.txt"
+    intents = d / "intent.yaml"
+    if not intents.exists():  # a deployment's directory from before intent.yaml: the shipped
+        intents = rules_dir() / "intent.yaml"
     return Rules(categories=categories, negations=words["negations"],
                  problems=words["problems"], places=words["places"], signals=signals,
                  urgent=urgent, calm=calm, userdict=userdict if userdict.exists() else None,
-                 weights=weights, intents=_load_intents(d / "intent.yaml", check))
+                 weights=weights, intents=_load_intents(intents, check))

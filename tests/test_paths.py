@@ -72,3 +72,28 @@ def test_classify_uses_the_rules_named_in_settings(tmp_path: Path) -> None:
                          cwd=tmp_path, text=True, capture_output=True, check=True)
     assert not json.loads(shipped.stdout)["is_issue"]
     assert json.loads(own.stdout)["category"] == "facility"
+
+
+def test_intents_follow_the_rules_named_in_settings(tmp_path: Path) -> None:
+    """nlp.intent reads intent.yaml from the deployment's rules directory like every other
+    rule file; a directory made before intent.yaml existed keeps the shipped tables."""
+    from nlp.detector import reload_rules
+    from nlp.intent import Step, read_progress
+
+    rules = tmp_path / "rules"
+    shutil.copytree(rules_dir(), rules)
+    intent = rules / "intent.yaml"
+    intent.write_text(intent.read_text(encoding="utf-8").replace(
+        "  resolve:\n", "  resolve:\n    - 妥了妥了  例：妥了妥了\n", 1), encoding="utf-8")
+    settings = load_settings(env=_site(tmp_path, rules=rules))
+    assert settings.rules_dir == rules
+    try:
+        assert read_progress("妥了妥了") is None  # the shipped tables do not know it
+        reload_rules(settings.rules_dir)
+        assert read_progress("妥了妥了") is Step.RESOLVE
+        intent.unlink()
+        reload_rules(settings.rules_dir)
+        assert read_progress("妥了妥了") is None
+        assert read_progress("东门井盖已经修好了") is Step.RESOLVE  # shipped, not nothing
+    finally:
+        reload_rules()

@@ -34,12 +34,12 @@ def test_held_out_figures_meet_the_targets(judge: Judge, name: str) -> None:
     assert not missed, (missed, report.summary())
 
 
-def test_dev_set_held_out_figures_do_not_fall(judge: Judge) -> None:
-    """The dev set's targets (precision 0.95, recall 0.90, category accuracy 0.90, urgent
-    recall 1.0) are not met on its held-out part yet (README, Benchmarks); this holds the
-    figures reached so that no change makes them worse unnoticed."""
+def test_dev_set_held_out_figures(judge: Judge) -> None:
+    """The dev set's held-out part: category accuracy meets its target (0.90); precision
+    (target 0.95), recall (0.90) and urgent recall (1.0) do not yet (README, Benchmarks), so
+    they are held where they stand and no change makes them worse unnoticed."""
     report = _report(judge, "detector-dev")
-    assert report.precision >= 0.85, report.summary()
+    assert report.category_accuracy >= 0.90, report.summary()  # the target
+    assert report.precision >= 0.90, report.summary()
     assert report.recall >= 0.88, report.summary()
-    assert report.category_accuracy >= 0.86, report.summary()
     assert report.urgent_recall >= 0.9, report.summary()

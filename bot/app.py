@@ -22,6 +22,8 @@ from telegram.ext import (
     Defaults,
     JobQueue,
     MessageHandler,
+    PollAnswerHandler,
+    PollHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -37,6 +39,7 @@ from bot.handlers import (
     oversight,
     rights,
     spotting,
+    votes,
 )
 from bot.handlers.limits import IntakeLimiter
 from bot.jobs import schedule_jobs
@@ -80,6 +83,7 @@ COMMANDS = [
     ("notice", "单位工作群：发通知 /notice 内容，发进展 /notice 编号 内容"),
     ("supervise", "督办：/supervise 群名-编号"),
     ("joint", "攻坚：/joint 编号 部门 部门"),
+    ("vote", "投票：/vote 标题 | 选项 | 选项"),
 ]
 
 
@@ -96,7 +100,7 @@ COMMAND_HANDLERS: tuple[tuple[str, HandlerCallback], ...] = (
     ("claim", departments.claim_cmd), ("done", departments.done_cmd),
     ("overdue", departments.overdue_cmd), ("unit", departments.unit_cmd),
     ("notice", notices.notice_cmd), ("supervise", oversight.supervise_cmd),
-    ("joint", oversight.joint_cmd),
+    ("joint", oversight.joint_cmd), ("vote", votes.vote_cmd),
 )
 
 
@@ -105,9 +109,9 @@ def register_handlers(app: BotApp) -> None:
 
     PTB gives an update to the first handler of each group that accepts it, groups in
     ascending order. Group 0, in order: membership changes, a group's move to a supergroup,
-    commands, buttons, edits, then ordinary group messages. Commands come before the chat
-    handler so "/report 路灯坏了" is taken as a command, not as chat to detect (the chat
-    filter also excludes commands).
+    commands, buttons, polls' updates, edits, then ordinary group messages. Commands come
+    before the chat handler so "/report 路灯坏了" is taken as a command, not as chat to detect
+    (the chat filter also excludes commands).
     Group 1 catches commands no handler of group 0 took: since every group sees every update,
     it skips the names registered in group 0 (kept in bot_data.commands).
     The error handler answers the domain's refusals and reports failures (bot.errors).
@@ -118,6 +122,9 @@ def register_handlers(app: BotApp) -> None:
     for name, callback in COMMAND_HANDLERS:
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(buttons.on_button))
+    # Votes: a poll's new state (counts, closed) and a named voter's answer.
+    app.add_handler(PollHandler(votes.on_poll))
+    app.add_handler(PollAnswerHandler(votes.on_poll_answer))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.GROUPS,
                                    spotting.on_edited_message))
     app.add_handler(MessageHandler(

@@ -116,6 +116,7 @@ class GroupAct(StrEnum):
     SETTINGS = "settings"
     JOIN_UNIT = "join_unit"
     UNIT_HOME = "unit_home"
+    VOTE = "vote"  # open a vote (a poll) in the group
 
 
 def is_open(status: str) -> bool:

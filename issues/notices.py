@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import people, tree
 from issues.errors import InvalidInput, NotFound, PermissionDenied
-from issues.models import Group, Notice, NoticeFollowUp, NoticePost, OrgUnit
+from issues.models import Group, OrgUnit
+from issues.practice_models import Notice, NoticeFollowUp, NoticePost
 from issues.unit_of_work import Room
 from issues.views import PersonRef
 

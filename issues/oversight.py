@@ -23,7 +23,8 @@ from issues import people, tree
 from issues.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from issues.ledger import Ledger, issue_by_id
 from issues.lifecycle import OPEN_STATUSES, is_open
-from issues.models import Delivery, Event, Group, Issue, JointPart, OrgUnit, Supervision
+from issues.models import Delivery, Event, Group, Issue, OrgUnit
+from issues.practice_models import JointPart, Supervision
 from issues.transitions import Transitions
 from issues.unit_of_work import Room
 from issues.views import IssueView, PersonRef, TransitionResult

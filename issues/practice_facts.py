@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issues.models import JointPart, OrgUnit, Report, Supervision
+from issues.models import Issue, OrgUnit, Report
+from issues.practice_models import FollowUp, JointPart, Supervision
 from issues.views import Channel, JointPartView
 
 
@@ -39,4 +40,9 @@ async def practice_facts(s: AsyncSession, ids: Sequence[int],
             p.status, p.note))
     for issue_id, views in parts.items():
         out.setdefault(issue_id, {})["joint"] = tuple(views)
+    for issue_id, outcome in (await s.execute(  # the follow-up of the current resolution
+        select(FollowUp.issue_id, FollowUp.outcome).join(Issue, and_(
+            Issue.id == FollowUp.issue_id, Issue.resolved_at == FollowUp.resolved_at))
+        .where(FollowUp.issue_id.in_(ids)))).all():
+        out.setdefault(issue_id, {})["followup"] = outcome
     return out

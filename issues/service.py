@@ -18,6 +18,7 @@ from issues.db import Database
 from issues.deliveries import Deliveries
 from issues.errors import IssueError
 from issues.escalation import Escalation
+from issues.followups import FollowUps
 from issues.groups import Groups
 from issues.intake import Intake
 from issues.ledger import Ledger
@@ -45,6 +46,7 @@ from issues.views import (
     Stats,
     TransitionResult,
 )
+from issues.votes import Votes
 from nlp.types import Detection
 
 Listener = Callable[[IssueView], Awaitable[None]]
@@ -76,6 +78,8 @@ class IssueService:
         # Beyond intake (#20): rooms the bot and the dashboard call directly.
         self.notices = Notices(*room)
         self.oversight = Oversight(*room, self.ledger, self.transitions)
+        self.votes = Votes(*room)
+        self.followups = FollowUps(*room, self.ledger)
         self._opened_elsewhere: list[Listener] = []
         self.supervisor = Supervision(uow, settings, clock)
 

@@ -29,11 +29,11 @@ from issues.models import (
     Feedback,
     Group,
     Issue,
-    JointPart,
     Person,
     Photo,
     Rating,
 )
+from issues.practice_models import JointPart
 from issues.unit_of_work import Room
 from issues.views import (
     LEVELS,

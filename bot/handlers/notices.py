@@ -14,6 +14,7 @@ from telegram import Message, MessageEntity, Update
 
 from bot import context as ctx
 from bot.context import Context
+from bot.handlers.rights import with_fresh_admins
 from bot.jobs.notices import deliver_and_report
 from bot.present.templates import render
 
@@ -45,10 +46,11 @@ async def notice_cmd(update: Update, context: Context) -> None:
     actor = ctx.person(msg.from_user)
     follow = _FOLLOW_UP.match(body)
     if follow:
-        notice = await svc.notices.follow_up(msg.chat.id, actor, int(follow.group(1)),
-                                             follow.group(2))
+        notice = await with_fresh_admins(context, msg.chat.id, lambda: svc.notices.follow_up(
+            msg.chat.id, actor, int(follow.group(1)), follow.group(2)))
     else:
-        notice = await svc.notices.send(msg.chat.id, actor, body)
+        notice = await with_fresh_admins(context, msg.chat.id,
+                                         lambda: svc.notices.send(msg.chat.id, actor, body))
     tally = notice.tallies[-1]
     if tally.groups == 0:
         await msg.reply_html(render("notice_none", unit=notice.unit_name))

@@ -16,6 +16,7 @@ from telegram.error import TelegramError
 
 from bot import context as ctx
 from bot.context import Context
+from bot.handlers.rights import with_fresh_admins
 from bot.present.announce import announce
 from bot.present.cards import holder, local_time
 from bot.present.send import post_issue_update, refresh_card, send_html
@@ -55,8 +56,9 @@ async def supervise_cmd(update: Update, context: Context) -> None:
         issue = await svc.oversight.find_reference(args[0])
         args = args[1:]
     await ctx.ensure_group(context, msg.chat)
-    done = await svc.oversight.supervise(msg.chat.id, ctx.person(msg.from_user), issue.id,
-                                         " ".join(args) or None)
+    target, note, actor = issue.id, " ".join(args) or None, ctx.person(msg.from_user)
+    done = await with_fresh_admins(context, msg.chat.id, lambda: svc.oversight.supervise(
+        msg.chat.id, actor, target, note))
     issue = done.issue
     await msg.reply_html(render("supervise_done", ref=reference(issue), i=issue,
                                 unit=done.unit, already=done.already))
@@ -81,9 +83,10 @@ async def joint_cmd(update: Update, context: Context) -> None:
         return
     svc = ctx.service(context)
     await ctx.ensure_group(context, msg.chat)
-    result = await svc.oversight.joint(msg.chat.id, int(args[0].lstrip("#＃")),
-                                       ctx.person(msg.from_user),
-                                       [by_name.get(a, a) for a in args[1:]])
+    n, codes_asked = int(args[0].lstrip("#＃")), [by_name.get(a, a) for a in args[1:]]
+    actor = ctx.person(msg.from_user)
+    result = await with_fresh_admins(context, msg.chat.id, lambda: svc.oversight.joint(
+        msg.chat.id, n, actor, codes_asked))
     await announce(context.bot, svc, result)  # the card shows the parts
     unrelayed = [part.department_name for part in result.issue.joint
                  if not await relay_part(context.bot, svc, result.issue, part.department_code)]

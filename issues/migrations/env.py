@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import issues.practice_models  # noqa: F401  (their tables join Base.metadata)
 from issues.models import Base
 
 target_metadata = Base.metadata

@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
+import issues.practice_models  # noqa: F401  (their tables join Base.metadata)
 from issues.db import Database, alembic_config
 from issues.models import Base
 

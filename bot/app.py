@@ -35,6 +35,7 @@ from bot.handlers import (
     buttons,
     commands,
     departments,
+    helping,
     notices,
     oversight,
     rights,
@@ -84,6 +85,9 @@ COMMANDS = [
     ("supervise", "督办：/supervise 群名-编号"),
     ("joint", "攻坚：/joint 编号 部门 部门"),
     ("vote", "投票：/vote 标题 | 选项 | 选项"),
+    ("wish", "求助（微心愿）：/wish 需要帮什么忙"),
+    ("volunteer", "加入本群（或本单位）志愿者名单；/volunteer 退出"),
+    ("points", "志愿者积分"),
 ]
 
 
@@ -101,6 +105,8 @@ COMMAND_HANDLERS: tuple[tuple[str, HandlerCallback], ...] = (
     ("overdue", departments.overdue_cmd), ("unit", departments.unit_cmd),
     ("notice", notices.notice_cmd), ("supervise", oversight.supervise_cmd),
     ("joint", oversight.joint_cmd), ("vote", votes.vote_cmd),
+    ("wish", helping.wish_cmd), ("volunteer", helping.volunteer_cmd),
+    ("points", helping.points_cmd),
 )
 
 
@@ -121,6 +127,7 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, basic.on_migrate))
     for name, callback in COMMAND_HANDLERS:
         app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(helping.on_help_button, pattern=helping.is_help_button))
     app.add_handler(CallbackQueryHandler(buttons.on_button))
     # Votes: a poll's new state (counts, closed) and a named voter's answer.
     app.add_handler(PollHandler(votes.on_poll))

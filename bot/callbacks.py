@@ -144,3 +144,11 @@ class Dismiss(CallbackData, prefix="no"):
     """不用了: the question about a reply goes away; only its addressee may dismiss it."""
 
     user_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class HelpAct(CallbackData, prefix="help"):
+    """A help request's card (求助): claim, release, done or withdraw."""
+
+    help_id: int
+    action: str

@@ -1,7 +1,7 @@
 """The tables of the practices beyond intake: notices and their posts, supervision and
-joint cases, votes, follow-ups of unrated resolutions (and, in time, help requests and
-volunteers). On the ledger's one `Base`, so Alembic and the migration tests see them with the
-rest; `issues.migrations.env` imports this module for that."""
+joint cases, votes, follow-ups of unrated resolutions, help requests and volunteers. On the
+ledger's one `Base`, so Alembic and the migration tests see them with the rest;
+`issues.migrations.env` imports this module for that."""
 
 from __future__ import annotations
 
@@ -145,3 +145,45 @@ class FollowUp(Base):
 
 # Resolutions waiting for a rating are found by (status, resolved_at) for the follow-up.
 Index("ix_issues_status_resolved", Issue.status, Issue.resolved_at)
+
+
+class HelpRequest(Base):
+    """A resident asking neighbours or volunteers for a hand, numbered per
+    group: open, claimed by a volunteer, done (the volunteer earns its points) or withdrawn
+    (not a help request after all)."""
+
+    __tablename__ = "help_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    needs: Mapped[list[str]] = mapped_column(JSON)
+    place: Mapped[str | None] = mapped_column(String(200))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    source_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    __table_args__ = (UniqueConstraint("group_id", "number"),
+                      UniqueConstraint("group_id", "source_message_id"),
+                      Index("ix_help_requests_volunteer_done", "volunteer_id", "done_at"),
+                      Index("ix_help_requests_group_done", "group_id", "done_at"))
+
+
+class Volunteer(Base):
+    """A person on a group's volunteer list, or on a unit's (then for every group under it);
+    `scope` is "group:<id>" or "unit:<id>", one row per person and list."""
+
+    __tablename__ = "volunteers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    scope: Mapped[str] = mapped_column(String(30))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    joined_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("person_id", "scope"),
+                      Index("ix_volunteers_scope", "scope"))

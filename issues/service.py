@@ -20,6 +20,7 @@ from issues.errors import IssueError
 from issues.escalation import Escalation
 from issues.followups import FollowUps
 from issues.groups import Groups
+from issues.helping import Helping
 from issues.intake import Intake
 from issues.ledger import Ledger
 from issues.notices import Notices
@@ -79,6 +80,7 @@ class IssueService:
         self.notices = Notices(*room)
         self.oversight = Oversight(*room, self.ledger, self.transitions)
         self.votes = Votes(*room)
+        self.helping = Helping(*room)
         self.followups = FollowUps(*room, self.ledger)
         self._opened_elsewhere: list[Listener] = []
         self.supervisor = Supervision(uow, settings, clock)

@@ -9,7 +9,7 @@ from telegram import Message, Update
 
 from bot import context as ctx
 from bot.context import Context
-from bot.handlers import talk
+from bot.handlers import helping, talk
 from bot.handlers.limits import Verdict
 from bot.present.announce import announce
 from bot.present.cards import render_card
@@ -19,7 +19,7 @@ from bot.present.templates import render
 from issues.errors import NotFound, PermissionDenied
 from issues.views import GroupView, IntakeResult, IssueView
 from nlp import detect, threshold_for
-from nlp.intent import asks_status, read_progress
+from nlp.intent import asks_status, help_request, read_progress
 from nlp.types import Detection
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,13 @@ async def on_group_message(update: Update, context: Context) -> None:
                                           about=await _replied_issue(msg, context)):
             return
     if not text.strip():
+        return
+    wish = help_request(text)  # a neighbour's hand asked for, not a complaint to the owner
+    if wish is not None:
+        group = await ctx.ensure_group(context, chat)
+        if group.settings.get("auto_detect", True) \
+                and not await ctx.service(context).notices.is_notice_text(text):
+            await helping.post_request(msg, context, text, wish)
         return
     det = detect(text)  # most chat is not a complaint and needs no database at all
     if det.confidence < threshold_for("high"):

@@ -75,7 +75,8 @@ async def digest_html(svc: IssueService, group: GroupView, now: datetime,
     end = now + timedelta(seconds=1)
     d = await svc.stats(chat_id, start, end, org_unit_id=unit_id)
     m = await svc.stats(chat_id, start.replace(day=1), end, org_unit_id=unit_id)
-    if not always and d.received == 0 and m.received == 0:
+    helped = await svc.helping.figures(start.replace(day=1), end, chat_id, unit_id)
+    if not always and d.received == 0 and m.received == 0 and not helped.asked + helped.done:
         return None
     local = now.astimezone(ZoneInfo(group.timezone))
     title = render("unit_digest_title", unit=unit[1]) if unit else render("digest_title")
@@ -84,6 +85,8 @@ async def digest_html(svc: IssueService, group: GroupView, now: datetime,
                   figures=safe(figures(d, render("figures_label.today"))),
                   month_rate=percent(m.resolution_rate),
                   month_satisfaction=satisfaction(m, least), top=_top(m))
+    if helped.asked or helped.done:  # 志愿服务 this month
+        html += "\n" + render("digest_volunteers", f=helped)
     return html + await supervised_html(svc, unit[0]) if unit else html
 
 

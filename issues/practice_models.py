@@ -145,6 +145,8 @@ class FollowUp(Base):
 
 # Resolutions waiting for a rating are found by (status, resolved_at) for the follow-up.
 Index("ix_issues_status_resolved", Issue.status, Issue.resolved_at)
+# Issues another channel opened whose card is not posted yet (a 12345 import beside the bot).
+Index("ix_issues_card_created", Issue.card_message_id, Issue.created_at)
 
 
 class HelpRequest(Base):

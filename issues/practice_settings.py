@@ -29,7 +29,6 @@ class HotlineSettings:
     fallback_group: int | str | None = None  # orders no route matches
     # The hotline's category words (any level of its path) → our category code.
     categories: dict[str, str] = field(default_factory=dict)
-    token: str | None = field(default=None, repr=False)  # SUQIU_HOTLINE_TOKEN, for the API
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def _group(value: object, where: str) -> int | str:
     return int(text) if re.fullmatch(r"-?\d+", text) else text
 
 
-def _hotline(raw: dict[str, Any], env: dict[str, str]) -> HotlineSettings:
+def _hotline(raw: dict[str, Any]) -> HotlineSettings:
     routes = []
     for n, item in enumerate(raw.get("routes") or [], 1):
         where = f"practices.hotline.routes[{n}]"
@@ -67,11 +66,10 @@ def _hotline(raw: dict[str, Any], env: dict[str, str]) -> HotlineSettings:
         routes=tuple(routes),
         fallback_group=_group(fallback, "practices.hotline.fallback_group")
         if fallback not in (None, "") else None,
-        categories={str(k): str(v) for k, v in (raw.get("categories") or {}).items()},
-        token=env.get("SUQIU_HOTLINE_TOKEN") or None)
+        categories={str(k): str(v) for k, v in (raw.get("categories") or {}).items()})
 
 
-def load_practices(raw: dict[str, Any], env: dict[str, str],
+def load_practices(raw: dict[str, Any],
                    parse_duration: Callable[[object], timedelta]) -> PracticeSettings:
     sup, vol = raw.get("supervision") or {}, raw.get("volunteers") or {}
     fol, votes = raw.get("followup") or {}, raw.get("votes") or {}
@@ -86,4 +84,4 @@ def load_practices(raw: dict[str, Any], env: dict[str, str],
         followup_after=span(fol, "after", base.followup_after),
         followup_wait=span(fol, "wait", base.followup_wait),
         vote_duration=span(votes, "default_duration", base.vote_duration),
-        hotline=_hotline(raw.get("hotline") or {}, env))
+        hotline=_hotline(raw.get("hotline") or {}))

@@ -21,6 +21,7 @@ from issues.escalation import Escalation
 from issues.followups import FollowUps
 from issues.groups import Groups
 from issues.helping import Helping
+from issues.hotline import Hotline
 from issues.intake import Intake
 from issues.ledger import Ledger
 from issues.notices import Notices
@@ -81,6 +82,7 @@ class IssueService:
         self.oversight = Oversight(*room, self.ledger, self.transitions)
         self.votes = Votes(*room)
         self.helping = Helping(*room)
+        self.hotline = Hotline(*room, self.ledger, self.intakes)
         self.followups = FollowUps(*room, self.ledger)
         self._opened_elsewhere: list[Listener] = []
         self.supervisor = Supervision(uow, settings, clock)

@@ -299,7 +299,7 @@ def load_settings(
             open311_public_groups=frozenset(
                 int(c) for c in web.get("open311_public_groups") or ()),
             layers=layers,
-            practices=load_practices(raw.get("practices") or {}, env, parse_duration),
+            practices=load_practices(raw.get("practices") or {}, parse_duration),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SettingsError(f"invalid settings: {exc}") from exc

@@ -119,7 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     _db_option(dg)
     dg.set_defaults(func=_lazy("bot.cli.digest", "digest_main"))
 
-    ex = sub.add_parser("export", help="export the ledger (台账) as CSV or XLSX")
+    ex = sub.add_parser("export", help="export the ledger (台账) as CSV or XLSX, or "
+                        "(export hotline) what became of each 12345 order, as CSV or JSON")
+    ex.add_argument("what", nargs="?", choices=["ledger", "hotline"], default="ledger")
     ex.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     ex.add_argument("--status", type=_status, help="待受理、已受理、处理中、已办结、已关闭、"
                     "不予受理、误识别、未办结 (or the codes open, acknowledged, …)")
@@ -130,6 +132,16 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("-o", "--output", required=True)
     _db_option(ex)
     ex.set_defaults(func=_lazy("bot.cli.export", "export_main"))
+
+    im = sub.add_parser("import", help="import 12345 hotline orders (import hotline FILE)")
+    what = im.add_subparsers(dest="import_command", metavar="WHAT")
+    hl = what.add_parser("hotline", help="12345 orders from a CSV or JSON file: number, time, "
+                         "text, category, address, phone")
+    hl.add_argument("file")
+    hl.add_argument("--format", choices=["csv", "json"],
+                    help="the file's format (default: from its suffix)")
+    _db_option(hl)
+    hl.set_defaults(func=_lazy("bot.cli.hotline", "import_main"))
 
     rp = sub.add_parser("replay", help="run a Telegram Desktop chat export through the detector")
     rp.add_argument("file")

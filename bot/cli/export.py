@@ -19,6 +19,10 @@ def export_main(args: argparse.Namespace) -> int:
     from issues.db import SchemaBehind
     from web.export import export_main as write_export
 
+    if args.what == "hotline":
+        from bot.cli.hotline import export_main as export_hotline
+
+        return export_hotline(args)
     args.since = _iso(args.since)
     args.until = _iso(args.until)
     try:

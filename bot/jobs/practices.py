@@ -1,24 +1,32 @@
 """The scheduled part of the practices beyond intake, run on every tick after the reminders
 and digests: notices left unsent (a restart, a failure), the closer reminders of supervised
 issues (督办), votes past their closing time,
-and the follow-up (回访) of resolutions nobody rated. Each post has its delivery key, so none
+the follow-up (回访) of resolutions nobody rated, and the cards of 12345 orders imported beside
+the bot (`suqiu import hotline`). Each post has its delivery key, so none
 is sent twice."""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
+from telegram.error import TelegramError
 
 from bot.jobs.notices import deliver_notices
 from bot.jobs.scheduler import _send_once, in_quiet_hours
 from bot.jobs.votes import close_due_votes
+from bot.present.announce import post_card
 from bot.present.cards import holder, local_time, mention, rating_keyboard
 from bot.present.send import post_issue_update, refresh_card
 from bot.present.templates import render, safe
 from issues.privacy import mask
 from issues.service import IssueService
+
+log = logging.getLogger(__name__)
+CARD_WINDOW = timedelta(days=30)  # older orders without a card are the dashboard's to show
 
 
 async def practices_tick(bot: Bot, svc: IssueService | None) -> None:
@@ -28,6 +36,17 @@ async def practices_tick(bot: Bot, svc: IssueService | None) -> None:
     await remind_supervised(bot, svc)
     await close_due_votes(bot, svc)
     await follow_up(bot, svc)
+    await post_waiting_cards(bot, svc)
+
+
+async def post_waiting_cards(bot: Bot, svc: IssueService) -> None:
+    """The cards of issues another channel opened in the last `CARD_WINDOW` that no process
+    posted yet (each once: `post_card` claims its delivery)."""
+    for issue in await svc.hotline.waiting_cards(svc.clock() - CARD_WINDOW):
+        try:
+            await post_card(bot, svc, issue)
+        except TelegramError:
+            log.warning("card of issue %s not posted; will retry", issue.id, exc_info=True)
 
 
 async def remind_supervised(bot: Bot, svc: IssueService) -> None:

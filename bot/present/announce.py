@@ -147,9 +147,19 @@ async def relay_to_unit(bot: Bot, svc: IssueService, issue: IssueView) -> bool:
 
 
 async def post_card(bot: Bot, svc: IssueService, issue: IssueView) -> None:
-    """An issue opened outside the chat (an Open311 request): its card goes into the group,
-    where the owner handles it like any other."""
-    group = await svc.get_group(issue.chat_id)
-    html, markup = render_card(issue, group, svc.settings)
-    card = await send_html(bot, issue.chat_id, html, markup=markup)
+    """An issue opened outside the chat (an Open311 request, a 12345 order): its card goes
+    into the group, where the owner handles it like any other; once, whichever process
+    posts it (the web server at once, the bot's tick for an import run beside it)."""
+    key = f"card:{issue.id}"
+    if not await svc.claim_delivery(key, issue.chat_id):
+        return
+    try:
+        issue = await svc.get_issue_by_id(issue.id)  # with its channel and order number
+        group = await svc.get_group(issue.chat_id)
+        html, markup = render_card(issue, group, svc.settings)
+        card = await send_html(bot, issue.chat_id, html, markup=markup)
+    except TelegramError:
+        await svc.release_delivery(key)
+        raise
     await svc.set_card_message(issue.id, card.message_id)
+    await svc.mark_delivered(key, card.message_id)

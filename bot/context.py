@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Chat, User
+from telegram import Chat, Message, Update, User
 from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.handlers.limits import IntakeLimiter
 from bot.present.refusals import refusal
+from bot.present.templates import render
 from issues.db import Database
 from issues.errors import IssueError
 from issues.service import IssueService
@@ -97,3 +98,15 @@ async def register(context: Context, chat: Chat) -> GroupView:
     creator = next((person(a.user) for a in admins if a.status == ChatMemberStatus.OWNER),
                    people[0] if people else None)
     return await service(context).register_group(chat.id, chat.title or "", creator, people)
+
+
+async def group_message(update: Update) -> Message | None:
+    """The command's message when it was sent in a group; in a private chat the sender is
+    told it is a group's command (None)."""
+    msg = update.effective_message
+    if msg is None:
+        return None
+    if not is_group(update.effective_chat):
+        await msg.reply_html(render("group_only"))
+        return None
+    return msg

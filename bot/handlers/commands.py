@@ -46,19 +46,9 @@ def _number(args: list[str]) -> int | None:
     return number(args[0]) if args else None
 
 
-async def _group_msg(update: Update) -> Message | None:
-    msg = update.effective_message
-    if msg is None:
-        return None
-    if not ctx.is_group(update.effective_chat):
-        await msg.reply_html(render("group_only"))
-        return None
-    return msg
-
-
 # --- reporting ------------------------------------------------------------------------------
 async def report(update: Update, context: Context) -> None:
-    msg = await _group_msg(update)
+    msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
         return
     text = " ".join(context.args or []).strip()
@@ -80,7 +70,7 @@ async def report(update: Update, context: Context) -> None:
 
 # --- looking ----------------------------------------------------------------------------------
 async def list_issues(update: Update, context: Context) -> None:
-    msg = await _group_msg(update)
+    msg = await ctx.group_message(update)
     if msg is None:
         return
     word = (context.args or ["未办结"])[0]
@@ -102,7 +92,7 @@ async def list_issues(update: Update, context: Context) -> None:
 
 
 async def show_issue(update: Update, context: Context) -> None:
-    msg = await _group_msg(update)
+    msg = await ctx.group_message(update)
     if msg is None:
         return
     n = _number(context.args or [])
@@ -132,7 +122,7 @@ def _event_word(kind: str) -> str:
 
 
 async def mine(update: Update, context: Context) -> None:
-    msg = await _group_msg(update)
+    msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
         return
     items = await ctx.service(context).mine(msg.chat.id, msg.from_user.id)
@@ -146,7 +136,7 @@ async def mine(update: Update, context: Context) -> None:
 
 
 async def stats(update: Update, context: Context) -> None:
-    msg = await _group_msg(update)
+    msg = await ctx.group_message(update)
     if msg is None:
         return
     svc = ctx.service(context)
@@ -170,7 +160,7 @@ async def categories(update: Update, context: Context) -> None:
 # --- acting -----------------------------------------------------------------------------------
 async def _act(update: Update, context: Context, cmd: str,
                needs_text: str | None = None) -> None:
-    msg = await _group_msg(update)
+    msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
         return
     args = context.args or []
@@ -243,7 +233,7 @@ async def _target_person(msg: Message, context: Context) -> PersonRef | str:
 
 
 async def assign(update: Update, context: Context) -> None:
-    msg = await _group_msg(update)
+    msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
         return
     n = _number(context.args or [])
@@ -268,7 +258,7 @@ async def assign(update: Update, context: Context) -> None:
 
 
 async def setowner(update: Update, context: Context) -> None:
-    msg = await _group_msg(update)
+    msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
         return
     target = await _target_person(msg, context)
@@ -286,7 +276,7 @@ async def setowner(update: Update, context: Context) -> None:
 
 
 async def settings_cmd(update: Update, context: Context) -> None:
-    msg = await _group_msg(update)
+    msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
         return
     svc = ctx.service(context)

@@ -48,11 +48,8 @@ async def post_request(msg: Message, context: Context, text: str, wish: HelpRequ
 
 async def wish_cmd(update: Update, context: Context) -> None:
     """/wish 内容: a help request in so many words, whatever the detector would say."""
-    msg = update.effective_message
+    msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
-        return
-    if not ctx.is_group(update.effective_chat):
-        await msg.reply_html(render("group_only"))
         return
     text = command_text(msg)
     if not text:
@@ -64,11 +61,8 @@ async def wish_cmd(update: Update, context: Context) -> None:
 
 
 async def volunteer_cmd(update: Update, context: Context) -> None:
-    msg = update.effective_message
+    msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
-        return
-    if not ctx.is_group(update.effective_chat):
-        await msg.reply_html(render("group_only"))
         return
     await ctx.ensure_group(context, msg.chat)
     leave = command_text(msg) in LEAVE
@@ -79,11 +73,8 @@ async def volunteer_cmd(update: Update, context: Context) -> None:
 
 
 async def points_cmd(update: Update, context: Context) -> None:
-    msg = update.effective_message
+    msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
-        return
-    if not ctx.is_group(update.effective_chat):
-        await msg.reply_html(render("group_only"))
         return
     group = await ctx.ensure_group(context, msg.chat)
     svc = ctx.service(context)

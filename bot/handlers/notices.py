@@ -31,11 +31,8 @@ def command_text(msg: Message) -> str:
 
 
 async def notice_cmd(update: Update, context: Context) -> None:
-    msg = update.effective_message
+    msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
-        return
-    if not ctx.is_group(update.effective_chat):
-        await msg.reply_html(render("group_only"))
         return
     body = command_text(msg)
     if not body:

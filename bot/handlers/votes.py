@@ -52,11 +52,8 @@ def parse_vote(body: str, default: timedelta) -> tuple[str, list[str], bool, tim
 
 
 async def vote_cmd(update: Update, context: Context) -> None:
-    msg = update.effective_message
+    msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
-        return
-    if not ctx.is_group(update.effective_chat):
-        await msg.reply_html(render("group_only"))
         return
     svc = ctx.service(context)
     parsed = parse_vote(command_text(msg), svc.settings.practices.vote_duration)

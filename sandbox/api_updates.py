@@ -70,7 +70,7 @@ class UpdateMethods(ApiBase):
                 if offset > 0:
                     st.updates = [u for u in st.updates if u["update_id"] >= offset]
                 remaining = deadline - time.monotonic()
-                if st.updates or remaining <= 0:
+                if st.updates or remaining <= 0 or st.closing:
                     return st.updates[:limit]
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(st.changed.wait(), remaining)

@@ -145,7 +145,7 @@ class MessageControl(ControlBase):
         if not msgs and not deleted and wait > 0:
             deadline = time.monotonic() + wait
             async with st.changed:
-                while not msgs and not deleted:
+                while not msgs and not deleted and not st.closing:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         break
@@ -185,10 +185,12 @@ class MessageControl(ControlBase):
         except ValueError:
             raise ControlError("wait must be a number") from None
         deadline = time.monotonic() + wait
-        async with self.state.changed:
-            while not cq["answered"] and (remaining := deadline - time.monotonic()) > 0:
+        st = self.state
+        async with st.changed:
+            while not cq["answered"] and not st.closing \
+                    and (remaining := deadline - time.monotonic()) > 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.state.changed.wait(), remaining)
+                    await asyncio.wait_for(st.changed.wait(), remaining)
         return web.json_response(cq)
 
     async def vote(self, request: web.Request) -> web.Response:

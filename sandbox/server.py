@@ -78,6 +78,7 @@ class Sandbox:
         return web.FileResponse(page, headers={"Cache-Control": "no-cache"})
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state.closing = False
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -95,7 +96,9 @@ class Sandbox:
             self._webhook_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._webhook_task
-        # Wake long pollers so the server can close promptly.
+        # End the long polls and waits in progress (a getUpdates the stopped bot abandoned
+        # would otherwise hold the server's shutdown for its whole timeout).
+        self.state.closing = True
         await self.state.notify()
         if self._runner:
             await self._runner.cleanup()

@@ -168,6 +168,7 @@ class SandboxState:
         self.webhook: Webhook | None = None
         self.poll_generation = 0  # a new long poll ends the one before it (409)
         self.poll_abort = ""
+        self.closing = False  # the server is stopping: long polls and waits answer now
         self.started: set[int] = set()  # users who started the bot in a private chat
         self.polls: dict[str, dict[str, Any]] = {}  # poll id → {"poll", "chat", "message_id"}
         self.files: dict[str, tuple[bytes, str, str]] = {}  # file_id → (bytes, mime, path)

@@ -87,7 +87,10 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     name = f"t{next(_db_counter)}_{abs(hash(request.node.nodeid)) % 10**8}"
     conn = await asyncpg.connect(_pg_dsn(server, "postgres"))
     try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE {template}')
+        # FILE_COPY copies the template's few files at once; PostgreSQL 15's default
+        # (WAL_LOG, block by block through the WAL) takes five times as long here.
+        strategy = " STRATEGY FILE_COPY" if conn.get_server_version().major >= 15 else ""
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE {template}{strategy}')
     finally:
         await conn.close()
     yield _pg_dsn(server, name).replace("postgresql://", "postgresql+asyncpg://")
@@ -96,3 +99,4 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+

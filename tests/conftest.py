@@ -20,6 +20,7 @@ import pytest
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from tests import pgserver
+from tests.suqiu import InProcess
 
 
 @pytest.fixture(scope="session")
@@ -100,3 +101,9 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     finally:
         await conn.close()
 
+
+@pytest.fixture
+def suqiu(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+          tmp_path: Path) -> Iterator[InProcess]:
+    """The `suqiu` command run in this process, in tmp_path (tests/suqiu.py)."""
+    yield InProcess(monkeypatch, capsys, tmp_path)

@@ -1,29 +1,23 @@
-"""The `suqiu` command end to end in a subprocess: db upgrade, replay, export, digest; only
-`suqiu db upgrade` migrates, every other command refuses a schema that is behind."""
+"""The `suqiu` command end to end: db upgrade, replay, export, digest; only `suqiu db upgrade`
+migrates, every other command refuses a schema that is behind. Commands run their main() in
+this process (tests/suqiu.py); the worker's refusal also runs as a real process."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.suqiu import InProcess, process
 
 
-def _suqiu(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
-
-
-def test_replay_export_digest(tmp_path: Path) -> None:
-    env = {**os.environ, "SUQIU_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 's.db'}",
-           "PYTHONPATH": str(ROOT)}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
+def test_replay_export_digest(tmp_path: Path, suqiu: InProcess,
+                              monkeypatch: pytest.MonkeyPatch,
+                              caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("SUQIU_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 's.db'}")
     export = {"name": "幸福社区3栋群", "type": "private_supergroup", "id": 4242, "messages": [
         {"id": 1, "type": "service", "date": "2026-10-01T08:00:00", "action": "create_group"},
         {"id": 2, "type": "message", "date": "2026-10-01T08:01:00", "from": "李阿姨",
@@ -35,26 +29,28 @@ def test_replay_export_digest(tmp_path: Path) -> None:
          "from_id": "user1003", "text": "哈哈哈"},
     ]}
     (tmp_path / "result.json").write_text(json.dumps(export, ensure_ascii=False))
-    upgraded = _suqiu("db", "upgrade", env=env, cwd=tmp_path)
+    upgraded = suqiu("db", "upgrade")
     assert upgraded.returncode == 0 and "数据库已是最新版本" in upgraded.stdout, upgraded.stderr
-    dry = _suqiu("replay", "result.json", env=env, cwd=tmp_path)
+    dry = suqiu("replay", "result.json")
     assert dry.returncode == 0, dry.stderr
     assert "识别为诉求 2 条" in dry.stdout and "路灯照明" in dry.stdout
-    applied = _suqiu("replay", "result.json", "--apply", env=env, cwd=tmp_path)
+    applied = suqiu("replay", "result.json", "--apply")
     assert "新建 2 件" in applied.stdout, applied.stdout + applied.stderr
-    out = _suqiu("export", "--format", "xlsx", "-o", "ledger.xlsx", env=env, cwd=tmp_path)
+    out = suqiu("export", "--format", "xlsx", "-o", "ledger.xlsx")
     assert out.returncode == 0, out.stderr
     ws = load_workbook(tmp_path / "ledger.xlsx").active
     assert ws["A1"].value == "诉求编号" and ws.max_row == 3
-    digest = _suqiu("digest", "--dry-run", env=env, cwd=tmp_path)
+    caplog.set_level("INFO", logger="alembic")
+    digest = suqiu("digest", "--dry-run")
     assert "今日诉求日报" in digest.stdout
-    assert "alembic" not in digest.stderr  # no migration chatter on every command
-    feedback = _suqiu("nlp", "feedback", "-o", "fb.jsonl", env=env, cwd=tmp_path)
+    # No command but `db upgrade` migrates (alembic says "Running upgrade" for each step).
+    assert not [r for r in caplog.records if "Running upgrade" in r.getMessage()]
+    feedback = suqiu("nlp", "feedback", "-o", "fb.jsonl")
     assert feedback.returncode == 0 and "导出 0 条" in feedback.stderr
     assert (tmp_path / "fb.jsonl").read_text() == ""
-    bad = _suqiu("replay", "nope.json", env=env, cwd=tmp_path)
+    bad = suqiu("replay", "nope.json")
     assert bad.returncode == 1 and "无法读取" in bad.stderr
-    run = _suqiu("run", env=env, cwd=tmp_path)
+    run = suqiu("run")
     assert run.returncode == 2 and "@BotFather" in run.stderr
 
 
@@ -74,33 +70,17 @@ def _revisions() -> tuple[str, str]:
     return head.down_revision, head.revision
 
 
-def _in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-                *args: str) -> subprocess.CompletedProcess[str]:
-    """`suqiu ARGS` in this process: the same main() as the command, without the interpreter
-    start-up of a subprocess, and without touching the test run's logging."""
-    from bot import cli
-
-    monkeypatch.setattr(cli, "setup_logging", lambda *a, **kw: None)
-    code = cli.main(list(args))
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(list(args), code, out, err)
-
-
 def test_only_db_upgrade_migrates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+                                  suqiu: InProcess) -> None:
     from alembic import command
     from sqlalchemy import create_engine, inspect
 
     from issues.db import alembic_config
 
     db = tmp_path / "ledger.db"
-    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SUQIU_DATABASE_URL", f"sqlite+aiosqlite:///{db}")
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:not-needed-to-refuse")
     (tmp_path / "result.json").write_text(json.dumps({"name": "群", "messages": []}))
-
-    def suqiu(*args: str) -> subprocess.CompletedProcess[str]:
-        return _in_process(monkeypatch, capsys, *args)
 
     # The worker and a command that writes (export's refusal: tests/test_cli_trials.py).
     for args in (["run"], ["replay", "result.json", "--apply"]):
@@ -121,6 +101,6 @@ def test_only_db_upgrade_migrates(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert digest.returncode == 1 and "没有找到登记过的群" in digest.stderr  # it ran
     # The worker itself, as a process: refused before it opens a connection to Telegram.
     command.upgrade(alembic_config(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"), before)
-    env = {**os.environ, "SUQIU_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'old.db'}",
-           "PYTHONPATH": str(ROOT)}
-    assert _behind(_suqiu("run", env=env, cwd=tmp_path))
+    env = {"SUQIU_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'old.db'}",
+           "TELEGRAM_BOT_TOKEN": "123:not-needed-to-refuse"}
+    assert _behind(process("run", cwd=tmp_path, env=env))

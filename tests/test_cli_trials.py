@@ -1,5 +1,6 @@
 """Safe local trials: a busy port touches no file, the export finds the sandbox's ledger, and
-bad arguments give one clear line instead of a traceback."""
+bad arguments give one clear line instead of a traceback. Commands run their main() in this
+process (tests/suqiu.py); the sandbox, which runs until stopped, runs as a real process."""
 
 from __future__ import annotations
 
@@ -12,17 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _suqiu(*args: str, cwd: Path, env: dict[str, str] | None = None,
-           ) -> subprocess.CompletedProcess[str]:
-    base = {**os.environ, "PYTHONPATH": str(ROOT)}
-    base.pop("SUQIU_DATABASE_URL", None)
-    base.pop("TELEGRAM_BOT_TOKEN", None)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd,
-                          env={**base, **(env or {})}, capture_output=True, text=True,
-                          timeout=120, check=False)
+from tests.suqiu import CLEARED, ROOT, InProcess
 
 
 @pytest.fixture
@@ -45,21 +36,21 @@ def _free_port() -> int:
 
 @pytest.mark.parametrize("which", ["port", "dashboard-port"])
 def test_busy_port_leaves_the_running_sandbox_ledger_alone(tmp_path: Path, busy_port: int,
-                                                          which: str) -> None:
+                                                          which: str, suqiu: InProcess) -> None:
     ledger = tmp_path / "data" / "sandbox.db"
     ledger.parent.mkdir()
     ledger.write_bytes(b"the first sandbox's ledger")
     ports = {"port": str(_free_port()), "dashboard-port": str(_free_port())}
     ports[which] = str(busy_port)
-    got = _suqiu("sandbox", "--port", ports["port"], "--dashboard-port",
-                 ports["dashboard-port"], cwd=tmp_path)
+    got = suqiu("sandbox", "--port", ports["port"], "--dashboard-port",
+                ports["dashboard-port"])
     assert got.returncode == 1
     assert "已被占用" in got.stderr and str(busy_port) in got.stderr
     assert "Traceback" not in got.stderr
     assert ledger.read_bytes() == b"the first sandbox's ledger"
 
 
-def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
+def test_bad_arguments_are_one_line(tmp_path: Path, suqiu: InProcess) -> None:
     for args, expect in (
         (("export", "--since", "2026-13-01", "-o", "x.csv"), "YYYY-MM-DD"),
         (("export", "--status", "瞎写", "-o", "x.csv"), "没有这个状态"),
@@ -67,14 +58,15 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
         (("export", "--db", "nope.db", "-o", "x.csv"), "找不到数据库文件 nope.db"),
         (("digest", "--chat", "abc"), "invalid int value"),
     ):
-        got = _suqiu(*args, cwd=tmp_path)
+        got = suqiu(*args)
         assert got.returncode == 2, (args, got.stderr)
         lines = got.stderr.strip().splitlines()
         assert len(lines) == 1 and expect in lines[0], (args, got.stderr)
     assert not (tmp_path / "x.csv").exists() and not (tmp_path / "nope.db").exists()
 
 
-def test_export_by_chinese_status_and_from_the_sandbox_ledger(tmp_path: Path) -> None:
+def test_export_by_chinese_status_and_from_the_sandbox_ledger(tmp_path: Path,
+                                                              suqiu: InProcess) -> None:
     import json
 
     export = {"name": "幸福社区3栋群", "id": 4242, "messages": [
@@ -83,28 +75,26 @@ def test_export_by_chinese_status_and_from_the_sandbox_ledger(tmp_path: Path) ->
     (tmp_path / "result.json").write_text(json.dumps(export, ensure_ascii=False))
     (tmp_path / "data").mkdir()
     sandbox_db = tmp_path / "data" / "sandbox.db"
-    applied = _suqiu("replay", "result.json", "--apply", "--db", str(sandbox_db), cwd=tmp_path)
+    applied = suqiu("replay", "result.json", "--apply", "--db", str(sandbox_db))
     assert applied.returncode == 2 and "找不到数据库文件" in applied.stderr
-    up = _suqiu("db", "upgrade", "--db", str(sandbox_db), cwd=tmp_path)
+    up = suqiu("db", "upgrade", "--db", str(sandbox_db))
     assert up.returncode == 0, up.stderr
-    applied = _suqiu("replay", "result.json", "--apply", "--db", str(sandbox_db), cwd=tmp_path)
+    applied = suqiu("replay", "result.json", "--apply", "--db", str(sandbox_db))
     assert "新建 #1" in applied.stdout and "opened" not in applied.stdout
     # The default database was never set up (only `suqiu db upgrade` creates one): the export
     # refuses in one line and says where the sandbox's ledger is.
-    empty = _suqiu("export", "-o", "a.csv", cwd=tmp_path)
+    empty = suqiu("export", "-o", "a.csv")
     assert empty.returncode == 3 and "suqiu db upgrade" in empty.stderr
     assert "suqiu export --db data/sandbox.db" in empty.stdout
-    got = _suqiu("export", "--db", "data/sandbox.db", "--status", "待受理", "-o", "b.csv",
-                 cwd=tmp_path)
+    got = suqiu("export", "--db", "data/sandbox.db", "--status", "待受理", "-o", "b.csv")
     assert got.returncode == 0 and "已导出 1 条" in got.stdout, got.stderr
-    dry = _suqiu("replay", "result.json", cwd=tmp_path)
+    dry = suqiu("replay", "result.json")
     assert "将新建" in dry.stdout and "would-open" not in dry.stdout
 
 
 def test_sandbox_prints_the_export_command_for_its_own_ledger(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("SUQIU_DATABASE_URL", None)
-    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "sandbox", "--port", str(_free_port()),
          "--dashboard-port", str(_free_port()), "--db", "mine.db"],

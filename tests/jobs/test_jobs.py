@@ -1,11 +1,16 @@
-"""Time and people beyond the group, with SLAs of seconds: reminders at yellow and red, an
-automatic escalation, the progress post, the digest (figures from the database), 吹哨报到,
-and no duplicate post after a restart."""
+"""Time and people beyond the group: reminders at yellow and red, an automatic escalation,
+the progress post, the digest (figures from the database), 吹哨报到, and no duplicate post
+after a restart.
+
+The service's clock stands still until a test moves it (10:00 in Shanghai, SLAs of an hour):
+the scheduler ticks every 0.4 s of real time, but what it finds due depends only on where the
+test has put the clock, so a slow machine cannot skip a light or a level."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,19 +18,21 @@ import pytest
 
 from bot.app import build_application
 from bot.serve.polling import start_polling, stop_bot
+from issues.db import Database
+from issues.service import IssueService
 from issues.views import PersonRef
 from nlp.types import Detection
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.bot.conftest import Harness, assert_chinese, bot_settings
+from tests.issues.conftest import Clock
 from tests.ledgers import migrated_sqlite
 
+# Yellow at 45 minutes (yellow_ratio 0.75), red at an hour, a level up each 30 minutes past.
+SLA = {"ack": "1h", "resolve": "2h"}
 FAST = {
-    "sla": {"default": {"ack": "3s", "resolve": "6s"},
-            "categories": {"streetlight": {"ack": "3s", "resolve": "6s"},
-                           "garbage": {"ack": "3s", "resolve": "6s"},
-                           "power": {"ack": "3s", "resolve": "6s"}},
-            "escalation_grace": "2s", "urgent": {"ack": "3s", "resolve": "6s"}},
+    "sla": {"default": SLA, "urgent": SLA, "escalation_grace": "30m",
+            "categories": {"streetlight": SLA, "garbage": SLA, "power": SLA}},
     # Posts are due only when a test says so: with the shipped times (20:00, 18:00) a tick that
     # read a new group before the test set its own times would post, after 18:00 Shanghai time.
     "schedule": {"enabled": True, "reminder_interval": "0.4s", "quiet_hours": "",
@@ -38,10 +45,11 @@ def _text(m: dict[str, Any]) -> str:
 
 
 class Bots:
-    """The bot can be stopped and started again on the same database and sandbox."""
+    """The bot can be stopped and started again on the same database, sandbox and clock."""
 
     def __init__(self, sandbox: Sandbox, db_url: str) -> None:
         self.sandbox, self.db_url = sandbox, db_url
+        self.clock = Clock()
         self.app: Any = None
 
     async def start(self) -> Any:
@@ -49,8 +57,24 @@ class Bots:
         self.app = build_application(settings, token=self.sandbox.token,
                                      base_url=self.sandbox.bot_api_base,
                                      base_file_url=self.sandbox.bot_file_base)
+        # The application uses a service it is given (and disposes of its database).
+        db = Database(settings.database_url)
+        self.app.bot_data.db = db
+        self.app.bot_data.service = IssueService(db, settings, clock=self.clock)
         await start_polling(self.app, settings)
         return self.app
+
+    async def advance(self, **kw: float) -> None:
+        """Move the clock, once the reminder scan has looked up to where it stands: a scan
+        with no mark yet looks back one interval only, and would never see a light that
+        turned in the step."""
+        svc: IssueService = self.app.bot_data.service
+        now, loop = self.clock(), asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while await svc.reminders.mark(now - timedelta(days=1)) < now:
+            assert loop.time() < deadline, "the scheduler never scanned"
+            await asyncio.sleep(0.05)
+        self.clock.advance(**kw)
 
     async def stop(self) -> None:
         if self.app is not None:
@@ -84,23 +108,25 @@ async def _quiet_group(h: Harness, **kw: Any) -> dict[str, Any]:
 
 async def test_reminders_yellow_red_and_automatic_escalation(
         fast: tuple[Harness, Bots]) -> None:
-    h, _ = fast
+    h, bots = fast
     g = await _quiet_group(h)
     sent = await h.say(g["chat"], g["residents"][0], "3栋门口路灯坏了好几天了")
     await h.reply_from_bot(g["chat"], sent["message_id"], lambda m: "#1" in _text(m))
+    await bots.advance(minutes=50)
     yellow = await h.reply_from_bot(g["chat"], sent["message_id"],
                                     lambda m: "快到受理时限" in _text(m), timeout=20)
     assert "@wang_wangge" in _text(yellow)
+    await bots.advance(minutes=15)
     red = await h.reply_from_bot(g["chat"], sent["message_id"],
                                  lambda m: "已超过受理时限" in _text(m), timeout=20)
     assert "🔴" in _text(red)
     # Escalated: the card says so and stays red (the deadline is kept); the group gets no
     # message claiming a community that has no group was told.
-    # (Each level gets one grace period of 2 s: a slow machine may see it past 社区 already.)
+    await bots.advance(minutes=30)  # 35 minutes past due: one grace period, one level
     card = await h.client.wait_for(g["chat"], lambda m: "⬆️ 已升级（" in _text(m), timeout=20)
     assert "🔴 已超时" in _text(card) and "受理时限" in _text(card)
     issue = await h.service.get_issue(g["chat"], 1)
-    assert issue.escalation_level >= 1 and issue.light == "red"
+    assert issue.escalation_level == 1 and issue.light == "red"
     assert not [m for m in await h.client.bot_messages(g["chat"]) if "督办" in _text(m)
                 and m["message_id"] != card["message_id"]]
     msgs = await h.client.bot_messages(g["chat"])
@@ -172,7 +198,7 @@ async def test_department_claims_and_resolves_with_residents_told(
 
 async def test_org_unit_digest_overdue_list_and_quiet_hours(
         fast: tuple[Harness, Bots]) -> None:
-    h, _ = fast
+    h, bots = fast
     c = h.client
     a = await _quiet_group(h)
     b_owner = await c.create_user("刘网格", username="liu_wangge")
@@ -207,6 +233,7 @@ async def test_org_unit_digest_overdue_list_and_quiet_hours(
                               timeout=20)
     assert "今日收到 2 件" in _text(digest)
     # Group A is reminded (group B, in its quiet hours, is checked at the end).
+    await bots.advance(minutes=50)
     await h.reply_from_bot(a["chat"], sa["message_id"], lambda x: "快到受理时限" in _text(x),
                            timeout=20)
     # /overdue lists the late issues of this group (while it is yellow or red).
@@ -214,6 +241,7 @@ async def test_org_unit_digest_overdue_list_and_quiet_hours(
     listing = await h.reply_from_bot(a["chat"], m["message_id"], timeout=20)
     assert "#1" in _text(listing)
     # Red past the grace: escalated to the community, whose own group is told.
+    await bots.advance(minutes=45)
     told = await c.wait_for(unit_chat, lambda x: "上报督办" in _text(x) and "3栋" in _text(x),
                             timeout=25)
     assert "已超过受理时限" in _text(told) and "已上报到「社区」督办" in _text(told)
@@ -226,7 +254,7 @@ async def test_overdue_finds_this_groups_late_issue_among_a_districts(
         fast: tuple[Harness, Bots]) -> None:
     """/overdue picks this group's late issues in the database: 35 newer late issues of other
     groups used to fill the 30 rows it read before it looked at the group."""
-    h, _ = fast
+    h, bots = fast
     a = await _quiet_group(h)
     sa = await h.say(a["chat"], a["residents"][0], "3栋门口路灯坏了好几天了")
     await h.reply_from_bot(a["chat"], sa["message_id"], lambda x: "#1" in _text(x))
@@ -235,7 +263,7 @@ async def test_overdue_finds_this_groups_late_issue_among_a_districts(
         await h.service.intake(others["chat"], 1000 + n, PersonRef(9000 + n, "居民"),
                                f"{n}号楼路灯坏了", Detection(True, "streetlight", 0.9, False,
                                                              f"{n}号楼", f"{n}号楼路灯坏了"))
-    await asyncio.sleep(3.5)  # every acknowledge clock (3 s) is red
+    await bots.advance(minutes=61)  # every acknowledge clock (an hour) is red
     m = await h.say(a["chat"], a["owner"], "/overdue")
     listing = await h.reply_from_bot(a["chat"], m["message_id"], timeout=20)
     assert "#1" in _text(listing) and "3栋" in _text(listing)

@@ -50,8 +50,11 @@ typecheck: $(VENV)/.installed
 wheel-test: $(VENV)/.installed
 	PYTHON=$(PYTHON) .ci/wheel-test
 
+# The suite runs on every core (pytest-xdist; each worker starts its own PostgreSQL), idle
+# tests waiting on the sandbox while others compute: `make test XDIST=0` runs it in one process.
+XDIST ?= auto
 test: $(VENV)/.installed system-deps lint typecheck wheel-test
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(if $(filter 0,$(XDIST)),,-n $(XDIST) --dist worksteal)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/nlp_bench.py

@@ -39,6 +39,9 @@ def pg_server() -> Iterator[pgserver.PostgresServer | str]:
 
 # --- databases ------------------------------------------------------------------------------
 _db_counter = itertools.count(1)
+# pytest-xdist's worker ("gw0", …), in database names: workers may share one server
+# (SUQIU_TEST_PG_DSN).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 def _pg_dsn(server: pgserver.PostgresServer | str, database: str) -> str:
@@ -55,14 +58,16 @@ def pg_template(pg_server: pgserver.PostgresServer | str) -> str:
 
     from issues.db import Database
 
+    template = f"suqiu_template{WORKER}"
+
     async def build() -> None:
         conn = await asyncpg.connect(_pg_dsn(pg_server, "postgres"))
         try:
-            await conn.execute("DROP DATABASE IF EXISTS suqiu_template")
-            await conn.execute("CREATE DATABASE suqiu_template")
+            await conn.execute(f"DROP DATABASE IF EXISTS {template}")
+            await conn.execute(f"CREATE DATABASE {template}")
         finally:
             await conn.close()
-        db = Database(_pg_dsn(pg_server, "suqiu_template").replace(
+        db = Database(_pg_dsn(pg_server, template).replace(
             "postgresql://", "postgresql+asyncpg://"))
         await db.upgrade()
         await db.dispose()
@@ -70,7 +75,7 @@ def pg_template(pg_server: pgserver.PostgresServer | str) -> str:
     # Requested from inside async tests, so run in a thread with an event loop of its own.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, build()).result()
-    return "suqiu_template"
+    return template
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -85,7 +90,7 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
     server = request.getfixturevalue("pg_server")
     template = request.getfixturevalue("pg_template")
-    name = f"t{next(_db_counter)}_{abs(hash(request.node.nodeid)) % 10**8}"
+    name = f"t{WORKER}_{next(_db_counter)}_{abs(hash(request.node.nodeid)) % 10**8}"
     conn = await asyncpg.connect(_pg_dsn(server, "postgres"))
     try:
         # FILE_COPY copies the template's few files at once; PostgreSQL 15's default

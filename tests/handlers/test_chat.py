@@ -55,6 +55,10 @@ async def test_urgent_advice_follows_the_emergency_the_detector_recognised(
     advice = plain(bot.reply_to(said)).split("📌")[0]
     assert "积水进屋请先断电" in advice and "塌陷" not in advice
     assert (await bot.service.get_issue(group.id, 1)).urgent_kind == "flood"
+    # The resident's edit names a collapse: the card's advice follows the edit.
+    await bot.edit(said, "天花板塌下来一大块，砸到人了，屋里全是水")
+    assert "发生塌陷" in plain(bot.current(bot.card(1))["text"]).split("📌")[0]
+    assert (await bot.service.get_issue(group.id, 1)).urgent_kind == "collapse"
 
 
 async def test_photo_location_edit_and_not_an_issue(bot: OfflineBot) -> None:

@@ -25,8 +25,11 @@ _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 _HALF = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF01, 0xFF5F)}
 # Hunan and Cantonese chat writes "no" as 冇 or 冒得 ("冇人管", "冒得水"); the rules are
 # written in Mandarin. 冒 alone stays: it is also 冒烟, 冒水 (冒人, 冒通 are 没人, 没通).
+# Changsha chat ends a change with 哒 where Mandarin has 了 ("灯坏哒", "堵起哒"), and calls a
+# child 伢子.
 _DIALECT = (("冒得", "没得"), ("冒人", "没人"), ("冒通", "没通"), ("冒有", "没有"), ("冇", "没"),
-            ("木有", "没有"), ("么子", "什么"))
+            ("木有", "没有"), ("么子", "什么"), ("伢子", "孩子"))
+_DA = re.compile(r"(?<=[\u4e00-\u9fa5])(?<!么)(?<!嘀)(?<!滴)(?<!哒)哒(?!哒)")
 
 
 _traditional: list[frozenset[str]] = []  # characters zhconv changes, filled on first use
@@ -63,6 +66,8 @@ def normalize_keeping_halfwidth(text: str | None) -> tuple[str, str]:
     for old, new in _DIALECT:
         if old in t:
             t = t.replace(old, new)
+    if "哒" in t:
+        t = _DA.sub("了", t)
     if "[" in t:
         t = _PLACEHOLDER.sub(" ", t)
     if "@" in t:

@@ -185,3 +185,12 @@ def test_classify_cli_streams_json(tmp_path: Path, capsys: pytest.CaptureFixture
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["is_issue"] for r in rows] == [True, False]
     assert rows[0]["category"] == "streetlight" and rows[0]["category_name"] == "路灯照明"
+
+
+def test_changsha_chat_is_read_as_mandarin() -> None:
+    """哒 ends a change where Mandarin writes 了, 伢子 is a child; 么么哒 and 嘀嗒 stay."""
+    from nlp.normalize import normalize
+
+    assert normalize("楼道灯又坏哒，伢子上楼摔了一跤") == "楼道灯又坏了,孩子上楼摔了一跤"
+    assert normalize("么么哒") == "么么哒" and normalize("水龙头嘀嗒嘀嗒") == "水龙头嘀嗒嘀嗒"
+    assert detect("井盖冒得哒，好大一个洞，伢子掉进去怎么办").category == "road"

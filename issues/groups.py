@@ -202,6 +202,24 @@ class Groups(Room):
 
         return await self.uow.read(run)
 
+    async def group_titles(self) -> list[tuple[int, str]]:
+        """(chat id, title) of every group, in the order they came: what a filter's list of
+        2,000 groups needs, one statement and no views."""
+        async def run(s: AsyncSession) -> list[tuple[int, str]]:
+            return [(c, t) for c, t in (await s.execute(
+                select(Group.chat_id, Group.title).order_by(Group.id))).all()]
+
+        return await self.uow.read(run)
+
+    async def groups_of(self, chat_ids: Iterable[int]) -> list[GroupView]:
+        """The groups of these chats (those registered), as `list_groups` gives them."""
+        chats = set(chat_ids)
+
+        async def run(s: AsyncSession) -> list[GroupView]:
+            return list((await self.views(s, Group.chat_id.in_(chats))).values())
+
+        return await self.uow.read(run) if chats else []
+
     async def set_owner(self, chat_id: int, actor_id: int, new_owner: PersonRef) -> GroupView:
         async def run(s: AsyncSession) -> GroupView:
             g = await group_row(s, chat_id)

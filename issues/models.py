@@ -167,6 +167,7 @@ class Issue(Base):
         Index("ix_issues_status_ackwarn", "status", "ack_warn_at"),
         Index("ix_issues_status_resolvewarn", "status", "resolve_warn_at"),
         Index("ix_issues_created", "created_at"),
+        Index("ix_issues_resolved", "resolved_at"),
         Index("ix_issues_category_created", "category", "created_at"),
         Index("ix_issues_assignee", "assignee_id"),
         Index("ix_issues_group_card", "group_id", "card_message_id"),

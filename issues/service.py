@@ -101,6 +101,12 @@ class IssueService:
     async def list_groups(self) -> list[GroupView]:
         return await self.groups.list_groups()
 
+    async def group_titles(self) -> list[tuple[int, str]]:
+        return await self.groups.group_titles()
+
+    async def groups_of(self, chat_ids: Iterable[int]) -> list[GroupView]:
+        return await self.groups.groups_of(chat_ids)
+
     async def migrate_group(self, old_chat: int, new_chat: int) -> GroupView | None:
         return await self.groups.migrate_chat(old_chat, new_chat)
 
@@ -316,8 +322,9 @@ class IssueService:
 
     # --- statistics -------------------------------------------------------------------------
     async def stats(self, chat_id: int | None = None, start: datetime | None = None,
-                    end: datetime | None = None, org_unit_id: int | None = None) -> Stats:
-        return await self.statistics.stats(chat_id, start, end, org_unit_id)
+                    end: datetime | None = None, org_unit_id: int | None = None,
+                    max_age: float = 0) -> Stats:
+        return await self.statistics.stats(chat_id, start, end, org_unit_id, max_age)
 
     async def stats_by_group(self, start: datetime | None = None,
                              end: datetime | None = None) -> dict[int, Stats]:
@@ -327,9 +334,9 @@ class IssueService:
                             end: datetime | None = None) -> dict[int, Stats]:
         return await self.statistics.by_unit(start, end)
 
-    async def daily_counts(self, days: int, tz: str,
-                           chat_id: int | None = None) -> list[tuple[str, int, int]]:
-        return await self.statistics.daily_counts(days, tz, chat_id)
+    async def daily_counts(self, days: int, tz: str, chat_id: int | None = None,
+                           max_age: float = 0) -> list[tuple[str, int, int]]:
+        return await self.statistics.daily_counts(days, tz, chat_id, max_age)
 
     async def supervision(self, by: str, period: Period, scope: IssueFilter | None = None,
                           max_age: float = 0) -> Report:

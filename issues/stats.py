@@ -8,6 +8,7 @@ the overview shows every group's figures at once (`by_group`, `by_unit`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import lights
+from issues.fresh import Fresh
 from issues.ledger import filtered
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Group, Issue, OrgUnit, Rating
@@ -85,17 +87,28 @@ def _light_sums(now: datetime) -> list[Any]:
                                                                                   "yellow")]
 
 
+@dataclass(eq=False)
 class Statistics(Room):
+    _fresh: Fresh[Any] = field(default_factory=Fresh)
+
     def _window(self, start: datetime | None, end: datetime | None,
                 now: datetime) -> tuple[datetime, datetime]:
         return (start or datetime(2000, 1, 1, tzinfo=UTC),
                 end or now + timedelta(seconds=1))
 
     async def stats(self, chat_id: int | None = None, start: datetime | None = None,
-                    end: datetime | None = None, org_unit_id: int | None = None) -> Stats:
+                    end: datetime | None = None, org_unit_id: int | None = None,
+                    max_age: float = 0) -> Stats:
         """The published figures for a scope and window (issues received in the window), in
         three statements: counts by status and category, the two medians, then ratings and
-        lights."""
+        lights. With `max_age`, figures computed at most that many seconds ago will do
+        (issues.fresh): a district's month is tens of thousands of issues."""
+        return await self._fresh.get(
+            ("stats", chat_id, start, end, org_unit_id),
+            lambda: self._stats(chat_id, start, end, org_unit_id), max_age)
+
+    async def _stats(self, chat_id: int | None, start: datetime | None,
+                     end: datetime | None, org_unit_id: int | None) -> Stats:
         now = self.clock()
         start, end = self._window(start, end, now)
         sqlite = self.uow.is_sqlite
@@ -206,10 +219,16 @@ class Statistics(Room):
 
         return await self.uow.read(run)
 
-    async def daily_counts(self, days: int, tz: str,
-                           chat_id: int | None = None) -> list[tuple[str, int, int]]:
+    async def daily_counts(self, days: int, tz: str, chat_id: int | None = None,
+                           max_age: float = 0) -> list[tuple[str, int, int]]:
         """(local date, received, resolved) for each of the last `days` days, oldest first,
-        counted by the database per local day (two statements)."""
+        counted by the database per local day (two statements, each a range of an index);
+        with `max_age` as in `stats`."""
+        return await self._fresh.get(("daily", days, tz, chat_id),
+                                     lambda: self._daily_counts(days, tz, chat_id), max_age)
+
+    async def _daily_counts(self, days: int, tz: str,
+                            chat_id: int | None) -> list[tuple[str, int, int]]:
         from zoneinfo import ZoneInfo
 
         zone = ZoneInfo(tz)

@@ -143,9 +143,11 @@ def _unit_row(f: Figures, scope: dict[str, object], first: str, by: str) -> dict
 
 async def headline(svc: IssueService, settings: Settings) -> dict[str, Any]:
     w = Window.at(svc.clock(), settings.timezone)
-    today = await svc.stats(None, w.start(w.today), None)
-    month = await svc.stats(None, w.start(w.month), None)
-    trend = await svc.daily_counts(TREND_DAYS, settings.timezone)
+    # At most a minute old, like the supervision report: a district's month is tens of
+    # thousands of issues, and the wall screen reloads every 30 s.
+    today = await svc.stats(None, w.start(w.today), None, max_age=SUPERVISION_MAX_AGE)
+    month = await svc.stats(None, w.start(w.month), None, max_age=SUPERVISION_MAX_AGE)
+    trend = await svc.daily_counts(TREND_DAYS, settings.timezone, max_age=SUPERVISION_MAX_AGE)
     report = await month_report(svc, w)
     return {"w": w, "today": today, "month": month, "trend": trend, "report": report,
             "cards": cards(today, month, w, report.total),

@@ -63,10 +63,10 @@ async def issues(request: web.Request) -> web.Response:
     result = await svc.list_issues(issue_filter(request), page=page_param(request.query),
                                    page_size=PAGE_SIZE)
     query = {k: v for k, v in request.query.items() if k != "page" and v}
-    groups = await svc.list_groups()
+    shown = await svc.groups_of(i.chat_id for i in result.items)  # owners of this page's
     return render(request, "issues.html", page=result,
                   pages=max(1, -(-result.total // PAGE_SIZE)), q=request.query,
-                  qs=urlencode(query), groups=groups, owners=owners(groups),
+                  qs=urlencode(query), groups=await svc.group_titles(), owners=owners(shown),
                   assignees=await svc.assignees(), units=await svc.org_units())
 
 

@@ -11,10 +11,11 @@ from typing import Any
 Bench = Callable[[str], Awaitable[dict[str, Any]]]
 
 
-async def on_both(bench: Bench, postgres: bool = True) -> dict[str, Any]:
+async def on_both(bench: Bench, postgres: bool = True, sqlite: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        out["sqlite"] = await bench(f"sqlite+aiosqlite:///{tmp}/bench.db")
+    if sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            out["sqlite"] = await bench(f"sqlite+aiosqlite:///{tmp}/bench.db")
     if not postgres:
         return out
     try:

@@ -10,7 +10,8 @@ minute old (the dashboard's max_age); and counts the statements of one computati
 "statements", "rows"}}}, "postgresql": {...}}. Target: ≤ 300 ms, statements the same for
 every size (the suite checks that with 3 and 33 groups).
 
-    .venv/bin/python bench/supervision_bench.py [--groups 2000 --issues 1000000 --no-pg]
+    .venv/bin/python bench/supervision_bench.py [--groups 2000 --issues 1000000]
+                                               [--no-pg | --no-sqlite]
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ async def bench(url: str, groups: int, issues: int) -> dict[str, Any]:
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    return await on_both(lambda url: bench(url, args.groups, args.issues), postgres=not args.no_pg)
+    return await on_both(lambda url: bench(url, args.groups, args.issues),
+                         postgres=not args.no_pg, sqlite=not args.no_sqlite)
 
 
 if __name__ == "__main__":
@@ -91,4 +93,5 @@ if __name__ == "__main__":
     p.add_argument("--groups", type=int, default=2000)
     p.add_argument("--issues", type=int, default=1_000_000)
     p.add_argument("--no-pg", action="store_true")
+    p.add_argument("--no-sqlite", action="store_true")
     print(json.dumps(asyncio.run(main(p.parse_args())), ensure_ascii=False))

@@ -20,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Table, case, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issues import people, sla
+from issues import people, repeats, sla
 from issues.ledger import Ledger
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Event, Group, Issue, Report
@@ -82,6 +82,11 @@ class _New:
     row: dict[str, Any]
     seconds: list[tuple[IntakeItem, int]] = field(default_factory=list)
     id: int = 0
+
+    def arrival(self) -> repeats.Arrival:
+        r = self.row
+        return repeats.Arrival(repeats.place_of(self.group_id, r["category"],
+                                                r["location_text"]), r["created_at"])
 
 
 @dataclass
@@ -182,7 +187,14 @@ async def intake_batch(intake: Context, s: AsyncSession,
             pool.insert(0, _Candidate(item.location, {pid}, new=entry))
             outcome[item.key] = entry
 
+    arrivals = [e.arrival() for e in new]
+    await repeats.decide(s, arrivals)
+    for e, a in zip(new, arrivals, strict=True):
+        e.row["repeat_of"] = a.repeat_of
     await _insert_new(s, new)
+    for e, a in zip(new, arrivals, strict=True):
+        a.id = e.id
+    await repeats.link(s, arrivals)
     for issue, seconds in seconded.values():
         issue.report_count += len(seconds)
         issue.updated_at = max(issue.updated_at, *(i.at for i, _ in seconds))

@@ -21,7 +21,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+
+from issues import facts
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -157,6 +159,18 @@ class Issue(Base):
     ack_warn_at: Mapped[datetime | None]
     resolve_warn_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Facts for supervision, set when they happen so that a district's month is counted from
+    # one index without computing anything per row (issues.facts): seconds from receipt to
+    # acceptance and to resolution, and whether each was in time (1) or late (0), None until
+    # the clock stops (the model sets them itself whenever a clock stops or restarts); the
+    # earlier complaint this one repeats (issues.facts.repeats); the latest rating and when.
+    ack_seconds: Mapped[int | None] = mapped_column(Integer)
+    ack_on_time: Mapped[int | None] = mapped_column(Integer)
+    resolve_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolve_on_time: Mapped[int | None] = mapped_column(Integer)
+    repeat_of: Mapped[int | None] = mapped_column(Integer)  # an earlier issue's id
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rated_at: Mapped[datetime | None]
     __mapper_args__: Any = MappingProxyType({"version_id_col": version})  # read-only
     __table_args__ = (
         UniqueConstraint("group_id", "number"),
@@ -172,7 +186,22 @@ class Issue(Base):
         Index("ix_issues_assignee", "assignee_id"),
         Index("ix_issues_group_card", "group_id", "card_message_id"),
         Index("ix_issues_group_created", "group_id", "created_at"),
+        # A period's supervision figures read only these (see issues.supervision).
+        Index("ix_issues_facts", *facts.PERIOD_COLUMNS),
+        Index("ix_issues_rated", *facts.RATED_COLUMNS),
     )
+
+    @validates("acknowledged_at", "resolved_at")
+    def _clock_stopped(self, key: str, at: datetime | None) -> datetime | None:
+        """A clock stopped (or restarted, at None): its duration and whether it was in time
+        follow, whichever write path moved it."""
+        if key == "acknowledged_at":
+            self.ack_seconds, self.ack_on_time = facts.clock(self.created_at, at,
+                                                             self.ack_due_at)
+        else:
+            self.resolve_seconds, self.resolve_on_time = facts.clock(self.created_at, at,
+                                                                     self.resolve_due_at)
+        return at
 
 
 class Report(Base):
@@ -212,6 +241,9 @@ class Event(Base):
     # Facts of the event for the presentation to word: {"explicit": true} on open,
     # {"score": 5} on rate, {"department": …, "level": …} on escalate.
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Reopenings are few among millions of events: a partial index finds a period's.
+    __table_args__ = (Index("ix_events_reopen_at", "at", sqlite_where=facts.reopen_where(),
+                            postgresql_where=facts.reopen_where()),)
 
 
 class Photo(Base):

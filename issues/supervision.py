@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -22,27 +22,27 @@ from sqlalchemy import (
     and_,
     case,
     func,
+    join,
     literal,
-    or_,
+    outerjoin,
     select,
-    true,
-    union_all,
+    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from issues import lights
+from issues import facts, lights
 from issues.ledger import filtered
-from issues.models import Event, Group, Issue, OrgUnit, Person, PersonIdentity, Rating
+from issues.lifecycle import Status
+from issues.models import Event, Group, Issue, OrgUnit, Person, PersonIdentity
 from issues.people import CHAT
 from issues.unit_of_work import Room
 from issues.views import LEVELS, OPEN_STATUSES, IssueFilter
 
 BY = (*LEVELS, "group", "department", "assignee")
-DONE = ("resolved", "closed")
-NOT_COUNTED = ("withdrawn",)  # false detections are in no statistic
-REPEAT_WINDOW = timedelta(days=30)
 TOTAL = "*"
+# Keys that are a column of the issue beside its group (the others are the group or its unit).
+BESIDE: dict[str, Any] = {"department": Issue.department_code, "assignee": Issue.assignee_id}
 CACHE_SIZE = 64  # reports kept for max_age (periods × keys × scopes)
 
 
@@ -118,6 +118,58 @@ def _n(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
+COUNTS = ("received", "rejected", "ack_on_time", "ack_judged", "resolve_on_time",
+          "resolve_judged", "red", "yellow", "reopened", "repeat", "satisfied", "basic",
+          "unsatisfied")
+SPANS = ("ack_p50_s", "ack_p90_s", "resolve_p50_s", "resolve_p90_s")
+
+
+def _at(*names: str) -> tuple[int, ...]:
+    return tuple(COUNTS.index(n) for n in names)
+
+
+class _Tally:
+    """Counts added up per key (None: in no key, so only in the total) and period, kept as
+    lists in the order of COUNTS (a district's rows are thousands: dicts per row would cost
+    more than the statements); percentiles as the database gave them."""
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple[bool, Any], list[int]] = {}
+        self.spans: dict[Any, dict[str, Any]] = {}  # per key, and the scope's at TOTAL
+
+    def add(self, current: bool, key: Any, at: tuple[int, ...], values: Sequence[Any]
+            ) -> None:
+        acc = self.sums.get((current, key))
+        if acc is None:
+            acc = self.sums[(current, key)] = [0] * len(COUNTS)
+        for i, v in zip(at, values, strict=True):
+            if v:
+                acc[i] += int(v)
+
+    def figures(self, names: dict[Any, tuple[str, str]]) -> tuple[list[Figures], Figures]:
+        """Rows for the named keys and the total over every key."""
+        total = {c: [0] * len(COUNTS) for c in (True, False)}
+        for (current, _), acc in self.sums.items():
+            t = total[current]
+            for i, v in enumerate(acc):
+                t[i] += v
+
+        def one(key: Any, name: tuple[str, str], now: list[int] | None,
+                before: list[int] | None) -> Figures:
+            was: dict[str, Any] = dict(zip(COUNTS, before or (), strict=False))
+            fields: dict[str, Any] = dict(zip(COUNTS, now or (), strict=False))
+            return Figures(**fields, **self.spans.get(key, {}), key=name[0], name=name[1],
+                           previous=Figures(**was, key=name[0], name=name[1]))
+
+        rows = [one(k, names[k], self.sums.get((True, k)), self.sums.get((False, k)))
+                for k in self.keys() if k in names]
+        return rows, one(TOTAL, (TOTAL, ""), total[True], total[False])
+
+    def keys(self) -> set[Any]:
+        """Every key something was counted for."""
+        return ({k for _, k in self.sums} | set(self.spans)) - {None, TOTAL}
+
+
 def _units_at(level: str) -> Any:
     """(gid, key): each group and its unit at `level` (the group's unit or an ancestor)."""
     anc = select(OrgUnit.id.label("unit"), OrgUnit.id.label("anc"),
@@ -164,149 +216,147 @@ class Supervision(Room):
     async def _compute(self, key: tuple[Any, ...], by: str, period: Period,
                        scope: IssueFilter) -> Report:
         stamp, now = time.monotonic(), self.clock()
-        rows, total = await asyncio.gather(self._figures(by, period, scope, now),
-                                           self._figures(None, period, scope, now))
-        names = await self.uow.read(lambda s: self._names(s, by, list(rows)))
-        named = [replace(f, key=names[k][0], name=names[k][1])
-                 for k, f in rows.items() if k in names]
-        named.sort(key=lambda f: (-f.received, f.name))
-        report = Report(by, period, named, total.get(TOTAL, Figures(TOTAL, "")))
+        tally = await self._figures(by, period, scope, now)
+        keys = list(tally.keys())
+        names = await self.uow.read(lambda s: self._names(s, by, keys))
+        rows, total = tally.figures(names)
+        rows.sort(key=lambda f: (-f.received, f.name))
+        report = Report(by, period, rows, total)
         self._cache[key] = (stamp, report)
         while len(self._cache) > CACHE_SIZE:
             self._cache.pop(next(iter(self._cache)))
         return report
 
     # --- the statements ---------------------------------------------------------------------
-    def _keyed(self, by: str | None, cols: Sequence[Any], scope: IssueFilter, now: datetime,
-               units: Any, frm: Any = Issue) -> Select[Any]:
-        """select key, *cols from issues (and `frm`'s joins), keyed and scoped; `units` is
-        `_units_at(by)` for a unit level (built once per report: one CTE per statement)."""
-        if by is None:
-            key: Any = literal(TOTAL)
-            q = select(key.label("key"), *cols).select_from(frm)
-        elif by == "group":
-            key = Issue.group_id
-            q = select(key.label("key"), *cols).select_from(frm)
-        elif by == "department":
-            key = Issue.department_code
-            q = select(key.label("key"), *cols).select_from(frm).where(key.is_not(None))
-        elif by == "assignee":
-            key = Issue.assignee_id
-            q = select(key.label("key"), *cols).select_from(frm).where(key.is_not(None))
-        else:
-            key = units.c.key
-            q = (select(key.label("key"), *cols).select_from(frm)
-                 .join(units, units.c.gid == Issue.group_id))
-        q = filtered(q, IssueFilter(chat_id=scope.chat_id, org_unit_id=scope.org_unit_id,
-                                    department_code=scope.department_code), now)
-        q = q.where(Issue.status.not_in(NOT_COUNTED))
-        return q.group_by(key) if by is not None else q
+    async def _figures(self, by: str, p: Period, scope: IssueFilter, now: datetime
+                       ) -> _Tally:
+        """The figures per key of `by` and for the whole scope, run side by side (each
+        statement in a read session of its own: PostgreSQL runs them on separate connections,
+        SQLite in separate threads).
 
-    async def _figures(self, by: str | None, p: Period, scope: IssueFilter,
-                       now: datetime) -> dict[Any, Figures]:
-        """The six statements of one keying, run side by side (each in a read session of its
-        own: PostgreSQL runs them on separate connections, SQLite in separate threads)."""
+        Everything additive is read per group (or per department or assignee when those are
+        the key) from the facts each issue keeps (issues.facts), and added up here per key
+        and for the total: one pass over each index range for both. Percentiles are not
+        additive: the database computes them per key and for the total."""
         prev = p.previous
-        sqlite = self.uow.is_sqlite
+        # A unit level's key is the group's unit at that level, joined from the org tree
+        # (outer: groups in no such unit count in the total only); other keys are columns.
         units = _units_at(by) if by in LEVELS else None
+        key: Any = units.c.key if units is not None else BESIDE.get(by, Issue.group_id)
+        only = IssueFilter(chat_id=scope.chat_id, org_unit_id=scope.org_unit_id,
+                           department_code=scope.department_code)
 
-        def keyed(cols: Sequence[Any], frm: Any = Issue) -> Select[Any]:
-            return self._keyed(by, cols, scope, now, units, frm)
+        def keyed(q: Select[Any], frm: Any = Issue, whole: bool = False) -> Select[Any]:
+            """q from frm (issues), keyed (unless for the `whole` scope) and scoped."""
+            if units is not None and not whole:
+                frm = outerjoin(frm, units, units.c.gid == Issue.group_id)
+            return filtered(q.select_from(frm), only, now)  # no figure counts withdrawn ones
 
-        # Received, rejected and the on-time counts, this period and the previous one.
-        valid = Issue.status != "rejected"
-        acked, resolved = Issue.acknowledged_at.is_not(None), Issue.resolved_at.is_not(None)
-        counts: list[ColumnElement[bool]] = [
-            true(), Issue.status == "rejected",
-            and_(valid, acked, Issue.acknowledged_at <= Issue.ack_due_at),
-            and_(valid, or_(acked, Issue.ack_due_at <= now)),
-            and_(valid, resolved, Issue.resolved_at <= Issue.resolve_due_at),
-            and_(valid, or_(resolved, Issue.resolve_due_at <= now)),
-        ]
+        # The periods' issues (received in them): counts of what they keep.
         cur = Issue.created_at >= p.start
-        main = keyed([_n(and_(cur, c)) for c in counts] + [_n(and_(~cur, c)) for c in counts]
-                     ).where(Issue.created_at >= prev.start, Issue.created_at < p.end)
+        rej = Issue.status == Status.REJECTED
+        received = keyed(select(
+            cur, rej, key, func.count(), func.sum(Issue.ack_on_time),
+            func.count(Issue.ack_on_time), func.sum(Issue.resolve_on_time),
+            func.count(Issue.resolve_on_time), func.count(Issue.repeat_of))
+            .where(Issue.created_at >= prev.start, Issue.created_at < p.end)
+            .group_by(cur, rej, key))
 
-        # Median and 90th percentile times (nearest rank), by window functions.
-        spans = [keyed([literal(w).label("w"), lights.seconds_between(
-            col, Issue.created_at, sqlite).label("v")]).group_by(None)
-            .where(Issue.created_at >= p.start, Issue.created_at < p.end, col.is_not(None))
-            for w, col in ((0, Issue.acknowledged_at), (1, Issue.resolved_at))]
-        d = union_all(*spans).subquery()
-        part = (d.c.key, d.c.w)
-        r = select(d.c.key, d.c.w, d.c.v,
-                   func.row_number().over(partition_by=part, order_by=d.c.v).label("rn"),
-                   func.count().over(partition_by=part).label("n")).subquery()
-        percentiles = select(r.c.key, r.c.w,
-                             func.max(case((r.c.rn == (r.c.n * 50 + 99) // 100, r.c.v))),
-                             func.max(case((r.c.rn == (r.c.n * 90 + 99) // 100, r.c.v)))
-                             ).group_by(r.c.key, r.c.w)
+        # Open now: the lights, and the periods' issues judged late while still waiting (an
+        # open issue past a deadline is judged before its step is taken).
+        def waiting(at: Any, due: Any, start: datetime, end: datetime) -> ColumnElement[int]:
+            return _n(and_(at.is_(None), due <= now, Issue.created_at >= start,
+                           Issue.created_at < end))
 
-        # Ratings given in each period: satisfied (4-5), basically (3), unsatisfied (1-2).
-        in_cur = Rating.at >= p.start
-        bands = [Rating.score >= 4, Rating.score == 3, Rating.score <= 2]
-        ratings = keyed([_n(and_(in_cur, b)) for b in bands]
-                        + [_n(and_(~in_cur, b)) for b in bands],
-                        Rating.__table__.join(Issue.__table__, Issue.id == Rating.issue_id)
-                        ).where(Rating.at >= prev.start, Rating.at < p.end)
+        lit = keyed(select(key, _n(lights.light_is("red", now)),
+                           _n(lights.light_is("yellow", now)),
+                           *(waiting(at, due, a, b)
+                             for at, due in ((Issue.acknowledged_at, Issue.ack_due_at),
+                                             (Issue.resolved_at, Issue.resolve_due_at))
+                             for a, b in ((p.start, p.end), (prev.start, p.start))))
+                    .where(Issue.status.in_(OPEN_STATUSES)).group_by(key))
 
-        # Overdue now (red) and close to it (yellow): open issues, whenever received.
-        lit = keyed([_n(lights.light_is("red", now)), _n(lights.light_is("yellow", now))]
-                    ).where(Issue.status.in_(OPEN_STATUSES))
+        # Rated in the periods (each issue's latest rating): 满意 4-5, 基本满意 3, 不满意 1-2.
+        score = Issue.rating
+        rated_now = Issue.rated_at >= p.start
+        rated = keyed(select(rated_now, key, _n(score >= 4), _n(score == 3), _n(score <= 2))
+                      .where(Issue.rated_at >= prev.start, Issue.rated_at < p.end)
+                      .group_by(rated_now, key))
 
-        # Reopened in the period: an unsatisfied rating or a reopen took it back to open.
-        reopened = keyed([func.count(func.distinct(Issue.id))],
-                         Event.__table__.join(Issue.__table__, Issue.id == Event.issue_id)
-                         ).where(Event.at >= p.start, Event.at < p.end,
-                                 Event.from_status.in_((*DONE, "rejected")),
-                                 Event.to_status.in_(OPEN_STATUSES))
+        # Reopened in the period, each issue once (a partial index holds reopenings).
+        reopened = keyed(select(key, func.count(func.distinct(Issue.id)))
+                         .where(Event.at >= p.start, Event.at < p.end, facts.reopen_where())
+                         .group_by(key), join(Event, Issue, Issue.id == Event.issue_id))
 
-        # Repeat complaints: same group, category and place as one received ≤ 30 days before.
-        lag = func.lag(Issue.created_at).over(
-            partition_by=(Issue.group_id, Issue.category, Issue.location_text),
-            order_by=(Issue.created_at, Issue.id))
-        w = (keyed([Issue.created_at.label("at"), lag.label("before")]).group_by(None)
-             .where(Issue.created_at >= p.start - REPEAT_WINDOW, Issue.created_at < p.end,
-                    Issue.location_text.is_not(None), Issue.location_text != "")
-             .subquery())
-        # seconds_between is typed for model columns; a subquery's columns work the same.
-        gap = lights.seconds_between(w.c.at, w.c.before, sqlite)  # type: ignore[arg-type]  # see above
-        repeats = select(w.c.key, _n(and_(w.c.at >= p.start, w.c.before.is_not(None),
-                                          gap <= REPEAT_WINDOW.total_seconds()))
-                         ).group_by(w.c.key)
-
+        spans = self._percentiles(key, p, keyed)
         got = await asyncio.gather(*(self._rows(q) for q in (
-            main, percentiles, ratings, lit, reopened, repeats)))
-        out: dict[Any, dict[str, Any]] = {}
-        prev_out: dict[Any, dict[str, Any]] = {}
+            received, lit, rated, reopened, *spans)))
 
-        def put(target: dict[Any, dict[str, Any]], key: Any, names: Sequence[str],
-                values: Sequence[Any]) -> None:
-            target.setdefault(key, {}).update(zip(names, values, strict=True))
+        # Each row's key is None for what is in no key: the total counts it all the same.
+        tally = _Tally()
+        judged = _at("received", "ack_on_time", "ack_judged", "resolve_on_time",
+                     "resolve_judged", "repeat")
+        refused = _at("received", "rejected", "repeat")
+        for is_cur, is_rej, k, n, ack_ok, acked, res_ok, resolved, repeat in got[0]:
+            # A rejected issue is judged neither for acceptance nor for resolution.
+            tally.add(bool(is_cur), k, refused if is_rej else judged,
+                      (n, n, repeat) if is_rej else (n, ack_ok, acked, res_ok, resolved, repeat))
+        lit_now, lit_before = _at("red", "yellow", "ack_judged", "resolve_judged"), \
+            _at("ack_judged", "resolve_judged")
+        for k, red, yellow, ack_late, ack_late_before, res_late, res_late_before in got[1]:
+            tally.add(True, k, lit_now, (red, yellow, ack_late, res_late))
+            tally.add(False, k, lit_before, (ack_late_before, res_late_before))
+        bands = _at("satisfied", "basic", "unsatisfied")
+        for is_cur, k, *values in got[2]:
+            tally.add(bool(is_cur), k, bands, values)
+        for k, n in got[3]:
+            tally.add(True, k, _at("reopened"), (n,))
+        for rows in got[4:4 + len(spans)]:
+            for total, key, *values in rows:
+                if total or key is not None:
+                    tally.spans.setdefault(TOTAL if total else key, {}).update(
+                        {n: float(v) for n, v in zip(SPANS, values, strict=True)
+                         if v is not None})
+        return tally
 
-        names = ("received", "rejected", "ack_on_time", "ack_judged", "resolve_on_time",
-                 "resolve_judged")
-        for key, *v in got[0]:
-            put(out, key, names, v[:6])
-            put(prev_out, key, names, v[6:])
-        for key, which, p50, p90 in got[1]:
-            kind = "ack" if which == 0 else "resolve"
-            put(out, key, (f"{kind}_p50_s", f"{kind}_p90_s"), (_f(p50), _f(p90)))
-        for key, *v in got[2]:
-            put(out, key, ("satisfied", "basic", "unsatisfied"), v[:3])
-            put(prev_out, key, ("satisfied", "basic", "unsatisfied"), v[3:])
-        for key, *v in got[3]:
-            put(out, key, ("red", "yellow"), v)
-        for key, *v in got[4]:
-            put(out, key, ("reopened",), v)
-        for key, *v in got[5]:
-            put(out, key, ("repeat",), v)
-        return {k: Figures(TOTAL, "", **v, previous=Figures(TOTAL, "", **prev_out.get(k, {})))
-                for k, v in out.items()}
+    def _percentiles(self, key: Any, p: Period, keyed: Callable[..., Select[Any]]
+                     ) -> list[Select[Any]]:
+        """Rows of (total?, key, median and 90th percentile of the seconds to accept, the
+        same to resolve) over the period's issues, per key and for the scope (a percentile
+        is not additive). Nearest rank: PostgreSQL's percentile_disc, over both groupings in
+        one statement; SQLite numbers the sorted values with window functions, a statement
+        per grouping and clock."""
+        period = (Issue.created_at >= p.start, Issue.created_at < p.end)
+        spans = (Issue.ack_seconds, Issue.resolve_seconds)
+        if not self.uow.is_sqlite:
+            return [keyed(select(func.grouping(key), key, *(
+                func.percentile_disc(rank).within_group(col)
+                for col in spans for rank in (0.5, 0.9))).where(*period)
+                .group_by(func.grouping_sets(tuple_(key), tuple_())))]
+
+        def ranked(total: bool, w: int) -> Select[Any]:
+            """One statement per keying and clock: SQLite runs them in threads side by side."""
+            col = spans[w]
+            q = select((literal(TOTAL) if total else key).label("key"), col.label("v"))
+            d = keyed(q.where(*period, col.is_not(None)), whole=total).subquery()
+            r = select(d.c.key, d.c.v,
+                       func.row_number().over(partition_by=d.c.key, order_by=d.c.v).label("rn"),
+                       func.count().over(partition_by=d.c.key).label("n")).subquery()
+
+            def at(rank: int) -> ColumnElement[Any]:
+                return func.max(case((r.c.rn == (r.c.n * rank + 99) // 100, r.c.v)))
+
+            none = literal(None)
+            values = (at(50), at(90), none, none) if w == 0 else (none, none, at(50), at(90))
+            return select(literal(total), r.c.key, *values).group_by(r.c.key)
+
+        return [ranked(total, w) for total in (False, True) for w in (0, 1)]
 
     async def _rows(self, q: Select[Any]) -> list[Any]:
         async def run(s: AsyncSession) -> list[Any]:
-            return list((await s.execute(q)).all())
+            # Core rows: the ORM's result processing would cost more than thousands of
+            # plain tuples are worth.
+            return list((await (await s.connection()).execute(q)).all())
 
         return await self.uow.read(run)
 

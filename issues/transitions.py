@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from issues import people
+from issues import people, repeats
 from issues.errors import AlreadyRated, Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from issues.groups import group_roles
 from issues.ledger import Ledger, issue_by_id, issue_row
@@ -74,6 +74,10 @@ async def issue_roles(s: AsyncSession, g: Group, issue: Issue,
     return roles
 
 
+def _place(issue: Issue) -> repeats.Place | None:
+    return repeats.place_of(issue.group_id, issue.category, issue.location_text)
+
+
 @dataclass(eq=False)
 class Transitions(Room):
     """Every change of an issue that a person makes (the system's own is `escalation`).
@@ -121,6 +125,9 @@ class Transitions(Room):
             before = issue.status
             note, data = await change(s, issue, person)
             issue.status = rule.leads_to(before)
+            if (before == Status.WITHDRAWN) != (issue.status == Status.WITHDRAWN):
+                # No longer a complaint, or one again: its place's repeats change.
+                await repeats.refresh(s, issue, _place(issue))
             now = self.clock()
             issue.updated_at = now
             event_kind = str(kind or action)
@@ -241,6 +248,7 @@ class Transitions(Room):
         async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             now = self.clock()
             s.add(Rating(issue_id=issue.id, person_id=p.id, score=value, at=now))
+            issue.rating, issue.rated_at = value, now  # the latest rating is the issue's
             if not satisfied:
                 issue.resolved_at = None
             else:
@@ -349,7 +357,11 @@ class Transitions(Room):
             issue.text = text[:MAX_TEXT]
             if detection.is_issue:
                 issue.summary = (detection.summary or issue.summary)[:200]
+                place = _place(issue)
                 issue.location_text = detection.location or issue.location_text
+                if _place(issue) != place:  # moved: both places' repeats change
+                    await repeats.refresh(s, issue, place)
+                    await repeats.refresh(s, issue, _place(issue))
             if issue.urgent and detection.urgent_kind:  # the advice follows what is said now
                 issue.urgent_kind = detection.urgent_kind
             issue.updated_at = self.clock()

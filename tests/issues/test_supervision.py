@@ -179,3 +179,56 @@ async def test_a_report_is_reused_for_max_age_then_refreshed_behind(district: Is
     await asyncio.gather(*sup._refreshing.values())
     again = await district.supervision("community", NOVEMBER, max_age=60)
     assert again is not first and again.total.received == fresh.total.received
+
+
+async def test_repeats_follow_withdrawals_and_edits(district: IssueService) -> None:
+    """A repeat is decided when the complaint arrives and decided again when the one it
+    repeats turns out to be no complaint, or when an edit moves a complaint to the place."""
+    clock = district.clock
+
+    async def repeats() -> int:
+        rows = _by_name((await district.supervision("group", NOVEMBER)).rows)
+        return rows["和平7栋群"].repeat
+
+    await district.intake(C, 2, RES, "7栋门口积水", det("drainage", "7栋门口"))
+    # Past the window in which a second report joins the first: a complaint of its own.
+    clock.now += timedelta(days=4)  # type: ignore[attr-defined]
+    await district.intake(C, 3, RES, "7栋门口又积水", det("drainage", "7栋门口"))
+    assert await repeats() == 1
+    await district.withdraw(C, 2, OWNER2)  # not a complaint: #3 repeats nothing
+    assert await repeats() == 0
+    other = (await district.intake(C, 4, RES, "8栋积水", det("drainage", "8栋"))).issue
+    assert await repeats() == 0
+    await district.update_text(other.id, "7栋门口积水", det("drainage", "7栋门口"))
+    assert await repeats() == 1  # moved to #3's place
+
+
+async def test_upgrade_fills_the_facts_of_existing_issues(district: IssueService,
+                                                          db_url: str) -> None:
+    """Issues received before the facts were kept get them on upgrade, by the same rules as
+    the service applies when they happen: the figures do not change."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import select
+
+    from issues.db import alembic_config
+    from issues.models import Issue
+    from tests.issues.test_migrations import _mover
+
+    facts = (Issue.id, Issue.ack_seconds, Issue.ack_on_time, Issue.resolve_seconds,
+             Issue.resolve_on_time, Issue.repeat_of, Issue.rating, Issue.rated_at)
+
+    async def read() -> list[object]:
+        async with district.db.engine.connect() as conn:
+            return list((await conn.execute(select(*facts).order_by(Issue.id))).all())
+
+    before, report = await read(), await district.supervision("community", NOVEMBER)
+    assert any(r[5] for r in before) and any(r[6] for r in before)  # a repeat, a rating
+    scripts = ScriptDirectory.from_config(alembic_config(db_url))
+    rev, = [s for s in scripts.walk_revisions() if s.path.endswith("_supervision_facts.py")]
+    to = _mover(db_url)
+    async with district.db.engine.begin() as conn:
+        await conn.run_sync(to, str(rev.down_revision), False)
+    async with district.db.engine.begin() as conn:
+        await conn.run_sync(to, "head", True)
+    assert await read() == before
+    assert await district.supervision("community", NOVEMBER) == report

@@ -1,0 +1,48 @@
+"""supervision facts on the issue: seconds to accept and to resolve and whether each was in
+time, the complaint it repeats, its latest rating; the indexes a period's figures are read
+from, and reopenings by time
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-11-30 14:00:00
+
+Existing issues get their facts from their history (issues.facts.fill), the same rules as
+for new ones.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import issues.models
+from issues import facts
+
+revision = '0017'
+down_revision = '0016'
+branch_labels = None
+depends_on = None
+
+COLUMNS = ('ack_seconds', 'ack_on_time', 'resolve_seconds', 'resolve_on_time', 'rating')
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('issues') as batch_op:
+        for name in COLUMNS:
+            batch_op.add_column(sa.Column(name, sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('rated_at', issues.models.UTCDateTime(timezone=True),
+                                      nullable=True))
+        batch_op.add_column(sa.Column('repeat_of', sa.Integer(), nullable=True))
+    facts.fill(op.get_bind())
+    op.create_index('ix_issues_facts', 'issues', list(facts.PERIOD_COLUMNS))
+    op.create_index('ix_issues_rated', 'issues', list(facts.RATED_COLUMNS))
+    op.create_index('ix_events_reopen_at', 'events', ['at'],
+                    sqlite_where=facts.reopen_where(), postgresql_where=facts.reopen_where())
+
+
+def downgrade() -> None:
+    op.drop_index('ix_events_reopen_at', table_name='events')
+    op.drop_index('ix_issues_rated', table_name='issues')
+    op.drop_index('ix_issues_facts', table_name='issues')
+    with op.batch_alter_table('issues') as batch_op:
+        batch_op.drop_column('repeat_of')
+        batch_op.drop_column('rated_at')
+        for name in reversed(COLUMNS):
+            batch_op.drop_column(name)

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import partial
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -38,6 +38,7 @@ from issues.views import EventView, IssueFilter, IssueView, Page, PersonRef
 
 # Events that take an issue on or move it forward (who took it on, and the latest progress).
 TAKING_STEPS = ("acknowledge", "assign", "progress", "resolve", "escalate", "claim")
+FINISHED = (Status.RESOLVED, Status.CLOSED)  # a resolution note stands for these
 COUNT_CAP = 10_000  # a page header counts matching issues up to here, then says "10000+"
 PAGE_MAX = 500
 STREAM_BATCH = 1000  # issues per batch of an export
@@ -135,7 +136,7 @@ class Ledger(Room):
             .order_by(Photo.id)
         )).all():
             photos.setdefault(issue_id, []).append(file_id)
-        taken_by, progress = await self._steps(s, ids)
+        taken_by, progress, resolution = await self._steps(s, ids)
         facts = await practice_facts(s, ids, depts)
         found.update(await people.refs(s, set(taken_by.values()) - set(found)))
         events: dict[int, list[EventView]] = {}
@@ -176,17 +177,21 @@ class Ledger(Room):
                 was_late=sla.was_late(i.status, i.ack_due_at, i.resolve_due_at,
                                       i.acknowledged_at, i.resolved_at, now),
                 progress_note=progress.get(i.id),
+                resolution_note=resolution.get(i.id) if i.status in FINISHED else None,
                 taken_by=found.get(taken_by[i.id]) if i.id in taken_by else None,
                 **facts.get(i.id, {}),
             ))
         return out
 
     @staticmethod
-    async def _steps(s: AsyncSession, ids: list[int]) -> tuple[dict[int, int], dict[int, str]]:
-        """Per issue: who took it on (the first step out of `open`), and the newest progress
-        note — what the card shows of its history."""
+    async def _steps(s: AsyncSession, ids: list[int]
+                     ) -> tuple[dict[int, int], dict[int, str], dict[int, str]]:
+        """Per issue: who took it on (the first step out of `open`), the newest progress
+        note — what the card shows of its history — and the newest resolution's note (办结说明,
+        the ledger's 办理结果)."""
         taken_by: dict[int, int] = {}
         progress: dict[int, str] = {}
+        resolution: dict[int, str] = {}
         for issue_id, kind, actor_id, note, from_status in (await s.execute(
             select(Event.issue_id, Event.kind, Event.actor_id, Event.note, Event.from_status)
             .where(Event.issue_id.in_(ids), Event.kind.in_(TAKING_STEPS))
@@ -196,7 +201,9 @@ class Ledger(Room):
                 taken_by.setdefault(issue_id, actor_id)
             if kind == "progress" and note:
                 progress[issue_id] = note
-        return taken_by, progress
+            elif kind == "resolve":
+                resolution[issue_id] = note or ""
+        return taken_by, progress, resolution
 
     async def view(self, s: AsyncSession, issue: Issue, with_events: bool = False) -> IssueView:
         return (await self.views(s, [issue], with_events))[0]
@@ -253,9 +260,11 @@ class Ledger(Room):
         now = self.clock()
         reporter, assignee = aliased(Person), aliased(Person)
         rid, aid = aliased(PersonIdentity), aliased(PersonIdentity)
-        rating = (select(Rating.score).where(Rating.issue_id == Issue.id)
-                  .order_by(Rating.at.desc()).limit(1).scalar_subquery())
         i = Issue
+        # The newest resolution's note (办结说明), looked up only for issues resolved now.
+        note = case((i.status.in_(FINISHED), select(Event.note).where(
+            Event.issue_id == i.id, Event.kind == "resolve")
+            .order_by(Event.at.desc(), Event.id.desc()).limit(1).scalar_subquery()))
         q = filtered(select(
             i.id, i.number, i.category, i.summary, i.text, i.location_text, i.lat, i.lon,
             i.urgent, i.status, i.department_code, i.escalation_level, i.report_count,
@@ -263,7 +272,7 @@ class Ledger(Room):
             i.acknowledged_at, i.resolved_at, i.closed_at, i.ack_due_at, i.resolve_due_at,
             i.ack_warn_at, i.resolve_warn_at, i.reject_reason, Group.chat_id, Group.title,
             reporter.name, reporter.username, rid.external_id, assignee.name,
-            assignee.username, aid.external_id, rating,
+            assignee.username, aid.external_id, i.rating, note,
         ).join(Group, Group.id == i.group_id)
             .join(reporter, reporter.id == i.reporter_id)
             .outerjoin(rid, and_(rid.person_id == reporter.id, rid.channel == people.CHAT))
@@ -282,7 +291,7 @@ class Ledger(Room):
         for (id_, number, cat, summary, text, place, lat, lon, urgent, status, dept, level,
              reports, source, card, created, updated, acked, resolved, closed, ack_due,
              resolve_due, ack_warn, resolve_warn, reason, chat_id, title, r_name, r_user,
-             r_ext, a_name, a_user, a_ext, score) in (await s.execute(q)).all():
+             r_ext, a_name, a_user, a_ext, score, resolution) in (await s.execute(q)).all():
             out.append(IssueView(
                 id=id_, chat_id=chat_id, group_title=title, number=number, category=cat,
                 category_name=name_of(cat), summary=summary, text=text, location_text=place,
@@ -297,7 +306,8 @@ class Ledger(Room):
                 ack_due_at=ack_due, resolve_due_at=resolve_due,
                 light=sla.light(status, ack_due, resolve_due, ack_warn, resolve_warn, now),
                 rating=score, reject_reason=reason,
-                was_late=sla.was_late(status, ack_due, resolve_due, acked, resolved, now)))
+                was_late=sla.was_late(status, ack_due, resolve_due, acked, resolved, now),
+                resolution_note=resolution))
         return out
 
     async def count(self, f: IssueFilter | None = None) -> int:

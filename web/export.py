@@ -51,9 +51,12 @@ def _on_time(done: datetime | None, due: datetime) -> str:
 
 
 def _result(i: IssueView) -> str:
+    """办理结果: what the resolution said (办结说明), or why it was rejected."""
     if i.status == "rejected":
         return f"不予受理：{i.reject_reason or ''}".rstrip("：")
-    return STATUS_NAMES[i.status] if i.status in ("resolved", "closed") else ""
+    if i.status not in ("resolved", "closed"):
+        return ""
+    return i.resolution_note or STATUS_NAMES[i.status]
 
 
 def row(i: IssueView, tz: str, owners: dict[int, PersonRef | None] | None = None

@@ -37,7 +37,7 @@ async def test_xlsx_typed_filtered_and_with_figures(dash: Dash) -> None:
     assert isinstance(lamp[col["办结时间"]], datetime)
     took = lamp[col["办结用时"]]
     assert isinstance(took, timedelta) and abs(took - timedelta(hours=25)) < timedelta(minutes=1)
-    assert lamp[col["按时办结"]] == "是" and lamp[col["办理结果"]] == "已关闭"
+    assert lamp[col["按时办结"]] == "是" and lamp[col["办理结果"]] == "换了新灯"
     assert lamp[col["回访评价"]] == "满意"
     garbage = rows["和平社区7栋群-2"]
     assert garbage[col["回访评价"]] == "不满意"

@@ -36,6 +36,15 @@ RATED_COLUMNS = ("rated_at", "group_id", "status", "assignee_id", "department_co
 REOPENED_FROM = (Status.RESOLVED, Status.CLOSED, Status.REJECTED)
 
 
+# The ledger's filters for the figures (IssueFilter.fact), so that every number on the
+# dashboard lists the issues it counts: accepted, resolved, accepted (resolved) in time or late
+# (late: a stopped clock past its due time, or an open issue still waiting past it), repeats,
+# reopened (in the period), rated (in the period) and the three bands of ratings.
+FACTS = ("acked", "done", "ack_on_time", "ack_late", "resolve_on_time", "resolve_late",
+         "repeat", "reopened", "rated", "satisfied", "basic", "unsatisfied")
+RATING_BANDS = {"rated": (1, 5), "satisfied": (4, 5), "basic": (3, 3), "unsatisfied": (1, 2)}
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 

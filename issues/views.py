@@ -258,6 +258,9 @@ class IssueFilter:
     since: datetime | None = None
     until: datetime | None = None
     department_code: str | None = None
+    # One of issues.facts.FACTS: the issues behind one supervision figure (since/until then
+    # bound the time of that fact: a rating's, a reopening's, else the receipt).
+    fact: str | None = None
     # Only these groups (chat ids) and these statuses; None: no such limit.
     chat_ids: frozenset[int] | None = None
     statuses: tuple[str, ...] | None = None

@@ -52,6 +52,7 @@ class _Family(Mapping[str, str]):
 STATUS_NAMES: Mapping[str, str] = _Family("status")
 LIGHT_NAMES: Mapping[str, str] = _Family("light")
 LEVEL_NAMES: Mapping[str, str] = _Family("level")
+FACT_NAMES: Mapping[str, str] = _Family("fact")
 
 
 def rating_word(score: int | None) -> str:

@@ -9,11 +9,12 @@ from aiohttp import web
 from markupsafe import Markup
 
 from issues.errors import NotFound
+from issues.facts import FACTS
 from issues.service import IssueService
 from issues.settings import Settings
 from issues.views import EventView, GroupView, IssueFilter, IssueView, PersonRef
 from web import charts, figures
-from web.params import INT32, INT64, day_param, int_param, page_param
+from web.params import INT32, INT64, choice_param, day_param, int_param, page_param
 from web.photos import PhotoStore, PhotoUnavailable
 from web.render import ledger, render
 
@@ -39,7 +40,7 @@ def issue_filter(request: web.Request) -> IssueFilter:
         status=q.get("status") or None, category=q.get("category") or None,
         light=q.get("light") or None, text=q.get("q") or None, since=day_param(q, "since", tz),
         until=day_param(q, "until", tz, end=True), chat_id=int_param(q, "group", -INT64, INT64),
-        department_code=q.get("dept") or None,
+        department_code=q.get("dept") or None, fact=choice_param(q, "fact", FACTS),
     )
 
 
@@ -67,6 +68,7 @@ async def issues(request: web.Request) -> web.Response:
     return render(request, "issues.html", page=result,
                   pages=max(1, -(-result.total // PAGE_SIZE)), q=request.query,
                   qs=urlencode(query), groups=await svc.group_titles(), owners=owners(shown),
+                  qs_all=urlencode({k: v for k, v in query.items() if k != "fact"}),
                   assignees=await svc.assignees(), units=await svc.org_units())
 
 

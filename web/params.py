@@ -52,3 +52,13 @@ def day_param(q: Mapping[str, str], key: str, tz: ZoneInfo, *, end: bool = False
 
 def page_param(q: Mapping[str, str]) -> int:
     return int_param(q, "page", 1, MAX_PAGE) or 1
+
+
+def choice_param(q: Mapping[str, str], key: str, choices: tuple[str, ...]) -> str | None:
+    """One of `choices`; None when absent or empty."""
+    raw = q.get(key, "").strip()
+    if not raw:
+        return None
+    if raw not in choices:
+        raise bad(key, raw)
+    return raw

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from issues.privacy import public_view
 from issues.views import LEVELS, EventView, IssueView, Page, percent
 from web.auth import ROLE
-from web.names import LEVEL_NAMES, LIGHT_NAMES, STATUS_NAMES, event_detail
+from web.names import FACT_NAMES, LEVEL_NAMES, LIGHT_NAMES, STATUS_NAMES, event_detail
 from web.palette import LIGHT_COLORS, family_of
 
 EVENT_NAMES = {
@@ -80,8 +80,8 @@ def make_env(tz: str, departments: dict[str, str] | None = None,
 
     env.filters.update(t=t, pct=percent, minutes=minutes, ref=ref, detail=detail)
     env.globals.update(STATUS_NAMES=STATUS_NAMES, CATEGORIES=categories or {},
-                       LIGHT_NAMES=LIGHT_NAMES, LEVEL_NAMES=LEVEL_NAMES, EVENT_NAMES=EVENT_NAMES,
-                       LEVELS=LEVELS,
+                       LIGHT_NAMES=LIGHT_NAMES, LEVEL_NAMES=LEVEL_NAMES, FACT_NAMES=FACT_NAMES,
+                       EVENT_NAMES=EVENT_NAMES, LEVELS=LEVELS,
                        LIGHT_COLORS=LIGHT_COLORS, ledger=ledger, family_of=family_of)
     return env
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from issues.facts import FACTS
 from issues.rankings import RANKABLE, change, rankings
 from issues.supervision import BY, TOTAL, Figures, Period, Report
 from issues.views import LEVELS, IssueFilter
@@ -121,7 +122,8 @@ def figures_json(f: Figures, links: dict[str, str] | None = None) -> dict[str, A
 
 
 def links(by: str, f: Figures, q: Query) -> dict[str, str]:
-    """The ledger behind a row's numbers: received in the period, red and yellow now."""
+    """The ledger behind a row's numbers: received in the period, red and yellow now, and
+    each fact a figure counts (issues.facts.FACTS: late ones for the on-time rates)."""
     scope: dict[str, object] = {}
     if f.key != TOTAL and f.key:
         scope[LEDGER_KEY[by]] = f.key
@@ -135,7 +137,8 @@ def links(by: str, f: Figures, q: Query) -> dict[str, str]:
     return {"received": ledger(**scope, **period),
             "rejected": ledger(**scope, **period, status="rejected"),
             "red": ledger(**scope, light="red"), "yellow": ledger(**scope, light="yellow"),
-            "open": ledger(**scope, status="open_all")}
+            "open": ledger(**scope, status="open_all"),
+            **{fact: ledger(**scope, **period, fact=fact) for fact in FACTS}}
 
 
 async def report_for(request: web.Request) -> tuple[Query, Report, list[Any]]:

@@ -56,3 +56,35 @@ async def test_page_drills_down_from_the_street(dash: Dash) -> None:
     listing = await (await client.get(ledger.group(1).replace("&amp;", "&"))).text()
     assert "幸福社区3栋群-2" in listing
     assert (await client.get(f"/supervision?by=group&group={CHAT2}")).status == 200
+
+
+async def test_every_figure_lists_the_issues_it_counts(dash: Dash) -> None:
+    """Each number of the supervision figures links to the ledger of exactly the issues it
+    counts, per row and for the total; and every headline card of the overview is a link."""
+    client = dash.client
+    await login(client)
+    data = await (await client.get("/api/stats.json?by=community")).json()
+    checked = 0
+    for f in [data["total"], *data["rows"]]:
+        sat = f["satisfaction"]
+        counts = {
+            "received": f["received"], "rejected": f["rejected"],
+            "red": f["overdue_now"]["red"], "yellow": f["overdue_now"]["yellow"],
+            "ack_on_time": f["ack_on_time"], "ack_late": f["ack_judged"] - f["ack_on_time"],
+            "resolve_on_time": f["resolve_on_time"],
+            "resolve_late": f["resolve_judged"] - f["resolve_on_time"],
+            "repeat": f["repeat"], "reopened": f["reopened"], "rated": sat["sample"],
+            "satisfied": sat["满意"], "basic": sat["基本满意"], "unsatisfied": sat["不满意"]}
+        for figure, n in counts.items():
+            listing = await (await client.get(f["links"][figure])).text()
+            assert f"共 {n} 件" in listing, (f["name"], figure, f["links"][figure])
+            checked += n
+    assert checked > 20  # the district has some of everything
+    overview = await (await client.get("/")).text()
+    cards = re.findall(r'<(a|div) class="card[^"]*" id="card-(\w+)"', overview)
+    assert len(cards) >= 12 and [key for tag, key in cards if tag != "a"] == []
+    late = re.search(r'id="card-month_resolve_on_time" href="([^"]+)"', overview)
+    assert late and "fact=resolve_late" in late.group(1)
+    listing = await (await client.get(late.group(1).replace("&amp;", "&"))).text()
+    assert "未按时办结" in listing  # the ledger says what it lists
+    assert (await client.get("/issues?fact=nonsense")).status == 400

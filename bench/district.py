@@ -46,7 +46,7 @@ from issues.settings import Settings
 from issues.views import Channel
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-VERSION = 4  # of the generator: a cached file made by another version is made again
+VERSION = 5  # of the generator: a cached file made by another version is made again
 YEAR = 365 * 86400
 P = 1_000_003  # hash modulus (prime)
 # Category mix of a district's complaints (per mille): garbage, streetlights, drains and noise

@@ -31,6 +31,10 @@ REPEAT_WINDOW = timedelta(days=30)
 PERIOD_COLUMNS = ("created_at", "group_id", "status", "assignee_id", "department_code",
                   "ack_seconds", "ack_on_time", "resolve_seconds", "resolve_on_time",
                   "repeat_of")
+# The same per group, in time order: SQLite counts a period group by group from it without
+# sorting (issues.supervision); it also serves what (group_id, created_at) served.
+GROUP_COLUMNS = ("group_id", "created_at", "status", "ack_on_time", "resolve_on_time",
+                 "repeat_of")
 RATED_COLUMNS = ("rated_at", "group_id", "status", "assignee_id", "department_code", "rating")
 # A reopening: from a finished status back to an open one (a 不满意 rating or /reopen).
 REOPENED_FROM = (Status.RESOLVED, Status.CLOSED, Status.REJECTED)

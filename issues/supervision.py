@@ -10,6 +10,7 @@ functions, so SQLite and PostgreSQL give the same answer. The README defines eac
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,13 +24,16 @@ from sqlalchemy import (
     case,
     func,
     join,
-    literal,
+    or_,
     outerjoin,
     select,
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import Join
 
 from issues import facts, lights
 from issues.ledger import filtered
@@ -170,6 +174,23 @@ class _Tally:
         return ({k for _, k in self.sums} | set(self.spans)) - {None, TOTAL}
 
 
+class _Nested(Join):
+    """An inner join whose left side SQLite loops over outside: its CROSS JOIN, the way
+    SQLite's documentation gives to fix the order of nested loops. Other databases plan it
+    as the plain join it is."""
+
+    inherit_cache = True
+
+
+@compiles(_Nested, "sqlite")
+def _nested_on_sqlite(element: _Nested, compiler: SQLCompiler, **kw: Any) -> str:
+    kw["asfrom"] = True
+    left = compiler.process(element.left, **kw)
+    right = compiler.process(element.right, **kw)
+    assert element.onclause is not None  # made with one
+    return f"{left} CROSS JOIN {right} ON {compiler.process(element.onclause, **kw)}"
+
+
 def _units_at(level: str) -> Any:
     """(gid, key): each group and its unit at `level` (the group's unit or an ancestor)."""
     anc = select(OrgUnit.id.label("unit"), OrgUnit.id.label("anc"),
@@ -239,28 +260,41 @@ class Supervision(Room):
         and for the total: one pass over each index range for both. Percentiles are not
         additive: the database computes them per key and for the total."""
         prev = p.previous
-        # A unit level's key is the group's unit at that level, joined from the org tree
-        # (outer: groups in no such unit count in the total only); other keys are columns.
+        # A unit level's key is the group's unit at that level, from the org tree: the
+        # additive statements count per group, added up here per unit (groups in no such unit
+        # count in the total only); other keys are columns of the issue.
         units = _units_at(by) if by in LEVELS else None
-        key: Any = units.c.key if units is not None else BESIDE.get(by, Issue.group_id)
+        key: Any = BESIDE.get(by, Issue.group_id)
         only = IssueFilter(chat_id=scope.chat_id, org_unit_id=scope.org_unit_id,
                            department_code=scope.department_code)
 
-        def keyed(q: Select[Any], frm: Any = Issue, whole: bool = False) -> Select[Any]:
-            """q from frm (issues), keyed (unless for the `whole` scope) and scoped."""
-            if units is not None and not whole:
+        def keyed(q: Select[Any], frm: Any = Issue, by_unit: bool = False) -> Select[Any]:
+            """q from frm (issues), scoped; `by_unit` joins each group's unit at the level."""
+            if by_unit and units is not None:
                 frm = outerjoin(frm, units, units.c.gid == Issue.group_id)
             return filtered(q.select_from(frm), only, now)  # no figure counts withdrawn ones
 
-        # The periods' issues (received in them): counts of what they keep.
-        cur = Issue.created_at >= p.start
+        # Each period's issues (received in it): counts of what they keep; a statement per
+        # period, so that each sorts fewer rows and the two run side by side.
         rej = Issue.status == Status.REJECTED
-        received = keyed(select(
-            cur, rej, key, func.count(), func.sum(Issue.ack_on_time),
-            func.count(Issue.ack_on_time), func.sum(Issue.resolve_on_time),
-            func.count(Issue.resolve_on_time), func.count(Issue.repeat_of))
-            .where(Issue.created_at >= prev.start, Issue.created_at < p.end)
-            .group_by(cur, rej, key))
+
+        # Counted group by group (the groups' loop outside: SQLite then reads each group's
+        # period from its index in order and sorts nothing) unless the key is another column.
+        per_group = key is Issue.group_id
+        by_group = Group.id if per_group else key
+        frm = _Nested(Group, Issue, Group.id == Issue.group_id) if per_group else Issue
+
+        def received(start: datetime, end: datetime) -> Select[Any]:
+            # A rejected issue is judged neither for acceptance nor for resolution.
+            def judged(f: Any) -> Any:
+                return f.filter(~rej)
+
+            return keyed(select(
+                by_group, func.count(), _n(rej), judged(func.sum(Issue.ack_on_time)),
+                judged(func.count(Issue.ack_on_time)), judged(func.sum(Issue.resolve_on_time)),
+                judged(func.count(Issue.resolve_on_time)), func.count(Issue.repeat_of))
+                .where(Issue.created_at >= start, Issue.created_at < end)
+                .group_by(by_group), frm)
 
         # Open now: the lights, and the periods' issues judged late while still waiting (an
         # open issue past a deadline is judged before its step is taken).
@@ -288,69 +322,63 @@ class Supervision(Room):
                          .where(Event.at >= p.start, Event.at < p.end, facts.reopen_where())
                          .group_by(key), join(Event, Issue, Issue.id == Event.issue_id))
 
-        spans = self._percentiles(key, p, keyed)
+        spans = self._percentiles(key, units, p, keyed)
+        tree = [select(units.c.gid, units.c.key)] if units is not None else []
         got = await asyncio.gather(*(self._rows(q) for q in (
-            received, lit, rated, reopened, *spans)))
+            received(p.start, p.end), received(prev.start, p.start), lit, rated, reopened,
+            spans, *tree)))
+        unit_of = dict(got[6]) if units is not None else None
+
+        def fold(k: Any) -> Any:
+            """A row's key: the group's unit for a unit level (None: in no unit)."""
+            return unit_of.get(k) if unit_of is not None else k
 
         # Each row's key is None for what is in no key: the total counts it all the same.
         tally = _Tally()
-        judged = _at("received", "ack_on_time", "ack_judged", "resolve_on_time",
+        counts = _at("received", "rejected", "ack_on_time", "ack_judged", "resolve_on_time",
                      "resolve_judged", "repeat")
-        refused = _at("received", "rejected", "repeat")
-        for is_cur, is_rej, k, n, ack_ok, acked, res_ok, resolved, repeat in got[0]:
-            # A rejected issue is judged neither for acceptance nor for resolution.
-            tally.add(bool(is_cur), k, refused if is_rej else judged,
-                      (n, n, repeat) if is_rej else (n, ack_ok, acked, res_ok, resolved, repeat))
+        for is_cur, rows in ((True, got[0]), (False, got[1])):
+            for k, *values in rows:
+                tally.add(is_cur, fold(k), counts, values)
         lit_now, lit_before = _at("red", "yellow", "ack_judged", "resolve_judged"), \
             _at("ack_judged", "resolve_judged")
-        for k, red, yellow, ack_late, ack_late_before, res_late, res_late_before in got[1]:
-            tally.add(True, k, lit_now, (red, yellow, ack_late, res_late))
-            tally.add(False, k, lit_before, (ack_late_before, res_late_before))
+        for k, red, yellow, ack_late, ack_late_before, res_late, res_late_before in got[2]:
+            tally.add(True, fold(k), lit_now, (red, yellow, ack_late, res_late))
+            tally.add(False, fold(k), lit_before, (ack_late_before, res_late_before))
         bands = _at("satisfied", "basic", "unsatisfied")
-        for is_cur, k, *values in got[2]:
-            tally.add(bool(is_cur), k, bands, values)
-        for k, n in got[3]:
-            tally.add(True, k, _at("reopened"), (n,))
-        for rows in got[4:4 + len(spans)]:
-            for total, key, *values in rows:
-                if total or key is not None:
-                    tally.spans.setdefault(TOTAL if total else key, {}).update(
-                        {n: float(v) for n, v in zip(SPANS, values, strict=True)
-                         if v is not None})
+        for is_cur, k, *values in got[3]:
+            tally.add(bool(is_cur), fold(k), bands, values)
+        for k, n in got[4]:
+            tally.add(True, fold(k), _at("reopened"), (n,))
+        spans_rows = _ranks(json.loads(got[5][0][0]), fold) if self.uow.is_sqlite else got[5]
+        for total, k, *values in spans_rows:
+            if total or k is not None:
+                tally.spans[TOTAL if total else k] = {
+                    n: float(v) for n, v in zip(SPANS, values, strict=True) if v is not None}
         return tally
 
-    def _percentiles(self, key: Any, p: Period, keyed: Callable[..., Select[Any]]
-                     ) -> list[Select[Any]]:
+    def _percentiles(self, key: Any, units: Any, p: Period,
+                     keyed: Callable[..., Select[Any]]) -> Select[Any]:
         """Rows of (total?, key, median and 90th percentile of the seconds to accept, the
         same to resolve) over the period's issues, per key and for the scope (a percentile
-        is not additive). Nearest rank: PostgreSQL's percentile_disc, over both groupings in
-        one statement; SQLite numbers the sorted values with window functions, a statement
-        per grouping and clock."""
+        is not additive, so a unit's comes from its issues, not its groups'). Nearest rank:
+        PostgreSQL's percentile_disc, over both groupings in one statement. SQLite has no
+        such aggregate and sorts slowly in SQL (window functions over a district's month
+        cost a quarter of a second per clock and grouping): there the statement reads (key,
+        seconds to accept, seconds to resolve) of the period's stopped clocks, one index
+        range, for `_ranks` to sort, as one JSON array (tens of thousands of rows through
+        the driver cost twice as much as one string that json.loads parses)."""
         period = (Issue.created_at >= p.start, Issue.created_at < p.end)
         spans = (Issue.ack_seconds, Issue.resolve_seconds)
-        if not self.uow.is_sqlite:
-            return [keyed(select(func.grouping(key), key, *(
-                func.percentile_disc(rank).within_group(col)
-                for col in spans for rank in (0.5, 0.9))).where(*period)
-                .group_by(func.grouping_sets(tuple_(key), tuple_())))]
-
-        def ranked(total: bool, w: int) -> Select[Any]:
-            """One statement per keying and clock: SQLite runs them in threads side by side."""
-            col = spans[w]
-            q = select((literal(TOTAL) if total else key).label("key"), col.label("v"))
-            d = keyed(q.where(*period, col.is_not(None)), whole=total).subquery()
-            r = select(d.c.key, d.c.v,
-                       func.row_number().over(partition_by=d.c.key, order_by=d.c.v).label("rn"),
-                       func.count().over(partition_by=d.c.key).label("n")).subquery()
-
-            def at(rank: int) -> ColumnElement[Any]:
-                return func.max(case((r.c.rn == (r.c.n * rank + 99) // 100, r.c.v)))
-
-            none = literal(None)
-            values = (at(50), at(90), none, none) if w == 0 else (none, none, at(50), at(90))
-            return select(literal(total), r.c.key, *values).group_by(r.c.key)
-
-        return [ranked(total, w) for total in (False, True) for w in (0, 1)]
+        if self.uow.is_sqlite:  # one row: a JSON array of [key, ack, resolve], parsed in C
+            return keyed(select(func.json_group_array(func.json_array(key, *spans))).where(
+                *period, or_(*(col.is_not(None) for col in spans))))
+        if units is not None:
+            key = units.c.key
+        return keyed(select(func.grouping(key), key, *(
+            func.percentile_disc(rank).within_group(col)
+            for col in spans for rank in (0.5, 0.9))).where(*period)
+            .group_by(func.grouping_sets(tuple_(key), tuple_())), by_unit=True)
 
     async def _rows(self, q: Select[Any]) -> list[Any]:
         async def run(s: AsyncSession) -> list[Any]:
@@ -407,6 +435,32 @@ class Supervision(Room):
             return path[::-1]
 
         return await self.uow.read(run)
+
+
+def _ranks(rows: Sequence[Any], fold: Callable[[Any], Any]
+           ) -> list[tuple[bool, Any, Any, Any, Any, Any]]:
+    """(key, seconds to accept, seconds to resolve) rows as percentile rows: (total?, key,
+    median and 90th percentile to accept, the same to resolve), per key (`fold`ed: a group's
+    unit) and for all rows, by nearest rank (the value at rank ⌈p·n⌉ of the n sorted
+    values), as percentile_disc."""
+    keyed: dict[tuple[bool, Any], tuple[list[int], list[int]]] = {}
+    for k, ack, res in rows:
+        for group in ((False, fold(k)), (True, None)):
+            acks, resolves = keyed.setdefault(group, ([], []))
+            if ack is not None:
+                acks.append(ack)
+            if res is not None:
+                resolves.append(res)
+
+    def at(values: list[int], rank: int) -> int | None:
+        return values[(len(values) * rank + 99) // 100 - 1] if values else None
+
+    out = []
+    for (total, k), (acks, resolves) in keyed.items():
+        acks.sort()
+        resolves.sort()
+        out.append((total, k, at(acks, 50), at(acks, 90), at(resolves, 50), at(resolves, 90)))
+    return out
 
 
 def _f(v: object) -> float | None:

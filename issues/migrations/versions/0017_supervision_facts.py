@@ -1,6 +1,6 @@
 """supervision facts on the issue: seconds to accept and to resolve and whether each was in
 time, the complaint it repeats, its latest rating; the indexes a period's figures are read
-from, and reopenings by time
+from (per group, replacing the group's index by time, and by time), and reopenings by time
 
 Revision ID: 0017
 Revises: 0016
@@ -31,6 +31,8 @@ def upgrade() -> None:
                                       nullable=True))
         batch_op.add_column(sa.Column('repeat_of', sa.Integer(), nullable=True))
     facts.fill(op.get_bind())
+    op.create_index('ix_issues_group_facts', 'issues', list(facts.GROUP_COLUMNS))
+    op.drop_index('ix_issues_group_created', table_name='issues')  # the one above serves it
     op.create_index('ix_issues_facts', 'issues', list(facts.PERIOD_COLUMNS))
     op.create_index('ix_issues_rated', 'issues', list(facts.RATED_COLUMNS))
     op.create_index('ix_events_reopen_at', 'events', ['at'],
@@ -41,6 +43,8 @@ def downgrade() -> None:
     op.drop_index('ix_events_reopen_at', table_name='events')
     op.drop_index('ix_issues_rated', table_name='issues')
     op.drop_index('ix_issues_facts', table_name='issues')
+    op.create_index('ix_issues_group_created', 'issues', ['group_id', 'created_at'])
+    op.drop_index('ix_issues_group_facts', table_name='issues')
     with op.batch_alter_table('issues') as batch_op:
         batch_op.drop_column('repeat_of')
         batch_op.drop_column('rated_at')

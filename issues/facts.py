@@ -36,7 +36,7 @@ PERIOD_COLUMNS = ("created_at", "group_id", "status", "assignee_id", "department
 GROUP_COLUMNS = ("group_id", "created_at", "status", "ack_on_time", "resolve_on_time",
                  "repeat_of")
 RATED_COLUMNS = ("rated_at", "group_id", "status", "assignee_id", "department_code", "rating")
-# A reopening: from a finished status back to an open one (a 不满意 rating or /reopen).
+# A reopening: from a finished status back to an open one (an unsatisfied rating or /reopen).
 REOPENED_FROM = (Status.RESOLVED, Status.CLOSED, Status.REJECTED)
 
 

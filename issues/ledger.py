@@ -225,8 +225,8 @@ class Ledger(Room):
     async def _steps(s: AsyncSession, ids: list[int]
                      ) -> tuple[dict[int, int], dict[int, str], dict[int, str]]:
         """Per issue: who took it on (the first step out of `open`), the newest progress
-        note — what the card shows of its history — and the newest resolution's note (办结说明,
-        the ledger's 办理结果)."""
+        note — what the card shows of its history — and the newest resolution's note (the
+        exports' result column)."""
         taken_by: dict[int, int] = {}
         progress: dict[int, str] = {}
         resolution: dict[int, str] = {}
@@ -299,7 +299,7 @@ class Ledger(Room):
         reporter, assignee = aliased(Person), aliased(Person)
         rid, aid = aliased(PersonIdentity), aliased(PersonIdentity)
         i = Issue
-        # The newest resolution's note (办结说明), looked up only for issues resolved now.
+        # The newest resolution's note, looked up only for issues resolved now.
         note = case((i.status.in_(FINISHED), select(Event.note).where(
             Event.issue_id == i.id, Event.kind == "resolve")
             .order_by(Event.at.desc(), Event.id.desc()).limit(1).scalar_subquery()))

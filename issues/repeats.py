@@ -1,4 +1,4 @@
-"""Repeat complaints (重复投诉): a complaint of the same group, category and place (the
+"""Repeat complaints: a complaint of the same group, category and place (the
 detector's location text) as another received at most `facts.REPEAT_WINDOW` before it. False
 detections (withdrawn) are no complaints; a complaint without a place repeats nothing.
 

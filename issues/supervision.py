@@ -310,7 +310,7 @@ class Supervision(Room):
                              for a, b in ((p.start, p.end), (prev.start, p.start))))
                     .where(Issue.status.in_(OPEN_STATUSES)).group_by(key))
 
-        # Rated in the periods (each issue's latest rating): 满意 4-5, 基本满意 3, 不满意 1-2.
+        # Rated in the periods (each issue's latest rating): satisfied 4-5, basically 3, not 1-2.
         score = Issue.rating
         rated_now = Issue.rated_at >= p.start
         rated = keyed(select(rated_now, key, _n(score >= 4), _n(score == 3), _n(score <= 2))

@@ -146,7 +146,7 @@ class IssueView:
     # taken; kept after escalation and after the issue is done.
     was_late: bool = False
     progress_note: str | None = None  # the newest progress an owner gave (shown on the card)
-    # What the newest resolution said (办结说明): set while the issue is resolved or closed.
+    # What the newest resolution said (its note): set while the issue is resolved or closed.
     resolution_note: str | None = None
     taken_by: PersonRef | None = None  # who took it on (acknowledged), by whatever step did so
     # Where its first report came from (Channel) and that channel's id for it (a 12345 order).

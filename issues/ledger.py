@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVarTuple
+from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from issues import lights, people, sla
 from issues.errors import NotFound
-from issues.facts import RATING_BANDS, reopen_where
+from issues.fact_filter import FINISHED, with_fact
 from issues.groups import group_row
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import (
@@ -39,7 +39,6 @@ from issues.views import EventView, IssueFilter, IssueView, Page, PersonRef
 
 # Events that take an issue on or move it forward (who took it on, and the latest progress).
 TAKING_STEPS = ("acknowledge", "assign", "progress", "resolve", "escalate", "claim")
-FINISHED = (Status.RESOLVED, Status.CLOSED)  # a resolution note stands for these
 COUNT_CAP = 10_000  # a page header counts matching issues up to here, then says "10000+"
 PAGE_MAX = 500
 STREAM_BATCH = 1000  # issues per batch of an export
@@ -76,53 +75,13 @@ def filtered(q: Select[*_Row], f: IssueFilter,
         q = q.where(Issue.assignee_id.in_(people.chat_person_ids(f.assignee_user_id)))
     if f.department_code:
         q = q.where(Issue.department_code == f.department_code)
-    q = _with_fact(q, f, now)
+    q = with_fact(q, f, now)
     if f.text:
         like = f"%{f.text}%"
         q = q.where(or_(Issue.summary.like(like), Issue.text.like(like),
                         Issue.location_text.like(like)))
     if f.light in ("red", "yellow", "green"):
         q = q.where(lights.light_is(f.light, now))
-    return q
-
-
-def _judged(clock: str, late: bool, now: datetime) -> ColumnElement[bool]:
-    """Judged for a clock ("ack", "resolve") as the supervision figures judge it: in time, or
-    late (stopped past its due time, or still running past it); rejected issues never are."""
-    at, due, on_time = ((Issue.acknowledged_at, Issue.ack_due_at, Issue.ack_on_time)
-                        if clock == "ack" else
-                        (Issue.resolved_at, Issue.resolve_due_at, Issue.resolve_on_time))
-    if not late:
-        return and_(on_time == 1, Issue.status != Status.REJECTED)
-    waiting = and_(at.is_(None), Issue.status.in_(OPEN_STATUSES), due <= now)
-    return and_(Issue.status != Status.REJECTED, or_(on_time == 0, waiting))
-
-
-def _with_fact(q: Select[*_Row], f: IssueFilter, now: datetime) -> Select[*_Row]:
-    """`f.fact`'s issues (see issues.facts.FACTS), in `f.since`..`f.until`: the time of the
-    rating or the reopening for those, else the time of receipt."""
-    at: Any = Issue.created_at  # or the rating's time
-    fact = f.fact
-    if fact in RATING_BANDS:
-        q, at = q.where(Issue.rating.between(*RATING_BANDS[fact])), Issue.rated_at
-    elif fact == "reopened":
-        ev = select(Event.id).where(Event.issue_id == Issue.id, reopen_where())
-        ev = ev.where(Event.at >= f.since) if f.since else ev
-        ev = ev.where(Event.at < f.until) if f.until else ev
-        return q.where(ev.exists())
-    elif fact == "acked":
-        q = q.where(Issue.acknowledged_at.is_not(None))
-    elif fact == "done":
-        q = q.where(Issue.status.in_(FINISHED))
-    elif fact == "repeat":
-        q = q.where(Issue.repeat_of.is_not(None))
-    elif fact is not None:  # ack_on_time, ack_late, resolve_on_time, resolve_late
-        clock, _, judged = fact.partition("_")
-        q = q.where(_judged(clock, judged == "late", now))
-    if f.since:
-        q = q.where(at >= f.since)
-    if f.until:
-        q = q.where(at < f.until)
     return q
 
 

@@ -21,9 +21,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from issues import facts
+from issues.fact_columns import IssueFacts
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -123,7 +124,7 @@ class DepartmentMember(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
 
 
-class Issue(Base):
+class Issue(IssueFacts, Base):
     __tablename__ = "issues"
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
@@ -159,18 +160,6 @@ class Issue(Base):
     ack_warn_at: Mapped[datetime | None]
     resolve_warn_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # Facts for supervision, set when they happen so that a district's month is counted from
-    # one index without computing anything per row (issues.facts): seconds from receipt to
-    # acceptance and to resolution, and whether each was in time (1) or late (0), None until
-    # the clock stops (the model sets them itself whenever a clock stops or restarts); the
-    # earlier complaint this one repeats (issues.facts.repeats); the latest rating and when.
-    ack_seconds: Mapped[int | None] = mapped_column(Integer)
-    ack_on_time: Mapped[int | None] = mapped_column(Integer)
-    resolve_seconds: Mapped[int | None] = mapped_column(Integer)
-    resolve_on_time: Mapped[int | None] = mapped_column(Integer)
-    repeat_of: Mapped[int | None] = mapped_column(Integer)  # an earlier issue's id
-    rating: Mapped[int | None] = mapped_column(Integer)
-    rated_at: Mapped[datetime | None]
     __mapper_args__: Any = MappingProxyType({"version_id_col": version})  # read-only
     __table_args__ = (
         UniqueConstraint("group_id", "number"),
@@ -185,24 +174,11 @@ class Issue(Base):
         Index("ix_issues_category_created", "category", "created_at"),
         Index("ix_issues_assignee", "assignee_id"),
         Index("ix_issues_group_card", "group_id", "card_message_id"),
-        # A period's supervision figures read only these (see issues.supervision); the
-        # first also serves what (group_id, created_at) did.
+        # Supervision's (issues.supervision); the first serves what (group, created) did.
         Index("ix_issues_group_facts", *facts.GROUP_COLUMNS),
         Index("ix_issues_facts", *facts.PERIOD_COLUMNS),
         Index("ix_issues_rated", *facts.RATED_COLUMNS),
     )
-
-    @validates("acknowledged_at", "resolved_at")
-    def _clock_stopped(self, key: str, at: datetime | None) -> datetime | None:
-        """A clock stopped (or restarted, at None): its duration and whether it was in time
-        follow, whichever write path moved it."""
-        if key == "acknowledged_at":
-            self.ack_seconds, self.ack_on_time = facts.clock(self.created_at, at,
-                                                             self.ack_due_at)
-        else:
-            self.resolve_seconds, self.resolve_on_time = facts.clock(self.created_at, at,
-                                                                     self.resolve_due_at)
-        return at
 
 
 class Report(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from issues.supervision import Figures
+from issues.supervision_figures import Figures
 
 RANKABLE: dict[str, Callable[[Figures], float | None]] = {
     "resolve_rate": lambda f: f.resolve_rate,

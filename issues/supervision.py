@@ -1,10 +1,11 @@
 """Supervision figures: the 12345 centres' measures per org level, group, department or
 assignee for a period, with the previous period beside them, and rankings.
 
-Every figure comes from set-based statements grouped by the key: a fixed number of statements
-whatever the number of groups or issues (the district scale target is 300 ms at 2,000 groups
-and a million issues). Percentiles are nearest-rank, computed by the database with window
-functions, so SQLite and PostgreSQL give the same answer. The README defines each figure.
+Every figure comes from set-based statements over the facts each issue keeps (issues.facts):
+a fixed number of statements whatever the number of groups or issues (the district scale
+target is 300 ms at 2,000 groups and a million issues). Percentiles are nearest-rank
+(PostgreSQL's percentile_disc; on SQLite ranked in Python), so both databases give the same
+answer. The README defines each figure.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,138 +41,26 @@ from issues.ledger import filtered
 from issues.lifecycle import Status
 from issues.models import Event, Group, Issue, OrgUnit, Person, PersonIdentity
 from issues.people import CHAT
+from issues.supervision_figures import (
+    SPANS,
+    TOTAL,
+    Period,
+    Report,
+    Tally,
+    count_at,
+    ranks,
+)
 from issues.unit_of_work import Room
 from issues.views import LEVELS, OPEN_STATUSES, IssueFilter
 
 BY = (*LEVELS, "group", "department", "assignee")
-TOTAL = "*"
 # Keys that are a column of the issue beside its group (the others are the group or its unit).
 BESIDE: dict[str, Any] = {"department": Issue.department_code, "assignee": Issue.assignee_id}
 CACHE_SIZE = 64  # reports kept for max_age (periods × keys × scopes)
 
 
-@dataclass(frozen=True)
-class Period:
-    start: datetime
-    end: datetime
-
-    @property
-    def previous(self) -> Period:
-        return Period(self.start - (self.end - self.start), self.start)
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-@dataclass(frozen=True)
-class Figures:
-    """One row: a unit, group, department or assignee (or TOTAL) in the period."""
-
-    key: str
-    name: str
-    received: int = 0
-    rejected: int = 0
-    ack_on_time: int = 0
-    ack_judged: int = 0  # accepted, or still not accepted past the deadline
-    resolve_on_time: int = 0
-    resolve_judged: int = 0
-    ack_p50_s: float | None = None
-    ack_p90_s: float | None = None
-    resolve_p50_s: float | None = None
-    resolve_p90_s: float | None = None
-    red: int = 0  # open issues overdue now
-    yellow: int = 0
-    reopened: int = 0
-    repeat: int = 0
-    satisfied: int = 0  # ratings of 4-5 points
-    basic: int = 0  # 3 points: basically satisfied
-    unsatisfied: int = 0  # 1-2 points
-    previous: Figures | None = field(default=None, compare=False)
-
-    @property
-    def ack_rate(self) -> float | None:
-        return _rate(self.ack_on_time, self.ack_judged)
-
-    @property
-    def resolve_rate(self) -> float | None:
-        return _rate(self.resolve_on_time, self.resolve_judged)
-
-    @property
-    def rated(self) -> int:
-        return self.satisfied + self.basic + self.unsatisfied
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return _rate(self.satisfied + self.basic, self.rated)
-
-    @property
-    def repeat_rate(self) -> float | None:
-        return _rate(self.repeat, self.received)
-
-
-@dataclass(frozen=True)
-class Report:
-    by: str
-    period: Period
-    rows: list[Figures]
-    total: Figures
-
-
 def _n(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-
-COUNTS = ("received", "rejected", "ack_on_time", "ack_judged", "resolve_on_time",
-          "resolve_judged", "red", "yellow", "reopened", "repeat", "satisfied", "basic",
-          "unsatisfied")
-SPANS = ("ack_p50_s", "ack_p90_s", "resolve_p50_s", "resolve_p90_s")
-
-
-def _at(*names: str) -> tuple[int, ...]:
-    return tuple(COUNTS.index(n) for n in names)
-
-
-class _Tally:
-    """Counts added up per key (None: in no key, so only in the total) and period, kept as
-    lists in the order of COUNTS (a district's rows are thousands: dicts per row would cost
-    more than the statements); percentiles as the database gave them."""
-
-    def __init__(self) -> None:
-        self.sums: dict[tuple[bool, Any], list[int]] = {}
-        self.spans: dict[Any, dict[str, Any]] = {}  # per key, and the scope's at TOTAL
-
-    def add(self, current: bool, key: Any, at: tuple[int, ...], values: Sequence[Any]
-            ) -> None:
-        acc = self.sums.get((current, key))
-        if acc is None:
-            acc = self.sums[(current, key)] = [0] * len(COUNTS)
-        for i, v in zip(at, values, strict=True):
-            if v:
-                acc[i] += int(v)
-
-    def figures(self, names: dict[Any, tuple[str, str]]) -> tuple[list[Figures], Figures]:
-        """Rows for the named keys and the total over every key."""
-        total = {c: [0] * len(COUNTS) for c in (True, False)}
-        for (current, _), acc in self.sums.items():
-            t = total[current]
-            for i, v in enumerate(acc):
-                t[i] += v
-
-        def one(key: Any, name: tuple[str, str], now: list[int] | None,
-                before: list[int] | None) -> Figures:
-            was: dict[str, Any] = dict(zip(COUNTS, before or (), strict=False))
-            fields: dict[str, Any] = dict(zip(COUNTS, now or (), strict=False))
-            return Figures(**fields, **self.spans.get(key, {}), key=name[0], name=name[1],
-                           previous=Figures(**was, key=name[0], name=name[1]))
-
-        rows = [one(k, names[k], self.sums.get((True, k)), self.sums.get((False, k)))
-                for k in self.keys() if k in names]
-        return rows, one(TOTAL, (TOTAL, ""), total[True], total[False])
-
-    def keys(self) -> set[Any]:
-        """Every key something was counted for."""
-        return ({k for _, k in self.sums} | set(self.spans)) - {None, TOTAL}
 
 
 class _Nested(Join):
@@ -191,7 +80,7 @@ def _nested_on_sqlite(element: _Nested, compiler: SQLCompiler, **kw: Any) -> str
     return f"{left} CROSS JOIN {right} ON {compiler.process(element.onclause, **kw)}"
 
 
-def _units_at(level: str) -> Any:
+def _unitscount_at(level: str) -> Any:
     """(gid, key): each group and its unit at `level` (the group's unit or an ancestor)."""
     anc = select(OrgUnit.id.label("unit"), OrgUnit.id.label("anc"),
                  OrgUnit.level.label("level"), OrgUnit.parent_id.label("up")
@@ -250,7 +139,7 @@ class Supervision(Room):
 
     # --- the statements ---------------------------------------------------------------------
     async def _figures(self, by: str, p: Period, scope: IssueFilter, now: datetime
-                       ) -> _Tally:
+                       ) -> Tally:
         """The figures per key of `by` and for the whole scope, run side by side (each
         statement in a read session of its own: PostgreSQL runs them on separate connections,
         SQLite in separate threads).
@@ -263,7 +152,7 @@ class Supervision(Room):
         # A unit level's key is the group's unit at that level, from the org tree: the
         # additive statements count per group, added up here per unit (groups in no such unit
         # count in the total only); other keys are columns of the issue.
-        units = _units_at(by) if by in LEVELS else None
+        units = _unitscount_at(by) if by in LEVELS else None
         key: Any = BESIDE.get(by, Issue.group_id)
         only = IssueFilter(chat_id=scope.chat_id, org_unit_id=scope.org_unit_id,
                            department_code=scope.department_code)
@@ -334,23 +223,23 @@ class Supervision(Room):
             return unit_of.get(k) if unit_of is not None else k
 
         # Each row's key is None for what is in no key: the total counts it all the same.
-        tally = _Tally()
-        counts = _at("received", "rejected", "ack_on_time", "ack_judged", "resolve_on_time",
+        tally = Tally()
+        counts = count_at("received", "rejected", "ack_on_time", "ack_judged", "resolve_on_time",
                      "resolve_judged", "repeat")
         for is_cur, rows in ((True, got[0]), (False, got[1])):
             for k, *values in rows:
                 tally.add(is_cur, fold(k), counts, values)
-        lit_now, lit_before = _at("red", "yellow", "ack_judged", "resolve_judged"), \
-            _at("ack_judged", "resolve_judged")
+        lit_now, lit_before = count_at("red", "yellow", "ack_judged", "resolve_judged"), \
+            count_at("ack_judged", "resolve_judged")
         for k, red, yellow, ack_late, ack_late_before, res_late, res_late_before in got[2]:
             tally.add(True, fold(k), lit_now, (red, yellow, ack_late, res_late))
             tally.add(False, fold(k), lit_before, (ack_late_before, res_late_before))
-        bands = _at("satisfied", "basic", "unsatisfied")
+        bands = count_at("satisfied", "basic", "unsatisfied")
         for is_cur, k, *values in got[3]:
             tally.add(bool(is_cur), fold(k), bands, values)
         for k, n in got[4]:
-            tally.add(True, fold(k), _at("reopened"), (n,))
-        spans_rows = _ranks(json.loads(got[5][0][0]), fold) if self.uow.is_sqlite else got[5]
+            tally.add(True, fold(k), count_at("reopened"), (n,))
+        spans_rows = ranks(json.loads(got[5][0][0]), fold) if self.uow.is_sqlite else got[5]
         for total, k, *values in spans_rows:
             if total or k is not None:
                 tally.spans[TOTAL if total else k] = {
@@ -435,33 +324,3 @@ class Supervision(Room):
             return path[::-1]
 
         return await self.uow.read(run)
-
-
-def _ranks(rows: Sequence[Any], fold: Callable[[Any], Any]
-           ) -> list[tuple[bool, Any, Any, Any, Any, Any]]:
-    """(key, seconds to accept, seconds to resolve) rows as percentile rows: (total?, key,
-    median and 90th percentile to accept, the same to resolve), per key (`fold`ed: a group's
-    unit) and for all rows, by nearest rank (the value at rank ⌈p·n⌉ of the n sorted
-    values), as percentile_disc."""
-    keyed: dict[tuple[bool, Any], tuple[list[int], list[int]]] = {}
-    for k, ack, res in rows:
-        for group in ((False, fold(k)), (True, None)):
-            acks, resolves = keyed.setdefault(group, ([], []))
-            if ack is not None:
-                acks.append(ack)
-            if res is not None:
-                resolves.append(res)
-
-    def at(values: list[int], rank: int) -> int | None:
-        return values[(len(values) * rank + 99) // 100 - 1] if values else None
-
-    out = []
-    for (total, k), (acks, resolves) in keyed.items():
-        acks.sort()
-        resolves.sort()
-        out.append((total, k, at(acks, 50), at(acks, 90), at(resolves, 50), at(resolves, 90)))
-    return out
-
-
-def _f(v: object) -> float | None:
-    return None if v is None else float(v)  # type: ignore[arg-type]  # a number from SQL

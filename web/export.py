@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 from tqdm import tqdm
 
-from issues.supervision import Figures as Unit
+from issues.supervision_figures import Figures as Unit
 from issues.views import LEVELS, IssueView, PersonRef, Stats
 from web.cells import as_text, csv_cell
 from web.names import LEVEL_NAMES, LIGHT_NAMES, STATUS_NAMES, rating_word

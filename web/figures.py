@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from issues.privacy import public_view
 from issues.service import IssueService
 from issues.settings import Settings
-from issues.supervision import Figures, Period, Report
+from issues.supervision_figures import Figures, Period, Report
 from issues.views import IssueFilter, IssueView, Stats, percent
 from web.names import STATUS_NAMES
 from web.palette import family_of

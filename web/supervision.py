@@ -17,7 +17,8 @@ from aiohttp import web
 
 from issues.facts import FACTS
 from issues.rankings import RANKABLE, change, rankings
-from issues.supervision import BY, TOTAL, Figures, Period, Report
+from issues.supervision import BY
+from issues.supervision_figures import TOTAL, Figures, Period, Report
 from issues.views import LEVELS, IssueFilter
 from web.names import LEVEL_NAMES
 from web.pages import SETTINGS, svc_of

@@ -14,7 +14,7 @@ from issues.db import Database
 from issues.rankings import rankings
 from issues.service import IssueService
 from issues.settings import load_settings
-from issues.supervision import Figures, Period
+from issues.supervision_figures import Figures, Period
 from issues.views import IssueFilter, PersonRef
 from nlp.types import Detection
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from issues.views import IssueFilter
 from tests.offline import OfflineBot, plain
 
 
@@ -27,6 +28,13 @@ async def test_commands_and_bad_input(bot: OfflineBot) -> None:
     assert "本月收到 1 件：待受理 0，处理中 1，已办结 0" in stats
     assert "满意度待评价满 5 件后公布" in stats
     assert (await bot.service.get_issue(group.id, 1)).status == "in_progress"
+
+
+async def test_zero_width_report_opens_nothing(bot: OfflineBot) -> None:
+    group, _, (resident, _) = await bot.group()
+    for blank in ("/report \u200b\u200b\u200b", "/report \u2060\ufeff", "/report \u3164"):
+        assert "用法" in bot.reply_to(await bot.say(group, resident, blank)), blank
+    assert (await bot.service.list_issues(IssueFilter(chat_id=group.id))).total == 0
 
 
 async def test_a_command_for_another_bot_is_left_to_it(bot: OfflineBot) -> None:

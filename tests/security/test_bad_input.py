@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from issues.service import IssueService
-from issues.views import IssueFilter, PersonRef
+from issues.views import PersonRef
 from nlp.types import Detection
 from tests.security.conftest import TrustHarness, dashboard_as
 
@@ -78,15 +78,6 @@ async def test_bot_answers_bad_numbers_shortly_and_writes_nothing(trust_bot: Any
         assert "出错" not in reply and len(reply) < 300, (command, reply)
     after = await h.service.get_issue(chat, 1, with_events=True)
     assert after.status == before.status and len(after.events) == len(before.events)
-
-
-async def test_zero_width_report_opens_nothing(trust_bot: Any) -> None:
-    h: TrustHarness = await trust_bot()
-    g = await h.group()
-    chat, resident = g["chat"], g["residents"][0]
-    for blank in ("/report \u200b\u200b\u200b", "/report \u2060\ufeff", "/report \u3164"):
-        assert "用法" in await h.answer(chat, resident, blank)
-    assert (await h.service.list_issues(IssueFilter(chat_id=chat))).total == 0
 
 
 async def test_long_history_is_split_under_telegrams_limit(trust_bot: Any) -> None:

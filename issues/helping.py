@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import ColumnElement, distinct, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,6 +51,7 @@ class HelpView:
     card_message_id: int | None
     created_at: datetime
     created: bool = False  # this call opened it (not a repeated update)
+    group_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ async def _view(s: AsyncSession, h: HelpRequest, g: Group, created: bool = False
     return HelpView(h.id, g.chat_id, h.number, h.text, tuple(h.needs or ()), h.place,
                     found[h.requester_id], h.status,
                     found[h.volunteer_id] if h.volunteer_id else None, h.points,
-                    h.card_message_id, h.created_at, created)
+                    h.card_message_id, h.created_at, created, g.title)
 
 
 async def _units_over(s: AsyncSession, g: Group) -> list[int]:
@@ -279,16 +280,19 @@ class Helping(Room):
 
     async def figures(self, start: datetime, end: datetime, chat_id: int | None = None,
                       unit_id: int | None = None) -> HelpFigures:
-        """A period's help in one group, or in every group under a unit."""
+        """A period's help in one group, in every group under a unit, or (neither) in
+        the whole district."""
         async def run(s: AsyncSession) -> HelpFigures:
+            in_groups: ColumnElement[bool] = true()  # the whole district
             if unit_id is not None:
                 unit = await s.get(OrgUnit, unit_id)
                 if unit is None:
                     raise NotFound("unit_not_found", unit=unit_id)
-                groups = [x.id for x in await tree.groups_under(s, unit)]
-            else:
-                groups = await _group_ids(s, await group_row(s, chat_id or 0))
-            in_groups = HelpRequest.group_id.in_(groups)
+                in_groups = HelpRequest.group_id.in_(
+                    [x.id for x in await tree.groups_under(s, unit)])
+            elif chat_id is not None:
+                in_groups = HelpRequest.group_id.in_(
+                    await _group_ids(s, await group_row(s, chat_id)))
             asked = (await s.execute(select(func.count(HelpRequest.id)).where(
                 in_groups, HelpRequest.created_at >= start, HelpRequest.created_at < end,
                 HelpRequest.status != HelpStatus.WITHDRAWN))).scalar_one()
@@ -298,6 +302,19 @@ class Helping(Room):
                 .where(in_groups, HelpRequest.status == HelpStatus.DONE,
                        HelpRequest.done_at >= start, HelpRequest.done_at < end))).one()
             return HelpFigures(int(asked), int(done), int(volunteers), int(points))
+
+        return await self.uow.read(run)
+
+    async def newest(self, limit: int = 30) -> list[HelpView]:
+        """The newest help requests of every group (withdrawn ones left out), for the
+        dashboard."""
+        async def run(s: AsyncSession) -> list[HelpView]:
+            rows = (await s.execute(
+                select(HelpRequest, Group).join(Group, Group.id == HelpRequest.group_id)
+                .where(HelpRequest.status != HelpStatus.WITHDRAWN)
+                .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
+                .limit(limit))).all()
+            return [await _view(s, h, g) for h, g in rows]
 
         return await self.uow.read(run)
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from issues.service import IssueService
 from issues.settings import Settings
 from issues.views import IssueView, PersonRef
-from web import codes, figures, hotline, maps, open311, pages, supervision
+from web import codes, figures, hotline, maps, open311, pages, practices, supervision
 from web.auth import COOKIE, ROLE, Auth, safe_next
 from web.export import csv_header, csv_rows, figures_of, to_xlsx
 from web.pages import PHOTOS, SERVICE, SETTINGS, issue_filter, svc_of
@@ -42,7 +42,7 @@ def make_app(settings: Settings, service: IssueService | None,
         web.get("/screen", screen), web.get("/api/screen.json", screen_json),
         web.get("/export.csv", export_csv), web.get("/export.xlsx", export_xlsx),
         *pages.routes(), *maps.routes(), *supervision.routes(), *codes.routes(),
-        *hotline.routes(),
+        *hotline.routes(), *practices.routes(),
     ])
     if service is not None:
         app.add_routes(open311.routes(settings, service))

@@ -50,7 +50,6 @@ class HelpView:
     points: int
     card_message_id: int | None
     created_at: datetime
-    created: bool = False  # this call opened it (not a repeated update)
     group_title: str = ""
 
 
@@ -89,13 +88,13 @@ class HelpFigures:
     points: int
 
 
-async def _view(s: AsyncSession, h: HelpRequest, g: Group, created: bool = False) -> HelpView:
+async def _view(s: AsyncSession, h: HelpRequest, g: Group) -> HelpView:
     ids = [h.requester_id] + ([h.volunteer_id] if h.volunteer_id else [])
     found = await people.refs(s, ids)
     return HelpView(h.id, g.chat_id, h.number, h.text, tuple(h.needs or ()), h.place,
                     found[h.requester_id], h.status,
                     found[h.volunteer_id] if h.volunteer_id else None, h.points,
-                    h.card_message_id, h.created_at, created, g.title)
+                    h.card_message_id, h.created_at, g.title)
 
 
 async def _units_over(s: AsyncSession, g: Group) -> list[int]:
@@ -137,7 +136,7 @@ class Helping(Room):
                             source_message_id=message_id, points=0, created_at=self.clock())
             s.add(h)
             await s.flush()
-            return await _view(s, h, g, created=True)
+            return await _view(s, h, g)
 
         return await self.uow.write(run)
 

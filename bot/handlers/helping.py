@@ -33,12 +33,13 @@ LEAVE = ("退出", "离开", "取消", "leave", "quit")
 
 async def post_request(msg: Message, context: Context, text: str, wish: HelpRequest) -> None:
     """Record the help request of `msg` (once, however often the update comes) and post its
-    card under it."""
+    card under it, unless it is there already (a repeated update after a failed send posts
+    it then)."""
     assert msg.from_user is not None
     svc = ctx.service(context)
     h = await svc.helping.ask(msg.chat.id, msg.message_id, ctx.person(msg.from_user), text,
                               wish.needs, wish.place)
-    if not h.created:
+    if h.card_message_id is not None:
         return
     html, markup = help_card(h, await svc.helping.volunteers(msg.chat.id))
     card = await send_html(context.bot, msg.chat.id, html, reply_to=msg.message_id,

@@ -205,10 +205,11 @@ class Hotline(Room):
             out.append(Imported(order.number, result.issue, result.created))
         return out
 
-    async def outcomes(self, since: datetime | None = None,
-                       numbers: Sequence[str] = ()) -> list[Outcome]:
+    async def outcomes(self, since: datetime | None = None, numbers: Sequence[str] = (),
+                       newest: int = 0) -> list[Outcome]:
         """Every order's issue as it stands (of orders received since `since`, or those
-        numbered), with its steps, oldest order first."""
+        numbered), with its steps, oldest order first; with `newest`, only that many of the
+        latest, newest first (the dashboard's list)."""
         async def run(s: AsyncSession) -> list[Outcome]:
             q = (select(Report.external_id, Issue).join(Issue, Issue.id == Report.issue_id)
                  .where(Report.channel == str(Channel.HOTLINE)))
@@ -216,7 +217,11 @@ class Hotline(Room):
                 q = q.where(Report.created_at >= since)
             if numbers:
                 q = q.where(Report.external_id.in_(list(numbers)))
-            rows = (await s.execute(q.order_by(Report.created_at, Report.id))).all()
+            if newest:
+                q = q.order_by(Report.created_at.desc(), Report.id.desc()).limit(newest)
+            else:
+                q = q.order_by(Report.created_at, Report.id)
+            rows = (await s.execute(q)).all()
             views = await self.ledger.views(s, [r[1] for r in rows])
             steps: dict[int, list[tuple[datetime, str, str]]] = {}
             ids = [r[1].id for r in rows]

@@ -24,7 +24,7 @@ async def page(request: web.Request) -> web.Response:
     now = svc.clock()
     local = now.astimezone(ZoneInfo(request.app[SETTINGS].timezone))
     month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    orders = await svc.hotline.outcomes(now - timedelta(days=HOTLINE_DAYS))
+    orders = await svc.hotline.outcomes(now - timedelta(days=HOTLINE_DAYS), newest=SHOWN)
     notices = await svc.notices.newest(SHOWN)
     helps = await svc.helping.newest(SHOWN)
     return render(
@@ -34,7 +34,7 @@ async def page(request: web.Request) -> web.Response:
                for v in await svc.votes.newest(SHOWN)],
         helped=await svc.helping.figures(month, now + timedelta(seconds=1)), month=local.month,
         helps=[(h, mask(h.text)[:80], name("wish", h.status)) for h in helps],
-        orders=[(o, rating_word(o.issue.rating)) for o in reversed(orders)][:SHOWN],
+        orders=[(o, rating_word(o.issue.rating)) for o in orders],
         hotline_days=HOTLINE_DAYS)
 
 

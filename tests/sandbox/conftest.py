@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -81,3 +82,13 @@ async def drain(tg: Client) -> int:
     offset = updates[-1]["update_id"] + 1
     await tg.call("get_updates", offset=offset)
     return offset
+
+
+async def long_poll_held(sandbox: Sandbox, before: int, timeout: float = 10) -> None:
+    """Wait until a getUpdates sent after the sandbox's long-poll generation was `before` is
+    held by it (a fixed sleep is too short on a busy machine and too long on an idle one)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while sandbox.state.poll_generation <= before:
+        assert loop.time() < deadline, "the long poll never reached the sandbox"
+        await asyncio.sleep(0.01)

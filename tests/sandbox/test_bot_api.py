@@ -19,6 +19,7 @@ from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryA
 
 from sandbox.client import SandboxClient, SandboxError
 from sandbox.server import Sandbox
+from tests.sandbox.conftest import long_poll_held
 
 
 async def test_get_me_reports_privacy_and_username(bot: Bot, client: SandboxClient) -> None:
@@ -184,15 +185,16 @@ async def test_not_a_member_is_forbidden(bot: Bot, client: SandboxClient) -> Non
         await bot.send_message(chat, "hi")
 
 
-async def test_get_updates_long_polls(bot: Bot, client: SandboxClient,
+async def test_get_updates_long_polls(bot: Bot, client: SandboxClient, sandbox: Sandbox,
                                       group: dict[str, int]) -> None:
     pending = await bot.get_updates()
     offset = pending[-1].update_id + 1
     start = time.monotonic()
     assert await bot.get_updates(offset=offset, timeout=1) == ()
     assert time.monotonic() - start >= 0.9  # it held the request, it did not spin
+    before = sandbox.state.poll_generation
     waiter = asyncio.create_task(bot.get_updates(offset=offset, timeout=20))
-    await asyncio.sleep(0.3)
+    await long_poll_held(sandbox, before)
     assert not waiter.done()
     await client.send(group["chat"], group["resident"], "有人吗")
     got = await asyncio.wait_for(waiter, 10)

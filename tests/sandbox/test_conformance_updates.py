@@ -11,7 +11,7 @@ import pytest
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.sandbox.clients import Client, Failure
-from tests.sandbox.conftest import drain
+from tests.sandbox.conftest import drain, long_poll_held
 
 
 async def test_privacy_mode_delivers_what_telegram_does(tg: Client, client: SandboxClient,
@@ -50,8 +50,9 @@ async def test_other_bots_are_never_delivered(tg: Client, client: SandboxClient,
 async def test_second_long_poll_ends_the_first(tg: Client, sandbox: Sandbox,
                                                group: dict[str, int]) -> None:
     offset = await drain(tg)
+    before = sandbox.state.poll_generation
     first = asyncio.create_task(tg.call("get_updates", offset=offset, timeout=20))
-    await asyncio.sleep(0.3)
+    await long_poll_held(sandbox, before)
     async with type(tg)(sandbox.token, sandbox.url) as other:  # a second bot instance
         second = asyncio.create_task(other.call("get_updates", offset=offset, timeout=1))
         with pytest.raises(Failure) as err:
@@ -62,10 +63,12 @@ async def test_second_long_poll_ends_the_first(tg: Client, sandbox: Sandbox,
         assert await second == []
 
 
-async def test_set_webhook_ends_a_long_poll(tg: Client, group: dict[str, int]) -> None:
+async def test_set_webhook_ends_a_long_poll(tg: Client, sandbox: Sandbox,
+                                            group: dict[str, int]) -> None:
     offset = await drain(tg)
+    before = sandbox.state.poll_generation
     poll = asyncio.create_task(tg.call("get_updates", offset=offset, timeout=20))
-    await asyncio.sleep(0.3)
+    await long_poll_held(sandbox, before)
     assert await tg.call("set_webhook", url="http://127.0.0.1:9/hook")
     with pytest.raises(Failure) as err:
         await asyncio.wait_for(poll, 5)

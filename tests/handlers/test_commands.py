@@ -37,6 +37,26 @@ async def test_zero_width_report_opens_nothing(bot: OfflineBot) -> None:
     assert (await bot.service.list_issues(IssueFilter(chat_id=group.id))).total == 0
 
 
+async def test_bad_numbers_are_answered_shortly_and_write_nothing(bot: OfflineBot) -> None:
+    group, owner, (resident, _) = await bot.group()
+    dept, worker, _ = await bot.group("城管执法队", residents=0, owner_username="cheng_guan")
+    code = await bot.service.new_access_code()  # handed out by a dashboard admin
+    assert "部门群" in bot.reply_to(await bot.say(dept, worker, f"/dept add chengguan {code}"))
+    assert "#1" in bot.reply_to(await bot.say(group, resident, "3栋门口路灯坏了好几天了"))
+    before = await bot.service.get_issue(group.id, 1, with_events=True)
+    for where, who, command in [
+        (dept, worker, "/claim 99999999999999999999"), (dept, worker, "/done ²"),
+        (dept, worker, "/claim ²"), (group, owner, "/escalate ² chengguan"),
+        (group, owner, "/escalate 99999999999999999999 chengguan"),
+        (group, owner, "/ack 99999999999999999999"), (group, owner, "/issue ²"),
+    ]:
+        reply = plain(bot.reply_to(await bot.say(where, who, command)))
+        assert "用法" in reply or "编号" in reply, (command, reply)
+        assert "出错" not in reply and len(reply) < 300, (command, reply)
+    after = await bot.service.get_issue(group.id, 1, with_events=True)
+    assert after.status == before.status and len(after.events) == len(before.events)
+
+
 async def test_a_command_for_another_bot_is_left_to_it(bot: OfflineBot) -> None:
     group, _, (resident, _) = await bot.group()
     other = await bot.say(group, resident, "/frobnicate@other_bot")

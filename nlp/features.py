@@ -5,7 +5,8 @@ and lists, per category with any evidence, the features that fired: its objects,
 with a problem word close by in one clause (a pair, named by the problem word; a problem
 word alone says nothing: 半夜 is not noise, 不亮 may be the sky), an object whose problem is
 denied (路灯没坏), its phrases and exclusions; and, for the message as a whole, the signals
-(a public place, an address, thanks, a notice, "already fixed"…). The features do not
+(a public place, an address or a generic spot such as 车库, thanks, a notice, "already
+fixed"…). The features do not
 depend on the weights, so training computes them once per row (nlp/train.py) and the
 detector scores them with the weights in force.
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 
 import jieba
 
-from nlp.location import find_location
+from nlp.location import locate
 from nlp.patterns import Entry, Hits, Scanner
 from nlp.rules import SIGNALS, Rules
 from nlp.weights import SHARED, Feature
@@ -173,10 +174,11 @@ class Lexicon:
             return None
         if self.places.intersection(found):
             shared.append((SHARED, "place", ""))
-        location = find_location(half) if half is not None and half != text else None
-        location = location or find_location(text)
-        if location:
-            shared.append((SHARED, "address", ""))
+        where = locate(half) if half is not None and half != text else None
+        where = where or locate(text)
+        location = where[0] if where else None
+        if where:  # an address (3栋2单元), or a place every neighbourhood has (车库): a spot
+            shared.append((SHARED, "address" if where[1] else "spot", ""))
         return Evidence(text, [cats[i] for i in sorted(cats)], shared, urgent, calm, location)
 
     def _pairs(self, hits: Hits, objects: list[tuple[str, int]],

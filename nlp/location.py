@@ -13,7 +13,7 @@ _BUILDING = re.compile(
 )
 _UNIT = re.compile(rf"{_NUM}单元(?:{_NUM}楼)?{_SPOT}?")
 _ROAD = re.compile(
-    r"[\u4e00-\u9fa5]{2,5}(?:路|街|大道|巷)(?:(?:和|与)[\u4e00-\u9fa5]{2,5}(?:路|街))?"
+    r"[\u4e00-\u9fa5]{2,5}(?:路(?![灯面])|街|大道|巷)(?:(?:和|与)[\u4e00-\u9fa5]{2,5}(?:路|街))?"
     r"(?:[\u4e00-\u9fa5]{2,6}段|交叉口|路口|辅道|口|边)?"
 )
 _PLACE = re.compile(
@@ -30,14 +30,24 @@ _ROAD_STOP = ("马路", "走路", "过路", "一路", "这路", "那路", "条�
 
 
 _ORDER = (_BUILDING, _GROUP, _ROAD, _UNIT, _PLACE)
+# A kind of place every neighbourhood has (车库, 广场, 东门): it says where, but not which one,
+# so it is weaker evidence of a public complaint than an address.
+_GENERIC = _PLACE
 
 
 def find_location(text: str) -> str | None:
     """The most specific place named in the text, or None."""
+    found = locate(text)
+    return found[0] if found else None
+
+
+def locate(text: str) -> tuple[str, bool] | None:
+    """The most specific place named in the text and whether it is an address (a building,
+    unit, road or village group) rather than a generic place (车库, 广场); None if none."""
     for rx in _ORDER:
         span = _first_place(rx, text)
         if span is not None:
-            return span
+            return span, rx is not _GENERIC
     return None
 
 

@@ -14,7 +14,8 @@ An entry of a rule file is one line: a pattern, then an example sentence after �
 - （地点） stands for every word of the shared list `places` (小区, 楼下, 门口…).
 
 A word counts only where it is not negated: a negation word (没, 不, 未…) within the few
-characters before it cancels it ("路灯没坏"), unless the word itself begins with one ("没人管").
+characters before it cancels it ("路灯没坏"), or before 一 + a measure word ("没一盏灯是亮的"),
+unless the word itself begins with one ("没人管").
 Words are matched as they are after `nlp.normalize` (simplified, half-width, lower case, 冇 →
 没), so a rule may be written either way.
 
@@ -36,6 +37,10 @@ NEAR = "附近有"
 ALSO = "同时有"
 START = "开头是"
 EXAMPLE = re.compile(r"\s*例[：:]\s*")
+# Measure words: a negation reaches across "一盏/一个" (+ a noun of up to two characters and
+# 是/都/也) to the word after it: "没一盏是亮的", "没有一个灯是好的".
+MEASURES = frozenset("个盏只条台根处间家栋块把辆部张扇座样户口")
+_LINKS = "是都也能还"
 # What ends a clause: the two words of a pair or of "A 附近有 B" must not be split by one.
 CLAUSE = re.compile(r"[,。.!?;\n~～…]+|\s{2,}")
 
@@ -163,9 +168,22 @@ class Hits:
             return False  # 没人管, 不亮: the negation is the word's own
         text = self.text
         if not text.endswith(self.negations, max(0, pos - self.reach), pos):
-            return False
+            return self._quantified(pos)
         # 有没有X, 是不是X, 能不能X ask; they do not deny X
         return not (pos >= 3 and text[pos - 3] == text[pos - 1] and text[pos - 2] in "不没")
+
+    def _quantified(self, pos: int) -> bool:
+        """Is the word at pos denied through a measure word: 没 + 一盏 (+ 灯) (+ 是)?"""
+        head = self.text[max(0, pos - 8):pos]
+        head = head[:-1] if head.endswith(tuple(_LINKS)) else head
+        for noun in range(3):  # 没一盏是, 没一盏灯是, 没一个路灯是
+            q = len(head) - noun
+            if q < 3 or not all("\u4e00" <= c <= "\u9fff" for c in head[q:]):
+                return False
+            if head[q - 1] in MEASURES and head[q - 2] == "一" and head.endswith(
+                    self.negations, 0, q - 2):
+                return True
+        return False
 
     def free(self, word: str) -> list[int]:
         """The positions where the word occurs and is not negated."""

@@ -24,7 +24,7 @@ from nlp.yamlfile import RuleError, compose, line_of, mapping, number
 SHARED = "*"  # the "category" of the signals about the whole message
 CATEGORY_KINDS = ("bias", "bare", "far", "denied", "objects", "pair", "phrases", "exclusions")
 # one weight each, not one per entry
-SCALAR_KINDS = ("bias", "bare", "far", "denied", "place", "address")
+SCALAR_KINDS = ("bias", "bare", "far", "denied", "place", "address", "spot")
 CONSTANTS = ("near", "window", "reach", "sensitivity")
 
 # A feature: (category or SHARED, kind, entry). The entry is a word, an entry's pattern as
@@ -98,8 +98,9 @@ HEADER = """\
 # 一条消息对某一类诉求的得分 = 这一类的起点（bias）
 #   + 命中的每个物件（objects）、毛病词（problems）、说法（phrases）、排除（exclusions）的权重
 #   + 物件和毛病词在一句里挨着时的“成对”权重（pair）；毛病词被否定（路灯没坏）时的权重（denied）
-#   + 共用信号（shared）的权重：提到小区等公共地点（place）、有具体地址（address）、
-#     已修好、通知、感谢、提问、广告、自家的事……（负数就是减分）。
+#   + 共用信号（shared）的权重：提到小区等公共地点（place）、有具体地址（address，3栋2单元）
+#     或只说了哪类地方（spot，车库、广场）、已修好、通知、感谢、提问、广告、自家的事……
+#     （负数就是减分）。
 # 得分大于 0 的类别越多、越高，越可能是诉求：置信度 = 1 − 1 / (1 + Σ e^得分)；
 # 置信度到 0.5 就立案（群可以调灵敏度）；得分最高的类别就是诉求的类别。
 # 规则里有、这里没写的条目用 defaults 里它那一类的默认权重。
@@ -131,7 +132,7 @@ def dump_weights(w: Weights, categories: Iterable[str], signals: Iterable[str],
         out.append(f"  {code}:")
         out += _group(w, code, CATEGORY_KINDS, "    ")
     out.append("shared:")
-    out += _group(w, SHARED, ("place", "address", *signals), "  ")
+    out += _group(w, SHARED, ("place", "address", "spot", *signals), "  ")
     return "\n".join(out) + "\n"
 
 

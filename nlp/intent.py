@@ -125,14 +125,17 @@ def _asking(t: str) -> bool:
 
 def _status(t: str, intents: _Intents, hits: Hits) -> bool:
     """A status question: a plain one (修好了没有, 有人管吗), or a vague one (怎么样了) about
-    something it names (反映的事, #12, an object of some category)."""
+    something it names (反映的事, #12, an object of some category not in someone's home)."""
     if not t:
         return False
     if intents.first(hits, "status") is not None:
         return True
     if intents.first(hits, "status_vague") is None:
         return False
-    return intents.first(hits, "topic") is not None or any(
+    if intents.first(hits, "topic") is not None:
+        return True
+    # an object alone will do, unless it is in someone's home (你们家装修怎么样了)
+    return intents.first(hits, "home") is None and any(
         w in intents.lex.objects for w in intents.lex.scan(t).found if len(w) > 1)
 
 

@@ -31,7 +31,7 @@ URGENT_KINDS = ("gas", "fire", "elevator", "power", "flood", "collapse")
 # intent.yaml: a reply's steps (and doubts), status questions, and the parts of a help request.
 REPLY_LISTS = ("resolve", "decline", "progress", "acknowledge", "doubt")
 HELP_LISTS = ("ask", "need", "personal", "favor")
-STATUS_LISTS = ("status", "status_vague", "topic")
+STATUS_LISTS = ("status", "status_vague", "topic", "home")
 
 
 def rules_dir() -> Path:

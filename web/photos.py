@@ -67,8 +67,11 @@ class PhotoStore:
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._inflight[file_id] = future
         try:
-            data = await self._fetch(file_id)
-            await asyncio.to_thread(self._write, path, data)
+            try:  # a fetch that ended since this request missed the cache has written it
+                data = await asyncio.to_thread(path.read_bytes)
+            except FileNotFoundError:
+                data = await self._fetch(file_id)
+                await asyncio.to_thread(self._write, path, data)
             future.set_result(data)
             return data
         except BaseException as exc:

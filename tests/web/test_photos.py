@@ -54,6 +54,25 @@ async def test_fetched_through_the_bot_api_once_then_cached(tmp_path: Path) -> N
                 await store.get("no-such-file")
 
 
+async def test_a_request_that_missed_the_cache_as_a_fetch_ended_does_not_fetch_again(
+        tmp_path: Path) -> None:
+    """Readers look in the cache side by side (threads): one that found no file just before a
+    running fetch wrote it may come to fetch after that fetch has ended (the race the test
+    above lost now and then on a busy machine)."""
+    image = png(2, 2, (0, 0, 0))
+    calls: list[str] = []
+
+    async def fetch(fid: str) -> bytes:
+        calls.append(fid)
+        return image
+
+    store = PhotoStore(tmp_path / "cache", fetch)
+    assert await store.get("f1") == (image, "image/png")
+    # Where a reader that missed the cache goes: the file is there now.
+    assert await store._fetch_once("f1", store._path("f1")) == image
+    assert calls == ["f1"]
+
+
 async def test_not_an_image_is_refused(tmp_path: Path) -> None:
     async def html(_: str) -> bytes:
         return b"<script>alert(1)</script>"

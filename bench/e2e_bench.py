@@ -120,6 +120,8 @@ async def _run(sandbox: Sandbox, client: SandboxClient, chats: list[tuple[int, i
                 continue
             p = c.get("params", {})
             rp = p.get("reply_parameters") or {}
+            if isinstance(rp, str):  # as the form field came (the sandbox records it raw)
+                rp = json.loads(rp)
             mid = rp.get("message_id") if isinstance(rp, dict) else None
             key = (int(p.get("chat_id", 0)), int(mid or p.get("reply_to_message_id") or 0))
             if key in posted and key not in replies:
@@ -138,7 +140,9 @@ async def _run(sandbox: Sandbox, client: SandboxClient, chats: list[tuple[int, i
 
 async def _join(client: SandboxClient, chats: list[tuple[int, int]]) -> None:
     for chat, _ in chats:
-        await client.add_bot(chat)
+        # An administrator, as a district sets Suqiu up: with privacy mode on (the sandbox's
+        # default, as Telegram's) a bot that is a mere member never sees plain chat.
+        await client.add_bot(chat, status="administrator")
     await asyncio.sleep(3.0)  # joins handled
 
 

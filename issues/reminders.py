@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 
 from sqlalchemy import ColumnElement, String, case, cast, literal, select
@@ -27,6 +27,9 @@ from issues.unit_of_work import Room
 from issues.views import Escalated, Reminder
 
 SCAN = "remind"  # the reminder scan's mark
+# A ledger's first scan (a new install, or one upgraded from before the marks) looks back to
+# the beginning: a light that turned before it still gets its one reminder.
+FIRST_SCAN = datetime(1970, 1, 1, tzinfo=UTC)
 PAGE = 500
 RETRIED = ("remind:", "escalate:")
 
@@ -47,7 +50,7 @@ class Reminders(Room):
         """The reminders due since the last scan, claimed a page at a time (red first); the
         mark moves once every page was taken."""
         now = self.clock()
-        since = await self.mark(now - self.settings.reminder_interval)
+        since = await self.mark(FIRST_SCAN)
         for light in ("red", "yellow"):
             while True:
                 got = await self.uow.write(partial(self._claim, light=light, since=since,

@@ -94,6 +94,19 @@ async def test_every_reminder_due_goes_out_in_one_tick_and_only_once(world: Worl
     assert len(await world.reminders(chat)) == 520
 
 
+async def test_the_first_scan_reminds_lights_that_turned_before_it(world: World) -> None:
+    """A ledger with no scan mark yet (a new install, or one upgraded from before the
+    marks) still reminds every issue that is late now, once."""
+    chat = await world.group("幸福社区4栋群")
+    await world.complaints(chat, 3)
+    world.clock.advance(hours=2)  # red an hour before the bot's first tick
+    await tick(world.bot, world.svc)
+    assert len(await world.reminders(chat)) == 3
+    world.clock.advance(minutes=1)
+    await tick(world.bot, world.svc)
+    assert len(await world.reminders(chat)) == 3
+
+
 async def test_quiet_hours_hold_reminders_until_morning(world: World) -> None:
     chat = await world.group("幸福社区5栋群")
     await world.complaints(chat, 3)

@@ -48,7 +48,13 @@ class Card:
     hint: str = ""
 
 
-def cards(today: Stats, month: Stats, w: Window, sup: Figures) -> list[Card]:
+def rated(rate: float | None, n: int, least: int) -> str:
+    """A satisfaction rate only once enough people rated (figures.satisfaction_min_ratings):
+    one resident's 不满意 is not a group's "满意度 0%"."""
+    return percent(rate) if n >= least else "—"
+
+
+def cards(today: Stats, month: Stats, w: Window, sup: Figures, least: int) -> list[Card]:
     """The headline figures. Times are medians and say so: one issue left for a week would
     drag an average far from what a resident usually waits."""
     day, first = w.today.isoformat(), w.month.isoformat()
@@ -70,9 +76,12 @@ def cards(today: Stats, month: Stats, w: Window, sup: Figures) -> list[Card]:
              ledger(since=first, fact="resolve_late"),
              hint=(f"{sup.resolve_on_time} / {sup.resolve_judged} 件在时限内办结，"
                    "点击查看未按时的")),
-        Card("month_satisfaction", "本月满意度", percent(month.satisfaction_rate),
+        Card("month_satisfaction", "本月满意度",
+             rated(month.satisfaction_rate, month.rated, least),
              ledger(since=first, fact="rated"),
-             hint=f"{month.satisfied} / {month.rated} 条评价为满意或基本满意"),
+             hint=(f"{month.satisfied} / {month.rated} 条评价为满意或基本满意"
+                   if month.rated >= least
+                   else f"评价不足 {least} 条（现有 {month.rated} 条），暂不计算")),
         Card("median_ack", "受理用时中位数", minutes(month.median_ack_minutes),
              ledger(since=first, fact="acked"),
              hint="本月收到的诉求，从提交到受理"),
@@ -126,22 +135,24 @@ async def month_report(svc: IssueService, w: Window) -> Report:
                                  max_age=SUPERVISION_MAX_AGE)
 
 
-def unit_rows(report: Report, w: Window) -> tuple[str, list[dict[str, Any]]]:
+def unit_rows(report: Report, w: Window, least: int) -> tuple[str, list[dict[str, Any]]]:
     scope = "unit" if report.by == "community" else "group"
     return ("社区" if report.by == "community" else "群"), [
-        _unit_row(f, {scope: f.key}, w.month.isoformat(), report.by) for f in report.rows]
+        _unit_row(f, {scope: f.key}, w.month.isoformat(), report.by, least)
+        for f in report.rows]
 
 
 def next_month(d: date) -> date:
     return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _unit_row(f: Figures, scope: dict[str, object], first: str, by: str) -> dict[str, Any]:
+def _unit_row(f: Figures, scope: dict[str, object], first: str, by: str,
+              least: int) -> dict[str, Any]:
     drill = (f"/supervision?unit={f.key}" if by == "community"
              else ledger(**scope))
     return {"name": f.name, "received": f.received,
             "ack_rate": percent(f.ack_rate), "resolve_rate": percent(f.resolve_rate),
-            "satisfaction_rate": percent(f.satisfaction_rate),
+            "satisfaction_rate": rated(f.satisfaction_rate, f.rated, least),
             "red": f.red, "yellow": f.yellow,
             "href": ledger(**scope, since=first), "href_all": drill,
             "href_red": ledger(**scope, light="red"),
@@ -157,7 +168,7 @@ async def headline(svc: IssueService, settings: Settings) -> dict[str, Any]:
     trend = await svc.daily_counts(TREND_DAYS, settings.timezone, max_age=SUPERVISION_MAX_AGE)
     report = await month_report(svc, w)
     return {"w": w, "today": today, "month": month, "trend": trend, "report": report,
-            "cards": cards(today, month, w, report.total),
+            "cards": cards(today, month, w, report.total, settings.satisfaction_min_ratings),
             "categories": categories(month, w, settings)}
 
 
@@ -170,7 +181,7 @@ async def screen(svc: IssueService, settings: Settings) -> dict[str, Any]:
     red = (await svc.list_issues(IssueFilter(light="red"), page_size=50)).items
     red.sort(key=lambda i: i.due_at or now)  # the longest overdue first
     feed = (await svc.list_issues(IssueFilter(), page_size=12)).items
-    level, units = unit_rows(h["report"], w)
+    level, units = unit_rows(h["report"], w, settings.satisfaction_min_ratings)
     return {
         "now": w.now.strftime("%Y-%m-%d %H:%M"),
         "cards": [c.__dict__ for c in h["cards"]],

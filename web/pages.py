@@ -51,7 +51,8 @@ def owners(groups: list[GroupView]) -> dict[int, PersonRef | None]:
 async def overview(request: web.Request) -> web.Response:
     svc = svc_of(request)
     h = await figures.headline(svc, request.app[SETTINGS])
-    level, units = figures.unit_rows(h["report"], h["w"])
+    level, units = figures.unit_rows(h["report"], h["w"],
+                                     request.app[SETTINGS].satisfaction_min_ratings)
     cats = [(c["code"], c["name"], c["value"]) for c in h["categories"]]
     first = h["w"].month.isoformat()
     return render(request, "overview.html", **h, units=units, units_level=level,

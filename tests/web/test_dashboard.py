@@ -173,3 +173,18 @@ async def test_open311(dash: Dash) -> None:
     new_id = int((await made.json())[0]["service_request_id"])
     issue = await svc.get_issue_by_id(new_id)
     assert issue.category == "noise" and issue.lat == pytest.approx(28.2)
+
+
+async def test_satisfaction_waits_for_enough_ratings(dash: Dash) -> None:
+    """Two ratings this month (one 不满意) are no "满意度 50%" on the overview or the wall:
+    the rate shows once figures.satisfaction_min_ratings (5) people have rated."""
+    client = dash.client
+    await login(client)
+    data = await (await client.get("/api/screen.json")).json()
+    card = {c["key"]: c for c in data["cards"]}["month_satisfaction"]
+    assert card["value"] == "—" and "评价不足 5 条（现有 2 条）" in card["hint"]
+    assert {u["satisfaction_rate"] for u in data["units"]} == {"—"}
+    page = await (await client.get("/")).text()
+    shown = re.search(r'id="card-month_satisfaction".*?<div class="num">([^<]*)</div>', page,
+                      re.S)
+    assert shown and shown.group(1) == "—" and "评价不足 5 条" in page

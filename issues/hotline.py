@@ -17,7 +17,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -101,9 +101,10 @@ def _time(text: str) -> datetime | None:
     return at
 
 
-def _order(row: object, line: int) -> Order:
+def _order(row: object, line: int, columns: Mapping[str, str]) -> Order:
     if not isinstance(row, dict):
         raise InvalidInput("hotline_row", line=line)
+    row = {columns.get(str(k).strip(), k): v for k, v in row.items()}
     number, text = _field(row, "number"), _field(row, "text")
     if not number or not text:
         raise InvalidInput("hotline_row", line=line)
@@ -115,9 +116,11 @@ def _order(row: object, line: int) -> Order:
                  _field(row, "phone")[:40])
 
 
-def parse_orders(data: bytes | str, kind: str) -> list[Order]:
+def parse_orders(data: bytes | str, kind: str,
+                 columns: Mapping[str, str] | None = None) -> list[Order]:
     """The orders of a CSV (a header row naming the fields) or JSON file (a list of
-    objects, or {"orders": [...]}); a bad row stops the whole file with its line."""
+    objects, or {"orders": [...]}); a bad row stops the whole file with its line. `columns`
+    renames a hotline system's own column names (`practices.hotline.columns`) to ours."""
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
             raise InvalidInput("hotline_too_big", limit=MAX_BYTES)
@@ -139,7 +142,7 @@ def parse_orders(data: bytes | str, kind: str) -> list[Order]:
         numbered = ((reader.line_num, row) for row in reader)
     else:
         raise InvalidInput("hotline_format", kind=kind)
-    orders = [_order(row, line) for line, row in numbered]
+    orders = [_order(row, line, columns or {}) for line, row in numbered]
     if len(orders) > MAX_ORDERS:
         raise InvalidInput("hotline_too_many", limit=MAX_ORDERS)
     return orders

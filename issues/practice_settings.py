@@ -29,6 +29,8 @@ class HotlineSettings:
     fallback_group: int | str | None = None  # orders no route matches
     # The hotline's category words (any level of its path) → our category code.
     categories: dict[str, str] = field(default_factory=dict)
+    # A hotline system's own column names (as its export writes them) → our field names.
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,17 @@ def _hotline(raw: dict[str, Any]) -> HotlineSettings:
         routes=tuple(routes),
         fallback_group=_group(fallback, "practices.hotline.fallback_group")
         if fallback not in (None, "") else None,
-        categories={str(k): str(v) for k, v in (raw.get("categories") or {}).items()})
+        categories={str(k): str(v) for k, v in (raw.get("categories") or {}).items()},
+        columns=_columns(raw.get("columns") or {}))
+
+
+def _columns(raw: dict[str, Any]) -> dict[str, str]:
+    fields = ("number", "time", "text", "category", "address", "phone")
+    for name, to in raw.items():
+        if to not in fields:
+            raise ValueError(f"practices.hotline.columns.{name}: {to!r} is none of "
+                             + ", ".join(fields))
+    return {str(k).strip(): str(v) for k, v in raw.items()}
 
 
 def load_practices(raw: dict[str, Any],

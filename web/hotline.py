@@ -95,7 +95,8 @@ async def import_orders(request: web.Request) -> web.Response:
         return web.json_response({"error": "send application/json or text/csv"}, status=415)
     service = svc_of(request)
     try:
-        orders = parse_orders(await request.read(), kind)
+        orders = parse_orders(await request.read(), kind,
+                              service.settings.practices.hotline.columns)
     except IssueError as err:
         return web.json_response({"error": err.code, **err.params}, status=400)
     results = await service.hotline.import_orders(orders)

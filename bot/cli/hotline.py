@@ -53,7 +53,7 @@ def import_main(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"读不了文件 {args.file}：{exc.strerror}") from None
     try:
-        orders = parse_orders(data, kind)
+        orders = parse_orders(data, kind, load_settings().practices.hotline.columns)
     except IssueError as err:
         raise CliError(f"{args.file}：{_problem(err)}") from None
 

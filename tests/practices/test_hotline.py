@@ -149,3 +149,21 @@ async def test_orders_through_the_api_are_the_same_issues(practice: Start) -> No
         assert row["order"] == "2026113000002" and row["group"] == "光明社区群"
         assert (await web.get("/api/hotline/orders.json", headers=read)).status == 403
     assert (await h.service.list_issues()).total == 3
+
+
+def test_a_hotline_export_with_its_own_chinese_columns_is_read() -> None:
+    """A 12345 system's export names its columns in Chinese (工单编号, 诉求内容, …): the
+    shipped practices.hotline.columns read them, and a file in our names still reads."""
+    from issues.hotline import parse_orders
+    from issues.settings import load_settings
+
+    columns = load_settings(env={}).practices.hotline.columns
+    text = ("工单编号,受理时间,诉求内容,问题分类,事发地址,来电号码\n"
+            "2026113000009,2026-11-30 08:15,幸福路12号路灯不亮,城市管理/路灯,幸福路12号,"
+            "13912345678\n")
+    (order,) = parse_orders(text.encode("utf-8-sig"), "csv", columns)
+    assert (order.number, order.text, order.address, order.phone) == (
+        "2026113000009", "幸福路12号路灯不亮", "幸福路12号", "13912345678")
+    assert order.category == "城市管理/路灯" and order.at is not None
+    (same,) = parse_orders(json.dumps([ORDERS[0]]), "json", columns)
+    assert same.number == "2026113000001"

@@ -48,10 +48,12 @@ def det(category: str, place: str, summary: str, urgent: bool = False) -> Detect
 
 
 class Clock:
-    """The service's clock, moved by the tests (issues made 'days ago' turn red)."""
+    """The service's clock, moved by the tests (issues made 'days ago' turn red). A fixed
+    afternoon in the middle of a month, so "today" and "this month" hold the fixture's
+    issues whenever the suite runs (the wall clock put them in last month on the 1st)."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
+        self.now = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
 
     def __call__(self) -> datetime:
         return self.now

@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 
 from bot import context as ctx
 from bot.context import Context
-from bot.handlers.rights import with_fresh_admins
+from bot.handlers.rights import number, with_fresh_admins
 from bot.present.announce import announce
 from bot.present.cards import holder, local_time
 from bot.present.send import post_issue_update, refresh_card, send_html
@@ -78,12 +78,13 @@ async def joint_cmd(update: Update, context: Context) -> None:
     args = context.args or []
     codes = ctx.settings(context).department_names()
     by_name = {name: code for code, name in codes.items()}
-    if len(args) < 3 or not args[0].lstrip("#＃").isdigit():
+    n = number(args[0]) if args else None
+    if len(args) < 3 or n is None:
         await msg.reply_html(render("joint_usage", listing="、".join(codes.values())))
         return
     svc = ctx.service(context)
     await ctx.ensure_group(context, msg.chat)
-    n, codes_asked = int(args[0].lstrip("#＃")), [by_name.get(a, a) for a in args[1:]]
+    codes_asked = [by_name.get(a, a) for a in args[1:]]
     actor = ctx.person(msg.from_user)
     result = await with_fresh_admins(context, msg.chat.id, lambda: svc.oversight.joint(
         msg.chat.id, n, actor, codes_asked))

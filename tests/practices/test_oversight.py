@@ -105,6 +105,8 @@ async def test_joint_case_resolves_only_after_every_department(practice: Start) 
 
     usage = await h.said(chat, owner, "/joint 1 城管")
     assert "至少要两个部门" in text_of(usage) or "用法" in text_of(usage)
+    for junk in ("²", "12345678901"):  # no number: the usage, not a crash or an overflow
+        assert "用法" in text_of(await h.said(chat, owner, f"/joint {junk} 城管 供水"))
     await h.said(chat, resident, "/joint 1 城管 供水")  # not the owner: refused
     started = await h.said(chat, owner, "/joint 1 城管 供水")
     assert "已发起攻坚：城管、供水" in text_of(started)

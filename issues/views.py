@@ -158,6 +158,12 @@ class IssueView:
     urgent_kind: str | None = None  # the detector's kind of emergency (gas, fire, flood…)
 
     @property
+    def reference(self) -> str:
+        """The reference a district officer can say aloud and find again: the group's title,
+        a hyphen, its number. Numbers are per group, so `#5` alone is ambiguous."""
+        return f"{self.group_title}-{self.number}"
+
+    @property
     def escalated(self) -> bool:
         """Escalated: sent to a department (blowing the whistle) or raised above the grid."""
         return self.escalation_level > 0 or self.department_code is not None

@@ -73,7 +73,7 @@ def row(i: IssueView, tz: str, owners: dict[int, PersonRef | None] | None = None
     owner = (owners or {}).get(i.chat_id)
     assignee = i.assignee.name if i.assignee else f"{owner.name}（群主）" if owner else ""
     return [
-        f"{i.group_title}-{i.number}", i.id, i.group_title, i.number, i.category_name,
+        i.reference, i.id, i.group_title, i.number, i.category_name,
         i.summary, i.text[:2000], i.location_text or "", i.lat, i.lon, STATUS_NAMES[i.status],
         "是" if i.urgent else "", i.reporter.name, assignee, i.department_name or "",
         LEVEL_NAMES[LEVELS[i.escalation_level]], i.report_count, t(i.created_at),

@@ -15,7 +15,7 @@ from issues.supervision_figures import Figures, Period, Report
 from issues.views import IssueFilter, IssueView, Stats, percent
 from web.names import STATUS_NAMES
 from web.palette import family_of
-from web.render import ledger, minutes, ref
+from web.render import ledger, minutes
 
 TREND_DAYS = 14
 SUPERVISION_MAX_AGE = 60.0
@@ -111,7 +111,7 @@ def issue_row(i: IssueView, tz: str, now: datetime) -> dict[str, Any]:
     i = public_view(i)
     due = i.due_at
     late = (now - due) if due is not None and now > due else None
-    return {"id": i.id, "ref": ref(i), "category": i.category_name,
+    return {"id": i.id, "ref": i.reference, "category": i.category_name,
             "family_color": family_of(i.category).color_dark,
             "place": i.location_text or "", "summary": i.summary, "status": STATUS_NAMES[i.status],
             "light": i.light, "href": f"/issues/{i.id}",

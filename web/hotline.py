@@ -43,7 +43,7 @@ def outcome_row(o: Outcome, tz: str) -> dict[str, Any]:
     result = next((mask(note) for _, kind, note in reversed(o.steps)
                    if kind in ("resolve", "reject") and note), "")
     return {
-        "order": o.number, "issue": f"{i.group_title}-{i.number}", "group": i.group_title,
+        "order": o.number, "issue": i.reference, "group": i.group_title,
         "status": i.status, "status_name": name("status", i.status),
         "category": i.category_name, "received_at": _when(i.created_at, tz),
         "acknowledged_at": _when(i.acknowledged_at, tz),
@@ -71,7 +71,7 @@ def imported_json(results: Sequence[Imported]) -> dict[str, Any]:
         "created": sum(r.created for r in results),
         "existing": sum(1 for r in results if r.issue is not None and not r.created),
         "failed": [{"order": r.number, "error": r.error} for r in results if r.error],
-        "orders": [{"order": r.number, "issue": f"{r.issue.group_title}-{r.issue.number}",
+        "orders": [{"order": r.number, "issue": r.issue.reference,
                     "created": r.created} for r in results if r.issue is not None],
     }
 

@@ -38,12 +38,6 @@ def ledger(**filters: object) -> str:
     return "/issues" + (f"?{urlencode(query)}" if query else "")
 
 
-def ref(issue: IssueView) -> str:
-    """The reference a district officer can say aloud and find again: the group and its
-    number (`幸福社区3栋群-5`). Numbers are per group, so `#5` alone is ambiguous."""
-    return f"{issue.group_title}-{issue.number}"
-
-
 _LEVEL_NOTE = re.compile(r"层级：(grid|community|street|district)")
 
 
@@ -78,7 +72,7 @@ def make_env(tz: str, departments: dict[str, str] | None = None,
         return event_detail(EventView(e.kind, e.at, e.actor, e.from_status, e.to_status,
                                       _old_note(e.note), e.data), departments or {})
 
-    env.filters.update(t=t, pct=percent, minutes=minutes, ref=ref, detail=detail)
+    env.filters.update(t=t, pct=percent, minutes=minutes, detail=detail)
     env.globals.update(STATUS_NAMES=STATUS_NAMES, CATEGORIES=categories or {},
                        LIGHT_NAMES=LIGHT_NAMES, LEVEL_NAMES=LEVEL_NAMES, FACT_NAMES=FACT_NAMES,
                        EVENT_NAMES=EVENT_NAMES, LEVELS=LEVELS,

@@ -35,11 +35,6 @@ def span(duration: timedelta) -> str:
     return f"{seconds:g} 秒"
 
 
-def reference(issue: IssueView) -> str:
-    """The district-wide reference the dashboard shows (`幸福社区3栋群-5`)."""
-    return f"{issue.group_title}-{issue.number}"
-
-
 async def supervise_cmd(update: Update, context: Context) -> None:
     msg = update.effective_message
     if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
@@ -60,7 +55,7 @@ async def supervise_cmd(update: Update, context: Context) -> None:
     done = await with_fresh_admins(context, msg.chat.id, lambda: svc.oversight.supervise(
         msg.chat.id, actor, target, note))
     issue = done.issue
-    await msg.reply_html(render("supervise_done", ref=reference(issue), i=issue,
+    await msg.reply_html(render("supervise_done", ref=issue.reference, i=issue,
                                 unit=done.unit, already=done.already))
     if done.already:
         return

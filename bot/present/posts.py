@@ -120,7 +120,7 @@ async def weekly_html(svc: IssueService, group: GroupView, now: datetime,
 
 async def supervised_html(svc: IssueService, unit_id: int) -> str:
     """督办: the unit's supervised issues still open, for its digest ("" when none)."""
-    items = [safe(render("digest_supervised_item", i=i, ref=f"{i.group_title}-{i.number}",
+    items = [safe(render("digest_supervised_item", i=i, ref=i.reference,
                          light=LIGHT_ICONS.get(i.light or "", "⚪"), summary=mask(i.summary)))
              for i, _ in await svc.oversight.supervised(unit_id)]
     return "\n\n" + render("digest_supervised", items=items) if items else ""

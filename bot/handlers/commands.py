@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import Message, MessageEntity, Update
@@ -142,7 +141,7 @@ async def stats(update: Update, context: Context) -> None:
     svc = ctx.service(context)
     group = await ctx.ensure_group(context, msg.chat)
     tz = ZoneInfo(group.timezone)
-    now = datetime.now(tz)
+    now = svc.clock().astimezone(tz)  # the service's clock, as the digest counts
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     s = await svc.stats(msg.chat.id, start, None)
     await answer(msg, context, render(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from bot.app import build_application
 from bot.serve.polling import start_polling, stop_bot
+from issues.db import Database
 from issues.service import IssueService
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
@@ -55,7 +57,8 @@ async def practice(tmp_path: Path) -> AsyncIterator[Start]:
     """`await practice(flood=…, **settings)`: the sandbox, the bot and a client."""
     made: list[tuple[Sandbox, Any, SandboxClient]] = []
 
-    async def start(flood: bool = False, **extra: Any) -> Practice:
+    async def start(flood: bool = False, clock: Callable[[], datetime] | None = None,
+                    **extra: Any) -> Practice:
         sandbox = Sandbox(flood_limits=flood)
         await sandbox.start()
         client = SandboxClient(sandbox.url)
@@ -67,6 +70,9 @@ async def practice(tmp_path: Path) -> AsyncIterator[Start]:
                 **extra, "bot": {"poll_timeout": 2, "rate_limits": REAL_LIMITS}})
         app = build_application(settings, token=sandbox.token, base_url=sandbox.bot_api_base,
                                 base_file_url=sandbox.bot_file_base)
+        if clock is not None:  # the application uses a service it is given
+            db = Database(settings.database_url)
+            app.bot_data.db, app.bot_data.service = db, IssueService(db, settings, clock=clock)
         await start_polling(app, settings)
         made.append((sandbox, app, client))
         service: IssueService = app.bot_data.service

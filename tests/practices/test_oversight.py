@@ -5,6 +5,8 @@ relayed to each department's group and resolves only after every department has 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.practices.conftest import Practice, Start, text_of
@@ -12,6 +14,14 @@ from tests.practices.conftest import Practice, Start, text_of
 FAST = {"schedule": {"enabled": True, "reminder_interval": "0.3s", "quiet_hours": "",
                      "digest_time": "23:59", "progress_time": "23:59"},
         "practices": {"supervision": {"remind_every": "1.5s"}}}
+
+
+def afternoon() -> Callable[[], datetime]:
+    """A clock that runs in real time from 14:00 in Shanghai on a mid-month day, so the
+    digest set to 00:00 below is due whatever time of day the suite runs (at 23:59 the
+    default digest went out before the issue was supervised; past midnight the day turned)."""
+    offset = datetime(2026, 11, 18, 6, 0, tzinfo=UTC) - datetime.now(UTC)
+    return lambda: datetime.now(UTC) + offset
 
 
 async def _grid(h: Practice) -> dict[str, Any]:
@@ -33,7 +43,7 @@ def _reminders(msgs: list[dict[str, Any]], source: int) -> list[dict[str, Any]]:
 
 
 async def test_supervised_issue_is_reminded_until_resolved(practice: Start) -> None:
-    h = await practice(**FAST)
+    h = await practice(clock=afternoon(), **FAST)
     g = await _grid(h)
     chat, owner, (a, b) = g["chat"], g["owner"], g["residents"]
     first = await h.say(chat, a, "3栋门口路灯坏了好几天了")

@@ -83,10 +83,13 @@ async def issue(request: web.Request) -> web.Response:
     group = await svc.get_group(i.chat_id)
     rating = _last(i.events, "rate")
     reopen = _last(i.events, "reopen")
+    resolution = _last(i.events, "resolve")
     return render(
         request, "issue.html", i=i, group=group, crumbs=await svc.unit_path(chat_id=i.chat_id),
         owner=group.owner if group else None,
-        resolution=_last(i.events, "resolve"),
+        resolution=resolution,
+        # Reopened since (不满意 or /reopen): that note no longer says how it ended.
+        superseded=resolution is not None and i.status not in ("resolved", "closed"),
         rating=rating,
         # A resident's 不满意 reopens the issue; their words, if any, are the reopen's note.
         rating_reason=reopen.note if reopen and rating and reopen.at >= rating.at else None,

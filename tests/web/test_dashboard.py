@@ -80,7 +80,8 @@ async def test_issue_detail(dash: Dash) -> None:
     resolved = await dash.svc.get_issue(CHAT2, 2)
     page = await (await client.get(f"/issues/{resolved.id}")).text()
     assert "<title>和平社区7栋群-2 垃圾没人清 · 和平社区7栋群 · 诉求仪表盘</title>" in page
-    assert "已清运" in page  # 办结说明
+    # Reopened by the 不满意: the old 办结说明 is the last attempt, not how it ended.
+    assert "<dt>办结说明</dt><dd>尚未办结" in page and "上次办结说明：已清运" in page
     assert "不满意（1分），重新办理" in page  # the rating in the resident's words
     assert "（已办结 → 处理中）" in page  # the timeline shows the status change
     escalated = await dash.svc.get_issue(CHAT, 2)

@@ -32,10 +32,18 @@ PERIOD_COLUMNS = ("created_at", "group_id", "status", "assignee_id", "department
                   "ack_seconds", "ack_on_time", "resolve_seconds", "resolve_on_time",
                   "repeat_of")
 # The same per group, in time order: SQLite counts a period group by group from it without
-# sorting (issues.supervision); it also serves what (group_id, created_at) served.
+# sorting, the seconds of its stopped clocks included (issues.supervision ranks them); it also
+# serves what (group_id, created_at) served.
 GROUP_COLUMNS = ("group_id", "created_at", "status", "ack_on_time", "resolve_on_time",
-                 "repeat_of")
+                 "repeat_of", "ack_seconds", "resolve_seconds")
 RATED_COLUMNS = ("rated_at", "group_id", "status", "assignee_id", "department_code", "rating")
+# Ratings per group in time order (SQLite's group by group count, as GROUP_COLUMNS).
+GROUP_RATED_COLUMNS = ("group_id", "rated_at", "status", "rating")
+# The open issues only (a partial index: a few thousand rows of a million), with what their
+# lights and their lateness are read from.
+OPEN_COLUMNS = ("status", "group_id", "created_at", "ack_due_at", "ack_warn_at",
+                "acknowledged_at", "resolve_due_at", "resolve_warn_at", "resolved_at",
+                "assignee_id", "department_code")
 # A reopening: from a finished status back to an open one (an unsatisfied rating or /reopen).
 REOPENED_FROM = (Status.RESOLVED, Status.CLOSED, Status.REJECTED)
 
@@ -58,8 +66,16 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 REOPEN_SQL = f"{_in('from_status', REOPENED_FROM)} AND {_in('to_status', OPEN_STATUSES)}"
 
 
+# The same for the partial index of open issues.
+OPEN_SQL = _in("status", OPEN_STATUSES)
+
+
 def reopen_where() -> TextClause:
     return text(REOPEN_SQL)
+
+
+def open_where() -> TextClause:
+    return text(OPEN_SQL)
 
 
 def clock(start: datetime | None, stop: datetime | None,

@@ -178,6 +178,9 @@ class Issue(IssueFacts, Base):
         Index("ix_issues_group_facts", *facts.GROUP_COLUMNS),
         Index("ix_issues_facts", *facts.PERIOD_COLUMNS),
         Index("ix_issues_rated", *facts.RATED_COLUMNS),
+        Index("ix_issues_group_rated", *facts.GROUP_RATED_COLUMNS),
+        Index("ix_issues_open", *facts.OPEN_COLUMNS, sqlite_where=facts.open_where(),
+              postgresql_where=facts.open_where()),
     )
 
 

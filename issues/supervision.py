@@ -11,8 +11,6 @@ answer. The README defines each figure.
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +23,6 @@ from sqlalchemy import (
     case,
     func,
     join,
-    or_,
     outerjoin,
     select,
     tuple_,
@@ -37,6 +34,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import Join
 
 from issues import facts, lights
+from issues.fresh import Fresh
 from issues.ledger import filtered
 from issues.lifecycle import Status
 from issues.models import Event, Group, Issue, OrgUnit, Person, PersonIdentity
@@ -51,7 +49,7 @@ from issues.supervision_figures import (
     ranks,
 )
 from issues.unit_of_work import Room
-from issues.views import LEVELS, OPEN_STATUSES, IssueFilter
+from issues.views import LEVELS, IssueFilter
 
 BY = (*LEVELS, "group", "department", "assignee")
 # Keys that are a column of the issue beside its group (the others are the group or its unit).
@@ -80,7 +78,7 @@ def _nested_on_sqlite(element: _Nested, compiler: SQLCompiler, **kw: Any) -> str
     return f"{left} CROSS JOIN {right} ON {compiler.process(element.onclause, **kw)}"
 
 
-def _unitscount_at(level: str) -> Any:
+def _units_at(level: str) -> Any:
     """(gid, key): each group and its unit at `level` (the group's unit or an ancestor)."""
     anc = select(OrgUnit.id.label("unit"), OrgUnit.id.label("anc"),
                  OrgUnit.level.label("level"), OrgUnit.parent_id.label("up")
@@ -95,8 +93,7 @@ def _unitscount_at(level: str) -> Any:
 
 @dataclass(eq=False)
 class Supervision(Room):
-    _cache: dict[tuple[Any, ...], tuple[float, Report]] = field(default_factory=dict)
-    _refreshing: dict[tuple[Any, ...], asyncio.Task[Report]] = field(default_factory=dict)
+    _fresh: Fresh[Report] = field(default_factory=lambda: Fresh(CACHE_SIZE))
 
     async def report(self, by: str, period: Period, scope: IssueFilter | None = None,
                      max_age: float = 0) -> Report:
@@ -104,38 +101,22 @@ class Supervision(Room):
         within `scope` (an org unit's subtree, a group, a department).
 
         With `max_age`, a report computed at most that many seconds ago will do, and one up to
-        ten times older is served while a fresh one is computed in the background: at district
-        scale on SQLite a report reads a few hundred thousand rows (see the README's figures),
-        and a wall screen or a page should not wait for that on every refresh."""
+        ten times older is served while a fresh one is computed in the background
+        (issues.fresh): a wall screen or a page should not wait for a district's month on
+        every refresh."""
         if by not in BY:
             raise ValueError(f"by must be one of {BY}")
         scope = scope or IssueFilter()
         key = (by, period, scope.chat_id, scope.org_unit_id, scope.department_code)
-        hit = self._cache.get(key)
-        age = time.monotonic() - hit[0] if hit else None
-        if hit and age is not None and age < max_age:
-            return hit[1]
-        if hit and age is not None and age < 10 * max_age:
-            if key not in self._refreshing:
-                task = asyncio.create_task(self._compute(key, by, period, scope))
-                self._refreshing[key] = task
-                task.add_done_callback(lambda _t: self._refreshing.pop(key, None))
-            return hit[1]
-        return await self._compute(key, by, period, scope)
+        return await self._fresh.get(key, lambda: self._compute(by, period, scope), max_age)
 
-    async def _compute(self, key: tuple[Any, ...], by: str, period: Period,
-                       scope: IssueFilter) -> Report:
-        stamp, now = time.monotonic(), self.clock()
-        tally = await self._figures(by, period, scope, now)
+    async def _compute(self, by: str, period: Period, scope: IssueFilter) -> Report:
+        tally = await self._figures(by, period, scope, self.clock())
         keys = list(tally.keys())
         names = await self.uow.read(lambda s: self._names(s, by, keys))
         rows, total = tally.figures(names)
         rows.sort(key=lambda f: (-f.received, f.name))
-        report = Report(by, period, rows, total)
-        self._cache[key] = (stamp, report)
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.pop(next(iter(self._cache)))
-        return report
+        return Report(by, period, rows, total)
 
     # --- the statements ---------------------------------------------------------------------
     async def _figures(self, by: str, p: Period, scope: IssueFilter, now: datetime
@@ -152,7 +133,7 @@ class Supervision(Room):
         # A unit level's key is the group's unit at that level, from the org tree: the
         # additive statements count per group, added up here per unit (groups in no such unit
         # count in the total only); other keys are columns of the issue.
-        units = _unitscount_at(by) if by in LEVELS else None
+        units = _units_at(by) if by in LEVELS else None
         key: Any = BESIDE.get(by, Issue.group_id)
         only = IssueFilter(chat_id=scope.chat_id, org_unit_id=scope.org_unit_id,
                            department_code=scope.department_code)
@@ -167,26 +148,37 @@ class Supervision(Room):
         # period, so that each sorts fewer rows and the two run side by side.
         rej = Issue.status == Status.REJECTED
 
-        # Counted group by group (the groups' loop outside: SQLite then reads each group's
-        # period from its index in order and sorts nothing) unless the key is another column.
-        per_group = key is Issue.group_id
-        by_group = Group.id if per_group else key
-        frm = _Nested(Group, Issue, Group.id == Issue.group_id) if per_group else Issue
+        # SQLite counts group by group (the groups' loop outside: it then reads each group's
+        # period from its index in order and sorts nothing) unless the key is another column;
+        # PostgreSQL aggregates the period's index range by hash, without the join.
+        nested = key is Issue.group_id and self.uow.is_sqlite
+        by_group = Group.id if nested else key
 
-        def received(start: datetime, end: datetime) -> Select[Any]:
+        def grouped(q: Select[Any], frm: Any = Issue) -> Select[Any]:
+            if nested:
+                frm = _Nested(Group, frm, Group.id == Issue.group_id)
+            return keyed(q.group_by(by_group), frm)
+
+        sqlite_spans = self.uow.is_sqlite
+
+        def received(start: datetime, end: datetime, spans: bool = False) -> Select[Any]:
             # A rejected issue is judged neither for acceptance nor for resolution.
             def judged(f: Any) -> Any:
                 return f.filter(~rej)
 
-            return keyed(select(
+            # On SQLite the current period's pass also gathers the seconds of its stopped
+            # clocks, per key, for `ranks` (PostgreSQL ranks them itself: `_percentiles`).
+            seconds = [func.json_group_array(col).filter(col.is_not(None))
+                       for col in (Issue.ack_seconds, Issue.resolve_seconds)] if spans else []
+            return grouped(select(
                 by_group, func.count(), _n(rej), judged(func.sum(Issue.ack_on_time)),
                 judged(func.count(Issue.ack_on_time)), judged(func.sum(Issue.resolve_on_time)),
-                judged(func.count(Issue.resolve_on_time)), func.count(Issue.repeat_of))
-                .where(Issue.created_at >= start, Issue.created_at < end)
-                .group_by(by_group), frm)
+                judged(func.count(Issue.resolve_on_time)), func.count(Issue.repeat_of),
+                *seconds).where(Issue.created_at >= start, Issue.created_at < end))
 
         # Open now: the lights, and the periods' issues judged late while still waiting (an
-        # open issue past a deadline is judged before its step is taken).
+        # open issue past a deadline is judged before its step is taken); from the partial
+        # index of open issues, whose condition the statement repeats literally.
         def waiting(at: Any, due: Any, start: datetime, end: datetime) -> ColumnElement[int]:
             return _n(and_(at.is_(None), due <= now, Issue.created_at >= start,
                            Issue.created_at < end))
@@ -197,26 +189,29 @@ class Supervision(Room):
                              for at, due in ((Issue.acknowledged_at, Issue.ack_due_at),
                                              (Issue.resolved_at, Issue.resolve_due_at))
                              for a, b in ((p.start, p.end), (prev.start, p.start))))
-                    .where(Issue.status.in_(OPEN_STATUSES)).group_by(key))
+                    .where(facts.open_where()).group_by(key))
 
-        # Rated in the periods (each issue's latest rating): satisfied 4-5, basically 3, not 1-2.
+        # Rated in the periods (each issue's latest rating): satisfied 4-5, basically 3, not
+        # 1-2; this period's three bands, then the previous one's.
         score = Issue.rating
         rated_now = Issue.rated_at >= p.start
-        rated = keyed(select(rated_now, key, _n(score >= 4), _n(score == 3), _n(score <= 2))
-                      .where(Issue.rated_at >= prev.start, Issue.rated_at < p.end)
-                      .group_by(rated_now, key))
+        rated = grouped(select(by_group, *(
+            _n(and_(when, band)) for when in (rated_now, ~rated_now)
+            for band in (score >= 4, score == 3, score <= 2)))
+            .where(Issue.rated_at >= prev.start, Issue.rated_at < p.end))
 
         # Reopened in the period, each issue once (a partial index holds reopenings).
         reopened = keyed(select(key, func.count(func.distinct(Issue.id)))
                          .where(Event.at >= p.start, Event.at < p.end, facts.reopen_where())
                          .group_by(key), join(Event, Issue, Issue.id == Event.issue_id))
 
-        spans = self._percentiles(key, units, p, keyed)
+        spans = [] if sqlite_spans else [self._percentiles(key, units, p, keyed)]
         tree = [select(units.c.gid, units.c.key)] if units is not None else []
-        got = await asyncio.gather(*(self._rows(q) for q in (
-            received(p.start, p.end), received(prev.start, p.start), lit, rated, reopened,
-            spans, *tree)))
-        unit_of = dict(got[6]) if units is not None else None
+        cur, before, lit_rows, rated_rows, reopened_rows, *rest = await asyncio.gather(
+            *(self._rows(q) for q in (received(p.start, p.end, sqlite_spans),
+                                      received(prev.start, p.start), lit, rated, reopened,
+                                      *spans, *tree)))
+        unit_of = dict(rest[-1]) if units is not None else None
 
         def fold(k: Any) -> Any:
             """A row's key: the group's unit for a unit level (None: in no unit)."""
@@ -225,21 +220,24 @@ class Supervision(Room):
         # Each row's key is None for what is in no key: the total counts it all the same.
         tally = Tally()
         counts = count_at("received", "rejected", "ack_on_time", "ack_judged", "resolve_on_time",
-                     "resolve_judged", "repeat")
-        for is_cur, rows in ((True, got[0]), (False, got[1])):
-            for k, *values in rows:
-                tally.add(is_cur, fold(k), counts, values)
+                          "resolve_judged", "repeat")
+        for k, *values in before:
+            tally.add(False, fold(k), counts, values)
+        for k, *values in cur:
+            tally.add(True, fold(k), counts, values[:len(counts)])
         lit_now, lit_before = count_at("red", "yellow", "ack_judged", "resolve_judged"), \
             count_at("ack_judged", "resolve_judged")
-        for k, red, yellow, ack_late, ack_late_before, res_late, res_late_before in got[2]:
+        for k, red, yellow, ack_late, ack_late_before, res_late, res_late_before in lit_rows:
             tally.add(True, fold(k), lit_now, (red, yellow, ack_late, res_late))
             tally.add(False, fold(k), lit_before, (ack_late_before, res_late_before))
         bands = count_at("satisfied", "basic", "unsatisfied")
-        for is_cur, k, *values in got[3]:
-            tally.add(bool(is_cur), fold(k), bands, values)
-        for k, n in got[4]:
+        for k, *values in rated_rows:
+            tally.add(True, fold(k), bands, values[:3])
+            tally.add(False, fold(k), bands, values[3:])
+        for k, n in reopened_rows:
             tally.add(True, fold(k), count_at("reopened"), (n,))
-        spans_rows = ranks(json.loads(got[5][0][0]), fold) if self.uow.is_sqlite else got[5]
+        spans_rows = ranks([(k, a, r) for k, *_, a, r in cur], fold) if sqlite_spans \
+            else rest[0]
         for total, k, *values in spans_rows:
             if total or k is not None:
                 tally.spans[TOTAL if total else k] = {
@@ -248,25 +246,19 @@ class Supervision(Room):
 
     def _percentiles(self, key: Any, units: Any, p: Period,
                      keyed: Callable[..., Select[Any]]) -> Select[Any]:
-        """Rows of (total?, key, median and 90th percentile of the seconds to accept, the
-        same to resolve) over the period's issues, per key and for the scope (a percentile
-        is not additive, so a unit's comes from its issues, not its groups'). Nearest rank:
-        PostgreSQL's percentile_disc, over both groupings in one statement. SQLite has no
-        such aggregate and sorts slowly in SQL (window functions over a district's month
-        cost a quarter of a second per clock and grouping): there the statement reads (key,
-        seconds to accept, seconds to resolve) of the period's stopped clocks, one index
-        range, for `_ranks` to sort, as one JSON array (tens of thousands of rows through
-        the driver cost twice as much as one string that json.loads parses)."""
-        period = (Issue.created_at >= p.start, Issue.created_at < p.end)
-        spans = (Issue.ack_seconds, Issue.resolve_seconds)
-        if self.uow.is_sqlite:  # one row: a JSON array of [key, ack, resolve], parsed in C
-            return keyed(select(func.json_group_array(func.json_array(key, *spans))).where(
-                *period, or_(*(col.is_not(None) for col in spans))))
+        """On PostgreSQL, rows of (total?, key, median and 90th percentile of the seconds to
+        accept, the same to resolve) over the period's issues, per key and for the scope (a
+        percentile is not additive, so a unit's comes from its issues, not its groups'):
+        percentile_disc (nearest rank), over both groupings in one statement. SQLite has no
+        such aggregate and sorts slowly in SQL (window functions over a district's month cost
+        a quarter of a second per clock and grouping): there the period's counting pass
+        gathers the seconds per key and `ranks` sorts them."""
         if units is not None:
             key = units.c.key
         return keyed(select(func.grouping(key), key, *(
             func.percentile_disc(rank).within_group(col)
-            for col in spans for rank in (0.5, 0.9))).where(*period)
+            for col in (Issue.ack_seconds, Issue.resolve_seconds) for rank in (0.5, 0.9)))
+            .where(Issue.created_at >= p.start, Issue.created_at < p.end)
             .group_by(func.grouping_sets(tuple_(key), tuple_())), by_unit=True)
 
     async def _rows(self, q: Select[Any]) -> list[Any]:

@@ -4,6 +4,7 @@ statements' rows up per key (issues.supervision) and ranks times where SQLite ca
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -132,20 +133,21 @@ class Tally:
         return ({k for _, k in self.sums} | set(self.spans)) - {None, TOTAL}
 
 
-def ranks(rows: Sequence[Any], fold: Callable[[Any], Any]
-           ) -> list[tuple[bool, Any, Any, Any, Any, Any]]:
-    """(key, seconds to accept, seconds to resolve) rows as percentile rows: (total?, key,
-    median and 90th percentile to accept, the same to resolve), per key (`fold`ed: a group's
-    unit) and for all rows, by nearest rank (the value at rank ⌈p·n⌉ of the n sorted
-    values), as percentile_disc."""
-    keyed: dict[tuple[bool, Any], tuple[list[int], list[int]]] = {}
-    for k, ack, res in rows:
-        for group in ((False, fold(k)), (True, None)):
-            acks, resolves = keyed.setdefault(group, ([], []))
-            if ack is not None:
-                acks.append(ack)
-            if res is not None:
-                resolves.append(res)
+def ranks(rows: Sequence[tuple[Any, str, str]], fold: Callable[[Any], Any]
+          ) -> list[tuple[bool, Any, Any, Any, Any, Any]]:
+    """Rows of (key, JSON array of seconds to accept, the same to resolve) as percentile
+    rows: (total?, key, median and 90th percentile to accept, the same to resolve), per key
+    (`fold`ed: a group's unit) and for all rows, by nearest rank (the value at rank ⌈p·n⌉
+    of the n sorted values), as percentile_disc. The arrays are parsed as one JSON text
+    and sorted whole: no Python step per value (a district's month is tens of thousands)."""
+    parsed = json.loads("[" + ",".join(f"[{a},{r}]" for _, a, r in rows) + "]")
+    keyed: dict[tuple[bool, Any], tuple[list[int], list[int]]] = {(True, None): ([], [])}
+    everything = keyed[(True, None)]
+    for (k, _a, _r), (acks, resolves) in zip(rows, parsed, strict=True):
+        mine = keyed.setdefault((False, fold(k)), ([], []))
+        for acc in (mine, everything):
+            acc[0].extend(acks)
+            acc[1].extend(resolves)
 
     def at(values: list[int], rank: int) -> int | None:
         return values[(len(values) * rank + 99) // 100 - 1] if values else None

@@ -14,7 +14,7 @@ from issues.db import Database
 from issues.rankings import rankings
 from issues.service import IssueService
 from issues.settings import load_settings
-from issues.supervision_figures import Figures, Period
+from issues.supervision_figures import Figures, Period, ranks
 from issues.views import IssueFilter, PersonRef
 from nlp.types import Detection
 
@@ -140,6 +140,21 @@ def test_rankings_need_a_sample() -> None:
     assert [f.name for f in worst] == ["社区0", "社区1", "社区2"]
 
 
+def test_times_rank_over_every_group_of_a_unit() -> None:
+    """SQLite's percentiles: each group's seconds (as its counting pass gathers them) folded
+    into its unit and into the total, nearest rank over them all."""
+    rows = [(1, "[60,10]", "[]"), (2, "[30,20,50]", "[7200]"), (3, "[40]", "[3600]"),
+            (4, "[]", "[]")]
+    unit = {1: "幸福", 2: "幸福", 3: "和平", 4: None}
+    got = {(total, k): rest for total, k, *rest in ranks(rows, unit.get)}
+    # 幸福: 10 20 30 50 60 → median the 3rd, p90 the 5th; and one time to resolve.
+    assert got[(False, "幸福")] == [30, 60, 7200, 7200]
+    assert got[(False, "和平")] == [40, 40, 3600, 3600]
+    # All six times: ⌈0.5·6⌉ = 3rd, ⌈0.9·6⌉ = 6th; a group in no unit counts in the total.
+    assert got[(True, None)] == [30, 60, 3600, 7200]
+    assert got[(False, None)] == [None, None, None, None]
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_statements_do_not_grow_with_groups(db_url: str) -> None:
     svc, _ = await _district(db_url)
@@ -172,11 +187,11 @@ async def test_a_report_is_reused_for_max_age_then_refreshed_behind(district: Is
     fresh = await district.supervision("community", NOVEMBER)  # max_age 0: computed now
     assert fresh.total.received == first.total.received + 1
     # Older than max_age (but not ten times): the old one at once, a new one behind it.
-    sup = district.supervisor
-    (key, (stamp, _)), = [(k, v) for k, v in sup._cache.items() if k[0] == "community"]
-    sup._cache[key] = (stamp - 120, first)
+    cache = district.supervisor._fresh
+    (key, (stamp, _)), = [(k, v) for k, v in cache._values.items() if k[0] == "community"]
+    cache._values[key] = (stamp - 120, first)
     assert await district.supervision("community", NOVEMBER, max_age=60) is first
-    await asyncio.gather(*sup._refreshing.values())
+    await asyncio.gather(*cache._refreshing.values())
     again = await district.supervision("community", NOVEMBER, max_age=60)
     assert again is not first and again.total.received == fresh.total.received
 

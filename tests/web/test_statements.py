@@ -38,7 +38,7 @@ async def _counts(client: TestClient, svc: IssueService) -> dict[str, int]:
     out = {}
     for path in PAGES:
         async def get(path: str = path) -> Any:
-            svc.supervisor._cache.clear()  # count a computation, not a cached report
+            svc.supervisor._fresh.clear()  # count a computation, not a cached report
             svc.statistics._fresh.clear()  # nor cached headline figures
             resp = await client.get(path, headers={"Authorization": "Bearer admin-secret"})
             assert resp.status == 200, path

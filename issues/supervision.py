@@ -22,7 +22,6 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    join,
     outerjoin,
     select,
     tuple_,
@@ -149,9 +148,10 @@ class Supervision(Room):
         rej = Issue.status == Status.REJECTED
 
         # SQLite counts group by group (the groups' loop outside: it then reads each group's
-        # period from its index in order and sorts nothing) unless the key is another column;
-        # PostgreSQL aggregates the period's index range by hash, without the join.
-        nested = key is Issue.group_id and self.uow.is_sqlite
+        # period from its index in order and sorts nothing) unless the key is another column
+        # or the scope a department (the per-group indexes do not hold it; the indexes by time
+        # do); PostgreSQL aggregates the period's index range by hash, without the join.
+        nested = key is Issue.group_id and self.uow.is_sqlite and not scope.department_code
         by_group = Group.id if nested else key
 
         def grouped(q: Select[Any], frm: Any = Issue) -> Select[Any]:
@@ -200,10 +200,11 @@ class Supervision(Room):
             for band in (score >= 4, score == 3, score <= 2)))
             .where(Issue.rated_at >= prev.start, Issue.rated_at < p.end))
 
-        # Reopened in the period, each issue once (a partial index holds reopenings).
+        # Reopened in the period, each issue once (a partial index holds reopenings: SQLite
+        # loops over them outside, or a scope's groups would have it read all their issues).
         reopened = keyed(select(key, func.count(func.distinct(Issue.id)))
                          .where(Event.at >= p.start, Event.at < p.end, facts.reopen_where())
-                         .group_by(key), join(Event, Issue, Issue.id == Event.issue_id))
+                         .group_by(key), _Nested(Event, Issue, Issue.id == Event.issue_id))
 
         spans = [] if sqlite_spans else [self._percentiles(key, units, p, keyed)]
         tree = [select(units.c.gid, units.c.key)] if units is not None else []

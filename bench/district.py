@@ -34,14 +34,15 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, text
+from sqlalchemy import Table, insert, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from issues import facts
 from issues.db import Database
-from issues.models import Group, GroupAdmin, OrgUnit
+from issues.models import Group, GroupAdmin, Issue, OrgUnit
 from issues.settings import Settings
 from issues.views import Channel
 
@@ -323,12 +324,16 @@ async def build(db: Database, settings: Settings, spec: DistrictSpec | None = No
             [{"code": d.code, "name": d.name, "chat": out.department_chats.get(d.code)}
              for d in settings.departments])
         first_resident = 2 * spec.groups + 1
+        if not sql.sqlite:  # a bulk load: the issues' indexes are built once, after it
+            await conn.run_sync(_issue_indexes, False)
         await conn.execute(text(
             f"INSERT INTO issues ({ISSUE_COLUMNS}) "
             + _issues_sql(sql, spec, settings, residents_groups, first_resident)))
         await _numbers(conn)
         await _children(conn)
         await conn.run_sync(facts.fill)  # what the service keeps as issues move
+        if not sql.sqlite:  # (PostgreSQL rewrites every index entry of a row it updates)
+            await conn.run_sync(_issue_indexes, True)
         await _deliveries(conn, sql, out, spec, settings)
         if not sql.sqlite:
             for table in ("org_units", "people", "groups"):
@@ -343,6 +348,15 @@ async def build(db: Database, settings: Settings, spec: DistrictSpec | None = No
     out.storm_window = (storm_end - timedelta(minutes=10), storm_end)
     out.seconds = round(time.perf_counter() - started, 1)
     return out
+
+
+def _issue_indexes(conn: Connection, create: bool) -> None:
+    """Drop or create the issues' indexes (those of the model, which the migrations make)."""
+    for index in cast(Table, Issue.__table__).indexes:
+        if create:
+            index.create(conn)
+        else:
+            index.drop(conn)
 
 
 async def _people(conn: AsyncConnection, sql: _Sql, spec: DistrictSpec) -> None:

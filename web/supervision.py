@@ -7,10 +7,11 @@ while a fresh one is computed in the background)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -122,12 +123,29 @@ def figures_json(f: Figures, links: dict[str, str] | None = None) -> dict[str, A
     return out
 
 
-def links(by: str, f: Figures, q: Query) -> dict[str, str]:
-    """The ledger behind a row's numbers: received in the period, red and yellow now, and
-    each fact a figure counts (issues.facts.FACTS: late ones for the on-time rates)."""
+_KEY = "0ROWKEY0"  # stands for a row's key in the links' addresses (urlencode keeps it)
+
+
+def links(by: str, q: Query) -> Callable[[Figures], dict[str, str]]:
+    """The ledger behind each row's numbers: received in the period, red and yellow now, and
+    each fact a figure counts (issues.facts.FACTS: late ones for the on-time rates). The
+    addresses are made once per report with a stand-in for the row's key: a district's 2,000
+    groups by 17 links each were 34,000 urlencodes, a third of a second."""
+    keyed, unkeyed = _links(by, _KEY, q), _links(by, None, q)
+
+    def of(f: Figures) -> dict[str, str]:
+        if f.key == TOTAL or not f.key:
+            return dict(unkeyed)
+        key = quote_plus(f.key)
+        return {name: url.replace(_KEY, key) for name, url in keyed.items()}
+
+    return of
+
+
+def _links(by: str, key: str | None, q: Query) -> dict[str, str]:
     scope: dict[str, object] = {}
-    if f.key != TOTAL and f.key:
-        scope[LEDGER_KEY[by]] = f.key
+    if key:
+        scope[LEDGER_KEY[by]] = key
     if q.scope.org_unit_id is not None and "unit" not in scope:
         scope["unit"] = q.scope.org_unit_id
     if q.scope.chat_id is not None and "group" not in scope:
@@ -167,11 +185,11 @@ def path_of(tree: list[tuple[int, str, str, int | None]], unit: int | None
 async def page(request: web.Request) -> web.Response:
     q, report, tree = await report_for(request)
     best, worst = rankings(report.rows, q.rank_by)
+    link = links(q.by, q)
     return render(request, "supervision.html", q=q, report=report, by_names=by_names(),
                   rank_names=RANK_NAMES, best=best, worst=worst, change=change,
                   crumbs=path_of(tree, q.scope.org_unit_id),
-                  links={f.key: links(q.by, f, q) for f in report.rows},
-                  total_links=links(q.by, report.total, q),
+                  links={f.key: link(f) for f in report.rows}, total_links=link(report.total),
                   drill=lambda f: drill(q, f), query_string=request.query_string)
 
 
@@ -188,12 +206,13 @@ async def stats_json(request: web.Request) -> web.Response:
     previous period; `by` = grid|community|street|district|group|department|assignee."""
     q, report, _ = await report_for(request)
     best, worst = rankings(report.rows, q.rank_by)
+    link = links(q.by, q)
     return web.json_response({
         "by": q.by, "period": {"since": q.first.isoformat(), "until": q.last.isoformat()},
         "previous": {"since": report.period.previous.start.date().isoformat(),
                      "until": (report.period.start - timedelta(days=1)).date().isoformat()},
-        "total": figures_json(report.total, links(q.by, report.total, q)),
-        "rows": [figures_json(f, links(q.by, f, q)) for f in report.rows],
+        "total": figures_json(report.total, link(report.total)),
+        "rows": [figures_json(f, link(f)) for f in report.rows],
         "rankings": {"by": q.rank_by,
                      "best": [{"key": f.key, "name": f.name, "value": RANKABLE[q.rank_by](f),
                                "change": change(f, q.rank_by)} for f in best],

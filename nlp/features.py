@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import jieba
 
 from nlp.location import locate
-from nlp.patterns import Entry, Hits, Scanner
+from nlp.patterns import CLAUSE, Entry, Hits, Scanner
 from nlp.rules import SIGNALS, Rules
 from nlp.weights import SHARED, Feature
 
@@ -40,6 +41,7 @@ class CategoryEvidence:
     obj: str | None = None  # the object and problem word of its pair, for the summary
     problem: str | None = None
     keywords: list[str] = field(default_factory=list)
+    said: list[int] = field(default_factory=list)  # where its problem words and phrases are
 
 
 @dataclass
@@ -135,13 +137,14 @@ class Lexicon:
                 if w not in ev.keywords:
                     ev.keywords.append(w)
                 ev.first = min(ev.first, p)
-        self._pairs(hits, objects, cats)
+        problems = self._pairs(hits, objects, cats)
         for ev in cats.values():  # after the pairs: their object comes first
             ev.features += [(ev.code, "objects", k) for k in ev.keywords]
         urgent: str | None = None
         calm = False
         shared: list[Feature] = []
         exclusions: list[tuple[int, Entry]] = []
+        asks: list[int] = [i for i, c in enumerate(text) if c == "?"]
         tried: set[int] = set()
         for w in list(found):
             for role, owner, entry in self.entries.get(w, ()):
@@ -156,10 +159,13 @@ class Lexicon:
                     ev.features.append((ev.code, "phrases", entry.text))
                     ev.keywords.append(m[0])
                     ev.first = min(ev.first, m[1])
+                    ev.said.append(m[1])
                 elif role == _EXCLUSION and isinstance(owner, int):
                     exclusions.append((owner, entry))
                 elif role == _SIGNAL:
                     shared.append((SHARED, str(owner), entry.text))
+                    if owner == "questions":
+                        asks.append(m[1])
                 elif role == _URGENT:
                     urgent = urgent or str(owner)
                 else:
@@ -167,6 +173,20 @@ class Lexicon:
         for ev in cats.values():  # objects with nothing wrong said of them: a mention
             if not any(k in ("pair", "phrases", "far") for _, k, _ in ev.features):
                 ev.features.append((ev.code, "bare", ""))
+        if asks:
+            # A question, and the problem said in a clause of its own ("路灯一个星期没亮了，有
+            # 人管吗？", "请问下水道什么时候疏通？都堵了好几天了"): a complaint put as a
+            # question, not a question about how things work ("路灯坏了找谁？", one clause).
+            clauses = _clauses(text)
+            asked = {bisect_right(clauses, q) for q in asks}
+            for ev in cats.values():
+                if not ev.said:
+                    continue
+                own = self.rules.categories[ev.code].problems
+                said = ev.said + [p for w, p in problems
+                                  if w in self.shared_problems or w in own]
+                if any(bisect_right(clauses, q) not in asked for q in said):
+                    ev.features.append((ev.code, "asked", ""))
         for i, entry in exclusions:  # they only count against a category with evidence
             if i in cats:
                 cats[i].features.append((cats[i].code, "exclusions", entry.text))
@@ -182,15 +202,25 @@ class Lexicon:
         return Evidence(text, [cats[i] for i in sorted(cats)], shared, urgent, calm, location)
 
     def _pairs(self, hits: Hits, objects: list[tuple[str, int]],
-               cats: dict[int, CategoryEvidence]) -> None:
+               cats: dict[int, CategoryEvidence]) -> list[tuple[str, int]]:
         """An object and a problem word (its category's own or a shared one) in one clause at
         most `window` characters apart: a pair when the problem word stands, a denial when
-        it is negated (路灯没坏, 下水道冇堵)."""
+        it is negated (路灯没坏, 下水道冇堵). A problem word belongs to the nearest object it
+        can go with: in "那段路的灯坏了" the light is broken, not the road. Returns where the
+        problem words stand."""
         words = [w for w in hits.found if w in self.problem_words]
         if not words:
-            return
+            return []
         problems = [(w, p) for w in words for p in hits.word(w)]
         denied = [(w, p) for w in words for p in hits.at(w) if hits.negated(w, p)]
+        nearest: dict[tuple[str, int], int] = {}
+        for w, p in objects:
+            for pw, pp in problems:
+                if hits.close(w, p, pw, pp, self.window) and any(
+                        pw in self.shared_problems or pw in self.rules.categories[
+                            self.codes[i]].problems for i in self.objects[w]):
+                    g = _gap(w, p, pw, pp)
+                    nearest[(pw, pp)] = min(g, nearest.get((pw, pp), g))
         for w, p in objects:
             for i in self.objects[w]:
                 ev = cats[i]
@@ -198,9 +228,11 @@ class Lexicon:
                 if ev.obj is None:
                     for pw, pp in problems:
                         if (pw in self.shared_problems or pw in own) and hits.close(
-                                w, p, pw, pp, self.window):
+                                w, p, pw, pp, self.window) and _gap(
+                                w, p, pw, pp) <= nearest[(pw, pp)]:
                             ev.obj, ev.problem = w, pw
                             ev.features.append((ev.code, "pair", pw))
+                            ev.said.append(pp)
                             break
                 if (ev.code, "denied", "") not in ev.features:
                     for pw, pp in denied:
@@ -219,7 +251,9 @@ class Lexicon:
                     if (pw in self.shared_problems or pw in own) and 0 <= gap <= self.window:
                         ev.obj, ev.problem = w, pw
                         ev.features.append((ev.code, "far", ""))
+                        ev.said.append(pp)
                         break
+        return problems
 
     @property
     def tokenizer(self) -> jieba.Tokenizer:
@@ -235,9 +269,14 @@ class Lexicon:
                ) -> set[int]:
         """The positions of the one-character objects that count: not inside a longer word of
         the rules (灯 in 路灯), and left standing alone by jieba. jieba is only asked when
-        some occurrence is not covered that way."""
-        covered = {q + k for w, qs in found.items() if len(w) > 1 for q in qs
-                   for k in range(len(w))}
+        some occurrence is not covered that way. A phrase's word that starts with the object
+        (灯坏了) leaves the object to jieba: 灯 in 路的灯坏了 is a light."""
+        covered: set[int] = set()
+        for w, qs in found.items():
+            if len(w) > 1:
+                lead = int(w[0] in singles and w not in self.objects and w not in self.places)
+                for q in qs:
+                    covered.update(range(q + lead, q + len(w)))
         open_ = {p for w in singles for p in found[w] if p not in covered}
         if not open_:
             return set()
@@ -268,3 +307,13 @@ def _tokenizer(rules: Rules) -> jieba.Tokenizer:
         with rules.userdict.open("rb") as fh:  # jieba leaves a path's file open
             tok.load_userdict(fh)
     return tok
+
+
+def _clauses(text: str) -> list[int]:
+    """Where each clause after the first begins: a position's clause is bisect_right of it."""
+    return [m.end() for m in CLAUSE.finditer(text)]
+
+
+def _gap(a: str, pa: int, b: str, pb: int) -> int:
+    """Characters between word a at pa and word b at pb."""
+    return pb - (pa + len(a)) if pa <= pb else pa - (pb + len(b))

@@ -15,7 +15,8 @@ An entry of a rule file is one line: a pattern, then an example sentence after �
 
 A word counts only where it is not negated: a negation word (没, 不, 未…) within the few
 characters before it cancels it ("路灯没坏"), or before 一 + a measure word ("没一盏灯是亮的"),
-unless the word itself begins with one ("没人管").
+unless the word itself begins with one ("没人管"); 别 at the end of 特别 (区别, 个别…) denies
+nothing ("特别吵").
 Words are matched as they are after `nlp.normalize` (simplified, half-width, lower case, 冇 →
 没), so a rule may be written either way.
 
@@ -41,6 +42,9 @@ EXAMPLE = re.compile(r"\s*例[：:]\s*")
 # 是/都/也) to the word after it: "没一盏是亮的", "没有一个灯是好的".
 MEASURES = frozenset("个盏只条台根处间家栋块把辆部张扇座样户口")
 _LINKS = "是都也能还"
+# Words that end in a negation's character but deny nothing: 特别吵 is very loud.
+_NOT_NEGATING = ("特别", "区别", "分别", "级别", "告别", "个别", "差别", "类别", "性别", "识别",
+                 "鉴别", "离别", "派别")
 # What ends a clause: the two words of a pair or of "A 附近有 B" must not be split by one.
 CLAUSE = re.compile(r"[,。.!?;\n~～…]+|\s{2,}")
 
@@ -167,7 +171,8 @@ class Hits:
         if word.startswith(self.negations):
             return False  # 没人管, 不亮: the negation is the word's own
         text = self.text
-        if not text.endswith(self.negations, max(0, pos - self.reach), pos):
+        if not text.endswith(self.negations, max(0, pos - self.reach), pos) or \
+                text.endswith(_NOT_NEGATING, max(0, pos - 2), pos):
             return self._quantified(pos)
         # 有没有X, 是不是X, 能不能X ask; they do not deny X
         return not (pos >= 3 and text[pos - 3] == text[pos - 1] and text[pos - 2] in "不没")

@@ -22,9 +22,10 @@ import yaml
 from nlp.yamlfile import RuleError, compose, line_of, mapping, number
 
 SHARED = "*"  # the "category" of the signals about the whole message
-CATEGORY_KINDS = ("bias", "bare", "far", "denied", "objects", "pair", "phrases", "exclusions")
+CATEGORY_KINDS = ("bias", "bare", "far", "asked", "denied", "objects", "pair", "phrases",
+                  "exclusions")
 # one weight each, not one per entry
-SCALAR_KINDS = ("bias", "bare", "far", "denied", "place", "address", "spot")
+SCALAR_KINDS = ("bias", "bare", "far", "asked", "denied", "place", "address", "spot")
 CONSTANTS = ("near", "window", "reach", "sensitivity")
 
 # A feature: (category or SHARED, kind, entry). The entry is a word, an entry's pattern as
@@ -98,6 +99,8 @@ HEADER = """\
 # 一条消息对某一类诉求的得分 = 这一类的起点（bias）
 #   + 命中的每个物件（objects）、毛病词（problems）、说法（phrases）、排除（exclusions）的权重
 #   + 物件和毛病词在一句里挨着时的“成对”权重（pair）；毛病词被否定（路灯没坏）时的权重（denied）
+#   + 说了毛病又带着问句（“路灯坏了一个星期了，有人管吗？”）时的权重（asked）：问的是这个毛病，
+#     不是打听消息
 #   + 共用信号（shared）的权重：提到小区等公共地点（place）、有具体地址（address，3栋2单元）
 #     或只说了哪类地方（spot，车库、广场）、已修好、通知、感谢、提问、广告、自家的事……
 #     （负数就是减分）。

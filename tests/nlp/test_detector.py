@@ -40,6 +40,13 @@ COMPLAINTS = [
     ("龙华区海德路有小车琼AWJ693堵路，要求联系车主挪车", "parking"),
     ("秀英区长滨路工地超时施工，噪音扰民，严重影响居民休息", "noise"),
     ("美兰区人民大道餐馆油烟污染，影响周边居民生活", "fumes"),
+    # put as questions: the problem is said, the question asks who will deal with it
+    ("请问一下，5栋门口的下水道什么时候来疏通？都臭了好几天了", "drainage"),
+    ("有没有人管管？北门那几盏路灯一个星期没亮了", "streetlight"),
+    ("是不是只有我觉得这几天楼下工地晚上特别吵？", "noise"),
+    ("一个礼拜停了三次电，冰箱里的菜都坏了", "power"),
+    # the problem word goes with the nearest object
+    ("小区那条路的灯坏了好几天了", "streetlight"),
 ]
 
 NOT_ISSUES = [
@@ -57,6 +64,12 @@ NOT_ISSUES = [
     "【通知】下周一燃气公司将对小区燃气管道进行更换，暂停供气约4小时",
     "各位居民：本周六上午停水检修，请提前储水",
     "已登记，谢谢您的反馈，我们尽快处理",
+    # a notice passed on, something settled, a warning, one's own child, a concern
+    "停电通知贴在单元门口了，大家看一下",
+    "城管已经把门口的摊子劝走了",
+    "物业提醒：近期有人冒充燃气公司上门推销，大家别上当",
+    "宝宝今天一直哭闹，是不是要长牙了",
+    "刚才跳闸那一下你家电脑没事吧",
     "师傅正在抢修，大家耐心等一下",
     # questions that seek information, ads, private homes, chit-chat
     "请问明天停水是整个小区都停吗？",

@@ -1,5 +1,6 @@
 """Structural readings of a message that no single rule can fix: a negation across a measure
-word, a choice question's 还是 and a generic place against an address."""
+word, a choice question's 还是, a generic place against an address, a question about a problem
+stated in a clause of its own, and a problem word that belongs to the nearest object."""
 
 from __future__ import annotations
 
@@ -73,3 +74,39 @@ def test_a_specific_place_is_an_address(text: str) -> None:
     got = kinds(text)
     assert "address" in got
     assert "spot" not in got
+
+
+def pairs(text: str) -> dict[str, bool]:
+    """Per category with evidence: does an object of it pair with a problem word?"""
+    return {c.code: any(k == "pair" for _, k, _ in c.features)
+            for c in evidence(text).categories}
+
+
+@pytest.mark.parametrize("text", [
+    "路灯一个星期没亮了，有人管吗？",
+    "请问下水道什么时候来疏通？都堵了好几天了",
+    "电梯又坏了，是不是没人管了？",
+])
+def test_a_question_about_a_stated_problem_is_asked(text: str) -> None:
+    assert "asked" in category_kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "路灯坏了是找供电局还是找城管？",
+    "电梯坏了的话一般多久能修好",
+    "下水道堵了打什么电话？",
+])
+def test_a_question_about_how_things_work_is_not(text: str) -> None:
+    assert "asked" not in category_kinds(text)
+
+
+@pytest.mark.parametrize(("text", "owner", "other"), [
+    ("小区那条路的灯坏了", "streetlight", "road"),
+    ("垃圾分类亭的感应门坏了", "facility", "garbage"),
+    ("电梯旁边的垃圾桶坏了", "garbage", "elevator"),
+])
+def test_a_problem_word_belongs_to_the_nearest_object(text: str, owner: str,
+                                                       other: str) -> None:
+    got = pairs(text)
+    assert got[owner], got
+    assert not got.get(other), got

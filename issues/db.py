@@ -67,7 +67,10 @@ class Database:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 15}
             if url.startswith("sqlite+aiosqlite"):
-                kwargs["module"] = sqlite_driver.dbapi()  # one thread hop per statement
+                # One thread hop per statement, or none (sqlite_driver.on_loop): a connection
+                # serves one session at a time, from the loop or from aiosqlite's thread.
+                kwargs["module"] = sqlite_driver.dbapi()
+                kwargs["connect_args"]["check_same_thread"] = False
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

@@ -190,7 +190,7 @@ class Groups(Room):
             g = (await s.execute(select(Group).where(Group.chat_id == chat_id))).scalar()
             return None if g is None else await self.view(s, g)
 
-        view = await self.uow.read(run)
+        view = await self.uow.glance(run)
         if view is not None:
             self._cache[chat_id] = (stamp, view)
         return view

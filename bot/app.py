@@ -26,7 +26,7 @@ from telegram.ext import (
     PollHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.context import BotApp, Context, context_types
 from bot.errors import on_error
@@ -48,7 +48,7 @@ from bot.present.announce import post_card
 from bot.present.templates import use_templates
 from bot.ratelimit import RetryingRateLimiter
 from bot.serve.processor import ChatOrdered
-from bot.serve.queue import DurableQueue
+from bot.serve.queue import DurableQueue, StoredFirst
 from bot.settings import bot_settings
 from issues.db import Database
 from issues.service import IssueService
@@ -170,10 +170,11 @@ def build_application(
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
     if request is not None:
         builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
     limits = tg.rate_limits
     queue = DurableQueue()
+    # Polling confirms a batch with the next getUpdates: asked once the batch is stored.
+    builder = builder.get_updates_request(StoredFirst(
+        get_updates_request or HTTPXRequest(connection_pool_size=1), queue))
     app = (
         builder.context_types(context_types())
         # One path for polling and webhook: every update stored before Telegram is answered,

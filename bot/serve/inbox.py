@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from issues.models import InboxUpdate
 from issues.unit_of_work import UnitOfWork
 
+_INBOX = cast(Table, InboxUpdate.__table__)
 LEASE = timedelta(seconds=20)  # bot.inbox_lease: a worker silent this long has died
 
 
@@ -30,6 +32,12 @@ class Inbox:
     def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime]) -> None:
         self.uow = uow
         self.clock = clock
+        # Built once: an upsert per batch of updates is the bot's most frequent statement.
+        upsert = (sqlite_insert if uow.is_sqlite else pg_insert)(_INBOX)
+        self._upsert = upsert.on_conflict_do_update(index_elements=["update_id"], set_={
+            "worker": upsert.excluded.worker, "leased_at": upsert.excluded.leased_at})
+        self._delete = delete(_INBOX).where(_INBOX.c.update_id.in_(bindparam("ids",
+                                                                          expanding=True)))
 
     async def put(self, updates: list[tuple[int, str]], worker: str | None = None) -> None:
         """Store updates (id, JSON) for `worker`. One stored already (Telegram sends an update
@@ -37,20 +45,18 @@ class Inbox:
         if not updates:
             return
         now = self.clock()
-        upsert = (sqlite_insert if self.uow.is_sqlite else pg_insert)(InboxUpdate)
-        stmt = upsert.on_conflict_do_update(index_elements=["update_id"], set_={
-            "worker": upsert.excluded.worker, "leased_at": upsert.excluded.leased_at})
 
         async def run(s: AsyncSession) -> None:
-            await s.execute(stmt, [{"update_id": u, "payload": p, "received_at": now,
-                                    "worker": worker, "leased_at": now} for u, p in updates])
+            await s.execute(self._upsert, [{"update_id": u, "payload": p, "received_at": now,
+                                            "worker": worker, "leased_at": now}
+                                           for u, p in updates])
 
         await self.uow.write(run)
 
     async def forget(self, ids: list[int]) -> None:
         """Handled updates leave the inbox."""
         async def run(s: AsyncSession) -> None:
-            await s.execute(delete(InboxUpdate).where(InboxUpdate.update_id.in_(ids)))
+            await s.execute(self._delete, {"ids": ids})
 
         await self.uow.write(run)
 

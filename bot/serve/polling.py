@@ -42,8 +42,8 @@ async def open_inbox(application: BotApp, lease: timedelta | None = None) -> Dur
 
 async def start_polling(application: BotApp, settings: Settings) -> None:
     """Boot and poll with PTB's Updater; returns once polling runs (inside the caller's
-    loop). The Updater confirms a batch by asking for the next one only after each of its
-    updates was stored (DurableQueue.put), so a crash loses none."""
+    loop). The Updater confirms a batch by asking for the next one, and that request waits
+    until the batch is stored (bot.serve.queue.StoredFirst), so a crash loses none."""
     await boot(application)
     await open_inbox(application, timedelta(0))
     assert application.updater is not None

@@ -2,12 +2,13 @@
 
 PTB's Updater (polling) and our webhook endpoint both hand each update to
 `Application.update_queue.put`; this queue is that queue. `put` hands the update to PTB at
-once (handling starts while it is written) and returns only once the update is in the inbox
-table, so what Telegram is answered with comes after the write: the webhook's 200 is sent when
-`put` returns, and the Updater asks for the next batch (which confirms this one) only after
-its `put`s returned. Puts arriving together (webhook requests side by side) are written in
-one transaction. The processor (`bot.serve.processor`) tells the queue when an update was
-handled, and handled updates leave the inbox in batches, never before they were written.
+once (handling starts while it is written) and has it written to the inbox table; the updates
+put meanwhile are written together, in one transaction. What Telegram is answered with comes
+after the write: the webhook answers 200 once `stored()` returned, and the Updater's next
+getUpdates (whose offset confirms the batch before) goes through `StoredFirst`, which waits
+for `stored()` too, so a polled batch is one write. The processor (`bot.serve.processor`)
+tells the queue when an update was handled, and handled updates leave the inbox in batches,
+never before they were written.
 
 A worker renews the lease on what it holds and takes over what a dead worker left (the
 `keeper`); an update put twice (Telegram sends it again until it is confirmed) is handed to
@@ -28,6 +29,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Update
+from telegram.request import BaseRequest, RequestData
 
 from bot.serve.inbox import LEASE, Inbox
 
@@ -56,17 +58,19 @@ class DurableQueue(asyncio.Queue[Any]):
         self.inbox, self.lease = inbox, lease
 
     async def put(self, item: Any) -> None:
-        """Hand an update to PTB and return once it is stored (anything else PTB puts, such
-        as its stop signal, passes straight through)."""
+        """Hand an update to PTB and have it written (`stored()` says when); anything else
+        PTB puts, such as its stop signal, passes straight through."""
         if not isinstance(item, Update) or self.inbox is None:
             await super().put(item)
             return
-        stored = self._seen.get(item.update_id)
-        if stored is None:  # new: handled from now, and written
-            stored = self._store(item)
-            self._remember(item.update_id, stored)
+        if item.update_id not in self._seen:  # new: handled from now, and written
+            self._remember(item.update_id, self._store(item))
             super().put_nowait(item)
-        await asyncio.shield(stored)
+
+    async def stored(self) -> None:
+        """Return once every update put so far is in the inbox."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
 
     def _remember(self, update_id: int, stored: asyncio.Future[None]) -> None:
         self._seen[update_id] = stored
@@ -158,3 +162,32 @@ class DurableQueue(asyncio.Queue[Any]):
         for task in (self._writer, self._forgetting):
             if task is not None:
                 await asyncio.gather(task, return_exceptions=True)
+
+
+class StoredFirst(BaseRequest):
+    """PTB's getUpdates request, asked only once what was put is stored: its offset tells
+    Telegram the updates before it are safe (`ApplicationBuilder.get_updates_request`)."""
+
+    def __init__(self, inner: BaseRequest, queue: DurableQueue) -> None:
+        self.inner, self.queue = inner, queue
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        await self.queue.stored()
+        return await self.inner.do_request(url, method, request_data, read_timeout,
+                                           write_timeout, connect_timeout, pool_timeout)

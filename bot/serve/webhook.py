@@ -9,6 +9,7 @@ from aiohttp import web
 from telegram import Update
 
 from bot.context import BotApp
+from bot.serve.queue import DurableQueue
 from bot.settings import bot_settings
 from issues.settings import Settings
 
@@ -17,10 +18,11 @@ log = logging.getLogger(__name__)
 
 def webhook_routes(application: BotApp, settings: Settings) -> list[web.RouteDef]:
     """The webhook endpoint: check the secret, hand the update to PTB's queue and answer 200
-    once it is stored (DurableQueue.put returns then): a worker killed after the 200 leaves
+    once it is stored (DurableQueue.stored): a worker killed after the 200 leaves
     it in the inbox for another worker, one killed before it gets it again from Telegram."""
     tg = bot_settings(settings)
     secret = tg.webhook_secret or ""
+    queue = application.update_queue
 
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -32,7 +34,9 @@ def webhook_routes(application: BotApp, settings: Settings) -> list[web.RouteDef
         except Exception:  # a malformed body must not reach the handlers
             log.warning("malformed webhook body refused")
             return web.Response(status=400, text="bad update")
-        await application.update_queue.put(update)
+        await queue.put(update)
+        if isinstance(queue, DurableQueue):  # build_application's; PTB's own stores nothing
+            await queue.stored()
         return web.Response(text="ok")
 
     return [web.post(tg.webhook_path, receive)]

@@ -5,13 +5,22 @@ again, and leave the inbox once handled."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
+
+from telegram import Update
+from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
 from bot.serve.inbox import Inbox
 from bot.serve.polling import start_polling, stop_bot
+from bot.serve.queue import DurableQueue, StoredFirst
+from issues.db import Database
 from issues.service import IssueService
+from issues.unit_of_work import UnitOfWork
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.bot.conftest import Harness, bot_settings
@@ -105,6 +114,50 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
     finally:
         await client.close()
         await sandbox.stop()
+
+
+class _Telegram(BaseRequest):
+    """Telegram's side of getUpdates: notes what the inbox's file holds the moment it is asked
+    (read at once, without giving the event loop a turn)."""
+
+    def __init__(self, ledger: Path) -> None:
+        self.ledger, self.held_when_asked = ledger, list[list[int]]()
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: object = None, write_timeout: object = None,
+                         connect_timeout: object = None,
+                         pool_timeout: object = None) -> tuple[int, bytes]:
+        with contextlib.closing(sqlite3.connect(self.ledger)) as conn:
+            ids = conn.execute("SELECT update_id FROM inbox ORDER BY update_id").fetchall()
+        self.held_when_asked.append([u for (u,) in ids])
+        return 200, b'{"ok": true, "result": []}'
+
+
+async def test_the_next_getupdates_waits_until_the_batch_is_stored(tmp_path: Path) -> None:
+    """The Updater puts a batch and asks for the next one, whose offset confirms the batch:
+    by then the whole batch is in the inbox (written together, as one transaction)."""
+    db = Database(migrated_sqlite(tmp_path / "bot.db"))
+    try:
+        queue = DurableQueue()
+        queue.attach(Inbox(UnitOfWork(db), lambda: datetime.now(UTC)))
+        telegram = _Telegram(tmp_path / "bot.db")
+        for update_id in (41, 42, 43):
+            await queue.put(Update(update_id))
+        await StoredFirst(telegram, queue).post("https://api.telegram.org/bot1:x/getUpdates")
+        assert telegram.held_when_asked == [[41, 42, 43]]
+        assert [queue.get_nowait().update_id for _ in range(3)] == [41, 42, 43]  # handed on
+    finally:
+        await db.dispose()
 
 
 MAX_RETRIES = 5  # bot.rate_limits.max_retries in tests/bot/conftest.py

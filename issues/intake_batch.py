@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, case, insert, select, tuple_, update
+from sqlalchemy import Executable, Table, bindparam, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import people, repeats, sla
@@ -123,10 +124,7 @@ async def intake_batch(intake: Context, s: AsyncSession,
 
     groups = await _groups(s, unique, intake.settings.timezone)
     seen = {(c, sc, e): i for c, sc, e, i in (await s.execute(
-        select(Report.channel, Report.scope, Report.external_id, Report.issue_id)
-        .where(tuple_(Report.channel, Report.scope, Report.external_id)
-               .in_([i.key for i in unique]))
-    )).all()}
+        _statements().seen, {"keys": [i.key for i in unique]})).all()}
     fresh = [i for i in unique if i.key not in seen]
     reporters = dict(zip((i.key for i in fresh), await people.person_ids(
         s, [(i.identity, i.reporter.stored_name(), i.reporter.username) for i in fresh]),
@@ -252,6 +250,41 @@ async def intake_batch(intake: Context, s: AsyncSession,
     return results
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """The statements of an intake, with their values as parameters: built once, since
+    building one costs more than running it (every complaint runs them all)."""
+
+    groups: Executable
+    seen: Executable
+    nearby: Executable
+    reporters: Executable
+    number: Executable
+    insert_issues: Executable
+
+
+@cache
+def _statements() -> _Statements:
+    g = _GROUPS.c
+    return _Statements(
+        groups=select(Group.id, Group.chat_id, Group.title)
+        .where(Group.chat_id.in_(bindparam("chats", expanding=True))),
+        seen=select(Report.channel, Report.scope, Report.external_id, Report.issue_id)
+        .where(tuple_(Report.channel, Report.scope, Report.external_id)
+               .in_(bindparam("keys", expanding=True))),
+        nearby=select(Issue).where(
+            Issue.group_id.in_(bindparam("groups", expanding=True)),
+            Issue.category.in_(bindparam("categories", expanding=True)),
+            Issue.status.in_(OPEN_STATUSES), Issue.created_at >= bindparam("since"),
+        ).order_by(Issue.created_at.desc(), Issue.id.desc()),
+        reporters=select(Report.issue_id, Report.person_id)
+        .where(Report.issue_id.in_(bindparam("issues", expanding=True))),
+        number=update(_GROUPS).where(g.id == bindparam("group"))
+        .values(last_number=g.last_number + bindparam("k")).returning(g.last_number),
+        insert_issues=insert(_ISSUES).returning(_ISSUES.c.id, sort_by_parameter_order=True),
+    )
+
+
 def _target(c: _Candidate) -> _New | Issue:
     if c.new is not None:
         return c.new
@@ -278,7 +311,7 @@ async def _groups(s: AsyncSession, items: Sequence[IntakeItem],
     """chat id → (group id, title); a group the bot has not met yet is created."""
     chats = {i.chat_id for i in items}
     found = {c: (g, t) for g, c, t in (await s.execute(
-        select(Group.id, Group.chat_id, Group.title).where(Group.chat_id.in_(chats)))).all()}
+        _statements().groups, {"chats": list(chats)})).all()}
     for item in items:
         if item.chat_id in found:
             continue
@@ -297,11 +330,9 @@ async def _nearby(intake: Context, s: AsyncSession, items: Sequence[IntakeItem],
     if not items:
         return {}
     since = min(i.at for i in items) - intake.settings.duplicate_window
-    rows = (await s.execute(select(Issue).where(
-        Issue.group_id.in_({groups[i.chat_id][0] for i in items}),
-        Issue.category.in_({i.category for i in items}),
-        Issue.status.in_(OPEN_STATUSES), Issue.created_at >= since,
-    ).order_by(Issue.created_at.desc(), Issue.id.desc()))).scalars().all()
+    rows = (await s.execute(_statements().nearby, {
+        "groups": list({groups[i.chat_id][0] for i in items}),
+        "categories": list({i.category for i in items}), "since": since})).scalars().all()
     out: dict[tuple[int, str], list[_Candidate]] = {}
     for issue in rows:
         pool = out.setdefault((issue.group_id, issue.category), [])
@@ -309,31 +340,27 @@ async def _nearby(intake: Context, s: AsyncSession, items: Sequence[IntakeItem],
             pool.append(_Candidate(issue.location_text, set(), issue=issue))
     by_id = {c.issue.id: c for pool in out.values() for c in pool if c.issue is not None}
     if by_id:
-        for issue_id, person_id in (await s.execute(
-                select(Report.issue_id, Report.person_id).where(Report.issue_id.in_(by_id)))):
+        for issue_id, person_id in await s.execute(_statements().reporters,
+                                                   {"issues": list(by_id)}):
             by_id[issue_id].people.add(person_id)
     return out
 
 
 async def _insert_new(s: AsyncSession, new: list[_New]) -> None:
-    """Numbers per group in one statement, then the issues in one statement."""
+    """Numbers per group (one statement per group), then the issues in one statement."""
     if not new:
         return
     counts: dict[int, int] = {}
     for e in new:
         counts[e.group_id] = counts.get(e.group_id, 0) + 1
-    g = _GROUPS.c
-    last: dict[int, int] = dict((await s.execute(
-        update(_GROUPS).where(g.id.in_(counts))
-        .values(last_number=g.last_number + case(counts, value=g.id))
-        .returning(g.id, g.last_number)
-    )).all())
-    nxt = {g: last[g] - k + 1 for g, k in counts.items()}
+    nxt = {}
+    for gid, k in counts.items():
+        last = (await s.execute(_statements().number, {"group": gid, "k": k})).scalar_one()
+        nxt[gid] = last - k + 1
     for e in new:
         e.row["number"] = nxt[e.group_id]
         nxt[e.group_id] += 1
-    ids = (await s.execute(insert(_ISSUES).returning(_ISSUES.c.id, sort_by_parameter_order=True),
-                           [e.row for e in new])).scalars().all()
+    ids = (await s.execute(_statements().insert_issues, [e.row for e in new])).scalars().all()
     for e, issue_id in zip(new, ids, strict=True):
         e.id = issue_id
 

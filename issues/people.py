@@ -9,9 +9,21 @@ intake); the other rooms call them inside their own transactions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Executable,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import SelectBase
@@ -103,10 +115,7 @@ async def person_ids(s: AsyncSession, people: Sequence[Wanted]) -> list[int]:
     found: dict[tuple[str, str], int] = {}
     if named:
         for channel, ext, pid, name, username in (await s.execute(
-            select(PersonIdentity.channel, PersonIdentity.external_id, Person.id, Person.name,
-                   Person.username).join(Person, Person.id == PersonIdentity.person_id)
-            .where(tuple_(PersonIdentity.channel, PersonIdentity.external_id).in_(named))
-        )).all():
+                _known(), {"keys": list(named)})).all():
             found[(channel, ext)] = pid
             new_name, new_username = named[(channel, ext)]
             if (name, username) != (_stored(new_name, name), new_username):
@@ -120,6 +129,15 @@ async def person_ids(s: AsyncSession, people: Sequence[Wanted]) -> list[int]:
         await s.execute(insert(_IDENTITIES), [
             {"person_id": found[k], "channel": k[0], "external_id": k[1]} for k in missing])
     return [found[key] if key is not None else next(nameless) for key, _, _ in people]
+
+
+@cache
+def _known() -> Executable:
+    """The people with some (channel, id) identities (built once: every complaint asks)."""
+    return (select(PersonIdentity.channel, PersonIdentity.external_id, Person.id, Person.name,
+                   Person.username).join(Person, Person.id == PersonIdentity.person_id)
+            .where(tuple_(PersonIdentity.channel, PersonIdentity.external_id)
+                   .in_(bindparam("keys", expanding=True))))
 
 
 async def _add(s: AsyncSession, rows: Sequence[tuple[str, str | None]]) -> list[int]:

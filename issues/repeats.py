@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Executable, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues.facts import REPEAT_WINDOW
@@ -51,14 +52,9 @@ async def decide(s: AsyncSession, new: Sequence[Arrival]) -> None:
     if not placed:
         return
     places = [a.place for a in placed if a.place is not None]
-    rows = (await s.execute(
-        select(Issue.group_id, Issue.category, Issue.location_text, Issue.id, Issue.created_at)
-        .where(Issue.group_id.in_({p[0] for p in places}),
-               Issue.category.in_({p[1] for p in places}),
-               Issue.location_text.in_({p[2] for p in places}),
-               Issue.created_at >= placed[0].at - REPEAT_WINDOW,
-               Issue.status != Status.WITHDRAWN)
-        .order_by(Issue.created_at, Issue.id))).all()
+    rows = (await s.execute(_before(), {
+        "groups": list({p[0] for p in places}), "categories": list({p[1] for p in places}),
+        "places": list({p[2] for p in places}), "since": placed[0].at - REPEAT_WINDOW})).all()
     latest: dict[Place, tuple[int, datetime] | Arrival] = {}
     n = 0
     for a in placed:
@@ -73,6 +69,19 @@ async def decide(s: AsyncSession, new: Sequence[Arrival]) -> None:
         elif prev is not None and a.at - prev[1] <= REPEAT_WINDOW:
             a.repeat_of = prev[0]
         latest[a.place] = a
+
+
+@cache
+def _before() -> Executable:
+    """The complaints received at some places since :since (built once: every complaint
+    asks)."""
+    return (select(Issue.group_id, Issue.category, Issue.location_text, Issue.id,
+                   Issue.created_at)
+            .where(Issue.group_id.in_(bindparam("groups", expanding=True)),
+                   Issue.category.in_(bindparam("categories", expanding=True)),
+                   Issue.location_text.in_(bindparam("places", expanding=True)),
+                   Issue.created_at >= bindparam("since"), Issue.status != Status.WITHDRAWN)
+            .order_by(Issue.created_at, Issue.id))
 
 
 async def link(s: AsyncSession, new: Sequence[Arrival]) -> None:

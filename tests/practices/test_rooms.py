@@ -50,7 +50,8 @@ async def svc(db_url: str, clock: Clock) -> AsyncIterator[IssueService]:
         await db.dispose()
 
 
-async def test_notice_posts_reach_the_tree_and_repeat_text_is_known(svc: IssueService) -> None:
+async def test_notice_posts_reach_the_tree_and_repeat_text_is_known(svc: IssueService,
+                                                                   clock: Clock) -> None:
     notice = await svc.notices.send(STREET, OFFICIAL, "明天8点到12点全街道停水检修，请提前储水")
     assert notice.reach.groups == 2  # the community's own group and the grid's
     posts = await svc.notices.pending()
@@ -66,6 +67,9 @@ async def test_notice_posts_reach_the_tree_and_repeat_text_is_known(svc: IssueSe
         (0, 2, 0, 0, 6), (1, 0, 1, 1, 0)]
     assert await svc.notices.is_notice_text("转：明天8点到12点全街道停水检修，请提前储水。")
     assert not await svc.notices.is_notice_text("明天停水吗")
+    clock.advance(days=31)  # a month on, the same words are a resident's own again
+    assert not await svc.notices.is_notice_text("转：明天8点到12点全街道停水检修，请提前储水。")
+    clock.advance(days=-31)
     with pytest.raises(PermissionDenied):
         await svc.notices.send(STREET, RESIDENT, "假通知")
     with pytest.raises(InvalidInput):

@@ -73,8 +73,10 @@ def manages(group: GroupView, user_id: int, issue: IssueView | None = None) -> b
                     and issue.assignee.user_id == user_id))
 
 
-async def candidates(svc: IssueService, chat_id: int) -> list[IssueView]:
-    page = await svc.list_issues(IssueFilter(chat_id=chat_id), page=1, page_size=CANDIDATES)
+async def candidates(svc: IssueService, chat_id: int,
+                     assignee: int | None = None) -> list[IssueView]:
+    page = await svc.list_issues(IssueFilter(chat_id=chat_id, assignee_user_id=assignee),
+                                 page=1, page_size=CANDIDATES)
     return page.items
 
 
@@ -108,7 +110,10 @@ async def owner_words(msg: Message, context: Context, group: GroupView, text: st
     if reply is not None and reply.from_user is not None and not reply.from_user.is_bot:
         issue = await svc.find_by_source_message(msg.chat.id, reply.message_id)
     if issue is None:
-        open_ones = [i for i in await candidates(svc, msg.chat.id) if i.is_open]
+        # A resident's "收到" is common chat: someone who manages nothing in the group can be
+        # offered only an issue assigned to them, so only those are read.
+        mine = None if manages(group, msg.from_user.id) else msg.from_user.id
+        open_ones = [i for i in await candidates(svc, msg.chat.id, mine) if i.is_open]
         issue = _named(text, open_ones)
     if issue is None or issue.status not in OFFER_FROM[step]:
         return False

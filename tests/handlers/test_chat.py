@@ -127,3 +127,18 @@ async def test_sensitivity_setting_changes_what_is_caught(bot: OfflineBot) -> No
     await bot.say(group, owner, "/settings sensitivity high")
     card = bot.reply_to(await bot.say(group, resident, borderline))
     assert category_name(detect(borderline).category) in card
+
+
+async def test_an_assignees_words_are_offered_and_a_neighbours_are_not(bot: OfflineBot) -> None:
+    """Someone who manages nothing in the group is offered a step only for an issue assigned
+    to them: the assignee's "修好了" becomes a question, a neighbour's the same words nothing."""
+    group, owner, (a, b, worker) = await bot.group(residents=3)
+    await bot.say(group, a, "3栋门口路灯坏了好几天了")
+    hello = await bot.say(group, worker, "我是物业电工，我来跟进")
+    await bot.say(group, owner, "/assign 1", reply_to=hello)
+    assert (await bot.service.get_issue(group.id, 1)).assignee is not None
+    neighbour = await bot.say(group, b, "3栋门口路灯已经修好了")
+    assert bot.replies_to(neighbour) == []
+    fixed = await bot.say(group, worker, "3栋门口路灯已经修好了")
+    [ask] = bot.replies_to(fixed)
+    assert "记为" in ask and "#1 办结" in ask

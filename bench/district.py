@@ -437,6 +437,11 @@ async def cached_sqlite(spec: DistrictSpec, settings: Settings,
     path = CACHE / f"district-{spec.key()}.db"
     meta = path.with_suffix(".json")
     if path.exists() and meta.exists():
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        try:  # a district made before a migration gets it (its indexes, its facts)
+            await db.upgrade()
+        finally:
+            await db.dispose()
         d = json.loads(meta.read_text())
         return path, District(spec, d["resident_chats"],
                               {int(k): v for k, v in d["home_chats"].items()},

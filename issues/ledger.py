@@ -7,6 +7,8 @@ SLA light as of the clock.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from functools import partial
@@ -41,7 +43,7 @@ from issues.views import EventView, IssueFilter, IssueView, Page, PersonRef
 TAKING_STEPS = ("acknowledge", "assign", "progress", "resolve", "escalate", "claim")
 COUNT_CAP = 10_000  # a page header counts matching issues up to here, then says "10000+"
 PAGE_MAX = 500
-STREAM_BATCH = 1000  # issues per batch of an export
+STREAM_BATCH = 5000  # issues per batch of an export
 _STATUS = {s.value: s for s in Status}  # a dict is faster than Status(value) per row
 _Row = TypeVarTuple("_Row")
 
@@ -243,14 +245,27 @@ class Ledger(Room):
         counted. Each batch is one statement joining what a ledger row shows (group,
         reporter, assignee, rating); the views carry no photos and no history."""
         f = f or IssueFilter()
-        after: tuple[datetime, int] | None = None
-        while True:
-            got = await self.uow.read(partial(self._rows_after, f, after, batch))
-            if got:
-                yield got
-            if len(got) < batch:
-                return
-            after = (got[-1].created_at, got[-1].id)
+
+        def read(after: tuple[datetime, int] | None) -> asyncio.Task[list[IssueView]]:
+            return asyncio.ensure_future(self.uow.read(partial(self._rows_after, f, after,
+                                                               batch)))
+
+        # The next batch is read while the caller writes this one (the database works in
+        # its own thread or server meanwhile).
+        ahead = read(None)
+        try:
+            while True:
+                got = await ahead
+                if len(got) == batch:
+                    ahead = read((got[-1].created_at, got[-1].id))
+                if got:
+                    yield got
+                if len(got) < batch:
+                    return
+        finally:
+            # A caller that stopped early (a closed download): the read in flight ends first.
+            with contextlib.suppress(Exception):
+                await ahead
 
     async def _rows_after(self, f: IssueFilter, after: tuple[datetime, int] | None,
                           batch: int, s: AsyncSession) -> list[IssueView]:
@@ -288,7 +303,8 @@ class Ledger(Room):
         for (id_, number, cat, summary, text, place, lat, lon, urgent, status, dept, level,
              reports, source, card, created, updated, acked, resolved, closed, ack_due,
              resolve_due, ack_warn, resolve_warn, reason, chat_id, title, r_name, r_user,
-             r_ext, a_name, a_user, a_ext, score, resolution) in (await s.execute(q)).all():
+             r_ext, a_name, a_user, a_ext, score, resolution) in (
+                await (await s.connection()).execute(q)).all():  # Core rows: no ORM per row
             out.append(IssueView(
                 id=id_, chat_id=chat_id, group_title=title, number=number, category=cat,
                 category_name=name_of(cat), summary=summary, text=text, location_text=place,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -45,6 +46,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: object
+                         ) -> Callable[[Any], datetime | None] | None:
+        """On SQLite (times stored as ISO text) one call per value from text to an aware
+        time, instead of the dialect's parser and then `process_result_value`: an export
+        reads ten times per row of a million."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def aware(value: str | None) -> datetime | None:
+            if value is None:
+                return None
+            at = datetime.fromisoformat(value)
+            return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+        return aware
 
 
 class Base(DeclarativeBase):

@@ -14,9 +14,10 @@ import asyncio
 import csv
 import io
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -90,14 +91,23 @@ def marks(i: IssueView) -> str:
     return "、".join(word for word, on in (("曾超时", i.was_late), ("已升级", i.escalated)) if on)
 
 
-def _csv_value(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, timedelta):
-        return f"{value.total_seconds() / 3600:.2f}"
-    return value
+def _csv_time(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat(" ", "minutes")  # YYYY-MM-DD HH:MM
+
+
+def _csv_hours(value: timedelta | None) -> str:
+    return "" if value is None else f"{value.total_seconds() / 3600:.2f}"
+
+
+def _csv_plain(value: object) -> object:
+    return value  # the csv module writes None as an empty cell
+
+
+# How CSV writes each column's values (a call per cell: a million-row export adds them up).
+_CSV_KINDS: dict[str, Callable[[Any], object]] = {
+    "text": csv_cell, "int": _csv_plain, "float": _csv_plain, "time": _csv_time,
+    "duration": _csv_hours}
+CSV_FORMATS = [_CSV_KINDS[kind] for _, _, kind in COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -169,7 +179,7 @@ def csv_rows(issues: Iterable[IssueView], tz: str,
     buf = io.StringIO()
     w = csv.writer(buf)
     for i in issues:
-        w.writerow([csv_cell(_csv_value(v)) for v in row(i, tz, owners)])
+        w.writerow([f(v) for f, v in zip(CSV_FORMATS, row(i, tz, owners), strict=True)])
     return buf.getvalue().encode("utf-8")
 
 

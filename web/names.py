@@ -5,7 +5,7 @@ definition the bot's templates read too. Read on first use."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,12 @@ def name(family: str, code: object) -> str:
     return str(_names().get(family, {}).get(code, code))
 
 
+@cache
+def _family(family: str) -> dict[str, str]:
+    """One family's names with text keys, built once (an export looks names up per cell)."""
+    return {str(k): str(v) for k, v in _names()[family].items()}
+
+
 class _Family(Mapping[str, str]):
     """One family of names as a mapping (for templates' option lists)."""
 
@@ -37,7 +43,7 @@ class _Family(Mapping[str, str]):
         self.family = family
 
     def _all(self) -> dict[str, str]:
-        return {str(k): str(v) for k, v in _names()[self.family].items()}
+        return _family(self.family)
 
     def __getitem__(self, code: str) -> str:
         return self._all()[code]

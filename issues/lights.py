@@ -23,7 +23,7 @@ _Col = InstrumentedAttribute[datetime]
 _Col_opt = InstrumentedAttribute[datetime | None]
 
 
-def _clocks() -> list[tuple[tuple[str, ...], _Col, _Col_opt]]:
+def clocks() -> list[tuple[tuple[str, ...], _Col, _Col_opt]]:
     """Each clock: the statuses it runs in, its due column and its warn column."""
     return [(OPEN_STATUSES[:1], Issue.ack_due_at, Issue.ack_warn_at),
             (OPEN_STATUSES[1:], Issue.resolve_due_at, Issue.resolve_warn_at)]
@@ -42,7 +42,7 @@ def parts(name: str, now: datetime) -> list[ColumnElement[bool]]:
     """One condition per clock for a light ("red", "yellow" or "green"); they never overlap,
     so counts add up."""
     out = []
-    for statuses, due, warn in _clocks():
+    for statuses, due, warn in clocks():
         running = Issue.status.in_(statuses)
         if name == "red":
             out.append(and_(running, due <= now))
@@ -61,7 +61,7 @@ def light_is(name: str, now: datetime) -> ColumnElement[bool]:
 def crossed(name: str, since: datetime, now: datetime) -> ColumnElement[bool]:
     """Issues whose light turned `name` ("yellow" or "red") in (since, now]."""
     out = []
-    for statuses, due, warn in _clocks():
+    for statuses, due, warn in clocks():
         running = Issue.status.in_(statuses)
         if name == "red":
             out.append(and_(running, due > since, due <= now))

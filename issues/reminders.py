@@ -24,7 +24,7 @@ from issues.ledger import Ledger
 from issues.lifecycle import Status
 from issues.models import Group, Issue, TickMark
 from issues.unit_of_work import Room
-from issues.views import Escalated, Reminder
+from issues.views import Escalated, IssueView, Reminder
 
 SCAN = "remind"  # the reminder scan's mark
 # A ledger's first scan (a new install, or one upgraded from before the marks) looks back to
@@ -116,3 +116,19 @@ class Reminders(Room):
                 found.at = at
 
         await self.uow.write(run)
+
+    async def most_overdue(self, limit: int) -> list[IssueView]:
+        """The red issues longest past the deadline that runs now, longest first: per clock
+        the first `limit` of its (status, due) index, merged (sorting a district's thousands
+        of red issues by that deadline would read every one of them)."""
+        async def run(s: AsyncSession) -> list[IssueView]:
+            now = self.clock()
+            late: list[tuple[datetime, Issue]] = []
+            for statuses, due, _ in lights.clocks():
+                rows = (await s.execute(select(Issue, due).where(
+                    Issue.status.in_(statuses), due <= now).order_by(due).limit(limit))).all()
+                late += [(at, issue) for issue, at in rows]
+            late.sort(key=lambda r: r[0])
+            return await self.ledger.views(s, [issue for _, issue in late[:limit]])
+
+        return await self.uow.read(run)

@@ -163,6 +163,9 @@ class IssueService:
                           page_size: int = 20) -> Page:
         return await self.ledger.list_issues(f, page, page_size)
 
+    async def most_overdue(self, limit: int = 10) -> list[IssueView]:
+        return await self.reminders.most_overdue(limit)
+
     async def ledger_rows(self, f: IssueFilter | None = None,
                           limit: int = 200_000) -> list[IssueView]:
         return await self.ledger.ledger_rows(f, limit)

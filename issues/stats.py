@@ -8,34 +8,32 @@ the overview shows every group's figures at once (`by_group`, `by_unit`).
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import json
+import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
 from issues import lights
 from issues.fresh import Fresh
 from issues.ledger import filtered
 from issues.lifecycle import OPEN_STATUSES, Status
-from issues.models import Group, Issue, OrgUnit, Rating
+from issues.models import Group, Issue, OrgUnit
 from issues.unit_of_work import Room
 from issues.views import IssueFilter, Stats
 
+COUNTED = tuple(s for s in Status if s != Status.WITHDRAWN)  # every figure leaves these out
 SATISFIED = 3  # a score from here up counts as satisfied (the buttons give 5, 3 and 1)
 
 
-def _median(durations: Select[Any]) -> Select[Any]:
-    """The median of a one-column select of numbers (None when empty), computed by the
-    database: the middle row, or the mean of the two middle rows, of the sorted values."""
-    d = durations.subquery()
-    value = d.c[0]
-    ranked = select(value.label("v"),
-                    func.row_number().over(order_by=value).label("rn"),
-                    func.count().over().label("c")).where(value.is_not(None)).subquery()
-    return select(func.avg(ranked.c.v)).where(or_(ranked.c.rn == (ranked.c.c + 1) // 2,
-                                                  ranked.c.rn == (ranked.c.c + 2) // 2))
+def _n(cond: Any) -> Any:
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
 class _Tally:
@@ -111,38 +109,54 @@ class Statistics(Room):
                      end: datetime | None, org_unit_id: int | None) -> Stats:
         now = self.clock()
         start, end = self._window(start, end, now)
-        sqlite = self.uow.is_sqlite
         scope = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id)
         window = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id, since=start, until=end)
+        # Each rating counts once, by the issue's latest (the facts of issues.facts, as the
+        # supervision figures count them); each light per clock, each count a range of a
+        # (status, due) index.
+        rated = filtered(select(func.count(), _n(Issue.rating >= SATISFIED)), scope, now
+                         ).where(Issue.rated_at >= start, Issue.rated_at < end)
+        lit = [filtered(select(func.count()).where(part), scope, now).scalar_subquery()
+               for name in ("yellow", "red") for part in lights.parts(name, now)]
+        counts, clocks, rest = await asyncio.gather(  # side by side, each in its own session
+            self._rows(filtered(select(Issue.status, Issue.category, func.count()), window,
+                                now).group_by(Issue.status, Issue.category)),
+            self._rows(filtered(select(*self._clocks()), window, now)),
+            self._rows(select(rated.subquery(), *lit)))
+        t = _Tally()
+        for status, cat, n in counts:
+            t.by_status[status] = t.by_status.get(status, 0) + n
+            t.by_cat[cat] = t.by_cat.get(cat, 0) + n
+        t.answered, ack, res = self._medians(*clocks[0])
+        t.rated, t.satisfied = int(rest[0][0]), int(rest[0][1])
+        t.yellow, t.red = int(rest[0][2] + rest[0][3]), int(rest[0][4] + rest[0][5])
+        return t.stats(None if ack is None else ack / 60, None if res is None else res / 3600)
 
-        async def run(s: AsyncSession) -> Stats:
-            t = _Tally()
-            for status, cat, n, answered in (await s.execute(filtered(select(
-                    Issue.status, Issue.category, func.count(), func.count(Issue.acknowledged_at)),
-                    window, now).group_by(Issue.status, Issue.category))).all():
-                t.by_status[status] = t.by_status.get(status, 0) + n
-                t.by_cat[cat] = t.by_cat.get(cat, 0) + n
-                t.answered += answered
-            ack, res = None, None
-            if t.answered:  # durations measured by the database, never loaded row by row
-                ack, res = (await s.execute(select(*(_median(filtered(select(
-                    lights.seconds_between(col, Issue.created_at, sqlite)), window, now)
-                ).scalar_subquery() for col in (Issue.acknowledged_at, Issue.resolved_at)))
-                )).one()
-            # Each light is counted per clock, each count a range of a (group, status, due)
-            # index: the open issues of a busy group are never loaded or scanned.
-            rated = filtered(select(Rating.score).join(Issue, Issue.id == Rating.issue_id),
-                             scope, now).where(Rating.at >= start, Rating.at < end).subquery()
-            counts = [filtered(select(func.count()).where(part), scope, now).scalar_subquery()
-                      for name in ("yellow", "red") for part in lights.parts(name, now)]
-            got = (await s.execute(select(
-                select(func.count()).select_from(rated).scalar_subquery(),
-                select(func.count()).select_from(rated).where(rated.c.score >= SATISFIED)
-                .scalar_subquery(), *counts))).one()
-            t.rated, t.satisfied = int(got[0]), int(got[1])
-            t.yellow, t.red = int(got[2] + got[3]), int(got[4] + got[5])
-            return t.stats(None if ack is None else float(ack) / 60,
-                           None if res is None else float(res) / 3600)
+    def _clocks(self) -> list[Any]:
+        """How many were accepted, and the seconds each stopped clock took (issues.facts: no
+        time arithmetic per row): PostgreSQL's median (percentile_cont: the middle value, or
+        the mean of the two middle ones); on SQLite, which has no such aggregate and sorts
+        slowly in SQL, the seconds as JSON arrays for `_medians`."""
+        spans = (Issue.ack_seconds, Issue.resolve_seconds)
+        if self.uow.is_sqlite:
+            return [func.count(Issue.ack_seconds),
+                    *(func.json_group_array(c).filter(c.is_not(None)) for c in spans)]
+        return [func.count(Issue.ack_seconds),
+                *(func.percentile_cont(0.5).within_group(c) for c in spans)]
+
+    @staticmethod
+    def _medians(answered: int, ack: Any, res: Any) -> tuple[int, float | None, float | None]:
+        def median(v: Any) -> float | None:
+            if isinstance(v, str):  # SQLite's JSON array of seconds
+                v = json.loads(v)
+                return float(statistics.median(v)) if v else None
+            return None if v is None else float(v)
+
+        return int(answered), median(ack), median(res)
+
+    async def _rows(self, q: Executable) -> list[Any]:
+        async def run(s: AsyncSession) -> list[Any]:
+            return list((await (await s.connection()).execute(q)).all())  # Core rows
 
         return await self.uow.read(run)
 
@@ -205,10 +219,8 @@ class Statistics(Room):
                 t = tally(k)
                 t.by_status[status] = n
                 t.answered += answered
-            rated = (by_key(func.count(), func.sum(case((Rating.score >= SATISFIED, 1),
-                                                        else_=0)))
-                     .join(Rating, Rating.issue_id == Issue.id)
-                     .where(Rating.at >= start, Rating.at < end,
+            rated = (by_key(func.count(), _n(Issue.rating >= SATISFIED))
+                     .where(Issue.rated_at >= start, Issue.rated_at < end,
                             Issue.status != Status.WITHDRAWN))
             for k, n, satisfied in (await s.execute(rated)).all():
                 tally(k).rated, tally(k).satisfied = int(n), int(satisfied or 0)
@@ -222,7 +234,7 @@ class Statistics(Room):
     async def daily_counts(self, days: int, tz: str, chat_id: int | None = None,
                            max_age: float = 0) -> list[tuple[str, int, int]]:
         """(local date, received, resolved) for each of the last `days` days, oldest first,
-        counted by the database per local day (two statements, each a range of an index);
+        counted by the database per local day (one statement, each count a range of an index);
         with `max_age` as in `stats`."""
         return await self._fresh.get(("daily", days, tz, chat_id),
                                      lambda: self._daily_counts(days, tz, chat_id), max_age)
@@ -239,16 +251,20 @@ class Statistics(Room):
                   for d in (first + timedelta(days=n) for n in range(days + 1))]
         scope = IssueFilter(chat_id=chat_id)
 
-        def per_day(col: Any) -> Select[Any]:
-            day = case(*((col < b, n) for n, b in enumerate(bounds[1:])), else_=days)
-            return (filtered(select(day.label("day"), func.count()), scope, now)
-                    .where(and_(col >= bounds[0], col < bounds[-1])).group_by(day))
+        def count(col: Any, a: datetime, b: datetime) -> Any:
+            """Each day's count is a range of an index that holds the status too: (created,
+            …) for receipts, each status's (status, resolved) for resolutions."""
+            q = filtered(select(func.count()), scope, now)
+            if col is Issue.resolved_at:
+                q = q.where(Issue.status.in_(COUNTED))
+            return q.where(col >= a, col < b).scalar_subquery()
 
         async def run(s: AsyncSession) -> list[tuple[str, int, int]]:
-            got = [dict((await s.execute(per_day(col))).all())
-                   for col in (Issue.created_at, Issue.resolved_at)]
-            return [((first + timedelta(days=n)).isoformat(), int(got[0].get(n, 0)),
-                     int(got[1].get(n, 0))) for n in range(days)]
+            got = (await s.execute(select(*(
+                count(col, a, b) for col in (Issue.created_at, Issue.resolved_at)
+                for a, b in itertools.pairwise(bounds))))).one()
+            return [((first + timedelta(days=n)).isoformat(), int(got[n]),
+                     int(got[days + n])) for n in range(days)]
 
         return await self.uow.read(run)
 

@@ -3,6 +3,7 @@ lists what it counts."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -162,11 +163,13 @@ def _unit_row(f: Figures, scope: dict[str, object], first: str, by: str,
 async def headline(svc: IssueService, settings: Settings) -> dict[str, Any]:
     w = Window.at(svc.clock(), settings.timezone)
     # At most a minute old, like the supervision report: a district's month is tens of
-    # thousands of issues, and the wall screen reloads every 30 s.
-    today = await svc.stats(None, w.start(w.today), None, max_age=SUPERVISION_MAX_AGE)
-    month = await svc.stats(None, w.start(w.month), None, max_age=SUPERVISION_MAX_AGE)
-    trend = await svc.daily_counts(TREND_DAYS, settings.timezone, max_age=SUPERVISION_MAX_AGE)
-    report = await month_report(svc, w)
+    # thousands of issues, and the wall screen reloads every 30 s. Computed side by side
+    # (each statement in a session of its own: threads on SQLite, connections on PostgreSQL).
+    today, month, trend, report = await asyncio.gather(
+        svc.stats(None, w.start(w.today), None, max_age=SUPERVISION_MAX_AGE),
+        svc.stats(None, w.start(w.month), None, max_age=SUPERVISION_MAX_AGE),
+        svc.daily_counts(TREND_DAYS, settings.timezone, max_age=SUPERVISION_MAX_AGE),
+        month_report(svc, w))
     return {"w": w, "today": today, "month": month, "trend": trend, "report": report,
             "cards": cards(today, month, w, report.total, settings.satisfaction_min_ratings),
             "categories": categories(month, w, settings)}
@@ -174,13 +177,12 @@ async def headline(svc: IssueService, settings: Settings) -> dict[str, Any]:
 
 async def screen(svc: IssueService, settings: Settings) -> dict[str, Any]:
     """Everything the 大屏 shows, as JSON (it redraws itself from this every 30 s)."""
-    h = await headline(svc, settings)
+    h, red, feed = await asyncio.gather(  # side by side, as the headline's figures
+        headline(svc, settings), svc.most_overdue(10),  # the longest overdue first
+        svc.list_issues(IssueFilter(), page_size=12))
     w: Window = h["w"]
     tz = settings.timezone
     now = svc.clock()
-    red = (await svc.list_issues(IssueFilter(light="red"), page_size=50)).items
-    red.sort(key=lambda i: i.due_at or now)  # the longest overdue first
-    feed = (await svc.list_issues(IssueFilter(), page_size=12)).items
     level, units = unit_rows(h["report"], w, settings.satisfaction_min_ratings)
     return {
         "now": w.now.strftime("%Y-%m-%d %H:%M"),
@@ -190,8 +192,8 @@ async def screen(svc: IssueService, settings: Settings) -> dict[str, Any]:
                   "resolved": [d for _, _, d in h["trend"]],
                   "links": [ledger(since=d, until=d) for d, _, _ in h["trend"]]},
         "categories": h["categories"],
-        "red": [issue_row(i, tz, now) for i in red[:10]],
+        "red": [issue_row(i, tz, now) for i in red],
         "red_total": h["month"].overdue.get("red", 0),
-        "feed": [issue_row(i, tz, now) for i in feed],
+        "feed": [issue_row(i, tz, now) for i in feed.items],
         "units_level": level, "units": units,
     }

@@ -30,17 +30,18 @@ from issues.views import LEVELS, IssueView, PersonRef, Stats
 from web.cells import as_text, csv_cell
 from web.names import LEVEL_NAMES, LIGHT_NAMES, STATUS_NAMES, rating_word
 
-# (header, width, kind): kind says how XLSX stores the value and CSV writes it.
+# (header, width, kind): kind says how XLSX stores the value and CSV writes it ("text" is
+# anyone's words, neutralised in CSV; "word" one of ours: a status, a category, yes/no).
 COLUMNS: list[tuple[str, int, str]] = [
     ("诉求编号", 22, "text"), ("全区编号", 9, "int"), ("群", 18, "text"), ("群内编号", 8, "int"),
-    ("类别", 10, "text"), ("摘要", 24, "text"), ("内容", 40, "text"), ("地点", 16, "text"),
-    ("纬度", 10, "float"), ("经度", 10, "float"), ("状态", 9, "text"), ("紧急", 6, "text"),
-    ("报告人", 10, "text"), ("负责人", 12, "text"), ("承办部门", 10, "text"),
-    ("层级", 7, "text"), ("同类反映", 8, "int"), ("提交时间", 17, "time"),
+    ("类别", 10, "word"), ("摘要", 24, "text"), ("内容", 40, "text"), ("地点", 16, "text"),
+    ("纬度", 10, "float"), ("经度", 10, "float"), ("状态", 9, "word"), ("紧急", 6, "word"),
+    ("报告人", 10, "text"), ("负责人", 12, "text"), ("承办部门", 10, "word"),
+    ("层级", 7, "word"), ("同类反映", 8, "int"), ("提交时间", 17, "time"),
     ("受理时限", 17, "time"), ("受理时间", 17, "time"), ("受理用时", 10, "duration"),
-    ("按时受理", 8, "text"), ("办结时限", 17, "time"), ("办结时间", 17, "time"),
-    ("办结用时", 10, "duration"), ("按时办结", 8, "text"), ("办理结果", 30, "text"),
-    ("回访评价", 9, "text"), ("亮灯", 7, "text"), ("标记", 12, "text"),
+    ("按时受理", 8, "word"), ("办结时限", 17, "time"), ("办结时间", 17, "time"),
+    ("办结用时", 10, "duration"), ("按时办结", 8, "word"), ("办理结果", 30, "text"),
+    ("回访评价", 9, "word"), ("亮灯", 7, "word"), ("标记", 12, "word"),
 ]
 HEADERS = [c[0] for c in COLUMNS]
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -105,8 +106,8 @@ def _csv_plain(value: object) -> object:
 
 # How CSV writes each column's values (a call per cell: a million-row export adds them up).
 _CSV_KINDS: dict[str, Callable[[Any], object]] = {
-    "text": csv_cell, "int": _csv_plain, "float": _csv_plain, "time": _csv_time,
-    "duration": _csv_hours}
+    "text": csv_cell, "word": _csv_plain, "int": _csv_plain, "float": _csv_plain,
+    "time": _csv_time, "duration": _csv_hours}
 CSV_FORMATS = [_CSV_KINDS[kind] for _, _, kind in COLUMNS]
 
 

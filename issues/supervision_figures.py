@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 TOTAL = "*"
@@ -141,20 +142,21 @@ def ranks(rows: Sequence[tuple[Any, str, str]], fold: Callable[[Any], Any]
     of the n sorted values), as percentile_disc. The arrays are parsed as one JSON text
     and sorted whole: no Python step per value (a district's month is tens of thousands)."""
     parsed = json.loads("[" + ",".join(f"[{a},{r}]" for _, a, r in rows) + "]")
-    keyed: dict[tuple[bool, Any], tuple[list[int], list[int]]] = {(True, None): ([], [])}
-    everything = keyed[(True, None)]
+    keyed: dict[Any, tuple[list[int], list[int]]] = {}
     for (k, _a, _r), (acks, resolves) in zip(rows, parsed, strict=True):
-        mine = keyed.setdefault((False, fold(k)), ([], []))
-        for acc in (mine, everything):
-            acc[0].extend(acks)
-            acc[1].extend(resolves)
+        mine = keyed.setdefault(fold(k), ([], []))
+        mine[0].extend(acks)
+        mine[1].extend(resolves)
 
     def at(values: list[int], rank: int) -> int | None:
         return values[(len(values) * rank + 99) // 100 - 1] if values else None
 
-    out = []
-    for (total, k), (acks, resolves) in keyed.items():
+    def row(total: bool, k: Any, acks: list[int], resolves: list[int]) -> tuple[Any, ...]:
         acks.sort()
         resolves.sort()
-        out.append((total, k, at(acks, 50), at(acks, 90), at(resolves, 50), at(resolves, 90)))
-    return out
+        return total, k, at(acks, 50), at(acks, 90), at(resolves, 50), at(resolves, 90)
+
+    out = [row(False, k, acks, resolves) for k, (acks, resolves) in keyed.items()]
+    # The total from the keys' lists, sorted by now: its sort merges their runs.
+    return [*out, row(True, None, list(chain.from_iterable(a for a, _ in keyed.values())),
+                      list(chain.from_iterable(r for _, r in keyed.values())))]

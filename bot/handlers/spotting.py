@@ -67,13 +67,16 @@ async def on_group_message(update: Update, context: Context) -> None:
     if not text.strip():
         return
     wish = help_request(text)  # a neighbour's hand asked for, not a complaint to the owner
+    det = detect(text)  # most chat is not a complaint and needs no database at all
     if wish is not None:
         group = await ctx.ensure_group(context, chat)
         if group.settings.get("auto_detect", True) \
                 and not await ctx.service(context).notices.is_notice_text(text):
             await helping.post_request(msg, context, text, wish)
-        return
-    det = detect(text)  # most chat is not a complaint and needs no database at all
+        if det.confidence < threshold_for("low"):
+            return
+        # "楼道灯坏了，我妈下不了楼，谁能扶她一下": the neighbour's hand for the person, and
+        # the public problem, said surely enough, for the owner as well
     if det.confidence < threshold_for("high"):
         return  # below even the most eager setting
     group = await ctx.ensure_group(context, chat)

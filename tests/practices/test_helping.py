@@ -1,6 +1,7 @@
 """求助、微心愿 through the real bot: a resident's request for a neighbour's hand gets a help
 card (not an issue), a volunteer joins the list and claims it, it is done and the points are
-counted (/points, the digest); a unit's volunteer may claim in every group under the unit."""
+counted (/points, the digest); a unit's volunteer may claim in every group under the unit; a
+request that also reports a public problem gets the card and the issue."""
 
 from __future__ import annotations
 
@@ -105,3 +106,18 @@ async def test_a_units_volunteer_claims_in_a_group_under_it(practice: Start) -> 
     assert "/volunteer" in await _press(h, elsewhere, party, far, "claim")
     left = await h.said(home, party, "/volunteer 退出")
     assert "已退出「幸福社区」的志愿者名单" in text_of(left)
+
+
+async def test_a_request_that_reports_a_public_problem_also_opens_the_issue(
+        practice: Start) -> None:
+    h = await practice()
+    g = await h.group(residents=1)
+    chat, (asker,) = g["chat"], g["residents"]
+    text = "3栋楼道灯坏了好几天了，我妈腿脚不好晚上下不了楼，哪位邻居能帮忙扶她一下"
+    sent = await h.say(chat, asker, text)
+    card = await h.reply_from_bot(chat, sent["message_id"], _card)
+    assert "求助 1号" in text_of(card)  # the neighbour's hand for the person
+    issue = await h.reply_from_bot(chat, sent["message_id"], lambda m: "路灯照明" in text_of(m))
+    assert "求助" not in text_of(issue)  # and the light, for the owner
+    page = await h.service.list_issues()
+    assert page.total == 1 and page.items[0].category == "streetlight"

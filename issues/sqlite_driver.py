@@ -132,29 +132,23 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = OneHopCursor
 
     def commit(self) -> None:
-        conn = self._sqlite3()
-        if conn is not None and _ON_LOOP.get():
-            try:
-                conn.commit()
-            except Exception as error:
-                self._handle_exception(error)
-        elif conn is not None:
+        if not self._on_loop("commit"):
             super().commit()
 
     def rollback(self) -> None:
-        conn = self._sqlite3()
-        if conn is not None and _ON_LOOP.get():
-            try:
-                conn.rollback()
-            except Exception as error:
-                self._handle_exception(error)
-        elif conn is not None:
+        if not self._on_loop("rollback"):
             super().rollback()
 
-    def _sqlite3(self) -> sqlite3.Connection | None:
-        """aiosqlite's sqlite3 connection; None once closed."""
+    def _on_loop(self, end: str) -> bool:
+        """Commit or roll back right here inside `on_loop()` (True); else the caller hops."""
         conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]  # as above
-        return conn._connection
+        if not _ON_LOOP.get() or conn._connection is None:
+            return False
+        try:
+            getattr(conn._connection, end)()
+        except Exception as error:
+            self._handle_exception(error)
+        return True
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
 from bot.serve.inbox import Inbox
@@ -25,6 +24,7 @@ from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.bot.conftest import Harness, bot_settings
 from tests.ledgers import migrated_sqlite
+from tests.offline import OfflineRequest, OfflineTelegram
 
 
 def _inbox(svc: IssueService | None) -> Inbox:
@@ -116,27 +116,16 @@ async def test_stored_but_unhandled_updates_are_handled_after_a_restart(tmp_path
         await sandbox.stop()
 
 
-class _Telegram(BaseRequest):
+class _Telegram(OfflineRequest):
     """Telegram's side of getUpdates: notes what the inbox's file holds the moment it is asked
     (read at once, without giving the event loop a turn)."""
 
     def __init__(self, ledger: Path) -> None:
+        super().__init__(OfflineTelegram())
         self.ledger, self.held_when_asked = ledger, list[list[int]]()
 
-    @property
-    def read_timeout(self) -> float | None:
-        return None
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout: object = None, write_timeout: object = None,
-                         connect_timeout: object = None,
-                         pool_timeout: object = None) -> tuple[int, bytes]:
+    async def do_request(self, url: str, method: str, *_: object,
+                         **__: object) -> tuple[int, bytes]:
         with contextlib.closing(sqlite3.connect(self.ledger)) as conn:
             ids = conn.execute("SELECT update_id FROM inbox ORDER BY update_id").fetchall()
         self.held_when_asked.append([u for (u,) in ids])

@@ -76,6 +76,10 @@ class Database:
                 kwargs["connect_args"]["check_same_thread"] = False
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            if url.startswith("postgresql+asyncpg"):
+                # No JIT: it compiles every aggregate over a month of issues (80 ms, more
+                # than reading the rows takes) and pays back only on analytic queries.
+                kwargs["connect_args"] = {"server_settings": {"jit": "off"}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

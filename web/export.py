@@ -85,7 +85,7 @@ def row(i: IssueView, tz: str, owners: dict[int, PersonRef | None] | None = None
         t(i.ack_due_at), t(i.acknowledged_at), took(i.acknowledged_at),
         _on_time(i.acknowledged_at, i.ack_due_at), t(i.resolve_due_at), t(i.resolved_at),
         took(i.resolved_at), _on_time(i.resolved_at, i.resolve_due_at), _result(i),
-        rating_word(i.rating), LIGHT_NAMES.get(i.light or "", ""), marks(i),
+        rating_word(i.rating), LIGHT_NAMES[i.light] if i.light else "", marks(i),
     ]
 
 

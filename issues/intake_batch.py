@@ -26,6 +26,7 @@ from issues.ledger import Ledger
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import Event, Group, Issue, Report
 from issues.settings import Settings
+from issues.unit_of_work import core
 from issues.views import IntakeResult, IssueView, PersonRef
 
 NEARBY = 20  # newest open issues of a category in a group that a message is compared with
@@ -123,8 +124,8 @@ async def intake_batch(intake: Context, s: AsyncSession,
     unique = [items[n] for n in sorted(set(first.values()))]
 
     groups = await _groups(s, unique, intake.settings.timezone)
-    seen = {(c, sc, e): i for c, sc, e, i in (await s.execute(
-        _statements().seen, {"keys": [i.key for i in unique]})).all()}
+    seen = {(c, sc, e): i for c, sc, e, i in (await core(
+        s, _statements().seen, {"keys": [i.key for i in unique]})).all()}
     fresh = [i for i in unique if i.key not in seen]
     reporters = dict(zip((i.key for i in fresh), await people.person_ids(
         s, [(i.identity, i.reporter.stored_name(), i.reporter.username) for i in fresh]),
@@ -220,8 +221,8 @@ async def intake_batch(intake: Context, s: AsyncSession,
                        "note": item.text[:500], "data": None})
     await s.flush()  # the seconded issues' counts, under their version check
     if reports:
-        await s.execute(insert(_REPORTS), reports)
-        await s.execute(insert(_EVENTS), events)
+        await core(s, insert(_REPORTS), reports)
+        await core(s, insert(_EVENTS), events)
 
     # Views: what this batch opened is known without asking the database again.
     views: dict[int, IssueView] = {e.id: _view_of_new(intake, e, groups) for e in new}
@@ -310,8 +311,8 @@ async def _groups(s: AsyncSession, items: Sequence[IntakeItem],
                   timezone: str) -> dict[int, tuple[int, str]]:
     """chat id → (group id, title); a group the bot has not met yet is created."""
     chats = {i.chat_id for i in items}
-    found = {c: (g, t) for g, c, t in (await s.execute(
-        _statements().groups, {"chats": list(chats)})).all()}
+    found = {c: (g, t) for g, c, t in (await core(
+        s, _statements().groups, {"chats": list(chats)})).all()}
     for item in items:
         if item.chat_id in found:
             continue
@@ -340,7 +341,7 @@ async def _nearby(intake: Context, s: AsyncSession, items: Sequence[IntakeItem],
             pool.append(_Candidate(issue.location_text, set(), issue=issue))
     by_id = {c.issue.id: c for pool in out.values() for c in pool if c.issue is not None}
     if by_id:
-        for issue_id, person_id in await s.execute(_statements().reporters,
+        for issue_id, person_id in await core(s, _statements().reporters,
                                                    {"issues": list(by_id)}):
             by_id[issue_id].people.add(person_id)
     return out
@@ -355,12 +356,12 @@ async def _insert_new(s: AsyncSession, new: list[_New]) -> None:
         counts[e.group_id] = counts.get(e.group_id, 0) + 1
     nxt = {}
     for gid, k in counts.items():
-        last = (await s.execute(_statements().number, {"group": gid, "k": k})).scalar_one()
+        last = (await core(s, _statements().number, {"group": gid, "k": k})).scalar_one()
         nxt[gid] = last - k + 1
     for e in new:
         e.row["number"] = nxt[e.group_id]
         nxt[e.group_id] += 1
-    ids = (await s.execute(_statements().insert_issues, [e.row for e in new])).scalars().all()
+    ids = (await core(s, _statements().insert_issues, [e.row for e in new])).scalars().all()
     for e, issue_id in zip(new, ids, strict=True):
         e.id = issue_id
 

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import SelectBase
 
 from issues.models import Issue, Person, PersonIdentity
-from issues.unit_of_work import Room
+from issues.unit_of_work import Room, core
 from issues.views import Channel, PersonRef
 
 CHAT = Channel.TELEGRAM  # the channel of the group chats: a PersonRef's user_id is its id there
@@ -114,8 +114,8 @@ async def person_ids(s: AsyncSession, people: Sequence[Wanted]) -> list[int]:
     named = {key: (name, username) for key, name, username in people if key is not None}
     found: dict[tuple[str, str], int] = {}
     if named:
-        for channel, ext, pid, name, username in (await s.execute(
-                _known(), {"keys": list(named)})).all():
+        for channel, ext, pid, name, username in (await core(
+                s, _known(), {"keys": list(named)})).all():
             found[(channel, ext)] = pid
             new_name, new_username = named[(channel, ext)]
             if (name, username) != (_stored(new_name, name), new_username):
@@ -126,7 +126,7 @@ async def person_ids(s: AsyncSession, people: Sequence[Wanted]) -> list[int]:
     found.update(zip(missing, added, strict=True))
     nameless = iter(await _add(s, [(n, u) for key, n, u in people if key is None]))
     if missing:
-        await s.execute(insert(_IDENTITIES), [
+        await core(s, insert(_IDENTITIES), [
             {"person_id": found[k], "channel": k[0], "external_id": k[1]} for k in missing])
     return [found[key] if key is not None else next(nameless) for key, _, _ in people]
 
@@ -144,7 +144,7 @@ async def _add(s: AsyncSession, rows: Sequence[tuple[str, str | None]]) -> list[
     if not rows:
         return []
     values: list[dict[str, Any]] = [{"name": _stored(n), "username": u} for n, u in rows]
-    return list((await s.execute(insert(_PEOPLE).returning(
+    return list((await core(s, insert(_PEOPLE).returning(
         _PEOPLE.c.id, sort_by_parameter_order=True), values)).scalars())
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from issues.facts import REPEAT_WINDOW
 from issues.lifecycle import Status
 from issues.models import Issue
+from issues.unit_of_work import core
 
 _ISSUES = cast(Table, Issue.__table__)
 
@@ -52,7 +53,7 @@ async def decide(s: AsyncSession, new: Sequence[Arrival]) -> None:
     if not placed:
         return
     places = [a.place for a in placed if a.place is not None]
-    rows = (await s.execute(_before(), {
+    rows = (await core(s, _before(), {
         "groups": list({p[0] for p in places}), "categories": list({p[1] for p in places}),
         "places": list({p[2] for p in places}), "since": placed[0].at - REPEAT_WINDOW})).all()
     latest: dict[Place, tuple[int, datetime] | Arrival] = {}

@@ -20,7 +20,7 @@ from issues.intake_batch import Context, IntakeItem, intake_batch
 from issues.ledger import Ledger, chat_report_key
 from issues.models import Issue
 from issues.text import visible
-from issues.unit_of_work import Room
+from issues.unit_of_work import Room, core
 from issues.views import IntakeResult, NewReport, PersonRef
 from nlp.types import Detection
 
@@ -90,10 +90,9 @@ class Intake(Room):
 
     async def _set_cards(self, cards: list[tuple[int, int]]) -> list[None]:
         async def run(s: AsyncSession) -> list[None]:
-            await s.execute(
-                update(_ISSUES).where(_ISSUES.c.id == bindparam("issue"))
-                .values(card_message_id=bindparam("card")),
-                [{"issue": i, "card": m} for i, m in cards])
+            await core(s, update(_ISSUES).where(_ISSUES.c.id == bindparam("issue"))
+                       .values(card_message_id=bindparam("card")),
+                       [{"issue": i, "card": m} for i, m in cards])
             return [None] * len(cards)
 
         return await self.uow.write(run)

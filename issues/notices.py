@@ -22,7 +22,7 @@ from issues import people, tree
 from issues.errors import InvalidInput, NotFound, PermissionDenied
 from issues.models import Group, OrgUnit
 from issues.practice_models import Notice, NoticeFollowUp, NoticePost
-from issues.unit_of_work import Room
+from issues.unit_of_work import Room, core
 from issues.views import PersonRef
 
 MAX_NOTICE = 3000  # characters: a notice and its heading fit one Telegram message
@@ -221,7 +221,7 @@ class Notices(Room):
         since = self.clock() - timedelta(days=SAME_TEXT_DAYS)
 
         async def run(s: AsyncSession) -> bool:
-            return bool((await s.execute(_repeats_a_notice(), {"since": since, "text": text})
+            return bool((await core(s, _repeats_a_notice(), {"since": since, "text": text})
                          ).scalar())
 
         return await self.uow.glance(run)

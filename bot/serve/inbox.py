@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues.models import InboxUpdate
-from issues.unit_of_work import UnitOfWork
+from issues.unit_of_work import UnitOfWork, core
 
 _INBOX = cast(Table, InboxUpdate.__table__)
 LEASE = timedelta(seconds=20)  # bot.inbox_lease: a worker silent this long has died
@@ -47,16 +47,16 @@ class Inbox:
         now = self.clock()
 
         async def run(s: AsyncSession) -> None:
-            await s.execute(self._upsert, [{"update_id": u, "payload": p, "received_at": now,
-                                            "worker": worker, "leased_at": now}
-                                           for u, p in updates])
+            await core(s, self._upsert, [{"update_id": u, "payload": p, "received_at": now,
+                                          "worker": worker, "leased_at": now}
+                                         for u, p in updates])
 
         await self.uow.write(run)
 
     async def forget(self, ids: list[int]) -> None:
         """Handled updates leave the inbox."""
         async def run(s: AsyncSession) -> None:
-            await s.execute(self._delete, {"ids": ids})
+            await core(s, self._delete, {"ids": ids})
 
         await self.uow.write(run)
 

@@ -12,10 +12,9 @@ from aiohttp import web
 
 from issues.service import IssueService
 from issues.settings import Settings
-from issues.views import IssueView, PersonRef
 from web import codes, figures, hotline, maps, open311, pages, practices, supervision
 from web.auth import COOKIE, ROLE, Auth, safe_next
-from web.export import csv_header, csv_rows, figures_of, to_xlsx
+from web.export import XlsxLedger, csv_header, csv_rows, figures_of
 from web.pages import PHOTOS, SERVICE, SETTINGS, issue_filter, svc_of
 from web.photos import PhotoFetcher, PhotoStore
 from web.render import HERE, TEMPLATES, make_env, render
@@ -90,13 +89,6 @@ def _admin_only(request: web.Request) -> None:
         raise web.HTTPForbidden(text="导出台账需要管理员口令")
 
 
-async def _rows(request: web.Request) -> tuple[list[IssueView], dict[int, PersonRef | None]]:
-    _admin_only(request)
-    svc = svc_of(request)
-    rows = await svc.ledger_rows(issue_filter(request))
-    return rows, pages.owners(await svc.list_groups())
-
-
 async def export_csv(request: web.Request) -> web.StreamResponse:
     """The ledger as CSV, written to the browser a batch at a time as the rows are read: a
     district's year is a million rows, never held in memory at once."""
@@ -117,13 +109,19 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
 
 
 async def export_xlsx(request: web.Request) -> web.Response:
-    rows, owners = await _rows(request)
+    """The ledger as XLSX, its rows read a batch at a time into a write-only workbook (never
+    the whole selection in memory); the workbook is sent once complete, a zip file being
+    written last to first."""
+    _admin_only(request)
     f = issue_filter(request)
     svc = svc_of(request)
+    book = XlsxLedger(request.app[SETTINGS].timezone, pages.owners(await svc.list_groups()))
+    async for batch in svc.ledger_stream(f):
+        book.add(batch)
     stats = await svc.stats(f.chat_id, f.since, f.until, org_unit_id=f.org_unit_id)
     q, report, _ = await supervision.report_for(request)
     units = (f"{supervision.by_names()[q.by]}（{q.first} 至 {q.last}）", report.rows)
     return web.Response(
-        body=to_xlsx(rows, request.app[SETTINGS].timezone, owners, figures_of(stats), units),
+        body=book.finish(figures_of(stats), units),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="suqiu-ledger.xlsx"'})

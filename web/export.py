@@ -21,7 +21,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from tqdm import tqdm
 
@@ -156,17 +158,16 @@ def _unit_table(sheet: Worksheet, level: str, rows: list[Unit]) -> None:
         return None if seconds is None else round(seconds / 3600, 2)
 
     sheet.append([])
-    sheet.append([level, *UNIT_COLUMNS])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+    sheet.append([_styled(sheet, h, font=Font(bold=True)) for h in (level, *UNIT_COLUMNS)])
     for f in rows:
-        sheet.append([f.name, f.received, f.ack_rate, f.resolve_rate, hours(f.ack_p50_s),
-                      hours(f.ack_p90_s), hours(f.resolve_p50_s), hours(f.resolve_p90_s),
-                      f.red, f.yellow, f.reopened, f.repeat, f.satisfied, f.basic,
-                      f.unsatisfied, f.satisfaction_rate])
-        as_text(sheet[sheet.max_row])  # a unit or group name may start like a formula
-        for col in (3, 4, 16):
-            sheet.cell(sheet.max_row, col).number_format = "0.0%"
+        values: list[object] = [
+            f.name, f.received, f.ack_rate, f.resolve_rate, hours(f.ack_p50_s),
+            hours(f.ack_p90_s), hours(f.resolve_p50_s), hours(f.resolve_p90_s), f.red,
+            f.yellow, f.reopened, f.repeat, f.satisfied, f.basic, f.unsatisfied,
+            f.satisfaction_rate]
+        sheet.append([_text(sheet, v) if n == 0 else  # a name may start like a formula
+                      _styled(sheet, v, number_format="0.0%") if n in (2, 3, 15) else v
+                      for n, v in enumerate(values)])
 
 
 def csv_header() -> bytes:
@@ -187,56 +188,75 @@ def csv_rows(issues: Iterable[IssueView], tz: str,
     return buf.getvalue().encode("utf-8")
 
 
-def to_csv(issues: list[IssueView], tz: str,
-           owners: dict[int, PersonRef | None] | None = None) -> bytes:
-    return csv_header() + csv_rows(issues, tz, owners)
+HEADER = {"font": Font(bold=True, color="FFFFFF"), "fill": PatternFill("solid", fgColor="1D5FBF"),
+          "alignment": Alignment(horizontal="center")}
+# The number format of each ledger column that has one (times and durations), else None.
+XLSX_FORMATS = [TIME_FORMAT if kind == "time" else DURATION_FORMAT
+                if kind == "duration" else None for _, _, kind in COLUMNS]
 
 
-def _header(ws: Worksheet) -> None:
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1D5FBF")
-        cell.alignment = Alignment(horizontal="center")
+def _styled(ws: Worksheet, value: object, **style: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value)
+    for name, v in style.items():
+        setattr(cell, name, v)
+    return cell
+
+
+def _text(ws: Worksheet, value: object) -> object:
+    """A value that stays text: openpyxl would write a string starting with = as a formula
+    (web.cells: such a value must never run when the ledger is opened)."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(ws, value)
+        as_text([cell])
+        return cell
+    return value
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], widths: list[int]) -> Worksheet:
+    """A write-only sheet: widths and frozen header first (a streamed sheet takes nothing
+    once its rows have begun), then the header row."""
+    ws = wb.create_sheet(title)
+    for n, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(n)].width = width
     ws.freeze_panes = "A2"
+    ws.append([_styled(ws, h, **HEADER) for h in headers])
+    return ws
 
 
-def to_xlsx(issues: list[IssueView], tz: str,
-            owners: dict[int, PersonRef | None] | None = None,
-            figures: list[Figure] | None = None,
-            units: tuple[str, list[Unit]] | None = None) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "诉求台账"
-    ws.append(HEADERS)
-    _header(ws)
-    formats = {n: TIME_FORMAT if kind == "time" else DURATION_FORMAT
-               for n, (_, _, kind) in enumerate(COLUMNS, start=1)
-               if kind in ("time", "duration")}
-    for i in issues:
-        ws.append(row(i, tz, owners))
-        r = ws.max_row
-        as_text(ws[r])
-        for col, fmt in formats.items():
-            ws.cell(r, col).number_format = fmt
-    for n, (_, width, _) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[ws.cell(1, n).column_letter].width = width
-    ws.auto_filter.ref = ws.dimensions
-    if figures is not None:
-        sheet = wb.create_sheet("督办指标")
-        sheet.append(["指标", "数值", "说明"])
-        _header(sheet)
-        for f in figures:
-            sheet.append([f.name, f.value, f.note])
-            if isinstance(f.value, float) and f.name in ("办结率", "满意度"):
-                sheet.cell(sheet.max_row, 2).number_format = "0.0%"
-        for letter, width in zip("ABC", (24, 12, 48), strict=True):
-            sheet.column_dimensions[letter].width = width
-        if units is not None:
-            _unit_table(sheet, *units)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+class XlsxLedger:
+    """The ledger as XLSX, written a batch at a time: openpyxl's write-only workbook puts
+    rows in a temporary file as they come, so a district's year is never held in memory."""
+
+    def __init__(self, tz: str, owners: dict[int, PersonRef | None] | None = None) -> None:
+        self.tz, self.owners = tz, owners
+        self.wb = Workbook(write_only=True)
+        self.ws = _sheet(self.wb, "诉求台账", HEADERS, [w for _, w, _ in COLUMNS])
+        self.rows = 0
+
+    def add(self, issues: Iterable[IssueView]) -> None:
+        ws = self.ws
+        for i in issues:
+            ws.append([_text(ws, v) if fmt is None or v is None else
+                       _styled(ws, v, number_format=fmt)
+                       for v, fmt in zip(row(i, self.tz, self.owners), XLSX_FORMATS,
+                                         strict=True)])
+            self.rows += 1
+
+    def finish(self, figures: list[Figure] | None = None,
+               units: tuple[str, list[Unit]] | None = None) -> bytes:
+        """The workbook, with the headline and supervision figures on a second sheet."""
+        self.ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{self.rows + 1}"
+        if figures is not None:
+            sheet = _sheet(self.wb, "督办指标", ["指标", "数值", "说明"], [24, 12, 48])
+            for f in figures:
+                rate = isinstance(f.value, float) and f.name in ("办结率", "满意度")
+                sheet.append([f.name, _styled(sheet, f.value, number_format="0.0%")
+                              if rate else f.value, f.note])
+            if units is not None:
+                _unit_table(sheet, *units)
+        out = io.BytesIO()
+        self.wb.save(out)
+        return out.getvalue()
 
 
 def export_main(args: argparse.Namespace) -> int:
@@ -254,8 +274,8 @@ def export_main(args: argparse.Namespace) -> int:
         return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=zone) if text else None
 
     async def run() -> int:
-        """The rows are read a batch at a time (keyset) and CSV lines written as they come,
-        under a progress bar; an XLSX workbook is written once all rows are in."""
+        """The rows are read a batch at a time (keyset) and written as they come, under a
+        progress bar (an XLSX workbook's file once all rows are in)."""
         db = Database(settings.database_url)
         try:
             await db.require_current()
@@ -265,23 +285,23 @@ def export_main(args: argparse.Namespace) -> int:
                             until=until + timedelta(days=1) if until else None)
             svc = IssueService(db, settings)
             owners = {g.chat_id: g.owner for g in await svc.list_groups()}
-            rows: list[IssueView] = []
+            book = XlsxLedger(settings.timezone, owners) if args.format == "xlsx" else None
             written = 0
             with open(args.output, "wb") as fh, tqdm(  # noqa: ASYNC230 (the CLI's own loop)
                     total=await svc.count_issues(f), unit="条", desc="导出", disable=None,
                     file=sys.stderr) as bar:
-                if args.format != "xlsx":
+                if book is None:
                     fh.write(csv_header())
                 async for batch in svc.ledger_stream(f):
-                    if args.format == "xlsx":
-                        rows += batch
+                    if book is not None:
+                        book.add(batch)
                     else:
                         fh.write(csv_rows(batch, settings.timezone, owners))
                     bar.update(len(batch))
                     written += len(batch)
-                if args.format == "xlsx":
+                if book is not None:
                     stats = await svc.stats(args.group, f.since, f.until)
-                    fh.write(to_xlsx(rows, settings.timezone, owners, figures_of(stats)))
+                    fh.write(book.finish(figures_of(stats)))
             return written
         finally:
             await db.dispose()

@@ -326,8 +326,9 @@ class IssueService:
     # --- statistics -------------------------------------------------------------------------
     async def stats(self, chat_id: int | None = None, start: datetime | None = None,
                     end: datetime | None = None, org_unit_id: int | None = None,
-                    max_age: float = 0) -> Stats:
-        return await self.statistics.stats(chat_id, start, end, org_unit_id, max_age)
+                    max_age: float = 0, counts_only: bool = False) -> Stats:
+        return await self.statistics.stats(chat_id, start, end, org_unit_id, max_age,
+                                           counts_only)
 
     async def stats_by_group(self, start: datetime | None = None,
                              end: datetime | None = None) -> dict[int, Stats]:

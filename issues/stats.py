@@ -48,6 +48,16 @@ class _Tally:
         self.red = 0
         self.yellow = 0
 
+    @classmethod
+    def counted(cls, rows: list[Any]) -> _Tally:
+        """From (status, category, issues, accepted) rows."""
+        t = cls()
+        for status, cat, n, answered in rows:
+            t.by_status[status] = t.by_status.get(status, 0) + n
+            t.by_cat[cat] = t.by_cat.get(cat, 0) + n
+            t.answered += answered
+        return t
+
     def add(self, other: _Tally) -> None:
         for k, v in other.by_status.items():
             self.by_status[k] = self.by_status.get(k, 0) + v
@@ -96,21 +106,28 @@ class Statistics(Room):
 
     async def stats(self, chat_id: int | None = None, start: datetime | None = None,
                     end: datetime | None = None, org_unit_id: int | None = None,
-                    max_age: float = 0) -> Stats:
+                    max_age: float = 0, counts_only: bool = False) -> Stats:
         """The published figures for a scope and window (issues received in the window), in
-        three statements: counts by status and category, the two medians, then ratings and
-        lights. With `max_age`, figures computed at most that many seconds ago will do
-        (issues.fresh): a district's month is tens of thousands of issues."""
+        three statements side by side: counts by status and category, the two medians, then
+        ratings and lights; `counts_only`: the first alone (received, answered, resolved…:
+        a day's cards). With `max_age`, figures computed at most that many seconds ago will
+        do (issues.fresh): a district's month is tens of thousands of issues."""
         return await self._fresh.get(
-            ("stats", chat_id, start, end, org_unit_id),
-            lambda: self._stats(chat_id, start, end, org_unit_id), max_age)
+            ("stats", chat_id, start, end, org_unit_id, counts_only),
+            lambda: self._stats(chat_id, start, end, org_unit_id, counts_only), max_age)
 
     async def _stats(self, chat_id: int | None, start: datetime | None,
-                     end: datetime | None, org_unit_id: int | None) -> Stats:
+                     end: datetime | None, org_unit_id: int | None,
+                     counts_only: bool) -> Stats:
         now = self.clock()
         start, end = self._window(start, end, now)
         scope = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id)
         window = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id, since=start, until=end)
+        counted = self._rows(filtered(select(
+            Issue.status, Issue.category, func.count(), func.count(Issue.acknowledged_at)),
+            window, now).group_by(Issue.status, Issue.category))
+        if counts_only:
+            return _Tally.counted(await counted).stats()
         # Each rating counts once, by the issue's latest (the facts of issues.facts, as the
         # supervision figures count them); each light per clock, each count a range of a
         # (status, due) index.
@@ -118,41 +135,34 @@ class Statistics(Room):
                          ).where(Issue.rated_at >= start, Issue.rated_at < end)
         lit = [filtered(select(func.count()).where(part), scope, now).scalar_subquery()
                for name in ("yellow", "red") for part in lights.parts(name, now)]
-        counts, clocks, rest = await asyncio.gather(  # side by side, each in its own session
-            self._rows(filtered(select(Issue.status, Issue.category, func.count()), window,
-                                now).group_by(Issue.status, Issue.category)),
-            self._rows(filtered(select(*self._clocks()), window, now)),
+        counts, clocks, rest = await asyncio.gather(  # each in a session of its own
+            counted, self._rows(filtered(select(*self._clocks()), window, now)),
             self._rows(select(rated.subquery(), *lit)))
-        t = _Tally()
-        for status, cat, n in counts:
-            t.by_status[status] = t.by_status.get(status, 0) + n
-            t.by_cat[cat] = t.by_cat.get(cat, 0) + n
-        t.answered, ack, res = self._medians(*clocks[0])
+        t = _Tally.counted(counts)
+        ack, res = self._medians(*clocks[0])
         t.rated, t.satisfied = int(rest[0][0]), int(rest[0][1])
         t.yellow, t.red = int(rest[0][2] + rest[0][3]), int(rest[0][4] + rest[0][5])
         return t.stats(None if ack is None else ack / 60, None if res is None else res / 3600)
 
     def _clocks(self) -> list[Any]:
-        """How many were accepted, and the seconds each stopped clock took (issues.facts: no
-        time arithmetic per row): PostgreSQL's median (percentile_cont: the middle value, or
-        the mean of the two middle ones); on SQLite, which has no such aggregate and sorts
-        slowly in SQL, the seconds as JSON arrays for `_medians`."""
+        """The seconds each stopped clock took (issues.facts: no time arithmetic per row):
+        PostgreSQL's median (percentile_cont: the middle value, or the mean of the two
+        middle ones); on SQLite, which has no such aggregate and sorts slowly in SQL, the
+        seconds as JSON arrays for `_medians`."""
         spans = (Issue.ack_seconds, Issue.resolve_seconds)
         if self.uow.is_sqlite:
-            return [func.count(Issue.ack_seconds),
-                    *(func.json_group_array(c).filter(c.is_not(None)) for c in spans)]
-        return [func.count(Issue.ack_seconds),
-                *(func.percentile_cont(0.5).within_group(c) for c in spans)]
+            return [func.json_group_array(c).filter(c.is_not(None)) for c in spans]
+        return [func.percentile_cont(0.5).within_group(c) for c in spans]
 
     @staticmethod
-    def _medians(answered: int, ack: Any, res: Any) -> tuple[int, float | None, float | None]:
+    def _medians(ack: Any, res: Any) -> tuple[float | None, float | None]:
         def median(v: Any) -> float | None:
             if isinstance(v, str):  # SQLite's JSON array of seconds
                 v = json.loads(v)
                 return float(statistics.median(v)) if v else None
             return None if v is None else float(v)
 
-        return int(answered), median(ack), median(res)
+        return median(ack), median(res)
 
     async def _rows(self, q: Executable) -> list[Any]:
         async def run(s: AsyncSession) -> list[Any]:

@@ -166,7 +166,7 @@ async def headline(svc: IssueService, settings: Settings) -> dict[str, Any]:
     # thousands of issues, and the wall screen reloads every 30 s. Computed side by side
     # (each statement in a session of its own: threads on SQLite, connections on PostgreSQL).
     today, month, trend, report = await asyncio.gather(
-        svc.stats(None, w.start(w.today), None, max_age=SUPERVISION_MAX_AGE),
+        svc.stats(None, w.start(w.today), None, max_age=SUPERVISION_MAX_AGE, counts_only=True),
         svc.stats(None, w.start(w.month), None, max_age=SUPERVISION_MAX_AGE),
         svc.daily_counts(TREND_DAYS, settings.timezone, max_age=SUPERVISION_MAX_AGE),
         month_report(svc, w))

@@ -188,8 +188,6 @@ def csv_rows(issues: Iterable[IssueView], tz: str,
     return buf.getvalue().encode("utf-8")
 
 
-HEADER = {"font": Font(bold=True, color="FFFFFF"), "fill": PatternFill("solid", fgColor="1D5FBF"),
-          "alignment": Alignment(horizontal="center")}
 # The number format of each ledger column that has one (times and durations), else None.
 XLSX_FORMATS = [TIME_FORMAT if kind == "time" else DURATION_FORMAT
                 if kind == "duration" else None for _, _, kind in COLUMNS]
@@ -219,7 +217,9 @@ def _sheet(wb: Workbook, title: str, headers: list[str], widths: list[int]) -> W
     for n, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(n)].width = width
     ws.freeze_panes = "A2"
-    ws.append([_styled(ws, h, **HEADER) for h in headers])
+    ws.append([_styled(ws, h, font=Font(bold=True, color="FFFFFF"),
+                       fill=PatternFill("solid", fgColor="1D5FBF"),
+                       alignment=Alignment(horizontal="center")) for h in headers])
     return ws
 
 

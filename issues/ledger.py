@@ -228,6 +228,10 @@ class Ledger(Room):
 
         return await self.uow.read(run)
 
+    async def newest(self, limit: int) -> list[IssueView]:
+        """The newest issues in one statement, as an export reads them (the wall screen's feed)."""
+        return await self.uow.read(partial(self._rows_after, IssueFilter(), None, limit))
+
     async def ledger_rows(self, f: IssueFilter | None = None,
                           limit: int = 200_000) -> list[IssueView]:
         rows: list[IssueView] = []
@@ -243,15 +247,13 @@ class Ledger(Room):
         batch is the next range of the (created, id) order after the last one seen (keyset),
         so the millionth row costs what the first did, unlike OFFSET, and nothing is
         counted. Each batch is one statement joining what a ledger row shows (group,
-        reporter, assignee, rating); the views carry no photos and no history."""
+        reporter, assignee, rating); the views carry no photos and no history. The next
+        batch is read while the caller writes this one (in the database's thread or server)."""
         f = f or IssueFilter()
 
         def read(after: tuple[datetime, int] | None) -> asyncio.Task[list[IssueView]]:
-            return asyncio.ensure_future(self.uow.read(partial(self._rows_after, f, after,
-                                                               batch)))
+            return asyncio.ensure_future(self.uow.read(partial(self._rows_after, f, after, batch)))
 
-        # The next batch is read while the caller writes this one (the database works in
-        # its own thread or server meanwhile).
         ahead = read(None)
         try:
             while True:
@@ -262,8 +264,7 @@ class Ledger(Room):
                     yield got
                 if len(got) < batch:
                     return
-        finally:
-            # A caller that stopped early (a closed download): the read in flight ends first.
+        finally:  # a caller that stopped early (a closed download): the read in flight ends
             with contextlib.suppress(Exception):
                 await ahead
 

@@ -163,6 +163,9 @@ class IssueService:
                           page_size: int = 20) -> Page:
         return await self.ledger.list_issues(f, page, page_size)
 
+    async def newest_issues(self, limit: int) -> list[IssueView]:
+        return await self.ledger.newest(limit)
+
     async def most_overdue(self, limit: int = 10) -> list[IssueView]:
         return await self.reminders.most_overdue(limit)
 

@@ -13,7 +13,7 @@ from issues.privacy import public_view
 from issues.service import IssueService
 from issues.settings import Settings
 from issues.supervision_figures import Figures, Period, Report
-from issues.views import IssueFilter, IssueView, Stats, percent
+from issues.views import IssueView, Stats, percent
 from web.names import STATUS_NAMES
 from web.palette import family_of
 from web.render import ledger, minutes
@@ -179,7 +179,7 @@ async def screen(svc: IssueService, settings: Settings) -> dict[str, Any]:
     """Everything the 大屏 shows, as JSON (it redraws itself from this every 30 s)."""
     h, red, feed = await asyncio.gather(  # side by side, as the headline's figures
         headline(svc, settings), svc.most_overdue(10),  # the longest overdue first
-        svc.list_issues(IssueFilter(), page_size=12))
+        svc.newest_issues(12))
     w: Window = h["w"]
     tz = settings.timezone
     now = svc.clock()
@@ -194,6 +194,6 @@ async def screen(svc: IssueService, settings: Settings) -> dict[str, Any]:
         "categories": h["categories"],
         "red": [issue_row(i, tz, now) for i in red],
         "red_total": h["month"].overdue.get("red", 0),
-        "feed": [issue_row(i, tz, now) for i in feed.items],
+        "feed": [issue_row(i, tz, now) for i in feed],
         "units_level": level, "units": units,
     }

@@ -30,7 +30,6 @@ SAME_TEXT_DAYS = 30  # a message repeating a notice this recent is the notice, n
 MIN_SAME_TEXT = 8  # shorter texts ("noted!") are too common to recognise
 
 
-
 @cache
 def _repeats_a_notice() -> Select[tuple[bool]]:
     """Whether :text repeats a notice or follow-up sent since :since, in one statement built
@@ -43,6 +42,7 @@ def _repeats_a_notice() -> Select[tuple[bool]]:
             text.contains(table.text, autoescape=False)).exists()
 
     return select(or_(repeats(Notice), repeats(NoticeFollowUp)))
+
 
 @dataclass(frozen=True)
 class Tally:

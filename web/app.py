@@ -6,6 +6,7 @@ fetcher built on the bot: `web/` never imports `bot/`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 from aiohttp import web
@@ -102,8 +103,8 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
         "Content-Disposition": 'attachment; filename="suqiu-ledger.csv"'})
     await resp.prepare(request)
     await resp.write(csv_header())
-    async for batch in svc.ledger_stream(f):
-        await resp.write(csv_rows(batch, tz, owners))
+    async for batch in svc.ledger_stream(f):  # written in a thread: the bot shares this loop
+        await resp.write(await asyncio.to_thread(csv_rows, batch, tz, owners))
     await resp.write_eof()
     return resp
 
@@ -116,12 +117,12 @@ async def export_xlsx(request: web.Request) -> web.Response:
     f = issue_filter(request)
     svc = svc_of(request)
     book = XlsxLedger(request.app[SETTINGS].timezone, pages.owners(await svc.list_groups()))
-    async for batch in svc.ledger_stream(f):
-        book.add(batch)
+    async for batch in svc.ledger_stream(f):  # in a thread: the bot shares this loop
+        await asyncio.to_thread(book.add, batch)
     stats = await svc.stats(f.chat_id, f.since, f.until, org_unit_id=f.org_unit_id)
     q, report, _ = await supervision.report_for(request)
     units = (f"{supervision.by_names()[q.by]}（{q.first} 至 {q.last}）", report.rows)
     return web.Response(
-        body=book.finish(figures_of(stats), units),
+        body=await asyncio.to_thread(book.finish, figures_of(stats), units),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="suqiu-ledger.xlsx"'})

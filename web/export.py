@@ -14,7 +14,7 @@ import asyncio
 import csv
 import io
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,38 +63,46 @@ def _result(i: IssueView) -> str:
     return i.resolution_note or STATUS_NAMES[i.status]
 
 
-def row(i: IssueView, tz: str, owners: dict[int, PersonRef | None] | None = None
-        ) -> list[object]:
-    """One issue as typed values: local naive datetimes, timedeltas, ints, floats, text."""
+def rows(issues: Iterable[IssueView], tz: str,
+         owners: dict[int, PersonRef | None] | None = None) -> Iterator[list[object]]:
+    """Each issue as typed values: local naive datetimes, timedeltas, ints, floats, text (the
+    CSV and the XLSX alike). What every row shares (the zone, the names) is looked up once per
+    batch: a million-row export adds up each lookup made per row."""
     zone = ZoneInfo(tz)
+    owners = owners or {}
+    statuses, levels, lights = dict(STATUS_NAMES), dict(LEVEL_NAMES), dict(LIGHT_NAMES)
 
     def t(at: datetime | None) -> datetime | None:
         if at is None:
             return None
         local = at.astimezone(zone)
-        return datetime.combine(local.date(), local.time())  # naive: thrice replace()'s speed
+        return datetime.combine(local.date(), local.time())  # naive: twice replace()'s speed
 
-    def took(at: datetime | None) -> timedelta | None:
-        return at - i.created_at if at else None
-
-    owner = (owners or {}).get(i.chat_id)
-    assignee = i.assignee.name if i.assignee else f"{owner.name}（群主）" if owner else ""
-    return [
-        i.reference, i.id, i.group_title, i.number, i.category_name,
-        i.summary, i.text[:2000], i.location_text or "", i.lat, i.lon, STATUS_NAMES[i.status],
-        "是" if i.urgent else "", i.reporter.name, assignee, i.department_name or "",
-        LEVEL_NAMES[LEVELS[i.escalation_level]], i.report_count, t(i.created_at),
-        t(i.ack_due_at), t(i.acknowledged_at), took(i.acknowledged_at),
-        _on_time(i.acknowledged_at, i.ack_due_at), t(i.resolve_due_at), t(i.resolved_at),
-        took(i.resolved_at), _on_time(i.resolved_at, i.resolve_due_at), _result(i),
-        rating_word(i.rating), LIGHT_NAMES[i.light] if i.light else "", marks(i),
-    ]
+    for i in issues:
+        created, acked, resolved = i.created_at, i.acknowledged_at, i.resolved_at
+        owner = owners.get(i.chat_id)
+        assignee = i.assignee.name if i.assignee else f"{owner.name}（群主）" if owner else ""
+        yield [
+            i.reference, i.id, i.group_title, i.number, i.category_name,
+            i.summary, i.text[:2000], i.location_text or "", i.lat, i.lon, statuses[i.status],
+            "是" if i.urgent else "", i.reporter.name, assignee, i.department_name or "",
+            levels[LEVELS[i.escalation_level]], i.report_count, t(created),
+            t(i.ack_due_at), t(acked), acked - created if acked else None,
+            _on_time(acked, i.ack_due_at), t(i.resolve_due_at), t(resolved),
+            resolved - created if resolved else None, _on_time(resolved, i.resolve_due_at),
+            _result(i), rating_word(i.rating), lights[i.light] if i.light else "", marks(i),
+        ]
 
 
 def marks(i: IssueView) -> str:
     """曾超时 (a deadline was missed) and 已升级 (sent beyond the grid): kept after escalation
     and after the issue is done, so late and escalated issues stay visible in the ledger."""
-    return "、".join(word for word, on in (("曾超时", i.was_late), ("已升级", i.escalated)) if on)
+    return _MARKS[i.was_late, i.escalated]
+
+
+# (was late, escalated) → the marks column (a lookup per row, not a join).
+_MARKS = {(late, up): "、".join(word for word, on in (("曾超时", late), ("已升级", up)) if on)
+          for late in (False, True) for up in (False, True)}
 
 
 def _csv_time(value: datetime | None) -> str:
@@ -105,15 +113,12 @@ def _csv_hours(value: timedelta | None) -> str:
     return "" if value is None else f"{value.total_seconds() / 3600:.2f}"
 
 
-def _csv_plain(value: object) -> object:
-    return value  # the csv module writes None as an empty cell
-
-
-# How CSV writes each column's values (a call per cell: a million-row export adds them up).
+# How CSV writes the columns that are not written as they are (the csv module writes None as
+# an empty cell): (column, its writer), a call per such cell, none for the others.
 _CSV_KINDS: dict[str, Callable[[Any], object]] = {
-    "text": csv_cell, "word": _csv_plain, "int": _csv_plain, "float": _csv_plain,
-    "time": _csv_time, "duration": _csv_hours}
-CSV_FORMATS = [_CSV_KINDS[kind] for _, _, kind in COLUMNS]
+    "text": csv_cell, "time": _csv_time, "duration": _csv_hours}
+CSV_FORMATS = [(n, _CSV_KINDS[kind]) for n, (_, _, kind) in enumerate(COLUMNS)
+               if kind in _CSV_KINDS]
 
 
 @dataclass(frozen=True)
@@ -181,10 +186,13 @@ def csv_header() -> bytes:
 def csv_rows(issues: Iterable[IssueView], tz: str,
              owners: dict[int, PersonRef | None] | None = None) -> bytes:
     """The lines of some issues: an export is written a batch at a time."""
+    lines = []
+    for values in rows(issues, tz, owners):
+        for n, write in CSV_FORMATS:
+            values[n] = write(values[n])
+        lines.append(values)
     buf = io.StringIO()
-    w = csv.writer(buf)
-    for i in issues:
-        w.writerow([f(v) for f, v in zip(CSV_FORMATS, row(i, tz, owners), strict=True)])
+    csv.writer(buf).writerows(lines)
     return buf.getvalue().encode("utf-8")
 
 
@@ -235,11 +243,10 @@ class XlsxLedger:
 
     def add(self, issues: Iterable[IssueView]) -> None:
         ws = self.ws
-        for i in issues:
+        for values in rows(issues, self.tz, self.owners):
             ws.append([_text(ws, v) if fmt is None or v is None else
                        _styled(ws, v, number_format=fmt)
-                       for v, fmt in zip(row(i, self.tz, self.owners), XLSX_FORMATS,
-                                         strict=True)])
+                       for v, fmt in zip(values, XLSX_FORMATS, strict=True)])
             self.rows += 1
 
     def finish(self, figures: list[Figure] | None = None,

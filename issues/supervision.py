@@ -110,16 +110,14 @@ class Supervision(Room):
         return await self._fresh.get(key, lambda: self._compute(by, period, scope), max_age)
 
     async def _compute(self, by: str, period: Period, scope: IssueFilter) -> Report:
-        tally = await self._figures(by, period, scope, self.clock())
-        keys = list(tally.keys())
-        names = await self.uow.read(lambda s: self._names(s, by, keys))
+        tally, names = await self._figures(by, period, scope, self.clock())
         rows, total = tally.figures(names)
         rows.sort(key=lambda f: (-f.received, f.name))
         return Report(by, period, rows, total)
 
     # --- the statements ---------------------------------------------------------------------
     async def _figures(self, by: str, p: Period, scope: IssueFilter, now: datetime
-                       ) -> Tally:
+                       ) -> tuple[Tally, dict[Any, tuple[str, str]]]:
         """The figures per key of `by` and for the whole scope, run side by side (each
         statement in a read session of its own: PostgreSQL runs them on separate connections,
         SQLite in separate threads).
@@ -127,7 +125,8 @@ class Supervision(Room):
         Everything additive is read per group (or per department or assignee when those are
         the key) from the facts each issue keeps (issues.facts), and added up here per key
         and for the total: one pass over each index range for both. Percentiles are not
-        additive: the database computes them per key and for the total."""
+        additive: the database computes them per key and for the total. With the tally come
+        the keys' names (`_names`), read while the rows are added up rather than after."""
         prev = p.previous
         # A unit level's key is the group's unit at that level, from the org tree: the
         # additive statements count per group, added up here per unit (groups in no such unit
@@ -206,17 +205,41 @@ class Supervision(Room):
                          .where(Event.at >= p.start, Event.at < p.end, facts.reopen_where())
                          .group_by(key), _Nested(Event, Issue, Issue.id == Event.issue_id))
 
-        spans = [] if sqlite_spans else [self._percentiles(key, units, p, keyed)]
-        tree = [select(units.c.gid, units.c.key)] if units is not None else []
-        cur, before, lit_rows, rated_rows, reopened_rows, *rest = await asyncio.gather(
-            *(self._rows(q) for q in (received(p.start, p.end, sqlite_spans),
-                                      received(prev.start, p.start), lit, rated, reopened,
-                                      *spans, *tree)))
-        unit_of = dict(rest[-1]) if units is not None else None
+        tree = asyncio.ensure_future(self._rows(select(units.c.gid, units.c.key))) \
+            if units is not None else None
+        unit_of: dict[Any, Any] | None = None
 
         def fold(k: Any) -> Any:
             """A row's key: the group's unit for a unit level (None: in no unit)."""
             return unit_of.get(k) if unit_of is not None else k
+
+        async def current() -> tuple[list[Any], list[Any]]:
+            """The period's rows and, on SQLite, their seconds ranked as soon as they are
+            in: ranking is Python's longest step, and it then runs while any other statement
+            still does (SQLite's threads let go of Python's lock while a statement runs)."""
+            nonlocal unit_of
+            rows = await self._rows(received(p.start, p.end, sqlite_spans))
+            if not sqlite_spans:
+                return rows, []
+            if tree is not None:
+                unit_of = dict(await tree)
+            return rows, ranks([(k, a, r) for k, *_, a, r in rows], fold)
+
+        spans = [] if sqlite_spans else [self._rows(self._percentiles(key, units, p, keyed))]
+        (cur, ranked), before, lit_rows, rated_rows, reopened_rows, *rest = \
+            await asyncio.gather(current(), *(self._rows(q) for q in (
+                received(prev.start, p.start), lit, rated, reopened)), *spans,
+                *([tree] if tree is not None else []))
+        if tree is not None:
+            unit_of = dict(rest[-1])
+
+        # The keys' names, read while the rows are added up below: every key a row or a
+        # percentile is for, as the tally will have them.
+        spans_rows = ranked if sqlite_spans else rest[0]
+        keys = {fold(row[0]) for rows in (before, cur, lit_rows, rated_rows, reopened_rows)
+                for row in rows} | {k for total, k, *_ in spans_rows if not total}
+        named = asyncio.ensure_future(
+            self.uow.read(lambda s: self._names(s, by, list(keys - {None, TOTAL}))))
 
         # Each row's key is None for what is in no key: the total counts it all the same.
         tally = Tally()
@@ -237,13 +260,11 @@ class Supervision(Room):
             tally.add(False, fold(k), bands, values[3:])
         for k, n in reopened_rows:
             tally.add(True, fold(k), count_at("reopened"), (n,))
-        spans_rows = ranks([(k, a, r) for k, *_, a, r in cur], fold) if sqlite_spans \
-            else rest[0]
         for total, k, *values in spans_rows:
             if total or k is not None:
                 tally.spans[TOTAL if total else k] = {
                     n: float(v) for n, v in zip(SPANS, values, strict=True) if v is not None}
-        return tally
+        return tally, await named
 
     def _percentiles(self, key: Any, units: Any, p: Period,
                      keyed: Callable[..., Select[Any]]) -> Select[Any]:

@@ -16,14 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import people, tree
 from issues.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from issues.ledger import Ledger, issue_by_id
 from issues.lifecycle import OPEN_STATUSES, is_open
-from issues.models import Delivery, Event, Group, Issue, OrgUnit
+from issues.models import Delivery, Event, Group, GroupAdmin, Issue, OrgUnit
 from issues.practice_models import JointPart, Supervision
 from issues.transitions import Transitions
 from issues.unit_of_work import Room
@@ -104,6 +104,26 @@ class Oversight(Room):
         return await self.uow.read(run)
 
     # --- supervision -------------------------------------------------------------------------
+    async def require_some_supervisor(self, user_id: int | None) -> None:
+        """PermissionDenied unless this person could supervise something (a district admin,
+        or the owner or an admin of some unit's own group): asked before a reference is
+        looked up, so a member learns nothing of which issues of other groups exist."""
+        if user_id is not None and user_id in self.settings.district_admins:
+            return
+
+        async def run(s: AsyncSession) -> bool:
+            person = await people.person_id(s, user_id) if user_id is not None else None
+            if person is None:
+                return False
+            homes = select(Group.id).join(OrgUnit, OrgUnit.chat_id == Group.chat_id)
+            owns = homes.where(Group.owner_id == person).exists()
+            admin = select(GroupAdmin.group_id).where(
+                GroupAdmin.person_id == person, GroupAdmin.group_id.in_(homes)).exists()
+            return bool((await s.execute(select(or_(owns, admin)))).scalar())
+
+        if not await self.uow.read(run):
+            raise PermissionDenied("supervise_forbidden")
+
     async def _supervisor(self, s: AsyncSession, chat_id: int, user_id: int | None,
                           issue_group: Group) -> OrgUnit | None:
         """The unit that supervises when this person asks from this chat (None: the

@@ -44,13 +44,17 @@ async def supervise_cmd(update: Update, context: Context) -> None:
     reply = msg.reply_to_message
     issue = await svc.oversight.issue_by_message(msg.chat.id, reply.message_id) \
         if reply is not None else None
+    await ctx.ensure_group(context, msg.chat)
     if issue is None:
         if not args:
             await msg.reply_html(render("supervise_usage"))
             return
+        # Rights first: a member is refused whether or not the reference names an issue.
+        asker = msg.from_user.id
+        await with_fresh_admins(context, msg.chat.id,
+                                lambda: svc.oversight.require_some_supervisor(asker))
         issue = await svc.oversight.find_reference(args[0])
         args = args[1:]
-    await ctx.ensure_group(context, msg.chat)
     target, note, actor = issue.id, " ".join(args) or None, ctx.person(msg.from_user)
     done = await with_fresh_admins(context, msg.chat.id, lambda: svc.oversight.supervise(
         msg.chat.id, actor, target, note))

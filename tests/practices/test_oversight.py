@@ -52,8 +52,10 @@ async def test_supervised_issue_is_reminded_until_resolved(practice: Start) -> N
     await h.reply_from_bot(chat, other["message_id"], lambda m: "#2" in text_of(m))
 
     # Only a higher unit's admins (or the district's) may supervise.
-    refused = await h.said(chat, a, "/supervise 幸福社区3栋群-1")
-    assert "只有上级单位工作群的群主、管理员或区管理员可以督办" in text_of(refused)
+    # Whether or not the reference names an issue: a member learns nothing of what exists.
+    for ref in ("幸福社区3栋群-1", "幸福社区3栋群-9"):
+        refused = await h.said(chat, a, f"/supervise {ref}")
+        assert "只有上级单位工作群的群主、管理员或区管理员可以督办" in text_of(refused), ref
     for ref, expect in (("幸福社区3栋群-9", "找不到诉求「幸福社区3栋群-9」"),
                         ("五号", "看不懂"), ("", "用法")):
         reply = await h.said(g["street"], h.official, f"/supervise {ref}")

@@ -153,3 +153,16 @@ async def test_followup_asks_once_then_records_unrated(svc: IssueService, clock:
     clock.advance(days=5)  # found far too late to ask: unrated at once
     [(late, ask)] = await svc.followups.due()
     assert late.number == 1 and not ask
+
+
+async def test_who_may_supervise_at_all(svc: IssueService) -> None:
+    """Asked before a reference is looked up: a unit's own group's owner or admins, and the
+    district's admins; not a grid group's owner, not a resident."""
+    head, deputy = PersonRef(3001, "刘主任", None), PersonRef(3002, "赵干事", None)
+    await svc.register_group(-600, "东风街道工作群", head, [head, deputy])
+    await svc.set_unit_home(-600, OFFICIAL.user_id or 0, "东风街道", "street")
+    for allowed in (OFFICIAL, head, deputy):
+        await svc.oversight.require_some_supervisor(allowed.user_id)
+    for refused in (OWNER, RESIDENT, PersonRef(4004, "路人", None)):
+        with pytest.raises(PermissionDenied):
+            await svc.oversight.require_some_supervisor(refused.user_id)

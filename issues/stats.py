@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Executable
 
 from issues import lights
 from issues.fresh import Fresh
@@ -123,7 +122,7 @@ class Statistics(Room):
         start, end = self._window(start, end, now)
         scope = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id)
         window = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id, since=start, until=end)
-        counted = self._rows(filtered(select(
+        counted = self.uow.rows(filtered(select(
             Issue.status, Issue.category, func.count(), func.count(Issue.acknowledged_at)),
             window, now).group_by(Issue.status, Issue.category))
         if counts_only:
@@ -136,8 +135,8 @@ class Statistics(Room):
         lit = [filtered(select(func.count()).where(part), scope, now).scalar_subquery()
                for name in ("yellow", "red") for part in lights.parts(name, now)]
         counts, clocks, rest = await asyncio.gather(  # each in a session of its own
-            counted, self._rows(filtered(select(*self._clocks()), window, now)),
-            self._rows(select(rated.subquery(), *lit)))
+            counted, self.uow.rows(filtered(select(*self._clocks()), window, now)),
+            self.uow.rows(select(rated.subquery(), *lit)))
         t = _Tally.counted(counts)
         ack, res = self._medians(*clocks[0])
         t.rated, t.satisfied = int(rest[0][0]), int(rest[0][1])
@@ -163,12 +162,6 @@ class Statistics(Room):
             return None if v is None else float(v)
 
         return median(ack), median(res)
-
-    async def _rows(self, q: Executable) -> list[Any]:
-        async def run(s: AsyncSession) -> list[Any]:
-            return list((await (await s.connection()).execute(q)).all())  # Core rows
-
-        return await self.uow.read(run)
 
     async def by_group(self, start: datetime | None = None,
                        end: datetime | None = None) -> dict[int, Stats]:

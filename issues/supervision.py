@@ -205,7 +205,7 @@ class Supervision(Room):
                          .where(Event.at >= p.start, Event.at < p.end, facts.reopen_where())
                          .group_by(key), _Nested(Event, Issue, Issue.id == Event.issue_id))
 
-        tree = asyncio.ensure_future(self._rows(select(units.c.gid, units.c.key))) \
+        tree = asyncio.ensure_future(self.uow.rows(select(units.c.gid, units.c.key))) \
             if units is not None else None
         unit_of: dict[Any, Any] | None = None
 
@@ -218,16 +218,16 @@ class Supervision(Room):
             in: ranking is Python's longest step, and it then runs while any other statement
             still does (SQLite's threads let go of Python's lock while a statement runs)."""
             nonlocal unit_of
-            rows = await self._rows(received(p.start, p.end, sqlite_spans))
+            rows = await self.uow.rows(received(p.start, p.end, sqlite_spans))
             if not sqlite_spans:
                 return rows, []
             if tree is not None:
                 unit_of = dict(await tree)
             return rows, ranks([(k, a, r) for k, *_, a, r in rows], fold)
 
-        spans = [] if sqlite_spans else [self._rows(self._percentiles(key, units, p, keyed))]
+        spans = [] if sqlite_spans else [self.uow.rows(self._percentiles(key, units, p, keyed))]
         (cur, ranked), before, lit_rows, rated_rows, reopened_rows, *rest = \
-            await asyncio.gather(current(), *(self._rows(q) for q in (
+            await asyncio.gather(current(), *(self.uow.rows(q) for q in (
                 received(prev.start, p.start), lit, rated, reopened)), *spans,
                 *([tree] if tree is not None else []))
         if tree is not None:
@@ -282,14 +282,6 @@ class Supervision(Room):
             for col in (Issue.ack_seconds, Issue.resolve_seconds) for rank in (0.5, 0.9)))
             .where(Issue.created_at >= p.start, Issue.created_at < p.end)
             .group_by(func.grouping_sets(tuple_(key), tuple_())), by_unit=True)
-
-    async def _rows(self, q: Select[Any]) -> list[Any]:
-        async def run(s: AsyncSession) -> list[Any]:
-            # Core rows: the ORM's result processing would cost more than thousands of
-            # plain tuples are worth.
-            return list((await (await s.connection()).execute(q)).all())
-
-        return await self.uow.read(run)
 
     async def _names(self, s: AsyncSession, by: str, keys: list[Any]
                      ) -> dict[Any, tuple[str, str]]:

@@ -67,6 +67,15 @@ class UnitOfWork:
         async with self.db.sessionmaker() as s:
             return await fn(s)
 
+    async def rows(self, statement: Executable) -> list[Any]:
+        """The rows of one Core statement, in a read session of its own (`read`): plain
+        tuples, which for thousands of figure rows cost far less than the ORM's result
+        processing; statements read this way side by side run in parallel."""
+        async def run(s: AsyncSession) -> list[Any]:
+            return list((await (await s.connection()).execute(statement)).all())
+
+        return await self.read(run)
+
     async def glance(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """`read` for a lookup of a few rows by index on the path of every message (a group's
         settings): on SQLite it runs on the event loop, as the writes do, which is several

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ import pytest
 from bot.app import build_application
 from bot.serve.polling import start_polling, stop_bot
 from bot.settings import bot_settings as bot_settings_of
+from issues.db import Database
 from issues.service import IssueService
-from issues.settings import load_settings
+from issues.settings import Settings, load_settings
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.chinese import english_in_calls
@@ -66,6 +68,18 @@ def bot_settings(db_url: str, **extra: Any) -> Any:
     return load_settings(overrides=overrides, env={})
 
 
+def sandbox_app(settings: Settings, sandbox: Sandbox,
+                clock: Callable[[], datetime] | None = None) -> Any:
+    """The real application, talking to the sandbox; given a clock, its service reads that
+    clock (the application still disposes of the database it is given)."""
+    app = build_application(settings, token=sandbox.token, base_url=sandbox.bot_api_base,
+                            base_file_url=sandbox.bot_file_base)
+    if clock is not None:
+        db = Database(settings.database_url)
+        app.bot_data.db, app.bot_data.service = db, IssueService(db, settings, clock=clock)
+    return app
+
+
 @pytest.fixture
 async def harness(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     """The bot on a sandbox; settings overrides by indirect parametrization."""
@@ -73,8 +87,7 @@ async def harness(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterat
     await sandbox.start()
     settings = bot_settings(migrated_sqlite(tmp_path / "bot.db"),
                             **getattr(request, "param", {}))
-    app = build_application(settings, token=sandbox.token, base_url=sandbox.bot_api_base,
-                            base_file_url=sandbox.bot_file_base)
+    app = sandbox_app(settings, sandbox)
     await start_polling(app, settings)
     client = SandboxClient(sandbox.url)
     try:

@@ -16,15 +16,13 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application
 from bot.serve.polling import start_polling, stop_bot
-from issues.db import Database
 from issues.service import IssueService
 from issues.views import PersonRef
 from nlp.types import Detection
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
-from tests.bot.conftest import Harness, assert_chinese, bot_settings
+from tests.bot.conftest import Harness, assert_chinese, bot_settings, sandbox_app
 from tests.issues.conftest import Clock
 from tests.ledgers import migrated_sqlite
 
@@ -54,13 +52,7 @@ class Bots:
 
     async def start(self) -> Any:
         settings = bot_settings(self.db_url, **FAST)
-        self.app = build_application(settings, token=self.sandbox.token,
-                                     base_url=self.sandbox.bot_api_base,
-                                     base_file_url=self.sandbox.bot_file_base)
-        # The application uses a service it is given (and disposes of its database).
-        db = Database(settings.database_url)
-        self.app.bot_data.db = db
-        self.app.bot_data.service = IssueService(db, settings, clock=self.clock)
+        self.app = sandbox_app(settings, self.sandbox, self.clock)
         await start_polling(self.app, settings)
         return self.app
 

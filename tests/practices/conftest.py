@@ -11,13 +11,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application
 from bot.serve.polling import start_polling, stop_bot
-from issues.db import Database
 from issues.service import IssueService
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
-from tests.bot.conftest import Harness, assert_chinese, bot_settings
+from tests.bot.conftest import Harness, assert_chinese, bot_settings, sandbox_app
 from tests.ledgers import migrated_sqlite
 
 REAL_LIMITS = {"overall_per_second": 30, "group_per_minute": 20, "max_retries": 5}
@@ -68,11 +66,7 @@ async def practice(tmp_path: Path) -> AsyncIterator[Start]:
         if flood:
             settings = bot_settings(settings.database_url, **{
                 **extra, "bot": {"poll_timeout": 2, "rate_limits": REAL_LIMITS}})
-        app = build_application(settings, token=sandbox.token, base_url=sandbox.bot_api_base,
-                                base_file_url=sandbox.bot_file_base)
-        if clock is not None:  # the application uses a service it is given
-            db = Database(settings.database_url)
-            app.bot_data.db, app.bot_data.service = db, IssueService(db, settings, clock=clock)
+        app = sandbox_app(settings, sandbox, clock)
         await start_polling(app, settings)
         made.append((sandbox, app, client))
         service: IssueService = app.bot_data.service

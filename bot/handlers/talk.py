@@ -1,8 +1,9 @@
 """Talking with the group in its own words.
 
 - A grid worker's natural reply ("收到，已经联系物业了，明天上午来修", "东门井盖已经修好了"),
-  as a reply to a resident's report or naming an open issue's place and what it is, is read
-  for the step it reports (`nlp.intent`); the bot asks "记为 进展 #6？" — privately when the
+  as a reply to a resident's report or naming an open issue (its number, its place and what
+  it is, or the kind of problem when one open issue is of that kind), is read for the step it
+  reports (`nlp.intent`); the bot asks "记为 进展 #6？" — privately when the
   worker has started the bot — and nothing changes until they tap.
 - A resident asking ("修好了没有", "怎么样了", "有人管吗", "@bot 我反映的路灯怎么样了", or a
   reply to a card) gets the status of the issue in this group that best matches; when she is
@@ -31,6 +32,7 @@ from issues.lifecycle import OPEN_STATUSES, Status
 from issues.privacy import mask
 from issues.service import IssueService
 from issues.views import GroupView, IssueFilter, IssueView
+from nlp import detect
 from nlp.intent import Step, mentions, names_something, read_progress, topic
 
 log = logging.getLogger(__name__)
@@ -124,13 +126,28 @@ async def owner_words(msg: Message, context: Context, group: GroupView, text: st
 
 
 def _named(text: str, issues: list[IssueView]) -> IssueView | None:
-    """The open issue a message names by place and by what it is (both, when it has a
-    place; two pieces of what it is, when it has none)."""
+    """The open issue a message names: by its number ("#3 修好了"); by place and by what it
+    is (both, when it has a place; two pieces of what it is, when it has none); or, when the
+    words name a kind of problem ("井盖那个换好了") and no other place, the one open issue
+    of that kind — a worker names the thing, not our summary of it."""
+    number = _NUMBER.search(text)
+    if number is not None:
+        return next((i for i in issues if i.number == int(number.group(1))), None)
     for issue in issues:
         score = mentions(text, issue.location_text, f"{issue.summary} {issue.category_name}")
         if score >= NAMED:
             return issue
-    return None
+    det = detect(text)
+    if det.category == "other":  # nothing in particular
+        return None
+    kind = [i for i in issues if i.category == det.category]
+    if len(kind) != 1:
+        return None
+    issue = kind[0]
+    if det.location and issue.location_text \
+            and mentions(det.location, issue.location_text, "") < 2:
+        return None  # "5栋路灯修好了" is not about the lamp at 3栋
+    return issue
 
 
 async def offer(msg: Message, context: Context, issue: IssueView, step: Step,

@@ -30,6 +30,12 @@ async def _gone(h: Harness, chat: int, message_id: int, timeout: float = 10) -> 
     return False
 
 
+async def _answers(h: Harness, chat: int, message_id: int) -> list[dict[str, Any]]:
+    """The bot's replies to one message."""
+    return [m for m in await h.client.bot_messages(chat)
+            if (m.get("reply_to_message") or {}).get("message_id") == message_id]
+
+
 async def _reported(h: Harness, text: str) -> tuple[dict[str, Any], dict[str, Any],
                                                     dict[str, Any]]:
     """A group where the first resident has just reported `text`: (group, report, card)."""
@@ -208,3 +214,32 @@ async def test_ratings_as_words_and_the_reason_for_unhappy(harness: Harness) -> 
                      and "评价：满意" in _text(m) and not m.get("reply_markup"))
     await c.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
                      and "已关闭" in _text(m) and "评价：满意" in _text(m))
+
+
+async def test_a_worker_naming_the_thing_or_the_number_is_understood(harness: Harness) -> None:
+    """Not a reply and not our summary's words: "井盖那个换好了" names the one open 井盖
+    issue, "#2 …" its number; a place that is not the issue's, or two issues of the kind,
+    name nothing, and nothing is asked."""
+    h, c = harness, harness.client
+    g, _, _ = await _reported(h, "楼下那个井盖松了，昨晚有个小孩差点踩进去")
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    lamp = await h.say(chat, resident, "3栋门口路灯坏了好几天了")
+    await h.reply_from_bot(chat, lamp["message_id"], lambda m: "#2" in _text(m))
+
+    elsewhere = await h.say(chat, owner, "5栋路灯已经修好了")  # 3栋's lamp is #2
+    fixed = await h.say(chat, owner, "井盖那个已经找市政换好了")
+    ask = await h.reply_from_bot(chat, fixed["message_id"], lambda m: "记为" in _text(m))
+    assert "#1 办结" in _text(ask)
+    assert [t for t, _ in _buttons(ask)] == ["记为办结 #1", "不用了"]
+    assert not await _answers(h, chat, elsewhere["message_id"])
+    by_number = await h.say(chat, owner, "#2 已经联系电工了，明天上午来修")
+    ask2 = await h.reply_from_bot(chat, by_number["message_id"], lambda m: "记为" in _text(m))
+    assert "#2 进展" in _text(ask2)
+
+    second = await h.say(chat, resident, "东门井盖也松了，一踩就晃")
+    await h.reply_from_bot(chat, second["message_id"], lambda m: "#3" in _text(m))
+    either = await h.say(chat, owner, "井盖已经修好了")  # #1 or #3: not guessed
+    await h.say(chat, owner, "#3 修好了")
+    await c.wait_for(chat, lambda m: "#3 办结" in _text(m))
+    assert not await _answers(h, chat, either["message_id"])
+    assert [(await h.service.get_issue(chat, n)).status for n in (1, 2, 3)] == ["open"] * 3

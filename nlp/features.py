@@ -130,7 +130,7 @@ class Lexicon:
                 ev = cats[i] = CategoryEvidence(self.codes[i], i, [(self.codes[i], "bias", "")])
             return ev
 
-        objects = [(w, p) for w in found if w in self.objects for p in hits.at(w)]
+        objects = _outermost([(w, p) for w in found if w in self.objects for p in hits.at(w)])
         for w, p in objects:
             for i in self.objects[w]:
                 ev = cat(i)
@@ -307,6 +307,17 @@ def _tokenizer(rules: Rules) -> jieba.Tokenizer:
         with rules.userdict.open("rb") as fh:  # jieba leaves a path's file open
             tok.load_userdict(fh)
     return tok
+
+
+def _outermost(objects: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The object words a reader sees: one inside a longer object word is part of it, not a
+    second object (煤气罐 is one gas cylinder, not also 煤气 and 气罐; 雨水管 is a drain pipe,
+    not a water main), so it neither scores again nor brings its own category."""
+    if len(objects) < 2:
+        return objects
+    return [(w, p) for w, p in objects
+            if not any(len(v) > len(w) and q <= p and p + len(w) <= q + len(v)
+                       for v, q in objects)]
 
 
 def _clauses(text: str) -> list[int]:

@@ -2,8 +2,9 @@
 
 Full-width ASCII → half-width, traditional → simplified characters (zhconv), dialect
 negations folded onto Mandarin (冇 → 没, 冒得 → 没得), chat placeholders and @mentions
-removed, whitespace collapsed, lower case. Very long pastes are capped: the rules look at the
-start of a message, where a resident states the problem.
+removed (a Weibo repost chain, //@name:, read as 转发), whitespace collapsed, lower case. Very
+long pastes are capped: the rules look at the start of a message, where a resident states the
+problem.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ import zhconv.zhconv
 MAX_CHARS = 1200
 
 _PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fa5a-z]{1,6}\]")  # [图片] [语音] [捂脸] ...
+# A Weibo repost chain ("…//@name: …"): what follows is someone else's post passed on. The rule
+# language splits words at "/", so the chain is written as 转发, which the rules read as news
+# passed on (shared.yaml, elsewhere).
+_REPOST = re.compile(r"/+\s*@[\w\u4e00-\u9fa5-]{1,30}\s*[:：]?")
 _MENTION = re.compile(r"@[\w\u4e00-\u9fa5]{1,20}")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 # Full-width ASCII forms → ASCII (３栋 → 3栋, ！→ !). NFKC of each is one ASCII character; NFKC
@@ -71,5 +76,7 @@ def normalize_keeping_halfwidth(text: str | None) -> tuple[str, str]:
     if "[" in t:
         t = _PLACEHOLDER.sub(" ", t)
     if "@" in t:
+        if "/@" in t or "/ @" in t:
+            t = _REPOST.sub(" 转发:", t)
         t = _MENTION.sub(" ", t)
     return half, _SPACES.sub(" ", t).lower().strip()

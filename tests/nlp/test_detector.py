@@ -207,3 +207,35 @@ def test_changsha_chat_is_read_as_mandarin() -> None:
     assert normalize("楼道灯又坏哒，伢子上楼摔了一跤") == "楼道灯又坏了,孩子上楼摔了一跤"
     assert normalize("么么哒") == "么么哒" and normalize("水龙头嘀嗒嘀嗒") == "水龙头嘀嗒嘀嗒"
     assert detect("井盖冒得哒，好大一个洞，伢子掉进去怎么办").category == "road"
+
+
+def test_a_weibo_repost_chain_is_news_passed_on() -> None:
+    """//@name: starts someone else's post passed on (rule words cannot hold "/"): read as
+    转发, so a reposted news item about sewage is not a resident's report."""
+    from nlp.normalize import normalize
+
+    assert normalize("真的假的//@某某日报:#爆料#污水直排") == "真的假的 转发:#爆料#污水直排"
+    repost = "[怒]//@都市快报:#微爆料#工厂污水直排进河里，强烈关注！//@网友: 好吓人"
+    assert not detect(repost).is_issue
+    assert detect("@物业 3栋门口的下水道又堵了，污水直排到路上").is_issue
+
+
+def test_an_object_inside_a_longer_object_counts_once() -> None:
+    """煤气罐 is one gas cylinder: 煤气 and 气罐 inside it add nothing of their own."""
+    from nlp.detector import lexicon
+
+    ev = lexicon().evidence("楼下饭店门口堆了十几个煤气罐")
+    assert ev is not None
+    gas = next(c for c in ev.categories if c.code == "gas")
+    assert [f for f in gas.features if f[1] == "objects"] == [("gas", "objects", "煤气罐")]
+
+
+@pytest.mark.parametrize("text,category", [
+    ("问一下，小区东边那个井盖到底什么时候补？", "road"),
+    ("2号电梯坏了半个月了，说是等配件，到底还要等多久", "elevator"),
+    ("河堤步道的灯有好几个礼拜没亮过了，晚上散步的老人多，摔了谁负责", "streetlight"),
+])
+def test_a_question_about_when_a_stated_problem_gets_fixed_is_a_complaint(
+        text: str, category: str) -> None:
+    d = detect(text)
+    assert d.is_issue and d.category == category, d

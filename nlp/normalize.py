@@ -35,6 +35,9 @@ _HALF = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF01, 0xFF5F)
 _DIALECT = (("冒得", "没得"), ("冒人", "没人"), ("冒通", "没通"), ("冒有", "没有"), ("冇", "没"),
             ("木有", "没有"), ("么子", "什么"), ("伢子", "孩子"))
 _DA = re.compile(r"(?<=[\u4e00-\u9fa5])(?<!么)(?<!嘀)(?<!滴)(?<!哒)哒(?!哒)")
+# A change said with a sentence-final 咯, 喽 or 啦 (灯坏咯, 电又停喽, 又没水啦) is 了; 咯 inside
+# a clause stays (咯条路 is "this road" in Changsha, 咯噔 and 咯吱 are sounds).
+_FINAL = re.compile(r"(?<=[\u4e00-\u9fa5])[咯喽啦](?=[\s,.!?~，。！？…]|$)")
 
 
 _traditional: list[frozenset[str]] = []  # characters zhconv changes, filled on first use
@@ -73,6 +76,8 @@ def normalize_keeping_halfwidth(text: str | None) -> tuple[str, str]:
             t = t.replace(old, new)
     if "哒" in t:
         t = _DA.sub("了", t)
+    if "咯" in t or "喽" in t or "啦" in t:
+        t = _FINAL.sub("了", t)
     if "[" in t:
         t = _PLACEHOLDER.sub(" ", t)
     if "@" in t:

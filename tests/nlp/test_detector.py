@@ -209,6 +209,17 @@ def test_changsha_chat_is_read_as_mandarin() -> None:
     assert detect("井盖冒得哒，好大一个洞，伢子掉进去怎么办").category == "road"
 
 
+def test_a_sentence_final_particle_after_a_change_is_read_as_le() -> None:
+    """灯坏咯, 电又停喽, 又没水啦 say what changed, as 了 does; 咯 inside a clause stays (咯条路
+    is "this road" in Changsha, 咯噔 a sound)."""
+    from nlp.normalize import normalize
+
+    assert normalize("巷子口的灯坏咯，半个月了") == "巷子口的灯坏了,半个月了"
+    assert normalize("又没水啦！") == "又没水了!"
+    assert normalize("咯条路的电梯咯噔一下") == "咯条路的电梯咯噔一下"
+    assert detect("电又停咯，一个礼拜第三回了，冰箱里的肉都臭了").category == "power"
+
+
 def test_a_weibo_repost_chain_is_news_passed_on() -> None:
     """//@name: starts someone else's post passed on (rule words cannot hold "/"): read as
     转发, so a reposted news item about sewage is not a resident's report."""

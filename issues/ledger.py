@@ -14,9 +14,8 @@ from datetime import datetime
 from functools import partial
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from issues import lights, people, sla
 from issues.errors import NotFound
@@ -29,8 +28,6 @@ from issues.models import (
     Group,
     Issue,
     OrgUnit,
-    Person,
-    PersonIdentity,
     Photo,
     Rating,
     Report,
@@ -230,7 +227,7 @@ class Ledger(Room):
 
     async def newest(self, limit: int) -> list[IssueView]:
         """The newest issues in one statement, as an export reads them (the wall screen's feed)."""
-        return await self.uow.read(partial(self._rows_after, IssueFilter(), None, limit))
+        return await self.uow.read(partial(self._rows_after, IssueFilter(), None, limit, {}))
 
     async def ledger_rows(self, f: IssueFilter | None = None,
                           limit: int = 200_000) -> list[IssueView]:
@@ -246,13 +243,16 @@ class Ledger(Room):
         """Every issue the filter asks for, newest first, a batch at a time, for exports: each
         batch is the next range of the (created, id) order after the last one seen (keyset),
         so the millionth row costs what the first did, unlike OFFSET, and nothing is
-        counted. Each batch is one statement joining what a ledger row shows (group,
-        reporter, assignee, rating); the views carry no photos and no history. The next
-        batch is read while the caller writes this one (in the database's thread or server)."""
+        counted. Each batch is one statement joining what a ledger row shows (group, rating,
+        resolution), then the names of the people it has not met yet; the views carry no
+        photos and no history. The next batch is read while the caller writes this one (in
+        the database's thread or server)."""
         f = f or IssueFilter()
+        names: dict[int, PersonRef] = {}  # a district's residents report many times a year
 
         def read(after: tuple[datetime, int] | None) -> asyncio.Task[list[IssueView]]:
-            return asyncio.ensure_future(self.uow.read(partial(self._rows_after, f, after, batch)))
+            return asyncio.ensure_future(self.uow.read(
+                partial(self._rows_after, f, after, batch, names)))
 
         ahead = read(None)
         try:
@@ -269,10 +269,12 @@ class Ledger(Room):
                 await ahead
 
     async def _rows_after(self, f: IssueFilter, after: tuple[datetime, int] | None,
-                          batch: int, s: AsyncSession) -> list[IssueView]:
+                          batch: int, names: dict[int, PersonRef],
+                          s: AsyncSession) -> list[IssueView]:
+        """A batch of views; `names` (person id → reference) is kept from batch to batch
+        and gets the people this batch meets for the first time: each is read and built once
+        per export, not joined twice into every row."""
         now = self.clock()
-        reporter, assignee = aliased(Person), aliased(Person)
-        rid, aid = aliased(PersonIdentity), aliased(PersonIdentity)
         i = Issue
         # The newest resolution's note, looked up only for issues resolved now.
         note = case((i.status.in_(FINISHED), select(Event.note).where(
@@ -284,35 +286,33 @@ class Ledger(Room):
             i.source_message_id, i.card_message_id, i.created_at, i.updated_at,
             i.acknowledged_at, i.resolved_at, i.closed_at, i.ack_due_at, i.resolve_due_at,
             i.ack_warn_at, i.resolve_warn_at, i.reject_reason, Group.chat_id, Group.title,
-            reporter.name, reporter.username, rid.external_id, assignee.name,
-            assignee.username, aid.external_id, i.rating, note,
-        ).join(Group, Group.id == i.group_id)
-            .join(reporter, reporter.id == i.reporter_id)
-            .outerjoin(rid, and_(rid.person_id == reporter.id, rid.channel == people.CHAT))
-            .outerjoin(assignee, assignee.id == i.assignee_id)
-            .outerjoin(aid, and_(aid.person_id == assignee.id, aid.channel == people.CHAT)),
-            f, now)
+            i.reporter_id, i.assignee_id, i.rating, note,
+        ).join(Group, Group.id == i.group_id), f, now)
         if after is not None:
             at, last = after
             # A range of the created index, read in its order (no sort), minus the rows of the
             # last instant already seen: "(created, id) before (at, last)".
             q = q.where(i.created_at <= at, or_(i.created_at < at, i.id < last))
         q = q.order_by(i.created_at.desc(), i.id.desc()).limit(batch)
+        rows = (await (await s.connection()).execute(q)).all()  # Core rows: no ORM per row
+        unknown = {r.reporter_id for r in rows} | {r.assignee_id for r in rows}
+        unknown -= names.keys()
+        unknown.discard(None)
+        if unknown:
+            names.update(await people.refs(s, unknown))
         depts = self.settings.department_names()
         name_of = self.settings.category_name
         out = []
         for (id_, number, cat, summary, text, place, lat, lon, urgent, status, dept, level,
              reports, source, card, created, updated, acked, resolved, closed, ack_due,
-             resolve_due, ack_warn, resolve_warn, reason, chat_id, title, r_name, r_user,
-             r_ext, a_name, a_user, a_ext, score, resolution) in (
-                await (await s.connection()).execute(q)).all():  # Core rows: no ORM per row
+             resolve_due, ack_warn, resolve_warn, reason, chat_id, title, reporter_id,
+             assignee_id, score, resolution) in rows:
             out.append(IssueView(
                 id=id_, chat_id=chat_id, group_title=title, number=number, category=cat,
                 category_name=name_of(cat), summary=summary, text=text, location_text=place,
                 lat=lat, lon=lon, urgent=urgent, status=_STATUS[status],
-                reporter=PersonRef(None if r_ext is None else int(r_ext), r_name, r_user),
-                assignee=None if a_name is None else PersonRef(
-                    None if a_ext is None else int(a_ext), a_name, a_user),
+                reporter=names[reporter_id],
+                assignee=None if assignee_id is None else names[assignee_id],
                 department_code=dept, department_name=depts.get(dept or ""),
                 escalation_level=level, report_count=reports, source_message_id=source,
                 card_message_id=card, created_at=created, updated_at=updated,

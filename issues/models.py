@@ -61,10 +61,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         def aware(value: str | None) -> datetime | None:
             if value is None:
                 return None
-            at = datetime.fromisoformat(value)
-            if at.tzinfo is not None:
-                return at.astimezone(UTC)
-            at = datetime.fromisoformat(value + "+00:00")
+            try:  # stored naive (UTC), as this type writes it: one parse
+                at = datetime.fromisoformat(value + "+00:00")
+            except ValueError:  # text written with an offset of its own
+                return datetime.fromisoformat(value).astimezone(UTC)
             return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # a bare date
 
         return aware

@@ -109,8 +109,9 @@ class JointPartView:
 
 # Not frozen: a frozen dataclass sets each of its 40-odd fields through object.__setattr__,
 # which made building a view cost twice what it does now (an export builds a million);
-# still hashed by its fields as when it was frozen. Nobody changes a view once built.
-@dataclass(unsafe_hash=True)
+# still hashed by its fields as when it was frozen. Nobody changes a view once built. Slots:
+# no dict per view, one object less for the collector to walk per exported row.
+@dataclass(unsafe_hash=True, slots=True)
 class IssueView:
     id: int
     chat_id: int

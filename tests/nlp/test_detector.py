@@ -250,3 +250,17 @@ def test_a_question_about_when_a_stated_problem_gets_fixed_is_a_complaint(
         text: str, category: str) -> None:
     d = detect(text)
     assert d.is_issue and d.category == category, d
+
+
+@pytest.mark.parametrize("text,category", [
+    ("您好，我们小区的电梯坏了三天了，老人上下楼很困难，请尽快修理。", "elevator"),
+    ("你好，5栋楼下的下水道堵了", "drainage"),
+    ("尊敬的书记：我们村的路灯一直不亮", "streetlight"),
+])
+def test_a_complaint_that_opens_with_a_greeting_or_a_salutation_is_caught(
+        text: str, category: str) -> None:
+    """Residents greet the property office and write to leaders as letters do: 您好 and
+    尊敬的领导 open complaints as well as replies, so only 尊敬的业主/住户… mark a notice."""
+    d = detect(text)
+    assert d.is_issue and d.category == category, d
+    assert not detect("尊敬的业主：明天上午停水检修").is_issue

@@ -146,6 +146,7 @@ class Lexicon:
         exclusions: list[tuple[int, Entry]] = []
         asks: list[int] = [i for i, c in enumerate(text) if c == "?"]
         tried: set[int] = set()
+        said_at: list[tuple[str, Feature, int]] = []  # thanks and appeals, and where they end
         for w in list(found):
             for role, owner, entry in self.entries.get(w, ()):
                 if id(entry) in tried:
@@ -166,10 +167,13 @@ class Lexicon:
                     shared.append((SHARED, str(owner), entry.text))
                     if owner == "questions":
                         asks.append(m[1])
+                    elif owner in ("thanks", "appeal"):
+                        said_at.append((str(owner), shared[-1], m[1] + len(m[0])))
                 elif role == _URGENT:
                     urgent = urgent or str(owner)
                 else:
                     calm = True
+        shared = _without_closing_thanks(text, shared, said_at)
         for ev in cats.values():  # objects with nothing wrong said of them: a mention
             if not any(k in ("pair", "phrases", "far") for _, k, _ in ev.features):
                 ev.features.append((ev.code, "bare", ""))
@@ -307,6 +311,27 @@ def _tokenizer(rules: Rules) -> jieba.Tokenizer:
         with rules.userdict.open("rb") as fh:  # jieba leaves a path's file open
             tok.load_userdict(fh)
     return tok
+
+
+_CLOSING = ("谢谢", "多谢", "感谢", "辛苦了", "辛苦", "谢了")
+_TAIL = 8  # how near the end a closing 谢谢 stands (谢谢大家了！ and its punctuation)
+
+
+def _without_closing_thanks(text: str, shared: list[Feature],
+                            said_at: list[tuple[str, Feature, int]]) -> list[Feature]:
+    """A 谢谢 that ends a request (麻烦物业来修一下，谢谢) is how a request is closed, not
+    thanks for something done: the thanks signals that end there are dropped when a request
+    (an appeal) comes before them."""
+    thanks = [(f, end) for kind, f, end in said_at if kind == "thanks"]
+    asked = [end for kind, _, end in said_at if kind == "appeal"]
+    if not thanks or not asked:
+        return shared
+    tail = len(text) - _TAIL
+    closing = max((text.rfind(w) for w in _CLOSING), default=-1)
+    if closing < tail or min(asked) > closing:
+        return shared
+    dropped = {id(f) for f, end in thanks if end > tail}
+    return [f for f in shared if id(f) not in dropped]
 
 
 def _outermost(objects: list[tuple[str, int]]) -> list[tuple[str, int]]:

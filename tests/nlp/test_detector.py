@@ -264,3 +264,15 @@ def test_a_complaint_that_opens_with_a_greeting_or_a_salutation_is_caught(
     d = detect(text)
     assert d.is_issue and d.category == category, d
     assert not detect("尊敬的业主：明天上午停水检修").is_issue
+
+
+@pytest.mark.parametrize("text", [
+    "各位邻居大家好我想说一下就是我们这个楼道的灯呢已经坏了有一个多礼拜了我每天下班回来都是"
+    "摸黑上楼的希望物业能尽快来修一下谢谢",
+    "麻烦物业来看看，3栋的下水道堵了，物业辛苦了",
+])
+def test_thanks_that_close_a_request_do_not_cancel_it(text: str) -> None:
+    """谢谢 after 希望…尽快修一下 closes a request; 谢谢 for a repair still says it is done."""
+    assert detect(text).is_issue
+    assert not detect("路灯修好了，谢谢物业").is_issue
+    assert not detect("谢谢物业，麻烦的事都处理好了").is_issue

@@ -242,27 +242,23 @@ def test_an_object_inside_a_longer_object_counts_once() -> None:
 
 
 @pytest.mark.parametrize("text,category", [
+    # a question about when a problem the message states gets fixed
     ("问一下，小区东边那个井盖到底什么时候补？", "road"),
     ("2号电梯坏了半个月了，说是等配件，到底还要等多久", "elevator"),
     ("河堤步道的灯有好几个礼拜没亮过了，晚上散步的老人多，摔了谁负责", "streetlight"),
-])
-def test_a_question_about_when_a_stated_problem_gets_fixed_is_a_complaint(
-        text: str, category: str) -> None:
-    d = detect(text)
-    assert d.is_issue and d.category == category, d
-
-
-@pytest.mark.parametrize("text,category", [
+    # a greeting or a letter's salutation: residents greet the property office and write to
+    # leaders so, as cadres' replies and notices do
     ("您好，我们小区的电梯坏了三天了，老人上下楼很困难，请尽快修理。", "elevator"),
     ("你好，5栋楼下的下水道堵了", "drainage"),
     ("尊敬的书记：我们村的路灯一直不亮", "streetlight"),
 ])
-def test_a_complaint_that_opens_with_a_greeting_or_a_salutation_is_caught(
-        text: str, category: str) -> None:
-    """Residents greet the property office and write to leaders as letters do: 您好 and
-    尊敬的领导 open complaints as well as replies, so only 尊敬的业主/住户… mark a notice."""
+def test_complaints_put_as_questions_or_letters_are_caught(text: str, category: str) -> None:
     d = detect(text)
     assert d.is_issue and d.category == category, d
+
+
+def test_a_notice_to_the_residents_is_still_a_notice() -> None:
+    """Only 尊敬的业主/住户/居民… open a notice; 尊敬的领导 opens a resident's letter."""
     assert not detect("尊敬的业主：明天上午停水检修").is_issue
 
 

@@ -54,7 +54,9 @@ class UnitOfWork:
             try:
                 with on_loop():
                     async with self._serial(), self.db.sessionmaker() as s, s.begin():
-                        return await fn(s)
+                        result = await fn(s)
+                self.db.wrote()  # outside on_loop(): its checkpoint runs in the thread
+                return result
             except (StaleDataError, IntegrityError):
                 if attempt == retries - 1:
                     raise

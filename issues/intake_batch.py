@@ -95,6 +95,8 @@ class _New:
 class _Candidate:
     location: str | None
     people: set[int]  # who reported it already: the "N people reported it" count, once each
+    created: datetime
+    issue_id: int = 0  # an open issue of the ledger, read whole (`issue`) once a report joins it
     issue: Issue | None = None
     new: _New | None = None
 
@@ -141,13 +143,14 @@ async def intake_batch(intake: Context, s: AsyncSession,
         gid, pid = groups[item.chat_id][0], reporters[item.key]
         pool = nearby.setdefault((gid, item.category), [])
         since = item.at - intake.settings.duplicate_window
-        pool_now = [c for c in pool if _created(c) >= since]
+        pool_now = [c for c in pool if c.created >= since]
         own = match = None
         if item.merge:  # a report from another channel is its own case, never a "me too"
             own = _own(pool_now, pid, item.location)
             match = own or next((c for c in pool_now if same_place(c.location, item.location)),
                                 None)
         if own is not None:  # she said it again: an urge, not one more person
+            await _read_issue(s, own)
             urged.append((own, item, pid))
             outcome[item.key] = _target(own)
             count_at[item.key] = len(own.people)
@@ -158,12 +161,13 @@ async def intake_batch(intake: Context, s: AsyncSession,
             match.new.row["updated_at"] = max(match.new.row["updated_at"], item.at)
             outcome[item.key] = match.new
             count_at[item.key] = match.new.row["report_count"]
-        elif match is not None and match.issue is not None:
+        elif match is not None:
+            issue = await _read_issue(s, match)
             match.people.add(pid)
-            queued = seconded.setdefault(match.issue.id, (match.issue, []))[1]
+            queued = seconded.setdefault(issue.id, (issue, []))[1]
             queued.append((item, pid))
-            outcome[item.key] = match.issue
-            count_at[item.key] = match.issue.report_count + len(queued)
+            outcome[item.key] = issue
+            count_at[item.key] = issue.report_count + len(queued)
         else:
             times = intake.settings.sla_for(item.category, item.urgent)
             ack_due, resolve_due = item.at + times.ack, item.at + times.resolve
@@ -183,7 +187,7 @@ async def intake_batch(intake: Context, s: AsyncSession,
                 "escalation_level": 0, "version": 1,
             })
             new.append(entry)
-            pool.insert(0, _Candidate(item.location, {pid}, new=entry))
+            pool.insert(0, _Candidate(item.location, {pid}, item.at, new=entry))
             outcome[item.key] = entry
 
     arrivals = [e.arrival() for e in new]
@@ -259,7 +263,6 @@ class _Statements:
     groups: Executable
     seen: Executable
     nearby: Executable
-    reporters: Executable
     number: Executable
     insert_issues: Executable
 
@@ -273,13 +276,14 @@ def _statements() -> _Statements:
         seen=select(Report.channel, Report.scope, Report.external_id, Report.issue_id)
         .where(tuple_(Report.channel, Report.scope, Report.external_id)
                .in_(bindparam("keys", expanding=True))),
-        nearby=select(Issue).where(
+        # The open issues a report could join, newest first, each with who reported it.
+        nearby=select(Issue.id, Issue.group_id, Issue.category, Issue.location_text,
+                      Issue.created_at, Report.person_id)
+        .outerjoin(Report, Report.issue_id == Issue.id).where(
             Issue.group_id.in_(bindparam("groups", expanding=True)),
             Issue.category.in_(bindparam("categories", expanding=True)),
             Issue.status.in_(OPEN_STATUSES), Issue.created_at >= bindparam("since"),
         ).order_by(Issue.created_at.desc(), Issue.id.desc()),
-        reporters=select(Report.issue_id, Report.person_id)
-        .where(Report.issue_id.in_(bindparam("issues", expanding=True))),
         number=update(_GROUPS).where(g.id == bindparam("group"))
         .values(last_number=g.last_number + bindparam("k")).returning(g.last_number),
         insert_issues=insert(_ISSUES).returning(_ISSUES.c.id, sort_by_parameter_order=True),
@@ -293,11 +297,12 @@ def _target(c: _Candidate) -> _New | Issue:
     return c.issue
 
 
-def _created(c: _Candidate) -> datetime:
-    if c.issue is not None:
-        return c.issue.created_at
-    assert c.new is not None
-    return c.new.item.at
+async def _read_issue(s: AsyncSession, c: _Candidate) -> Issue:
+    """The whole issue a report seconds or urges: the candidates are read as a few columns
+    (most complaints open a new issue and need no more of them)."""
+    if c.issue is None:
+        c.issue = await s.get_one(Issue, c.issue_id)
+    return c.issue
 
 
 def _report(issue_id: int, item: IntakeItem, person_id: int) -> dict[str, Any]:
@@ -331,19 +336,21 @@ async def _nearby(intake: Context, s: AsyncSession, items: Sequence[IntakeItem],
     if not items:
         return {}
     since = min(i.at for i in items) - intake.settings.duplicate_window
-    rows = (await s.execute(_statements().nearby, {
+    rows = await core(s, _statements().nearby, {
         "groups": list({groups[i.chat_id][0] for i in items}),
-        "categories": list({i.category for i in items}), "since": since})).scalars().all()
+        "categories": list({i.category for i in items}), "since": since})
     out: dict[tuple[int, str], list[_Candidate]] = {}
-    for issue in rows:
-        pool = out.setdefault((issue.group_id, issue.category), [])
-        if len(pool) < NEARBY:
-            pool.append(_Candidate(issue.location_text, set(), issue=issue))
-    by_id = {c.issue.id: c for pool in out.values() for c in pool if c.issue is not None}
-    if by_id:
-        for issue_id, person_id in await core(s, _statements().reporters,
-                                                   {"issues": list(by_id)}):
-            by_id[issue_id].people.add(person_id)
+    by_id: dict[int, _Candidate] = {}
+    for issue_id, group_id, category, location, created, person_id in rows:
+        c = by_id.get(issue_id)
+        if c is None:
+            pool = out.setdefault((group_id, category), [])
+            if len(pool) == NEARBY:
+                continue
+            c = by_id[issue_id] = _Candidate(location, set(), created, issue_id)
+            pool.append(c)
+        if person_id is not None:
+            c.people.add(person_id)
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -75,9 +76,11 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._path = ""  # a SQLite file's
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             path = url.split("///", 1)[-1]
+            self._path = "" if path == ":memory:" else path
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 15}
@@ -100,6 +103,7 @@ class Database:
         )
         self._writes = 0
         self._checkpoint: asyncio.Task[None] | None = None
+        self._checkpointer: sqlite3.Connection | None = None
 
     def wrote(self) -> None:
         """A write transaction committed. On SQLite, every few of them the WAL is copied
@@ -107,7 +111,7 @@ class Database:
         it itself in the commit that crosses 1,000 pages, with two fsyncs: the writes run on
         the event loop (`sqlite_driver.on_loop`), so every chat stopped for 5 to 180 ms
         about once in 25 complaints."""
-        if not self.is_sqlite:
+        if not self._path:
             return
         self._writes += 1
         if self._writes < CHECKPOINT_EVERY or (
@@ -118,13 +122,20 @@ class Database:
             self._checkpoint_wal(), name="suqiu-wal-checkpoint")
 
     async def _checkpoint_wal(self) -> None:
-        """A passive checkpoint on a connection of its own, in aiosqlite's thread: it waits
-        for nobody, and writers go on appending to the WAL meanwhile."""
+        """A passive checkpoint in a thread, on a plain sqlite3 connection of its own (one
+        trip there and back; through the engine's pool it took three): it waits for nobody,
+        and writers go on appending to the WAL meanwhile."""
         try:
-            async with self.engine.connect() as conn:
-                await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            await asyncio.to_thread(self._checkpoint_here)
         except Exception:  # SQLite's own checkpoint is still there if this one fails
             log.exception("WAL checkpoint failed")
+
+    def _checkpoint_here(self) -> None:
+        if self._checkpointer is None:
+            self._checkpointer = sqlite3.connect(self._path, check_same_thread=False,
+                                                 isolation_level=None)
+            self._checkpointer.execute("PRAGMA synchronous=NORMAL")
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     async def upgrade(self) -> None:
         cfg = alembic_config(self.url)
@@ -156,6 +167,9 @@ class Database:
         if task is not None and task.get_loop() is asyncio.get_running_loop():
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         await self.engine.dispose()
 
 

@@ -24,7 +24,6 @@ from issues.groups import group_row
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import (
     Event,
-    Feedback,
     Group,
     Issue,
     OrgUnit,
@@ -212,18 +211,29 @@ class Ledger(Room):
 
         async def run(s: AsyncSession) -> Page:
             now = self.clock()
-            base = filtered(select(Issue), f, now)
             # Counting a whole district's ledger for a page header costs more than the page:
             # beyond COUNT_CAP the header says "COUNT_CAP+" (Page.total_capped).
             counted = filtered(select(Issue.id), f, now).limit(COUNT_CAP + 1).subquery()
             total = (await s.execute(select(func.count()).select_from(counted))).scalar_one()
-            rows = (await s.execute(base.order_by(Issue.created_at.desc(), Issue.id.desc())
-                                    .offset((page - 1) * page_size).limit(page_size))
-                    ).scalars().all()
-            return Page(await self.views(s, rows), min(int(total), COUNT_CAP), page,
-                        page_size, total_capped=total > COUNT_CAP)
+            items = await self._newest(s, f, now, (page - 1) * page_size, page_size)
+            return Page(items, min(int(total), COUNT_CAP), page, page_size,
+                        total_capped=total > COUNT_CAP)
 
         return await self.uow.read(run)
+
+    async def assigned(self, chat_id: int, user_id: int, limit: int) -> list[IssueView]:
+        """A group's newest issues assigned to a person, with no count, on the event loop
+        (`glance`): a few rows by the assignee index, asked for by a resident's every
+        acknowledgement in the chat (she may be offered only those, and mostly has none)."""
+        f = IssueFilter(chat_id=chat_id, assignee_user_id=user_id)
+        return await self.uow.glance(partial(self._newest, f=f, now=self.clock(), offset=0,
+                                             limit=limit))
+
+    async def _newest(self, s: AsyncSession, f: IssueFilter, now: datetime, offset: int,
+                      limit: int) -> list[IssueView]:
+        q = filtered(select(Issue), f, now).order_by(Issue.created_at.desc(), Issue.id.desc())
+        rows = (await s.execute(q.offset(offset).limit(limit))).scalars().all()
+        return await self.views(s, rows)
 
     async def newest(self, limit: int) -> list[IssueView]:
         """The newest issues in one statement, as an export reads them (the wall screen's feed)."""
@@ -378,23 +388,5 @@ class Ledger(Room):
             ).order_by(Issue.created_at.desc()).limit(50))).scalars().all()
             views = await self.views(s, rows)
             return sorted(views, key=lambda v: (not v.is_open, -v.number))
-
-        return await self.uow.read(run)
-
-    async def feedback_rows(self) -> list[dict[str, object]]:
-        """Labelled examples for the detector (`suqiu nlp train`): messages marked as no
-        issue at all (label none), and issues someone registered with /report, with the
-        category they have now (an owner may have corrected it)."""
-        async def run(s: AsyncSession) -> list[dict[str, object]]:
-            rows = (await s.execute(select(Feedback).order_by(Feedback.id))).scalars()
-            out: list[dict[str, object]] = [
-                {"text": r.text, "label": r.label, "detected": r.detected} for r in rows]
-            reported = await s.execute(
-                select(Issue.text, Issue.category).join(Event, Event.issue_id == Issue.id)
-                .where(Event.kind == "open", Event.data["explicit"].as_boolean(),
-                       Issue.status != Status.WITHDRAWN.value).order_by(Issue.id))
-            out += [{"text": text, "label": category, "detected": None}
-                    for text, category in reported.all()]
-            return out
 
         return await self.uow.read(run)

@@ -18,6 +18,7 @@ from issues.db import Database
 from issues.deliveries import Deliveries
 from issues.errors import IssueError
 from issues.escalation import Escalation
+from issues.feedback import feedback_rows
 from issues.followups import FollowUps
 from issues.groups import Groups
 from issues.helping import Helping
@@ -163,6 +164,10 @@ class IssueService:
                           page_size: int = 20) -> Page:
         return await self.ledger.list_issues(f, page, page_size)
 
+    async def assigned_issues(self, chat_id: int, user_id: int,
+                              limit: int = 20) -> list[IssueView]:
+        return await self.ledger.assigned(chat_id, user_id, limit)
+
     async def newest_issues(self, limit: int) -> list[IssueView]:
         return await self.ledger.newest(limit)
 
@@ -183,7 +188,7 @@ class IssueService:
         return await self.ledger.mine(chat_id, user_id)
 
     async def feedback_rows(self) -> list[dict[str, object]]:
-        return await self.ledger.feedback_rows()
+        return await feedback_rows(self.uow)
 
     # --- transitions ------------------------------------------------------------------------
     async def update_text(self, issue_id: int, text: str, detection: Detection) -> IssueView:

@@ -77,8 +77,9 @@ def manages(group: GroupView, user_id: int, issue: IssueView | None = None) -> b
 
 async def candidates(svc: IssueService, chat_id: int,
                      assignee: int | None = None) -> list[IssueView]:
-    page = await svc.list_issues(IssueFilter(chat_id=chat_id, assignee_user_id=assignee),
-                                 page=1, page_size=CANDIDATES)
+    if assignee is not None:
+        return await svc.assigned_issues(chat_id, assignee, CANDIDATES)
+    page = await svc.list_issues(IssueFilter(chat_id=chat_id), page=1, page_size=CANDIDATES)
     return page.items
 
 

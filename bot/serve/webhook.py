@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 
@@ -29,11 +30,13 @@ def webhook_routes(application: BotApp, settings: Settings) -> list[web.RouteDef
         if not secrets.compare_digest(given.encode(), secret.encode()):
             return web.Response(status=401, text="unauthorized")
         try:
-            data = await request.json()
-            update = Update.de_json(data, application.bot)
+            body = await request.text()
+            update = Update.de_json(json.loads(body), application.bot)
         except Exception:  # a malformed body must not reach the handlers
             log.warning("malformed webhook body refused")
             return web.Response(status=400, text="bad update")
+        if isinstance(queue, DurableQueue):
+            queue.as_sent(update.update_id, body)
         await queue.put(update)
         if isinstance(queue, DurableQueue):  # build_application's; PTB's own stores nothing
             await queue.stored()

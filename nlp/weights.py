@@ -132,8 +132,10 @@ def dump_weights(w: Weights, categories: Iterable[str], signals: Iterable[str],
     out += [f"  {k}: {_num(v)}" for k, v in w.defaults.items()]
     out.append("categories:")
     for code in categories:
-        out.append(f"  {code}:")
-        out += _group(w, code, CATEGORY_KINDS, "    ")
+        group = _group(w, code, CATEGORY_KINDS, "    ")
+        # a category the data never showed (a new one) keeps the defaults: an empty mapping
+        out.append(f"  {code}:" if group else f"  {code}: {{}}")
+        out += group
     out.append("shared:")
     out += _group(w, SHARED, ("place", "address", "spot", *signals), "  ")
     return "\n".join(out) + "\n"

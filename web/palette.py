@@ -27,7 +27,8 @@ FAMILIES: dict[str, Family] = {
 }
 CATEGORY_FAMILY: dict[str, str] = {
     "gas": "safety", "hazard": "safety", "elevator": "safety",
-    "water": "utility", "power": "utility", "drainage": "utility", "building": "utility",
+    "water": "utility", "power": "utility", "heating": "utility", "drainage": "utility",
+    "building": "utility",
     "garbage": "environment", "dust": "environment", "fumes": "environment",
     "greenery": "environment", "pest": "environment",
     "noise": "order", "parking": "order", "illegal_build": "order", "order": "order",

@@ -48,6 +48,15 @@ async def test_complaint_opens_issue_card_mentions_owner(harness: Harness) -> No
     assert len(msgs) == 1 and "使用说明" in _text(msgs[0])
 
 
+async def test_heating_complaint_opens_a_card_filed_under_heating(harness: Harness) -> None:
+    g = await harness.group()
+    chat, resident = g["chat"], g["residents"][0]
+    sent = await harness.say(chat, resident, "都11月20号了，我们2栋供暖还没来，孩子冻感冒了")
+    card = await harness.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in _text(m))
+    assert "供暖" in _text(card) and "2栋" in _text(card) and "待受理" in _text(card)
+    assert (await harness.service.get_issue(chat, 1)).category == "heating"
+
+
 async def test_owner_walks_the_lifecycle_and_resident_rates_unhappy(harness: Harness) -> None:
     g = await harness.group()
     chat, owner, resident = g["chat"], g["owner"], g["residents"][0]

@@ -25,6 +25,15 @@ async def test_phone_numbers_are_masked_and_html_escaped(bot: OfflineBot) -> Non
     assert "13812345678" in issue.text  # the owner still has it in the ledger
 
 
+async def test_a_heating_complaint_opens_a_card_under_heating(bot: OfflineBot) -> None:
+    group, _, (resident, _) = await bot.group()
+    said = await bot.say(group, resident, "5栋的暖气到现在还是冰凉的，家里才16度，老人冻得直哆嗦")
+    card = plain(bot.reply_to(said))
+    assert "#1" in card and "供暖" in card and "5栋" in card
+    issue = await bot.service.get_issue(group.id, 1)
+    assert issue.category == "heating" and issue.status == "open"
+
+
 async def test_duplicate_is_seconded(bot: OfflineBot) -> None:
     group, _, (a, b) = await bot.group()
     assert "#1" in bot.reply_to(await bot.say(group, a, "3栋门口路灯坏了好几天了"))

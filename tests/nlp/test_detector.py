@@ -36,6 +36,11 @@ COMPLAINTS = [
     ("楼顶有人在加盖铁皮房 这是违建吧", "illegal_build"),
     ("我停在楼下的电动车昨晚被偷了", "order"),
     ("报修了三次了 物业都说在安排 到现在冇人来", "property"),
+    # heating, as northern lines hear it
+    ("暖气不热，家里才16度", "heating"),
+    ("供暖到现在还没来，孩子冻得直哆嗦", "heating"),
+    ("3栋的暖气片漏水，地板都泡了", "heating"),
+    ("采暖费交了暖气不热，打热力公司电话也没人接", "heating"),
     # the hotline's and the message board's register
     ("龙华区海德路有小车琼AWJ693堵路，要求联系车主挪车", "parking"),
     ("秀英区长滨路工地超时施工，噪音扰民，严重影响居民休息", "noise"),
@@ -78,6 +83,11 @@ NOT_ISSUES = [
     "哈哈哈哈",
     "收到",
     "今天天气真好",
+    # heating that works, a fee asked about, the season's notice, one's own heater
+    "今年暖气很足，家里暖和得很",
+    "请问今年的采暖费在哪交？",
+    "【通知】本小区将于11月15日起正式供暖，请各户检查暖气阀门",
+    "家里的电暖器插上没反应，是不是保险丝断了",
 ]
 
 NOISE = ["", "！！", " 😡", " [图片]", " @物业 麻烦看看"]

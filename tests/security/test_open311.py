@@ -119,6 +119,8 @@ async def test_georeport_client_reads_the_shapes(
     geo = GeoReport(str(client.make_url("/open311/v2")))
     services = await asyncio.to_thread(geo.get_service_list)
     assert {s["service_code"] for s in services} >= {"streetlight", "noise"}
+    heating = next(s for s in services if s["service_code"] == "heating")
+    assert heating["service_name"] == "供暖"
     definition = await asyncio.to_thread(geo.get_service_definition, "streetlight")
     assert definition["service_code"] == "streetlight" and definition["attributes"] == []
     first = await svc.get_issue(PUBLIC, 1)

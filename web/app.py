@@ -19,13 +19,15 @@ from web.export import XlsxLedger, csv_header, csv_rows, figures_of
 from web.pages import PHOTOS, SERVICE, SETTINGS, issue_filter, svc_of
 from web.photos import PhotoFetcher, PhotoStore
 from web.render import HERE, TEMPLATES, make_env, render
+from web.warm import warm_up
 
 
 def make_app(settings: Settings, service: IssueService | None,
              photos: PhotoFetcher | None = None,
-             open_paths: Iterable[str] = ()) -> web.Application:
+             open_paths: Iterable[str] = (), warm: bool = False) -> web.Application:
     """`open_paths`: what the caller mounts on this site outside the login (Telegram's
-    webhook, which checks its own secret)."""
+    webhook, which checks its own secret); `warm`: compute the first pages' work as the app
+    starts (web.warm), as a served dashboard does."""
     auth = Auth(settings, service, open_paths)
     app = web.Application(middlewares=[open311.georeport_errors, auth.middleware()])
     app[TEMPLATES] = make_env(settings.timezone, settings.department_names(),
@@ -47,6 +49,8 @@ def make_app(settings: Settings, service: IssueService | None,
     if service is not None:
         app.add_routes(open311.routes(settings, service))
     app.router.add_static("/static/", HERE / "static")
+    if warm:
+        app.on_startup.append(warm_up)
     return app
 
 

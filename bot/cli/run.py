@@ -34,7 +34,8 @@ def dashboard_site(settings: Settings) -> SiteFactory:
     webhook = bot_settings(settings).webhook_path
 
     def site(service: IssueService, bot: Bot) -> web.Application:
-        return make_app(settings, service, photos=photo_fetcher(bot), open_paths=(webhook,))
+        return make_app(settings, service, photos=photo_fetcher(bot), open_paths=(webhook,),
+                        warm=True)
 
     return site
 

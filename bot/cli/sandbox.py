@@ -104,7 +104,7 @@ async def _run(args: argparse.Namespace, db_path: Path, fresh: bool) -> int:
                                     base_file_url=sandbox.bot_file_base)
     await start_polling(application, settings)
     dash = web.AppRunner(make_app(settings, application.bot_data.require_service(),
-                                  photos=photo_fetcher(application.bot)),
+                                  photos=photo_fetcher(application.bot), warm=True),
                          access_log=None)
     await dash.setup()
     await web.SockSite(dash, dash_sock).start()

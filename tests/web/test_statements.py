@@ -34,15 +34,19 @@ async def site(db_url: str) -> AsyncIterator[tuple[TestClient, IssueService]]:
         await db.dispose()
 
 
+async def _admin_get(client: TestClient, path: str) -> bytes:
+    resp = await client.get(path, headers={"Authorization": "Bearer admin-secret"})
+    assert resp.status == 200, path
+    return await resp.read()
+
+
 async def _counts(client: TestClient, svc: IssueService) -> dict[str, int]:
     out = {}
     for path in PAGES:
         async def get(path: str = path) -> Any:
             svc.supervisor._fresh.clear()  # count a computation, not a cached report
             svc.statistics._fresh.clear()  # nor cached headline figures
-            resp = await client.get(path, headers={"Authorization": "Bearer admin-secret"})
-            assert resp.status == 200, path
-            return await resp.read()
+            return await _admin_get(client, path)
 
         out[path] = await statements(svc, get)
     return out
@@ -55,3 +59,25 @@ async def test_district_pages_take_as_many_statements_for_3_as_for_12_groups(
     few = await _counts(client, svc)
     await add_groups(svc, 3, 9)
     assert await _counts(client, svc) == few
+
+
+
+async def test_a_dashboard_that_warmed_up_serves_its_first_pages_as_it_serves_later_ones(
+        site: tuple[TestClient, IssueService]) -> None:
+    """`suqiu run` starts the dashboard warm (web.warm): the first officer after a deploy finds
+    the overview's figures computed (kept for their minute, as for any request), where a cold
+    start computed them on that officer's request."""
+    cold, svc = site
+    await add_groups(svc, 0, 3)
+    warm = TestClient(TestServer(make_app(svc.settings, svc, warm=True)))
+    await warm.start_server()
+    try:
+        for path in ("/", "/screen"):
+            first = await statements(svc, lambda p=path: _admin_get(warm, p))
+            assert first == await statements(svc, lambda p=path: _admin_get(warm, p)), path
+        svc.statistics._fresh.clear()
+        svc.supervisor._fresh.clear()
+        computed = await statements(svc, lambda: _admin_get(cold, "/"))
+        assert computed > await statements(svc, lambda: _admin_get(warm, "/"))
+    finally:
+        await warm.close()

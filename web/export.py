@@ -185,14 +185,15 @@ def csv_header() -> bytes:
 
 def csv_rows(issues: Iterable[IssueView], tz: str,
              owners: dict[int, PersonRef | None] | None = None) -> bytes:
-    """The lines of some issues: an export is written a batch at a time."""
-    lines = []
+    """The lines of some issues: an export is written a batch at a time, each row as it
+    comes (a row kept until the batch is written is one more object for the collector to
+    walk, a batch of them makes it walk the whole heap)."""
+    buf = io.StringIO()
+    write_row = csv.writer(buf).writerow
     for values in rows(issues, tz, owners):
         for n, write in CSV_FORMATS:
             values[n] = write(values[n])
-        lines.append(values)
-    buf = io.StringIO()
-    csv.writer(buf).writerows(lines)
+        write_row(values)
     return buf.getvalue().encode("utf-8")
 
 

@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from issues.supervision_figures import Figures as Unit
 from issues.views import LEVELS, IssueView, PersonRef, Stats
-from web.cells import as_text, csv_cell
+from web.cells import as_text, csv_cells
 from web.names import LEVEL_NAMES, LIGHT_NAMES, STATUS_NAMES, rating_word
 
 # (header, width, kind): kind says how XLSX stores the value and CSV writes it ("text" is
@@ -114,9 +114,10 @@ def _csv_hours(value: timedelta | None) -> str:
 
 
 # How CSV writes the columns that are not written as they are (the csv module writes None as
-# an empty cell): (column, its writer), a call per such cell, none for the others.
-_CSV_KINDS: dict[str, Callable[[Any], object]] = {
-    "text": csv_cell, "time": _csv_time, "duration": _csv_hours}
+# an empty cell): anyone's text neutralised (web.cells), times and durations (column, its
+# writer) a call per cell.
+CSV_TEXT = [n for n, (_, _, kind) in enumerate(COLUMNS) if kind == "text"]
+_CSV_KINDS: dict[str, Callable[[Any], object]] = {"time": _csv_time, "duration": _csv_hours}
 CSV_FORMATS = [(n, _CSV_KINDS[kind]) for n, (_, _, kind) in enumerate(COLUMNS)
                if kind in _CSV_KINDS]
 
@@ -191,6 +192,7 @@ def csv_rows(issues: Iterable[IssueView], tz: str,
     buf = io.StringIO()
     write_row = csv.writer(buf).writerow
     for values in rows(issues, tz, owners):
+        csv_cells(values, CSV_TEXT)
         for n, write in CSV_FORMATS:
             values[n] = write(values[n])
         write_row(values)

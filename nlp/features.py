@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import jieba
@@ -169,11 +170,14 @@ class Lexicon:
                         asks.append(m[1])
                     elif owner in ("thanks", "appeal"):
                         said_at.append((str(owner), shared[-1], m[1] + len(m[0])))
+                    elif owner == "duration":
+                        said_at.append(("duration", shared[-1], m[1]))
                 elif role == _URGENT:
                     urgent = urgent or str(owner)
                 else:
                     calm = True
         shared = _without_closing_thanks(text, shared, said_at)
+        shared = _without_ironic_praise(text, shared, said_at, cats.values())
         for ev in cats.values():  # objects with nothing wrong said of them: a mention
             if not any(k in ("pair", "phrases", "far") for _, k, _ in ev.features):
                 ev.features.append((ev.code, "bare", ""))
@@ -332,6 +336,32 @@ def _without_closing_thanks(text: str, shared: list[Feature],
         return shared
     dropped = {id(f) for f, end in thanks if end > tail}
     return [f for f in shared if id(f) not in dropped]
+
+
+_PRAISE = ("thanks", "ok_states")
+
+
+def _without_ironic_praise(text: str, shared: list[Feature],
+                           said_at: list[tuple[str, Feature, int]],
+                           cats: Iterable[CategoryEvidence]) -> list[Feature]:
+    """Praise of a failure is a complaint: "物业真是太负责了，垃圾一个礼拜没人收，点赞👍". When
+    a problem is stated (a pair or a phrase) and nothing says it was fixed, the thanks and
+    "all is well" signals are dropped if the praise is ironic in form (the irony signal: 真是
+    太负责了, 服务真好, 谢谢…让我们) or the problem is said to last in its own clause (一个礼拜
+    没人收, 到现在还没修): thanks for something done follows a fix, not a problem still there."""
+    kinds = {k for _, k, _ in shared}
+    if not kinds & set(_PRAISE) or "fixed" in kinds:
+        return shared
+    said = [p for ev in cats for p in ev.said]
+    if not said:
+        return shared
+    if "irony" not in kinds:
+        clauses = _clauses(text)
+        stated = {bisect_right(clauses, p) for p in said}
+        lasting = {bisect_right(clauses, p) for kind, _, p in said_at if kind == "duration"}
+        if not stated & lasting:
+            return shared
+    return [f for f in shared if f[1] not in _PRAISE]
 
 
 def _outermost(objects: list[tuple[str, int]]) -> list[tuple[str, int]]:

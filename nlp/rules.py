@@ -23,9 +23,9 @@ CATEGORY_LISTS = ("objects", "problems", "phrases", "exclusions")
 WORD_LISTS = ("objects", "problems")
 # The shared signals: each list is one kind of evidence about the message as a whole, with a
 # weight of its own in weights.yaml (negative ones lower the chance of a complaint).
-SIGNALS = ("fixed", "ok_states", "thanks", "notices", "replies", "questions", "ads", "private",
-           "hypothetical", "elsewhere", "suggestions", "lost", "chatter", "duration", "appeal",
-           "impact", "report")
+SIGNALS = ("fixed", "ok_states", "thanks", "irony", "notices", "replies", "questions", "ads",
+           "private", "hypothetical", "elsewhere", "suggestions", "lost", "chatter", "duration",
+           "appeal", "impact", "report")
 SHARED_WORDS = ("negations", "problems", "places")
 URGENT_KINDS = ("gas", "fire", "elevator", "power", "flood", "collapse")
 # intent.yaml: a reply's steps (and doubts), status questions, and the parts of a help request.

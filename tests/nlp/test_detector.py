@@ -36,6 +36,13 @@ COMPLAINTS = [
     ("楼顶有人在加盖铁皮房 这是违建吧", "illegal_build"),
     ("我停在楼下的电动车昨晚被偷了", "order"),
     ("报修了三次了 物业都说在安排 到现在冇人来", "property"),
+    # praise of a failure is a complaint, not thanks
+    ("物业真是太负责了，垃圾一个礼拜没人收，点赞👍", "garbage"),
+    ("服务真好啊，电梯坏了半个月", "elevator"),
+    ("感谢物业的高效，路灯坏了一个月了", "streetlight"),
+    # smoking where everyone breathes it
+    ("有人在电梯里抽烟，熏死人了", "fumes"),
+    ("楼道里天天有人抽烟，烟味飘到我家", "fumes"),
     # heating, as northern lines hear it
     ("暖气不热，家里才16度", "heating"),
     ("供暖到现在还没来，孩子冻得直哆嗦", "heating"),
@@ -83,6 +90,11 @@ NOT_ISSUES = [
     "哈哈哈哈",
     "收到",
     "今天天气真好",
+    # thanks for a fix, praise with no problem, one's own smoking
+    "电梯坏了半个月，今天终于有人来修了，点赞",
+    "路灯坏了，物业半小时就修好了，效率真高",
+    "保洁阿姨拖得好干净，点个赞",
+    "他抽烟抽得太凶了",
     # heating that works, a fee asked about, the season's notice, one's own heater
     "今年暖气很足，家里暖和得很",
     "请问今年的采暖费在哪交？",

@@ -16,7 +16,7 @@ import io
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,20 +64,23 @@ def _result(i: IssueView) -> str:
 
 
 def rows(issues: Iterable[IssueView], tz: str,
-         owners: dict[int, PersonRef | None] | None = None) -> Iterator[list[object]]:
+         owners: dict[int, PersonRef | None] | None = None,
+         time: Callable[[datetime | None], object] | None = None) -> Iterator[list[object]]:
     """Each issue as typed values: local naive datetimes, timedeltas, ints, floats, text (the
-    CSV and the XLSX alike). What every row shares (the zone, the names) is looked up once per
-    batch: a million-row export adds up each lookup made per row."""
+    CSV and the XLSX alike; `time` writes the times instead, as the CSV does). What every row
+    shares (the zone, the names) is looked up once per batch: a million-row export adds up
+    each lookup made per row."""
     zone = ZoneInfo(tz)
     owners = owners or {}
     statuses, levels, lights = dict(STATUS_NAMES), dict(LEVEL_NAMES), dict(LIGHT_NAMES)
 
-    def t(at: datetime | None) -> datetime | None:
+    def naive(at: datetime | None) -> datetime | None:
         if at is None:
             return None
         local = at.astimezone(zone)
-        return datetime.combine(local.date(), local.time())  # naive: twice replace()'s speed
+        return datetime.combine(local.date(), local.time())  # twice replace()'s speed
 
+    t = time or naive
     for i in issues:
         created, acked, resolved = i.created_at, i.acknowledged_at, i.resolved_at
         owner = owners.get(i.chat_id)
@@ -105,21 +108,38 @@ _MARKS = {(late, up): "、".join(word for word, on in (("曾超时", late), ("�
           for late in (False, True) for up in (False, True)}
 
 
-def _csv_time(value: datetime | None) -> str:
-    return "" if value is None else value.isoformat(" ", "minutes")  # YYYY-MM-DD HH:MM
+class CsvTimes:
+    """UTC times as the CSV writes them, `YYYY-MM-DD HH:MM` in the zone: each day's text made
+    once, the minute's taken from a table (a datetime's isoformat per cell was most of the
+    time a row took to format)."""
+
+    def __init__(self, tz: str) -> None:
+        self.zone = ZoneInfo(tz)
+        self.days: dict[date, str] = {}
+
+    def __call__(self, at: datetime | None) -> str:
+        if at is None:
+            return ""
+        local = at.astimezone(self.zone)
+        day = local.date()
+        text = self.days.get(day)
+        if text is None:
+            text = self.days[day] = f"{day.isoformat()} "
+        return text + _CLOCK[local.hour * 60 + local.minute]
 
 
-def _csv_hours(value: timedelta | None) -> str:
+_CLOCK = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]  # a day's minutes
+
+
+def _csv_hours(value: Any) -> str:
+    """A duration (a timedelta, or None) in decimal hours."""
     return "" if value is None else f"{value.total_seconds() / 3600:.2f}"
 
 
-# How CSV writes the columns that are not written as they are (the csv module writes None as
-# an empty cell): anyone's text neutralised (web.cells), times and durations (column, its
-# writer) a call per cell.
+# The columns CSV writes otherwise than `rows` gives them (the csv module writes None as an
+# empty cell): anyone's text neutralised (web.cells), durations in hours.
 CSV_TEXT = [n for n, (_, _, kind) in enumerate(COLUMNS) if kind == "text"]
-_CSV_KINDS: dict[str, Callable[[Any], object]] = {"time": _csv_time, "duration": _csv_hours}
-CSV_FORMATS = [(n, _CSV_KINDS[kind]) for n, (_, _, kind) in enumerate(COLUMNS)
-               if kind in _CSV_KINDS]
+CSV_HOURS = [n for n, (_, _, kind) in enumerate(COLUMNS) if kind == "duration"]
 
 
 @dataclass(frozen=True)
@@ -191,10 +211,10 @@ def csv_rows(issues: Iterable[IssueView], tz: str,
     walk, a batch of them makes it walk the whole heap)."""
     buf = io.StringIO()
     write_row = csv.writer(buf).writerow
-    for values in rows(issues, tz, owners):
+    for values in rows(issues, tz, owners, CsvTimes(tz)):
         csv_cells(values, CSV_TEXT)
-        for n, write in CSV_FORMATS:
-            values[n] = write(values[n])
+        for n in CSV_HOURS:
+            values[n] = _csv_hours(values[n])
         write_row(values)
     return buf.getvalue().encode("utf-8")
 

@@ -40,6 +40,8 @@ COMPLAINTS = [
     ("物业真是太负责了，垃圾一个礼拜没人收，点赞👍", "garbage"),
     ("服务真好啊，电梯坏了半个月", "elevator"),
     ("感谢物业的高效，路灯坏了一个月了", "streetlight"),
+    # what one was told, passed on with impatience: not a cadre's reply
+    ("都12月了还没来暖气，物业说等通知，等到啥时候啊", "heating"),
     # smoking where everyone breathes it
     ("有人在电梯里抽烟，熏死人了", "fumes"),
     ("楼道里天天有人抽烟，烟味飘到我家", "fumes"),
@@ -90,6 +92,8 @@ NOT_ISSUES = [
     "哈哈哈哈",
     "收到",
     "今天天气真好",
+    # a quarrel that is over, a leak one is already having fixed
+    "刚刚楼下好像有人吵架，不过已经走了",
     # thanks for a fix, praise with no problem, one's own smoking
     "电梯坏了半个月，今天终于有人来修了，点赞",
     "路灯坏了，物业半小时就修好了，效率真高",

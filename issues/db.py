@@ -84,6 +84,11 @@ class Database:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 15}
+            # The connection used last goes out first: its page cache holds what the last
+            # transaction read and wrote. Handed out in turn, each connection found the
+            # file changed by the others and read its pages afresh (an intake's transaction
+            # took 8 % longer with three connections in the pool).
+            kwargs["pool_use_lifo"] = True
             if url.startswith("sqlite+aiosqlite"):
                 # One thread hop per statement, or none (sqlite_driver.on_loop): a connection
                 # serves one session at a time, from the loop or from aiosqlite's thread.

@@ -40,6 +40,9 @@ COMPLAINTS = [
     ("物业真是太负责了，垃圾一个礼拜没人收，点赞👍", "garbage"),
     ("服务真好啊，电梯坏了半个月", "elevator"),
     ("感谢物业的高效，路灯坏了一个月了", "streetlight"),
+    # the hotline's register for stray dogs, a resident's "whoever I ask, nobody acts"
+    ("来电人反映其小区内流浪犬较多，多次出现追咬行人情况，要求相关部门处理。", "pest"),
+    ("我们这楼暖气开了跟没开一样摸着一点都不热老人孩子都冻病了找谁都不管", "heating"),
     # what one was told, passed on with impatience: not a cadre's reply
     ("都12月了还没来暖气，物业说等通知，等到啥时候啊", "heating"),
     # smoking where everyone breathes it
@@ -92,6 +95,8 @@ NOT_ISSUES = [
     "哈哈哈哈",
     "收到",
     "今天天气真好",
+    # the hotline's note that a reported problem was fixed
+    "市民反映的XX路路灯问题已修复，来电人表示满意。",
     # a quarrel that is over, a leak one is already having fixed
     "刚刚楼下好像有人吵架，不过已经走了",
     # thanks for a fix, praise with no problem, one's own smoking

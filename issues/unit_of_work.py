@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -53,7 +53,7 @@ class UnitOfWork:
         for attempt in range(retries):
             try:
                 with on_loop():
-                    async with self._serial(), self.db.sessionmaker() as s, s.begin():
+                    async with self._serial(), self._session() as s, s.begin():
                         result = await fn(s)
                 self.db.wrote()  # outside on_loop(): its checkpoint runs in the thread
                 return result
@@ -83,8 +83,18 @@ class UnitOfWork:
         settings): on SQLite it runs on the event loop, as the writes do, which is several
         times quicker than the hop to the database thread and back."""
         with on_loop():
-            async with self.db.sessionmaker() as s:
+            async with self._session() as s:
                 return await fn(s)
+
+    def _session(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        """A session for `write` and `glance`. SQLAlchemy closes a session in a task of its
+        own, so that a caller cancelled meanwhile cannot leave it half closed: one more turn
+        of the event loop, in which whatever else is ready runs first (for a complaint, twice
+        before its card could go). On SQLite these sessions run on the loop, where closing
+        waits for nothing, so it is done right here."""
+        if not self.db.is_sqlite:
+            return self.db.sessionmaker()
+        return _closed_here(self.db.sessionmaker())
 
     def _serial(self) -> contextlib.AbstractAsyncContextManager[object]:
         """On SQLite, one transaction of this process at a time.
@@ -99,6 +109,14 @@ class UnitOfWork:
         if self._write_lock is None or self._write_lock[0] is not loop:
             self._write_lock = (loop, asyncio.Lock())
         return self._write_lock[1]
+
+
+@contextlib.asynccontextmanager
+async def _closed_here(s: AsyncSession) -> AsyncIterator[AsyncSession]:
+    try:
+        yield s
+    finally:
+        await s.close()
 
 
 @dataclass(eq=False)

@@ -40,6 +40,9 @@ COMPLAINTS = [
     ("物业真是太负责了，垃圾一个礼拜没人收，点赞👍", "garbage"),
     ("服务真好啊，电梯坏了半个月", "elevator"),
     ("感谢物业的高效，路灯坏了一个月了", "streetlight"),
+    ("太感谢物业了，让我们过了一个没有暖气的冬天", "heating"),
+    # a problem from next door that reaches us is ours, not news from elsewhere
+    ("隔壁小区的垃圾站，夏天一到，风一吹臭味全吹到我们这边来了", "garbage"),
     # the hotline's register for stray dogs, a resident's "whoever I ask, nobody acts"
     ("来电人反映其小区内流浪犬较多，多次出现追咬行人情况，要求相关部门处理。", "pest"),
     ("我们这楼暖气开了跟没开一样摸着一点都不热老人孩子都冻病了找谁都不管", "heating"),

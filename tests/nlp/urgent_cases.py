@@ -109,6 +109,9 @@ URGENT: list[tuple[str, str]] = [
     ("楼上掉下来一块砖砸到人了，快叫救护车", "collapse"),
     ("工地的脚手架倒了，压到了人", "collapse"),
     ("电梯门打不开，我女儿困在里面了", "elevator"),
+    # a burst heating pipe: scalding water into a home
+    ("暖气管爆了，滚烫的热水喷得满屋都是，往楼下灌", "flood"),
+    ("暖气片爆了，热水哗哗往外冒，家里有老人", "flood"),
 ]
 
 # (message, why it is not an emergency now)
@@ -206,4 +209,7 @@ NOT_URGENT: list[tuple[str, str]] = [
     ("烧烤摊的烟好大，熏得人受不了", "fumes, not fire"),
     ("电线老化了，担心哪天着火", "worry"),
     ("以前的老房子塌了以后就没人住了", "past"),
+    ("如果暖气管爆了该关哪个阀门？", "hypothetical"),
+    ("去年暖气管爆过一次，物业很快就修好了", "past"),
+    ("暖气片接口有点渗水，滴了一小摊", "an ordinary heating complaint"),
 ]

@@ -28,7 +28,8 @@ minutes whatever the tick does). Times are the median of several runs after a wa
 Prints {"sqlite": {"tick_ms", "overview_ms", "screen_ms", "stats_json_ms", "ledger_page_ms",
 "export_rows_per_s", "reminders_due", "reminders_sent", "statements_per_tick", …},
 "postgresql": {…}}. Targets: the minute tick ≤ 1,000 ms; overview, /screen, /api/stats.json
-and a ledger page ≤ 300 ms each; every due reminder sent in one tick; export ≥ 20,000 rows/s.
+and a ledger page ≤ 300 ms each, the first after the start too; every due reminder sent in one
+tick; export ≥ 20,000 rows/s.
 
     .venv/bin/python bench/district_bench.py [--issues 1000000 --groups 2000 --no-pg]
 
@@ -195,6 +196,8 @@ async def measure(db: Database, settings: Settings, district: District) -> dict[
     clock[0] = now + timedelta(seconds=90)
     out.update(await _web(svc, settings, district))
     out["met"] = {k: out[k] <= v for k, v in TARGETS.items()} | {
+        "first_request_ms": all(out["first_request_ms"][k.removesuffix("_ms")] <= v
+                                for k, v in TARGETS.items() if k != "tick_ms"),
         "reminders": out["reminders_sent"] == out["reminders_due"],
         "export_rows_per_s": out["export_rows_per_s"] >= 20_000}
     return out

@@ -15,7 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -76,11 +76,12 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self._path = ""  # a SQLite file's
+        self._path = ""  # a SQLite file's, to checkpoint its WAL (`wrote`)
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             path = url.split("///", 1)[-1]
-            self._path = "" if path == ":memory:" else path
+            database = make_url(url).database
+            self._path = database if database and database != ":memory:" else ""
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 15}

@@ -43,7 +43,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 typecheck: $(VENV)/.installed
-	$(BIN)/mypy bot issues nlp web sandbox
+	$(BIN)/mypy -p bot -p issues -p nlp -p web -p sandbox -p bench
 
 # The wheel, installed into a fresh virtualenv outside the checkout, must run on its own:
 # rules, templates and static files come with the package (.ci/wheel-test).

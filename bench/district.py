@@ -443,11 +443,10 @@ async def cached_sqlite(spec: DistrictSpec, settings: Settings,
         finally:
             await db.dispose()
         d = json.loads(meta.read_text())
+        start, end = (datetime.fromisoformat(x) for x in d["storm_window"])
         return path, District(spec, d["resident_chats"],
                               {int(k): v for k, v in d["home_chats"].items()},
-                              d["department_chats"], d["units"],
-                              tuple(datetime.fromisoformat(x) for x in d["storm_window"]),
-                              d["seconds"])
+                              d["department_chats"], d["units"], (start, end), d["seconds"])
     tmp = path.with_suffix(".tmp")
     for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         p.unlink(missing_ok=True)

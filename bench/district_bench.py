@@ -52,6 +52,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -61,7 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
 from aiohttp.test_utils import TestServer
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import event, func, insert, or_, select
 
 from bench.district import District, DistrictSpec, build, cached_sqlite
 from bot.jobs import scheduler
@@ -157,7 +158,7 @@ async def _mark_progress_sent(db: Database, district: District, day: str,
                               at: datetime) -> None:
     """Today's progress posts went out at 18:00 (the tick that sent them is not measured)."""
     async with db.sessionmaker() as s, s.begin():
-        await s.execute(Delivery.__table__.insert(), [
+        await s.execute(insert(Delivery), [
             {"key": f"progress:{chat}:{day}", "chat_id": chat, "status": "sent",
              "message_id": 1, "claimed_at": at, "sent_at": at, "attempts": 1}
             for chat in district.resident_chats])
@@ -226,16 +227,16 @@ async def _web(svc: IssueService, settings: Settings, district: District) -> dic
             pages = {"overview": "/", "screen": "/screen", "stats_json": "/api/stats.json",
                      "ledger_page": "/issues"}
             out["first_request_ms"] = {
-                name: (await _times(lambda p=path: get(p), 1, forget))[0]
+                name: (await _times(partial(get, path), 1, forget))[0]
                 for name, path in pages.items()}
             for name, path in pages.items():
-                out[f"{name}_ms"] = await _median(lambda p=path: get(p), 5, forget)
-            out["cached_ms"] = {name: await _median(lambda p=path: get(p))
+                out[f"{name}_ms"] = await _median(partial(get, path), 5, forget)
+            out["cached_ms"] = {name: await _median(partial(get, path))
                                 for name, path in pages.items() if name != "ledger_page"}
             busy = district.resident_chats[0]
             month = (district.spec.now - timedelta(days=30)).date().isoformat()
             out["ledger_pages"] = {
-                name: await _median(lambda path=path: get(path), repeat=3) for name, path in (
+                name: await _median(partial(get, path), repeat=3) for name, path in (
                     ("page_50", "/issues?page=50"), ("red", "/issues?light=red"),
                     ("busy_group", f"/issues?group={busy}"),
                     ("category_month", f"/issues?category=garbage&since={month}"),

@@ -97,7 +97,7 @@ async def _setup(client: SandboxClient, groups: int, tag: str) -> list[tuple[int
 
 async def _run(sandbox: Sandbox, client: SandboxClient, chats: list[tuple[int, int]],
                messages: list[tuple[int, str, bool]], echo: bool,
-               rate: float = 0) -> dict[str, float]:
+               rate: float = 0) -> dict[str, float | None]:
     """Post the messages (as fast as possible, or `rate` per second); return throughput and
     latency of the replies the bot should send."""
     start_calls = len(sandbox.state.calls)

@@ -46,6 +46,9 @@ COMPLAINTS = [
     # the hotline's register for stray dogs, a resident's "whoever I ask, nobody acts"
     ("来电人反映其小区内流浪犬较多，多次出现追咬行人情况，要求相关部门处理。", "pest"),
     ("我们这楼暖气开了跟没开一样摸着一点都不热老人孩子都冻病了找谁都不管", "heating"),
+    # a gatehouse locked for the night, a flame too small to cook on
+    ("门卫大爷晚上十点就锁大门回家睡觉了，下夜班的人进不来", "property"),
+    ("天然气一到晚饭点火就特别小，炒个菜半天不熟，整栋楼都这样", "gas"),
     # what one was told, passed on with impatience: not a cadre's reply
     ("都12月了还没来暖气，物业说等通知，等到啥时候啊", "heating"),
     # smoking where everyone breathes it
@@ -100,6 +103,9 @@ NOT_ISSUES = [
     "今天天气真好",
     # the hotline's note that a reported problem was fixed
     "市民反映的XX路路灯问题已修复，来电人表示满意。",
+    # a kind guard, a parcel left with the gatehouse
+    "楼下新来的保安小伙子挺热心的，帮我把米扛上楼了",
+    "快递柜满了，快递员说放门卫了",
     # a quarrel that is over, a leak one is already having fixed
     "刚刚楼下好像有人吵架，不过已经走了",
     # thanks for a fix, praise with no problem, one's own smoking

@@ -12,6 +12,8 @@ from nlp.intent import Step, asks_status, help_request, read_progress, status_qu
 REPLIES = [
     ("收到，已经联系物业了，明天上午来修井盖", Step.PROGRESS),
     ("东门井盖已经修好了", Step.RESOLVE),
+    ("暖气那个明天上午热力公司来排气", Step.PROGRESS),  # who comes, and to do what
+    ("下午物业来疏通", Step.PROGRESS),
     ("已处理完，大家放心", Step.RESOLVE),
     ("下水道疏通好了", Step.RESOLVE),
     ("问题已经解决了", Step.RESOLVE),

@@ -103,8 +103,11 @@ async def _run(args: argparse.Namespace, db_path: Path, fresh: bool) -> int:
                                     base_url=sandbox.bot_api_base,
                                     base_file_url=sandbox.bot_file_base)
     await start_polling(application, settings)
+    # Not warmed up (web.warm): a community's demo ledger is small, and figures computed at
+    # the start would be served for their minute, hiding the complaints the visitor has just
+    # posted when they first open the dashboard.
     dash = web.AppRunner(make_app(settings, application.bot_data.require_service(),
-                                  photos=photo_fetcher(application.bot), warm=True),
+                                  photos=photo_fetcher(application.bot)),
                          access_log=None)
     await dash.setup()
     await web.SockSite(dash, dash_sock).start()

@@ -23,12 +23,9 @@ def csv_cell(value: object) -> object:
 
 
 def csv_cells(values: list[object], columns: Sequence[int]) -> None:
-    """`csv_cell` on these columns of a row, in place (one call a row, not one a cell: an
-    export writes millions of cells)."""
+    """`csv_cell` on these columns of a row, in place."""
     for n in columns:
-        value = values[n]
-        if isinstance(value, str) and value.startswith(FORMULA_START):
-            values[n] = "'" + value
+        values[n] = csv_cell(values[n])
 
 
 def as_text(cells: Iterable[Cell]) -> None:

@@ -79,11 +79,10 @@ class Database:
         self._path = ""  # a SQLite file's, to checkpoint its WAL (`wrote`)
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
-            path = url.split("///", 1)[-1]
             database = make_url(url).database
             self._path = database if database and database != ":memory:" else ""
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if self._path:
+                Path(self._path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 15}
             # The connection used last goes out first: its page cache holds what the last
             # transaction read and wrote. Handed out in turn, each connection found the

@@ -18,14 +18,20 @@ ROOT = Path(__file__).resolve().parent.parent
 CLEARED = ("SUQIU_DATABASE_URL", "TELEGRAM_BOT_TOKEN")
 
 
-def process(*args: str, cwd: Path, env: Mapping[str, str] | None = None,
-            ) -> subprocess.CompletedProcess[str]:
-    """`python -m bot.cli ARGS` in `cwd`, with `env` over a cleared copy of ours."""
+def command_env() -> dict[str, str]:
+    """The environment of a `python -m bot.cli` process: a cleared copy of ours that finds
+    this checkout."""
     base = {k: v for k, v in os.environ.items() if k not in CLEARED}
     base["PYTHONPATH"] = str(ROOT)
+    return base
+
+
+def process(*args: str, cwd: Path, env: Mapping[str, str] | None = None,
+            ) -> subprocess.CompletedProcess[str]:
+    """`python -m bot.cli ARGS` in `cwd`, with `env` over `command_env()`."""
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd,
-                          env={**base, **(env or {})}, capture_output=True, text=True,
-                          timeout=120, check=False)
+                          env={**command_env(), **(env or {})}, capture_output=True,
+                          text=True, timeout=120, check=False)
 
 
 class InProcess:

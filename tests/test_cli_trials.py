@@ -5,7 +5,6 @@ process (tests/suqiu.py); the sandbox, which runs until stopped, runs as a real 
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import socket
 import subprocess
@@ -17,7 +16,7 @@ import aiohttp
 import pytest
 
 from sandbox.client import SandboxClient
-from tests.suqiu import CLEARED, ROOT, InProcess
+from tests.suqiu import InProcess, command_env
 
 
 @pytest.fixture
@@ -97,8 +96,7 @@ def test_export_by_chinese_status_and_from_the_sandbox_ledger(tmp_path: Path,
 
 
 def test_sandbox_prints_the_export_command_for_its_own_ledger(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env["PYTHONPATH"] = str(ROOT)
+    env = command_env()
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "sandbox", "--port", str(_free_port()),
          "--dashboard-port", str(_free_port()), "--db", "mine.db"],
@@ -120,8 +118,7 @@ async def test_the_demo_dashboard_counts_the_complaint_just_posted(tmp_path: Pat
     """A visitor posts a complaint in the demo group, then opens the dashboard for the first
     time: the overview counts it (figures computed at the start would be served for their
     minute and say 0)."""
-    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env["PYTHONPATH"] = str(ROOT)
+    env = command_env()
     port, dash = _free_port(), _free_port()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "sandbox", "--demo", "--port", str(port),

@@ -4,7 +4,7 @@
 lazily.
 """
 
-from nlp.detector import detect, reload_rules, threshold_for, warm_up
+from nlp.detector import detect, named_kinds, reload_rules, threshold_for, warm_up
 from nlp.intent import (
            HelpRequest,
            StatusQuery,
@@ -18,5 +18,5 @@ from nlp.types import CATEGORIES, Detection, category_name
 from nlp.yamlfile import RuleError
 
 __all__ = ["CATEGORIES", "Detection", "HelpRequest", "RuleError", "StatusQuery", "Step",
-           "asks_status", "category_name", "detect", "help_request", "read_progress",
-           "reload_rules", "status_query", "threshold_for", "warm_up"]
+           "asks_status", "category_name", "detect", "help_request", "named_kinds",
+           "read_progress", "reload_rules", "status_query", "threshold_for", "warm_up"]

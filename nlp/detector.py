@@ -91,6 +91,15 @@ def detect(text: str | None) -> Detection:
     return decide(lex.evidence(t, half), lex.rules.weights)
 
 
+def named_kinds(text: str | None) -> frozenset[str]:
+    """The categories whose objects a message names ("电梯的事已经报给物业了" names the lift
+    and the property company), whether or not it complains: a grid worker's report of work
+    done names the thing it was done to, with none of a complaint's problem words."""
+    half, t = normalize_keeping_halfwidth(text)
+    ev = lexicon().evidence(t, half) if len(t) >= 2 else None
+    return frozenset(c.code for c in ev.categories if c.keywords) if ev else frozenset()
+
+
 def decide(ev: Evidence | None, weights: Weights) -> Detection:
     """The Detection the weights make of a message's evidence (training scores with this
     too, so its figures are the detector's)."""

@@ -169,6 +169,8 @@ def read_progress(text: str | None) -> Step | None:
         return None
     for step, name in _ORDER:
         if intents.first(hits, name) is not None:
+            if step is Step.RESOLVE and intents.first(hits, "unfinished") is not None:
+                return Step.PROGRESS  # "清理了一半，明天继续": work done, not the work
             return step
     return None
 

@@ -29,7 +29,7 @@ SIGNALS = ("fixed", "ok_states", "thanks", "irony", "notices", "replies", "quest
 SHARED_WORDS = ("negations", "problems", "places")
 URGENT_KINDS = ("gas", "fire", "elevator", "power", "flood", "collapse")
 # intent.yaml: a reply's steps (and doubts), status questions, and the parts of a help request.
-REPLY_LISTS = ("resolve", "decline", "progress", "acknowledge", "doubt")
+REPLY_LISTS = ("resolve", "decline", "progress", "acknowledge", "doubt", "unfinished")
 HELP_LISTS = ("ask", "need", "personal", "favor")
 STATUS_LISTS = ("status", "status_vague", "topic", "home")
 

@@ -32,7 +32,7 @@ from issues.lifecycle import OPEN_STATUSES, Status
 from issues.privacy import mask
 from issues.service import IssueService
 from issues.views import GroupView, IssueFilter, IssueView
-from nlp import detect
+from nlp import detect, named_kinds
 from nlp.intent import Step, mentions, names_something, read_progress, topic
 
 log = logging.getLogger(__name__)
@@ -139,10 +139,9 @@ def _named(text: str, issues: list[IssueView]) -> IssueView | None:
         if score >= NAMED:
             return issue
     det = detect(text)
-    if det.category == "other":  # nothing in particular
-        return None
-    kind = [i for i in issues if i.category == det.category]
-    if len(kind) != 1:
+    kinds = named_kinds(text) | ({det.category} - {"other"})
+    kind = [i for i in issues if i.category in kinds]
+    if len(kind) != 1:  # nothing in particular, or two issues it could be
         return None
     issue = kind[0]
     if det.location and issue.location_text \

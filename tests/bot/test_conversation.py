@@ -243,3 +243,10 @@ async def test_a_worker_naming_the_thing_or_the_number_is_understood(harness: Ha
     await c.wait_for(chat, lambda m: "#3 办结" in _text(m))
     assert not await _answers(h, chat, either["message_id"])
     assert [(await h.service.get_issue(chat, n)).status for n in (1, 2, 3)] == ["open"] * 3
+    # The worker names the lift and whom he told: the property company is no issue here, so
+    # the one open lift issue is meant.
+    lift = await h.say(chat, resident, "5号楼电梯又停了，我家老人下不了楼")
+    await h.reply_from_bot(chat, lift["message_id"], lambda m: "#4" in _text(m))
+    told = await h.say(chat, owner, "电梯的事已经报给物业了，下午来修")
+    ask3 = await h.reply_from_bot(chat, told["message_id"], lambda m: "记为" in _text(m))
+    assert "#4 进展" in _text(ask3)

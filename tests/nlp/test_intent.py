@@ -21,6 +21,10 @@ REPLIES = [
     ("在修了", Step.PROGRESS),
     ("已通知环卫，下午清运", Step.PROGRESS),
     ("明天派人来看看", Step.PROGRESS),
+    ("垃圾已经清了", Step.RESOLVE),  # the worker's own short word for 清理干净
+    ("违停的车已经拖走了", Step.RESOLVE),
+    ("已经清理了一半，明天继续", Step.PROGRESS),  # part of the work is progress, not done
+    ("管道已经疏通好了，剩下的明天再弄", Step.PROGRESS),
     ("收到", Step.ACKNOWLEDGE),
     ("好的，我去看看", Step.ACKNOWLEDGE),
     ("这个不归我们管，要找供电公司", Step.DECLINE),

@@ -21,6 +21,9 @@ from issues.views import LEVELS, GroupView, IssueView, PersonRef
 
 LIGHT_ICONS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 CARD_TEXT_LIMIT = 300
+# A group's first cards say how to take an issue (the button, or a plain reply to the
+# resident); after that the owner knows, and the line is only noise on every card.
+TEACHING_CARDS = 3
 
 
 def mention(person: PersonRef | None, fallback: str | None = None) -> str:
@@ -77,6 +80,7 @@ def render_card(
         progress=mask(issue.progress_note or "")[:CARD_TEXT_LIMIT],
         rating=rating_word(issue.rating) if issue.status == Status.CLOSED else "",
         holder=safe(holder(issue, group)), practice=safe(render("card_practice", i=issue)),
+        teach=issue.number <= TEACHING_CARDS,
     )
     return html, keyboard(issue)
 

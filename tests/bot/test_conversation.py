@@ -224,7 +224,8 @@ async def test_a_worker_naming_the_thing_or_the_number_is_understood(harness: Ha
     g, _, _ = await _reported(h, "楼下那个井盖松了，昨晚有个小孩差点踩进去")
     chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
     lamp = await h.say(chat, resident, "3栋门口路灯坏了好几天了")
-    await h.reply_from_bot(chat, lamp["message_id"], lambda m: "#2" in _text(m))
+    card2 = await h.reply_from_bot(chat, lamp["message_id"], lambda m: "#2" in _text(m))
+    assert "直接回复居民的消息" in _text(card2)  # a group's first cards teach the reply
 
     elsewhere = await h.say(chat, owner, "5栋路灯已经修好了")  # 3栋's lamp is #2
     fixed = await h.say(chat, owner, "井盖那个已经找市政换好了")
@@ -246,7 +247,8 @@ async def test_a_worker_naming_the_thing_or_the_number_is_understood(harness: Ha
     # The worker names the lift and whom he told: the property company is no issue here, so
     # the one open lift issue is meant.
     lift = await h.say(chat, resident, "5号楼电梯又停了，我家老人下不了楼")
-    await h.reply_from_bot(chat, lift["message_id"], lambda m: "#4" in _text(m))
+    card4 = await h.reply_from_bot(chat, lift["message_id"], lambda m: "#4" in _text(m))
+    assert "受理时限" in _text(card4) and "直接回复居民的消息" not in _text(card4)  # known now
     told = await h.say(chat, owner, "电梯的事已经报给物业了，下午来修")
     ask3 = await h.reply_from_bot(chat, told["message_id"], lambda m: "记为" in _text(m))
     assert "#4 进展" in _text(ask3)

@@ -27,7 +27,7 @@ from bot.callbacks import (
 )
 from bot.context import Context
 from bot.handlers.rights import refresh_if_stale
-from bot.handlers.talk import manages
+from bot.handlers.talk import ask_reason, manages
 from bot.present.announce import announce, relay_to_department, relay_to_unit
 from bot.present.cards import keyboard
 from bot.present.templates import name, render
@@ -92,6 +92,8 @@ async def on_button(update: Update, context: Context) -> None:
             return
     await q.answer(render("button_done"))
     await announce(context.bot, svc, result, rating_message=rating_message)
+    if isinstance(data, Rate) and result.reopened:  # she was asked 哪里不满意
+        ask_reason(context, chat, q.from_user.id, n)
 
 
 async def _choose(q: CallbackQuery, context: Context, issue: IssueView) -> None:

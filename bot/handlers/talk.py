@@ -9,13 +9,16 @@
   reply to a card) gets the status of the issue in this group that best matches; when she is
   its reporter, asking again is a 催办 that reminds the person responsible (at most every
   `bot.nudge_gap`), and the count of people stays.
-- A resident's reply to "哪里不满意？" is recorded and passed to the person responsible.
+- A resident's answer to "哪里不满意？" — a reply to it, or simply her next message within
+  `REASON_WAIT` (people type; not everyone taps 回复) — is recorded and passed to the person
+  responsible.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity
 
@@ -37,6 +40,7 @@ from nlp.intent import Step, mentions, names_something, read_progress, topic
 
 log = logging.getLogger(__name__)
 CANDIDATES = 50  # newest issues of a group a message is matched against
+REASON_WAIT = 600.0  # seconds her next message counts as the answer to "哪里不满意？"
 OWN_ISSUE = 2  # what being an issue's reporter adds to how well a question matches it
 NAMED = 3  # how plainly an owner's words must name an issue (its place and what it is)
 _NUMBER = re.compile(r"#(\d+)")
@@ -235,17 +239,43 @@ def asked_issue_number(bot_message: Message) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def ask_reason(context: Context, chat_id: int, user_id: int, number: int) -> None:
+    """Remember that this reporter was just asked why she is not satisfied with #number (in
+    this process: a restart forgets it, and a reply to the question still counts)."""
+    asked = context.bot_data.reasons_asked
+    now = time.monotonic()
+    for key in [k for k, (_, until) in asked.items() if until < now]:
+        del asked[key]
+    asked[(chat_id, user_id)] = (number, now + REASON_WAIT)
+
+
+def reason_awaited(msg: Message, context: Context) -> bool:
+    """Is this message a reporter's plain answer to "哪里不满意？" asked a moment ago?"""
+    if msg.from_user is None or msg.reply_to_message is not None or not msg.text:
+        return False
+    asked = context.bot_data.reasons_asked.get((msg.chat.id, msg.from_user.id))
+    return asked is not None and asked[1] >= time.monotonic()
+
+
 async def unsatisfied_reason(msg: Message, context: Context, group: GroupView) -> bool:
-    """The reporter answering our "哪里不满意？": recorded on the issue and passed to the
-    person responsible (privately when they have started the bot)."""
+    """The reporter answering our "哪里不满意？" (a reply to it, or her next message):
+    recorded on the issue and passed to the person responsible (privately when they have
+    started the bot)."""
+    if msg.from_user is None or not msg.text:
+        return False
     reply = msg.reply_to_message
-    if reply is None or msg.from_user is None or not msg.text:
+    if reply is None:
+        asked = context.bot_data.reasons_asked.get((msg.chat.id, msg.from_user.id))
+        if asked is None or asked[1] < time.monotonic():
+            return False
+        number: int | None = asked[0]
+    elif render("unsatisfied_marker") not in (reply.text or ""):
         return False
-    if render("unsatisfied_marker") not in (reply.text or ""):
-        return False
-    number = asked_issue_number(reply)
+    else:
+        number = asked_issue_number(reply)
     if number is None:
         return False
+    context.bot_data.reasons_asked.pop((msg.chat.id, msg.from_user.id), None)  # answered
     svc = ctx.service(context)
     try:
         result = await svc.comment(msg.chat.id, number, ctx.person(msg.from_user), msg.text,

@@ -216,6 +216,32 @@ async def test_ratings_as_words_and_the_reason_for_unhappy(harness: Harness) -> 
                      and "已关闭" in _text(m) and "评价：满意" in _text(m))
 
 
+async def test_the_reason_for_unhappy_needs_no_reply(harness: Harness) -> None:
+    """Asked 哪里不满意, the reporter just writes in the group: her next message is the
+    reason, a neighbour's message in between is not."""
+    h, c = harness, harness.client
+    g, report, card = await _reported(h, "3栋门口路灯坏了好几天了")
+    chat, owner, (resident, neighbour) = g["chat"], g["owner"], g["residents"]
+    await c.press(chat, owner, card["message_id"], "resolve:1")
+    done = await h.reply_from_bot(chat, report["message_id"], lambda m: "请评价" in _text(m))
+    await c.press(chat, resident, done["message_id"], "rate:1:1")
+    await h.reply_from_bot(chat, report["message_id"], lambda m: "哪里不满意" in _text(m))
+    await h.say(chat, neighbour, "我家楼下的也不太亮")
+    said = await h.say(chat, resident, "还是不亮，晚上一闪一闪的")
+    passed = await h.reply_from_bot(chat, said["message_id"],
+                                    lambda m: "不满意的原因" in _text(m))
+    assert "一闪一闪" in _text(passed) and "@wang_wangge" in _text(passed)
+    issue = await h.service.get_issue(chat, 1, with_events=True)
+    assert [e.note for e in issue.events if e.kind == "reason"] == ["还是不亮，晚上一闪一闪的"]
+    # Answered once: her next words are chat again.
+    again = await h.say(chat, resident, "今天天气不错")
+    listed = await h.say(chat, resident, "/list")  # handled after it, in order
+    await h.reply_from_bot(chat, listed["message_id"])
+    assert not await _answers(h, chat, again["message_id"])
+    issue = await h.service.get_issue(chat, 1, with_events=True)
+    assert len([e for e in issue.events if e.kind == "reason"]) == 1
+
+
 async def test_a_worker_naming_the_thing_or_the_number_is_understood(harness: Harness) -> None:
     """Not a reply and not our summary's words: "井盖那个换好了" names the one open 井盖
     issue, "#2 …" its number; a place that is not the issue's, or two issues of the kind,

@@ -171,6 +171,8 @@ def test_a_single_character_counts_only_as_a_word_of_its_own(text: str, word: st
     ("3栋2单元门口的下水道堵了", "3栋2单元门口"),
     ("梅园路乾源国际段积水严重 车都过不去", "梅园路乾源国际段"),
     ("小区东门的垃圾堆成山了", "小区东门"),
+    ("今天小区门口的下水道堵了，污水漫到路上", "小区门口"),  # 漫到路 is where it went
+    ("人民路口的井盖又松了", "人民路口"),
 ])
 def test_location_is_extracted(text: str, place: str) -> None:
     assert detect(text).location == place

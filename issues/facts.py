@@ -36,6 +36,9 @@ PERIOD_COLUMNS = ("created_at", "group_id", "status", "assignee_id", "department
 # serves what (group_id, created_at) served.
 GROUP_COLUMNS = ("group_id", "created_at", "status", "ack_on_time", "resolve_on_time",
                  "repeat_of", "ack_seconds", "resolve_seconds")
+# What a period's counts by status and category read (issues.stats: received, accepted,
+# resolved; the categories), in the order of their covering index.
+COUNT_COLUMNS = ("created_at", "status", "category", "acknowledged_at")
 RATED_COLUMNS = ("rated_at", "group_id", "status", "assignee_id", "department_code", "rating")
 # Ratings per group in time order (SQLite's group by group count, as GROUP_COLUMNS).
 GROUP_RATED_COLUMNS = ("group_id", "rated_at", "status", "rating")

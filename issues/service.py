@@ -334,9 +334,10 @@ class IssueService:
     # --- statistics -------------------------------------------------------------------------
     async def stats(self, chat_id: int | None = None, start: datetime | None = None,
                     end: datetime | None = None, org_unit_id: int | None = None,
-                    max_age: float = 0, counts_only: bool = False) -> Stats:
+                    max_age: float = 0, counts_only: bool = False,
+                    rated_and_lit: bool = True) -> Stats:
         return await self.statistics.stats(chat_id, start, end, org_unit_id, max_age,
-                                           counts_only)
+                                           counts_only, rated_and_lit)
 
     async def stats_by_group(self, start: datetime | None = None,
                              end: datetime | None = None) -> dict[int, Stats]:
@@ -351,9 +352,9 @@ class IssueService:
         return await self.statistics.daily_counts(days, tz, chat_id, max_age)
 
     async def supervision(self, by: str, period: Period, scope: IssueFilter | None = None,
-                          max_age: float = 0) -> Report:
+                          max_age: float = 0, brief: bool = False) -> Report:
         """Supervision figures per org level, group, department or assignee."""
-        return await self.supervisor.report(by, period, scope, max_age)
+        return await self.supervisor.report(by, period, scope, max_age, brief)
 
     async def org_tree(self) -> list[tuple[int, str, str, int | None]]:
         return await self.supervisor.org_tree()

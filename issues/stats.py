@@ -105,19 +105,23 @@ class Statistics(Room):
 
     async def stats(self, chat_id: int | None = None, start: datetime | None = None,
                     end: datetime | None = None, org_unit_id: int | None = None,
-                    max_age: float = 0, counts_only: bool = False) -> Stats:
+                    max_age: float = 0, counts_only: bool = False,
+                    rated_and_lit: bool = True) -> Stats:
         """The published figures for a scope and window (issues received in the window), in
         three statements side by side: counts by status and category, the two medians, then
         ratings and lights; `counts_only`: the first alone (received, answered, resolved…:
-        a day's cards). With `max_age`, figures computed at most that many seconds ago will
-        do (issues.fresh): a district's month is tens of thousands of issues."""
+        a day's cards); `rated_and_lit=False`: the first two (ratings and lights 0: the
+        overview has them from the supervision report, web.figures). With `max_age`, figures
+        computed at most that many seconds ago will do (issues.fresh): a district's month is
+        tens of thousands of issues."""
         return await self._fresh.get(
-            ("stats", chat_id, start, end, org_unit_id, counts_only),
-            lambda: self._stats(chat_id, start, end, org_unit_id, counts_only), max_age)
+            ("stats", chat_id, start, end, org_unit_id, counts_only, rated_and_lit),
+            lambda: self._stats(chat_id, start, end, org_unit_id, counts_only, rated_and_lit),
+            max_age)
 
     async def _stats(self, chat_id: int | None, start: datetime | None,
                      end: datetime | None, org_unit_id: int | None,
-                     counts_only: bool) -> Stats:
+                     counts_only: bool, rated_and_lit: bool) -> Stats:
         now = self.clock()
         start, end = self._window(start, end, now)
         scope = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id)
@@ -134,13 +138,15 @@ class Statistics(Room):
                          ).where(Issue.rated_at >= start, Issue.rated_at < end)
         lit = [filtered(select(func.count()).where(part), scope, now).scalar_subquery()
                for name in ("yellow", "red") for part in lights.parts(name, now)]
-        counts, clocks, rest = await asyncio.gather(  # each in a session of its own
+        counts, clocks, *rest = await asyncio.gather(  # each in a session of its own
             counted, self.uow.rows(filtered(select(*self._clocks()), window, now)),
-            self.uow.rows(select(rated.subquery(), *lit)))
+            *([self.uow.rows(select(rated.subquery(), *lit))] if rated_and_lit else []))
         t = _Tally.counted(counts)
         ack, res = self._medians(*clocks[0])
-        t.rated, t.satisfied = int(rest[0][0]), int(rest[0][1])
-        t.yellow, t.red = int(rest[0][2] + rest[0][3]), int(rest[0][4] + rest[0][5])
+        if rest:
+            got = rest[0][0]
+            t.rated, t.satisfied = int(got[0]), int(got[1])
+            t.yellow, t.red = int(got[2] + got[3]), int(got[4] + got[5])
         return t.stats(None if ack is None else ack / 60, None if res is None else res / 3600)
 
     def _clocks(self) -> list[Any]:

@@ -95,9 +95,13 @@ class Supervision(Room):
     _fresh: Fresh[Report] = field(default_factory=lambda: Fresh(CACHE_SIZE))
 
     async def report(self, by: str, period: Period, scope: IssueFilter | None = None,
-                     max_age: float = 0) -> Report:
+                     max_age: float = 0, brief: bool = False) -> Report:
         """Figures per `by` key for the period (issues received in it) and the one before,
         within `scope` (an org unit's subtree, a group, a department).
+
+        `brief`: the period's counts, rates and lights alone, as the overview and the wall screen
+        show them: no previous period, no percentiles, no reopenings (None, 0). The figures
+        it has are the full report's; it reads half the rows and ranks nothing.
 
         With `max_age`, a report computed at most that many seconds ago will do, and one up to
         ten times older is served while a fresh one is computed in the background
@@ -106,18 +110,20 @@ class Supervision(Room):
         if by not in BY:
             raise ValueError(f"by must be one of {BY}")
         scope = scope or IssueFilter()
-        key = (by, period, scope.chat_id, scope.org_unit_id, scope.department_code)
-        return await self._fresh.get(key, lambda: self._compute(by, period, scope), max_age)
+        key = (by, period, scope.chat_id, scope.org_unit_id, scope.department_code, brief)
+        return await self._fresh.get(key, lambda: self._compute(by, period, scope, brief),
+                                     max_age)
 
-    async def _compute(self, by: str, period: Period, scope: IssueFilter) -> Report:
-        tally, names = await self._figures(by, period, scope, self.clock())
-        rows, total = tally.figures(names)
+    async def _compute(self, by: str, period: Period, scope: IssueFilter,
+                       brief: bool) -> Report:
+        tally, names = await self._figures(by, period, scope, self.clock(), brief)
+        rows, total = tally.figures(names, previous=not brief)
         rows.sort(key=lambda f: (-f.received, f.name))
         return Report(by, period, rows, total)
 
     # --- the statements ---------------------------------------------------------------------
-    async def _figures(self, by: str, p: Period, scope: IssueFilter, now: datetime
-                       ) -> tuple[Tally, dict[Any, tuple[str, str]]]:
+    async def _figures(self, by: str, p: Period, scope: IssueFilter, now: datetime,
+                       brief: bool = False) -> tuple[Tally, dict[Any, tuple[str, str]]]:
         """The figures per key of `by` and for the whole scope, run side by side (each
         statement in a read session of its own: PostgreSQL runs them on separate connections,
         SQLite in separate threads).
@@ -158,7 +164,7 @@ class Supervision(Room):
                 frm = _Nested(Group, frm, Group.id == Issue.group_id)
             return keyed(q.group_by(by_group), frm)
 
-        sqlite_spans = self.uow.is_sqlite
+        sqlite_spans = self.uow.is_sqlite and not brief
 
         def received(start: datetime, end: datetime, spans: bool = False) -> Select[Any]:
             # A rejected issue is judged neither for acceptance nor for resolution.
@@ -175,6 +181,8 @@ class Supervision(Room):
                 judged(func.count(Issue.resolve_on_time)), func.count(Issue.repeat_of),
                 *seconds).where(Issue.created_at >= start, Issue.created_at < end))
 
+        periods = 1 if brief else 2  # this period, and the one before it
+
         # Open now: the lights, and the periods' issues judged late while still waiting (an
         # open issue past a deadline is judged before its step is taken); from the partial
         # index of open issues, whose condition the statement repeats literally.
@@ -187,7 +195,7 @@ class Supervision(Room):
                            *(waiting(at, due, a, b)
                              for at, due in ((Issue.acknowledged_at, Issue.ack_due_at),
                                              (Issue.resolved_at, Issue.resolve_due_at))
-                             for a, b in ((p.start, p.end), (prev.start, p.start))))
+                             for a, b in ((p.start, p.end), (prev.start, p.start))[:periods]))
                     .where(facts.open_where()).group_by(key))
 
         # Rated in the periods (each issue's latest rating): satisfied 4-5, basically 3, not
@@ -195,9 +203,9 @@ class Supervision(Room):
         score = Issue.rating
         rated_now = Issue.rated_at >= p.start
         rated = grouped(select(by_group, *(
-            _n(and_(when, band)) for when in (rated_now, ~rated_now)
+            _n(and_(when, band)) for when in (rated_now, ~rated_now)[:periods]
             for band in (score >= 4, score == 3, score <= 2)))
-            .where(Issue.rated_at >= prev.start, Issue.rated_at < p.end))
+            .where(Issue.rated_at >= (p.start if brief else prev.start), Issue.rated_at < p.end))
 
         # Reopened in the period, each issue once (a partial index holds reopenings: SQLite
         # loops over them outside, or a scope's groups would have it read all their issues).
@@ -225,17 +233,22 @@ class Supervision(Room):
                 unit_of = dict(await tree)
             return rows, ranks([(k, a, r) for k, *_, a, r in rows], fold)
 
-        spans = [] if sqlite_spans else [self.uow.rows(self._percentiles(key, units, p, keyed))]
+        async def rows_of(q: Select[Any] | None) -> list[Any]:
+            return [] if q is None else await self.uow.rows(q)
+
+        spans = [] if sqlite_spans or brief else [
+            self.uow.rows(self._percentiles(key, units, p, keyed))]
         (cur, ranked), before, lit_rows, rated_rows, reopened_rows, *rest = \
-            await asyncio.gather(current(), *(self.uow.rows(q) for q in (
-                received(prev.start, p.start), lit, rated, reopened)), *spans,
+            await asyncio.gather(current(), *(rows_of(q) for q in (
+                None if brief else received(prev.start, p.start), lit, rated,
+                None if brief else reopened)), *spans,
                 *([tree] if tree is not None else []))
         if tree is not None:
             unit_of = dict(rest[-1])
 
         # The keys' names, read while the rows are added up below: every key a row or a
         # percentile is for, as the tally will have them.
-        spans_rows = ranked if sqlite_spans else rest[0]
+        spans_rows = ranked if sqlite_spans else rest[0] if spans else []
         keys = {fold(row[0]) for rows in (before, cur, lit_rows, rated_rows, reopened_rows)
                 for row in rows} | {k for total, k, *_ in spans_rows if not total}
         named = asyncio.ensure_future(
@@ -251,13 +264,15 @@ class Supervision(Room):
             tally.add(True, fold(k), counts, values[:len(counts)])
         lit_now, lit_before = count_at("red", "yellow", "ack_judged", "resolve_judged"), \
             count_at("ack_judged", "resolve_judged")
-        for k, red, yellow, ack_late, ack_late_before, res_late, res_late_before in lit_rows:
-            tally.add(True, fold(k), lit_now, (red, yellow, ack_late, res_late))
-            tally.add(False, fold(k), lit_before, (ack_late_before, res_late_before))
+        for k, red, yellow, *late in lit_rows:  # to accept, then to resolve: (now, before)
+            tally.add(True, fold(k), lit_now, (red, yellow, *late[::periods]))
+            if not brief:
+                tally.add(False, fold(k), lit_before, late[1::2])
         bands = count_at("satisfied", "basic", "unsatisfied")
         for k, *values in rated_rows:
             tally.add(True, fold(k), bands, values[:3])
-            tally.add(False, fold(k), bands, values[3:])
+            if not brief:
+                tally.add(False, fold(k), bands, values[3:])
         for k, n in reopened_rows:
             tally.add(True, fold(k), count_at("reopened"), (n,))
         for total, k, *values in spans_rows:

@@ -110,8 +110,10 @@ class Tally:
             if v:
                 acc[i] += int(v)
 
-    def figures(self, names: dict[Any, tuple[str, str]]) -> tuple[list[Figures], Figures]:
-        """Rows for the named keys and the total over every key."""
+    def figures(self, names: dict[Any, tuple[str, str]], previous: bool = True
+                ) -> tuple[list[Figures], Figures]:
+        """Rows for the named keys and the total over every key; `previous`: each with the
+        previous period's figures (None when that period was not counted)."""
         total = {c: [0] * len(COUNTS) for c in (True, False)}
         for (current, _), acc in self.sums.items():
             t = total[current]
@@ -123,7 +125,8 @@ class Tally:
             was: dict[str, Any] = dict(zip(COUNTS, before or (), strict=False))
             fields: dict[str, Any] = dict(zip(COUNTS, now or (), strict=False))
             return Figures(**fields, **self.spans.get(key, {}), key=name[0], name=name[1],
-                           previous=Figures(**was, key=name[0], name=name[1]))
+                           previous=Figures(**was, key=name[0], name=name[1])
+                           if previous else None)
 
         rows = [one(k, names[k], self.sums.get((True, k)), self.sums.get((False, k)))
                 for k in self.keys() if k in names]

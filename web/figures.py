@@ -4,7 +4,7 @@ lists what it counts."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -133,7 +133,7 @@ async def month_report(svc: IssueService, w: Window) -> Report:
     by = "community" if any(lv == "community" for _, _, lv, _ in await svc.org_tree()) \
         else "group"
     return await svc.supervision(by, Period(w.start(w.month), w.start(next_month(w.month))),
-                                 max_age=SUPERVISION_MAX_AGE)
+                                 max_age=SUPERVISION_MAX_AGE, brief=True)
 
 
 def unit_rows(report: Report, w: Window, least: int) -> tuple[str, list[dict[str, Any]]]:
@@ -160,6 +160,15 @@ def _unit_row(f: Figures, scope: dict[str, object], first: str, by: str,
             "href_yellow": ledger(**scope, light="yellow")}
 
 
+def rated_and_lit(month: Stats, total: Figures) -> Stats:
+    """The month's ratings and lights as the month's supervision report counted them, not
+    counted a second time: the same definitions (each issue's latest rating in the month,
+    satisfied from 3 points up; the lights of every open issue now)."""
+    return replace(month, rated=total.rated, satisfied=total.satisfied + total.basic,
+                   satisfaction_rate=total.satisfaction_rate,
+                   overdue={"yellow": total.yellow, "red": total.red})
+
+
 async def headline(svc: IssueService, settings: Settings) -> dict[str, Any]:
     w = Window.at(svc.clock(), settings.timezone)
     # At most a minute old, like the supervision report: a district's month is tens of
@@ -167,9 +176,11 @@ async def headline(svc: IssueService, settings: Settings) -> dict[str, Any]:
     # (each statement in a session of its own: threads on SQLite, connections on PostgreSQL).
     today, month, trend, report = await asyncio.gather(
         svc.stats(None, w.start(w.today), None, max_age=SUPERVISION_MAX_AGE, counts_only=True),
-        svc.stats(None, w.start(w.month), None, max_age=SUPERVISION_MAX_AGE),
+        svc.stats(None, w.start(w.month), None, max_age=SUPERVISION_MAX_AGE,
+                  rated_and_lit=False),
         svc.daily_counts(TREND_DAYS, settings.timezone, max_age=SUPERVISION_MAX_AGE),
         month_report(svc, w))
+    month = rated_and_lit(month, report.total)
     return {"w": w, "today": today, "month": month, "trend": trend, "report": report,
             "cards": cards(today, month, w, report.total, settings.satisfaction_min_ratings),
             "categories": categories(month, w, settings)}

@@ -5,6 +5,7 @@ whatever the number of groups."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from issues.settings import load_settings
 from issues.supervision_figures import Figures, Period, ranks
 from issues.views import IssueFilter, PersonRef
 from nlp.types import Detection
+from web import figures
 
 OWNER, OWNER2 = PersonRef(1, "王网格", "wang"), PersonRef(5, "赵网格", None)
 RES, WORKER = PersonRef(2, "李阿姨", None), PersonRef(3, "张师傅", "zhang")
@@ -130,6 +132,45 @@ async def test_other_keys_and_scopes(district: IssueService) -> None:
     path = await district.unit_path(chat_id=A)
     assert [(n, level) for _, n, level in path] == [("东风街道", "street"),
                                                     ("幸福社区", "community")]
+
+
+def _this_period(f: Figures) -> Figures:
+    """What a brief report keeps of a row: no percentiles, reopenings or previous period."""
+    return replace(f, ack_p50_s=None, ack_p90_s=None, resolve_p50_s=None, resolve_p90_s=None,
+                   reopened=0, previous=None)
+
+
+async def test_a_brief_report_has_the_full_reports_figures_of_the_period(
+        district: IssueService) -> None:
+    """The overview and the 大屏 read a brief report (half the rows, nothing ranked): every
+    figure it has is the full report's, for every key and scope."""
+    units = {name: uid for uid, name, _l, _c in await district.org_units()}
+    for by, scope in (("community", None), ("street", None), ("group", None),
+                      ("group", IssueFilter(org_unit_id=units["幸福社区"])),
+                      ("assignee", None), ("department", None)):
+        full = await district.supervision(by, NOVEMBER, scope)
+        brief = await district.supervision(by, NOVEMBER, scope, brief=True)
+        assert [_this_period(f) for f in full.rows] == brief.rows, (by, scope)
+        assert _this_period(full.total) == brief.total, (by, scope)
+        assert all(f.previous is None for f in (*brief.rows, brief.total))
+    # Its own entry in the minute's cache: a full report is never served a brief one.
+    first = await district.supervision("community", NOVEMBER, max_age=60, brief=True)
+    full = await district.supervision("community", NOVEMBER, max_age=60)
+    assert full.total.previous is not None and full.total.ack_p50_s is not None
+    assert first.total.received == 5 and first.total.ack_p50_s is None
+
+
+async def test_the_overviews_month_rates_and_lights_are_the_statistics(
+        district: IssueService) -> None:
+    """The overview takes the month's ratings and lights from its supervision report rather
+    than counting them twice: the same figures as the statistics count."""
+    w = figures.Window.at(district.clock(), district.settings.timezone)
+    await district.resolve(A, 4, OWNER, "疏通")
+    await district.rate(A, 4, RES, 3)  # 基本满意: satisfied from 3 points up
+    month = await district.stats(None, w.start(w.month))
+    headline = await figures.headline(district, district.settings)
+    assert headline["month"] == month
+    assert (month.rated, month.satisfied, month.overdue) == (3, 2, {"yellow": 1, "red": 1})
 
 
 def test_rankings_need_a_sample() -> None:

@@ -91,10 +91,14 @@ def eval_main(args: argparse.Namespace) -> int:
         return 1
     everything = [e for rows in files.values() for e in rows]
     if args.folds:
-        part = f"tuning part, {args.folds} folds (each scored by weights fitted on the others)"
+        rules_too = bool(getattr(args, "rule_folds", False))
+        part = (f"tuning part, {args.folds} folds (each scored by weights fitted on the others"
+                + (", without the rule entries only its own messages use)" if rules_too
+                   else ")"))
         train = tuning(everything)
         detections = dict(zip((id(e) for e in train),
-                              judge.cross_validate(train, args.folds), strict=True))
+                              judge.cross_validate(train, args.folds, rules_too=rules_too),
+                              strict=True))
         pairs = {name: [(e, detections[id(e)]) for e in tuning(rows)]
                  for name, rows in files.items()}
     else:

@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("files", nargs="+", metavar="FILE")
     ev.add_argument("--folds", type=int, default=0,
                     help="cross-validate on the tuning part instead (weights refitted per fold)")
+    ev.add_argument("--rule-folds", action="store_true",
+                    help="with --folds: also score each fold without the rule entries that "
+                         "only its own messages use (how the rules carry to new text)")
     ev.add_argument("--all", action="store_true", help="every message, tuning part included")
     ev.add_argument("--misses", action="store_true", help="list the messages it got wrong")
     ev.add_argument("--rules", help="a rule directory (default: the rules in force)")

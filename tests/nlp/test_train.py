@@ -103,3 +103,36 @@ def test_eval_defaults_to_the_held_out_part(capsys: pytest.CaptureFixture[str]) 
     held = sum(1 for line in EXTRA.read_text(encoding="utf-8").splitlines()
                if is_held_out(json.loads(line)["text"]))
     assert out["files"]["community-extra"]["rows"] == held
+
+
+def test_rule_folds_leave_out_the_entries_only_one_fold_uses() -> None:
+    """A rule entry that fires on one fold's messages alone is what a rule cut from those
+    messages looks like: scoring that fold without it shows how the rules do on text they
+    were not written from."""
+    from nlp.datasets import Example, fold_of
+    from nlp.detector import current_rules, decide
+    from nlp.evaluate import Judge, without
+
+    judge = Judge(current_rules())
+    texts = [f"{n}栋门口积水严重" for n in range(1, 30)]
+    one = texts[0]
+    other = next(t for t in texts if fold_of(t, 5) != fold_of(one, 5))
+    alone = judge.single_fold_entries([Example(one, "drainage")], 5)
+    gone = alone[fold_of(one, 5)]
+    assert any(kind == "phrases" for _, kind, _ in gone)
+    assert judge.detect(one).is_issue
+    assert not decide(without(judge.evidence(one), gone), current_rules().weights).is_issue
+    # the same phrase in a message of another fold: no longer one fold's entry
+    shared = judge.single_fold_entries(
+        [Example(one, "drainage"), Example(other, "drainage")], 5)
+    assert not any(kind == "phrases" for k in shared for _, kind, _ in shared[k])
+
+
+def test_eval_rule_folds_says_so_and_scores_the_tuning_part(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    args = argparse.Namespace(files=[str(EXTRA)], folds=3, rule_folds=True, all=False,
+                              misses=False, rules=None, json=True)
+    assert eval_main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "without the rule entries only its own messages use" in out["part"]
+    assert out["files"]["community-extra"]["detector"]["recall"] > 0.7

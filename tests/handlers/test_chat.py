@@ -130,7 +130,9 @@ async def test_sensitivity_setting_changes_what_is_caught(bot: OfflineBot) -> No
                                   "电梯运行的时候晃得厉害，还有奇怪的响声",
                                   "拉土的车一路撒，路上全是黄土", "楼下花坛里好多烟头",
                                   "路边的树枝快挨到电线了", "车棚的顶棚破了个洞",
-                                  "楼道里好多烟头", "楼下好多烟头", "楼道的窗户关不上")
+                                  "楼道里好多烟头", "楼下好多烟头", "楼道的窗户关不上",
+                                  "水龙头放出来的水有点黄，整栋楼都这样",
+                                  "楼道的扶手有点松，老人扶着不放心")
                       if threshold_for("high") <= detect(t).confidence < threshold_for("normal"))
     assert bot.replies_to(await bot.say(group, resident, borderline)) == []  # normal: left alone
     await bot.say(group, owner, "/settings sensitivity high")

@@ -2,13 +2,18 @@
 
 PTB's Updater (polling) and our webhook endpoint both hand each update to
 `Application.update_queue.put`; this queue is that queue. `put` hands the update to PTB at
-once (handling starts while it is written) and has it written to the inbox table; the updates
-put meanwhile are written together, in one transaction. What Telegram is answered with comes
-after the write: the webhook answers 200 once `stored()` returned, and the Updater's next
-getUpdates (whose offset confirms the batch before) goes through `StoredFirst`, which waits
-for `stored()` too, so a polled batch is one write. The processor (`bot.serve.processor`)
-tells the queue when an update was handled, and handled updates leave the inbox in batches,
-never before they were written.
+once and has it written to the inbox table unless it is handled first: the writer gives the
+handlers of what was put a moment (`HANDLED_FIRST`), then writes, in one transaction, the
+updates still in hand. A chat message is handled in a millisecond or two, a complaint's card
+is out in a few, so most updates never need the inbox, and a complaint's card no longer waits
+behind the write and the next getUpdates (built once the batch is safe) on the one event loop.
+What Telegram is answered with comes after that: the webhook answers 200 once `stored()`
+returned, and the Updater's next getUpdates (whose offset confirms the batch before) goes
+through `StoredFirst`, which waits for `stored()` too. So an update Telegram was told is safe
+is in the inbox or handled; a crash before that, Telegram sends it again (handling is
+idempotent: an issue per message, a card per issue once its id is stored). The processor
+(`bot.serve.processor`) tells the queue when an update was handled, and handled updates
+leave the inbox in batches, never before they were written.
 
 A worker renews the lease on what it holds and takes over what a dead worker left (the
 `keeper`); an update put twice (Telegram sends it again until it is confirmed) is handed to
@@ -37,6 +42,9 @@ log = logging.getLogger(__name__)
 FORGET_EVERY = 0.1  # seconds between removals of handled updates from the inbox
 SEEN = 10_000  # update ids remembered to hand a repeated update to PTB once
 RETRY = 1.0  # seconds between attempts to write when the database is away
+# Seconds the writer lets the handlers of what was put work before it writes what is still in
+# hand (the next getUpdates waits as long: a slow handler delays polling by this much).
+HANDLED_FIRST = 0.05
 
 
 class DurableQueue(asyncio.Queue[Any]):
@@ -50,6 +58,8 @@ class DurableQueue(asyncio.Queue[Any]):
         self._seen: OrderedDict[int, asyncio.Future[None]] = OrderedDict()
         self._payloads: dict[int, str] = {}  # updates' JSON as Telegram sent it (`as_sent`)
         self._writing: list[tuple[int, str, asyncio.Future[None]]] = []
+        self._in_hand: dict[int, asyncio.Future[None]] = {}  # put, not yet handled
+        self._kept: set[int] = set()  # written to the inbox (or taken from it), not yet handled
         self._writer: asyncio.Task[None] | None = None
         self._handled: list[int] = []
         self._forgetting: asyncio.Task[None] | None = None
@@ -65,12 +75,13 @@ class DurableQueue(asyncio.Queue[Any]):
             await super().put(item)
             return
         payload = self._payloads.pop(item.update_id, None)
-        if item.update_id not in self._seen:  # new: handled from now, and written
+        if item.update_id not in self._seen:  # new: handled from now, written unless done
+            self._in_hand[item.update_id] = asyncio.get_running_loop().create_future()
             self._remember(item.update_id, self._store(item, payload))
             super().put_nowait(item)
 
     async def stored(self) -> None:
-        """Return once every update put so far is in the inbox."""
+        """Return once every update put so far is in the inbox or handled."""
         while self._writer is not None and not self._writer.done():
             await asyncio.shield(self._writer)
 
@@ -99,17 +110,23 @@ class DurableQueue(asyncio.Queue[Any]):
         return done
 
     async def _write(self) -> None:
-        """Write what was put meanwhile, in one transaction; keep trying when the database
-        is away (nothing is confirmed to Telegram meanwhile)."""
+        """Let the handlers of what was put work first, then write what is still in hand,
+        in one transaction; keep trying when the database is away (nothing is confirmed to
+        Telegram meanwhile)."""
         assert self.inbox is not None
         while self._writing:
             batch, self._writing = self._writing, []
-            while True:
+            handling = [self._in_hand[u] for u, _, _ in batch if u in self._in_hand]
+            if handling:
+                await asyncio.wait(handling, timeout=HANDLED_FIRST)
+            keep = [(u, p) for u, p, _ in batch if u in self._in_hand]
+            self._kept.update(u for u, _ in keep)
+            while keep:
                 try:
-                    await self.inbox.put([(u, p) for u, p, _ in batch], self.worker)
+                    await self.inbox.put(keep, self.worker)
                     break
                 except Exception:
-                    log.exception("could not store %d updates; trying again", len(batch))
+                    log.exception("could not store %d updates; trying again", len(keep))
                     await asyncio.sleep(RETRY)
             for _, _, done in batch:
                 if not done.done():
@@ -119,6 +136,12 @@ class DurableQueue(asyncio.Queue[Any]):
         """The processor is done with an update: it leaves the inbox (once it is in it)."""
         if not isinstance(update, Update) or self.inbox is None:
             return
+        waiting = self._in_hand.pop(update.update_id, None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
+        if update.update_id not in self._kept:
+            return  # handled before it was written: nothing to remove
+        self._kept.discard(update.update_id)
         self._handled.append(update.update_id)
         if self._forgetting is None or self._forgetting.done():
             self._forgetting = asyncio.create_task(self._forget(), name="suqiu-inbox-forget")
@@ -146,6 +169,7 @@ class DurableQueue(asyncio.Queue[Any]):
             done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             done.set_result(None)
             self._remember(update_id, done)
+            self._kept.add(update_id)
             super().put_nowait(Update.de_json(json.loads(payload), bot))
         if taken:
             log.info("took over %d stored updates", len(taken))

@@ -149,6 +149,27 @@ async def test_the_next_getupdates_waits_until_the_batch_is_stored(tmp_path: Pat
         await db.dispose()
 
 
+async def test_an_update_handled_before_its_write_is_not_stored(tmp_path: Path) -> None:
+    """Handlers get a moment before the inbox is written: an update handled by then (most
+    chat, a complaint's card) needs no inbox row, and the next getUpdates goes at once; one
+    still in hand is written before that getUpdates, as above."""
+    db = Database(migrated_sqlite(tmp_path / "bot.db"))
+    try:
+        queue = DurableQueue()
+        queue.attach(Inbox(UnitOfWork(db), lambda: datetime.now(UTC)))
+        telegram = _Telegram(tmp_path / "bot.db")
+        for update_id in (51, 52):
+            await queue.put(Update(update_id))
+        queue.handled(queue.get_nowait())  # 51: handled at once; 52 still in hand
+        await StoredFirst(telegram, queue).post("https://api.telegram.org/bot1:x/getUpdates")
+        assert telegram.held_when_asked == [[52]]
+        queue.handled(queue.get_nowait())
+        await queue.close()  # the removal of 52, once handled
+        assert await Inbox(UnitOfWork(db), lambda: datetime.now(UTC)).pending() == []
+    finally:
+        await db.dispose()
+
+
 MAX_RETRIES = 5  # bot.rate_limits.max_retries in tests/bot/conftest.py
 
 

@@ -20,6 +20,9 @@ from issues.settings import Settings
 from issues.views import GroupView, PersonRef
 
 GROUP_MAX_AGE = 5.0  # seconds a group's settings may be reused across its messages
+# Seconds the recent notices' texts may be reused (another worker's new notice may pass for a
+# complaint this long; one sent through this worker is known at once).
+NOTICE_MAX_AGE = 5.0
 
 
 @dataclass

@@ -10,12 +10,13 @@ taken as reports (`is_notice_text`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Exists, Select, String, bindparam, func, or_, select, update
+from sqlalchemy import CompoundSelect, Select, bindparam, func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import people, tree
@@ -31,17 +32,24 @@ MIN_SAME_TEXT = 8  # shorter texts ("noted!") are too common to recognise
 
 
 @cache
-def _repeats_a_notice() -> Select[tuple[bool]]:
-    """Whether :text repeats a notice or follow-up sent since :since, in one statement built
-    once (every complaint asks it; building it costs more than running it)."""
-    text = bindparam("text", type_=String)
+def _recent_texts() -> CompoundSelect[str, datetime]:
+    """The notices and follow-ups sent since :since, long enough to recognise, with when (one
+    statement, built once)."""
+    def recent(table: type[Notice] | type[NoticeFollowUp]) -> Select[str, datetime]:
+        return select(table.text, table.created_at).where(
+            table.created_at >= bindparam("since"), func.length(table.text) >= MIN_SAME_TEXT)
 
-    def repeats(table: type[Notice] | type[NoticeFollowUp]) -> Exists:
-        return select(table.id).where(
-            table.created_at >= bindparam("since"), func.length(table.text) >= MIN_SAME_TEXT,
-            text.contains(table.text, autoescape=False)).exists()
+    return union_all(recent(Notice), recent(NoticeFollowUp))
 
-    return select(or_(repeats(Notice), repeats(NoticeFollowUp)))
+
+@dataclass(frozen=True)
+class _Recent:
+    """The recent notice texts as read at `stamp` (monotonic), covering those sent since
+    `since`."""
+
+    stamp: float
+    since: datetime
+    texts: list[tuple[str, datetime]]
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,11 @@ def _text(text: str) -> str:
 
 @dataclass(eq=False)
 class Notices(Room):
+    """Notices are few and change rarely; the texts sent lately are kept for
+    `is_notice_text`, which every complaint asks."""
+
+    _recent: _Recent | None = field(default=None, init=False)
+
     async def _speaker(self, s: AsyncSession, chat_id: int, actor: PersonRef) -> OrgUnit:
         unit = await tree.home_unit(s, chat_id)
         if unit is None:
@@ -120,6 +133,7 @@ class Notices(Room):
                             created_at=self.clock())
             s.add(notice)
             await s.flush()
+            self._recent = None
             for g in await tree.groups_under(s, unit):
                 s.add(NoticePost(notice_id=notice.id, seq=0, group_id=g.id, status="pending"))
             await s.flush()
@@ -141,6 +155,7 @@ class Notices(Room):
             seq = (await s.execute(select(func.coalesce(func.max(NoticeFollowUp.seq), 0))
                                    .where(NoticeFollowUp.notice_id == notice.id))
                    ).scalar_one() + 1
+            self._recent = None
             s.add(NoticeFollowUp(notice_id=notice.id, seq=seq, text=text,
                                  author_id=(await people.person(s, actor)).id,
                                  created_at=self.clock()))
@@ -212,19 +227,25 @@ class Notices(Room):
 
         return await self.uow.read(run)
 
-    async def is_notice_text(self, text: str) -> bool:
+    async def is_notice_text(self, text: str, max_age: float = 0) -> bool:
         """Whether a message repeats a recent notice or follow-up (a resident or an owner
-        passing it on): an official text, never a complaint."""
+        passing it on): an official text, never a complaint. With max_age, the recent texts
+        as read at most that many seconds ago will do: a notice sent through this service
+        drops them at once, another worker's shows within max_age."""
         text = (text or "").strip()
         if len(text) < MIN_SAME_TEXT:
             return False
         since = self.clock() - timedelta(days=SAME_TEXT_DAYS)
+        recent = self._recent
+        if (not max_age or recent is None or recent.since > since
+                or time.monotonic() - recent.stamp >= max_age):
+            stamp = time.monotonic()
 
-        async def run(s: AsyncSession) -> bool:
-            return bool((await core(s, _repeats_a_notice(), {"since": since, "text": text})
-                         ).scalar())
+            async def run(s: AsyncSession) -> list[tuple[str, datetime]]:
+                return [(t, at) for t, at in await core(s, _recent_texts(), {"since": since})]
 
-        return await self.uow.glance(run)
+            recent = self._recent = _Recent(stamp, since, await self.uow.glance(run))
+        return any(at >= since and said in text for said, at in recent.texts)
 
     async def _views(self, s: AsyncSession, notices: Sequence[Notice]) -> list[NoticeView]:
         if not notices:

@@ -75,7 +75,8 @@ async def on_group_message(update: Update, context: Context) -> None:
     if wish is not None:
         group = await ctx.ensure_group(context, chat)
         if group.settings.get("auto_detect", True) \
-                and not await ctx.service(context).notices.is_notice_text(text):
+                and not await ctx.service(context).notices.is_notice_text(
+                    text, max_age=ctx.NOTICE_MAX_AGE):
             await helping.post_request(msg, context, text, wish)
         if det.confidence < threshold_for("low"):
             return
@@ -88,7 +89,7 @@ async def on_group_message(update: Update, context: Context) -> None:
         return
     if det.confidence < threshold_for(str(group.settings.get("sensitivity", "normal"))):
         return
-    if await ctx.service(context).notices.is_notice_text(text):
+    if await ctx.service(context).notices.is_notice_text(text, max_age=ctx.NOTICE_MAX_AGE):
         return  # a unit's notice passed on: an official text, not a complaint
     await open_issue(msg, context, det, explicit=False, group=group)
 

@@ -4,6 +4,7 @@ the bot, here checked on PostgreSQL too)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -74,6 +75,29 @@ async def test_notice_posts_reach_the_tree_and_repeat_text_is_known(svc: IssueSe
         await svc.notices.send(STREET, RESIDENT, "假通知")
     with pytest.raises(InvalidInput):
         await svc.notices.send(GRID, OWNER, "网格群不是单位的工作群")
+
+
+async def test_recent_notice_texts_kept_for_a_while(db_url: str, svc: IssueService,
+                                                    clock: Clock) -> None:
+    """Every complaint asks whether it repeats a notice: with max_age the recent texts are
+    kept; a notice sent through this service is known at once, another worker's within
+    max_age, and one a month old is a resident's own words again."""
+    passed_on = "转：明天8点到12点全街道停水检修，请提前储水。"
+    assert not await svc.notices.is_notice_text(passed_on, max_age=60)  # read and kept
+    await svc.notices.send(STREET, OFFICIAL, "明天8点到12点全街道停水检修，请提前储水")
+    assert await svc.notices.is_notice_text(passed_on, max_age=60)
+    other_worker = IssueService(Database(db_url), svc.settings, clock=clock)
+    try:
+        assert await other_worker.notices.is_notice_text(passed_on, max_age=60)
+        await other_worker.notices.send(STREET, OFFICIAL, "周六上午9点小区门口义诊，请相互转告")
+    finally:
+        await other_worker.db.dispose()
+    told = "周六上午9点小区门口义诊，请相互转告"
+    assert not await svc.notices.is_notice_text(told, max_age=60)  # kept: not seen yet
+    await asyncio.sleep(0.01)
+    assert await svc.notices.is_notice_text(told, max_age=0.005)  # older than that: read again
+    clock.advance(days=31)
+    assert not await svc.notices.is_notice_text(passed_on, max_age=60)
 
 
 async def test_supervision_and_joint_parts(svc: IssueService, clock: Clock) -> None:

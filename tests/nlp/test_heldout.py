@@ -26,20 +26,27 @@ def _report(judge: Judge, name: str) -> Report:
     return judge.report(rows)
 
 
+def _figures(report: Report) -> dict[str, float]:
+    """The report's figures alone: a failing assertion shows these, never a held-out message
+    (pytest would print the whole report, misses and all, and a reader could then write a
+    rule from what it read)."""
+    return {k: v for k, v in report.summary().items() if isinstance(v, (int, float))}
+
+
 @pytest.mark.parametrize("name", ["real-hotline", "real-chat"])
 def test_held_out_figures_meet_the_targets(judge: Judge, name: str) -> None:
     report = _report(judge, name)
     missed = [(f, round(v, 4), op, goal) for f, v, op, goal, met in targets_met(name, report)
               if not met]
-    assert not missed, (missed, report.summary())
+    assert not missed, (missed, _figures(report))
 
 
 def test_dev_set_held_out_figures(judge: Judge) -> None:
     """The dev set's held-out part: category accuracy meets its target (0.90); precision
     (target 0.95), recall (0.90) and urgent recall (1.0) do not yet (README, Benchmarks), so
     they are held where they stand and no change makes them worse unnoticed."""
-    report = _report(judge, "detector-dev")
-    assert report.category_accuracy >= 0.90, report.summary()  # the target
-    assert report.precision >= 0.90, report.summary()
-    assert report.recall >= 0.88, report.summary()
-    assert report.urgent_recall >= 0.9, report.summary()
+    figures = _figures(_report(judge, "detector-dev"))
+    assert figures["category_accuracy"] >= 0.90, figures  # the target
+    assert figures["precision"] >= 0.90, figures
+    assert figures["recall"] >= 0.88, figures
+    assert figures["urgent_recall"] >= 0.9, figures

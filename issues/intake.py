@@ -8,9 +8,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Executable, Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import people
@@ -26,6 +27,14 @@ from nlp.types import Detection
 
 MAX_TEXT = 20_000
 _ISSUES = cast(Table, Issue.__table__)
+
+
+@cache
+def _set_card() -> Executable:
+    """Built once: every card posted runs it (building a statement costs more than running
+    it)."""
+    return (update(_ISSUES).where(_ISSUES.c.id == bindparam("issue"))
+            .values(card_message_id=bindparam("card")))
 
 
 def _said_something(text: str) -> None:
@@ -90,9 +99,7 @@ class Intake(Room):
 
     async def _set_cards(self, cards: list[tuple[int, int]]) -> list[None]:
         async def run(s: AsyncSession) -> list[None]:
-            await core(s, update(_ISSUES).where(_ISSUES.c.id == bindparam("issue"))
-                       .values(card_message_id=bindparam("card")),
-                       [{"issue": i, "card": m} for i, m in cards])
+            await core(s, _set_card(), [{"issue": i, "card": m} for i, m in cards])
             return [None] * len(cards)
 
         return await self.uow.write(run)

@@ -15,26 +15,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Executable, Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from issues import people, repeats, sla
+from issues.intake_statements import statements
 from issues.ledger import Ledger
-from issues.lifecycle import OPEN_STATUSES, Status
-from issues.models import Event, Group, Issue, Report
+from issues.lifecycle import Status
+from issues.models import Group, Issue
 from issues.settings import Settings
-from issues.unit_of_work import core
+from issues.unit_of_work import run
 from issues.views import IntakeResult, IssueView, PersonRef
 
 NEARBY = 20  # newest open issues of a category in a group that a message is compared with
-# Writes go through the tables (Core): the ORM's bulk paths cost more than the statements.
-_ISSUES = cast(Table, Issue.__table__)
-_REPORTS = cast(Table, Report.__table__)
-_EVENTS = cast(Table, Event.__table__)
-_GROUPS = cast(Table, Group.__table__)
 
 
 ReportKey = tuple[str, str, str]  # (channel, scope, external id): the report, once
@@ -119,20 +115,65 @@ def _own(pool: list[_Candidate], person_id: int, location: str | None) -> _Candi
 
 async def intake_batch(intake: Context, s: AsyncSession,
                        items: Sequence[IntakeItem]) -> list[IntakeResult]:
-    """Open or second an issue for each item, in order, inside the caller's transaction."""
+    """Open or second an issue for each item, in order, inside the caller's transaction. The
+    statements run as one synchronous unit (`_write`: one trip into SQLAlchemy's greenlet
+    for all of them instead of one each, which cost as much as the SQL); then the views of
+    the ledger's issues it seconded, urged or had seen before, if any."""
+    written = await s.run_sync(_write, intake, items)
+    if written.others:
+        written.views.update({v.id: v for v in await intake.ledger.views(s, written.others)})
+    return written.results()
+
+
+@dataclass
+class _Written:
+    """What `_write` decided and wrote, for the results: each item's issue (`outcome`, or
+    `seen` for a report handled before), the views known already and the issues to view."""
+
+    items: Sequence[IntakeItem]
+    first: dict[ReportKey, int]
+    seen: dict[ReportKey, int]
+    outcome: dict[ReportKey, _New | Issue]
+    count_at: dict[ReportKey, int]
+    urging: set[ReportKey]
+    views: dict[int, IssueView]
+    others: list[Issue]
+
+    def results(self) -> list[IntakeResult]:
+        seen, outcome, count_at, views = self.seen, self.outcome, self.count_at, self.views
+        results = []
+        for n, item in enumerate(self.items):
+            if item.key in seen or self.first[item.key] != n:  # handled before, or repeated
+                v = views[seen[item.key] if item.key in seen else outcome[item.key].id]
+                results.append(IntakeResult(v, False, False, v.report_count))
+                continue
+            got = outcome[item.key]
+            v = views[got.id]
+            if isinstance(got, _New) and got.item is item:
+                results.append(IntakeResult(v, True, False, 1))
+            elif item.key in self.urging:
+                results.append(IntakeResult(v, False, False, count_at[item.key], urged=True))
+            else:
+                results.append(IntakeResult(v, False, True, count_at[item.key]))
+        return results
+
+
+def _write(s: Session, intake: Context, items: Sequence[IntakeItem]) -> _Written:
+    """Read what the batch needs, decide each item in order, write the issues, reports and
+    events: every statement of the intake, synchronously."""
     first: dict[ReportKey, int] = {}
     for n, item in enumerate(items):
         first.setdefault(item.key, n)
     unique = [items[n] for n in sorted(set(first.values()))]
 
-    groups = await _groups(s, unique, intake.settings.timezone)
-    seen = {(c, sc, e): i for c, sc, e, i in (await core(
-        s, _statements().seen, {"keys": [i.key for i in unique]})).all()}
+    groups = _groups(s, unique, intake.settings.timezone)
+    seen = {(c, sc, e): i for c, sc, e, i in run(
+        s, statements().seen, {"keys": [i.key for i in unique]}).all()}
     fresh = [i for i in unique if i.key not in seen]
-    reporters = dict(zip((i.key for i in fresh), await people.person_ids(
+    reporters = dict(zip((i.key for i in fresh), people.person_ids(
         s, [(i.identity, i.reporter.stored_name(), i.reporter.username) for i in fresh]),
         strict=True))
-    nearby = await _nearby(intake, s, fresh, groups)
+    nearby = _nearby(intake, s, fresh, groups)
 
     new: list[_New] = []
     seconded: dict[int, tuple[Issue, list[tuple[IntakeItem, int]]]] = {}
@@ -150,7 +191,7 @@ async def intake_batch(intake: Context, s: AsyncSession,
             match = own or next((c for c in pool_now if same_place(c.location, item.location)),
                                 None)
         if own is not None:  # she said it again: an urge, not one more person
-            await _read_issue(s, own)
+            _read_issue(s, own)
             urged.append((own, item, pid))
             outcome[item.key] = _target(own)
             count_at[item.key] = len(own.people)
@@ -162,7 +203,7 @@ async def intake_batch(intake: Context, s: AsyncSession,
             outcome[item.key] = match.new
             count_at[item.key] = match.new.row["report_count"]
         elif match is not None:
-            issue = await _read_issue(s, match)
+            issue = _read_issue(s, match)
             match.people.add(pid)
             queued = seconded.setdefault(issue.id, (issue, []))[1]
             queued.append((item, pid))
@@ -191,13 +232,13 @@ async def intake_batch(intake: Context, s: AsyncSession,
             outcome[item.key] = entry
 
     arrivals = [e.arrival() for e in new]
-    await repeats.decide(s, arrivals)
+    repeats.decide(s, arrivals)
     for e, a in zip(new, arrivals, strict=True):
         e.row["repeat_of"] = a.repeat_of
-    await _insert_new(s, new)
+    _insert_new(s, new)
     for e, a in zip(new, arrivals, strict=True):
         a.id = e.id
-    await repeats.link(s, arrivals)
+    repeats.link(s, arrivals)
     for issue, seconds in seconded.values():
         issue.report_count += len(seconds)
         issue.updated_at = max(issue.updated_at, *(i.at for i, _ in seconds))
@@ -223,71 +264,20 @@ async def intake_batch(intake: Context, s: AsyncSession,
         events.append({"issue_id": issue_id, "actor_id": pid, "at": item.at,
                        "kind": "urge", "from_status": status, "to_status": status,
                        "note": item.text[:500], "data": None})
-    await s.flush()  # the seconded issues' counts, under their version check
+    s.flush()  # the seconded issues' counts, under their version check
     if reports:
-        await core(s, insert(_REPORTS), reports)
-        await core(s, insert(_EVENTS), events)
+        run(s, statements().insert_reports, reports)
+        run(s, statements().insert_events, events)
 
     # Views: what this batch opened is known without asking the database again.
     views: dict[int, IssueView] = {e.id: _view_of_new(intake, e, groups) for e in new}
     others = [iss for iss, _ in seconded.values()]
     others += [c.issue for c, _, _ in urged if c.issue is not None and c.issue.id not in seconded]
     if seen:
-        others += (await s.execute(select(Issue).where(
-            Issue.id.in_(set(seen.values()))))).scalars().all()
-    views.update({v.id: v for v in await intake.ledger.views(s, others)})
+        others += s.scalars(select(Issue).where(Issue.id.in_(set(seen.values())))).all()
+    return _Written(items, first, seen, outcome, count_at, {item.key for _, item, _ in urged},
+                    views, others)
 
-    urging = {item.key for _, item, _ in urged}
-    results = []
-    for n, item in enumerate(items):
-        if item.key in seen or first[item.key] != n:  # handled before, or repeated in batch
-            v = views[seen[item.key] if item.key in seen else outcome[item.key].id]
-            results.append(IntakeResult(v, False, False, v.report_count))
-            continue
-        got = outcome[item.key]
-        v = views[got.id]
-        if isinstance(got, _New) and got.item is item:
-            results.append(IntakeResult(v, True, False, 1))
-        elif item.key in urging:
-            results.append(IntakeResult(v, False, False, count_at[item.key], urged=True))
-        else:
-            results.append(IntakeResult(v, False, True, count_at[item.key]))
-    return results
-
-
-@dataclass(frozen=True)
-class _Statements:
-    """The statements of an intake, with their values as parameters: built once, since
-    building one costs more than running it (every complaint runs them all)."""
-
-    groups: Executable
-    seen: Executable
-    nearby: Executable
-    number: Executable
-    insert_issues: Executable
-
-
-@cache
-def _statements() -> _Statements:
-    g = _GROUPS.c
-    return _Statements(
-        groups=select(Group.id, Group.chat_id, Group.title)
-        .where(Group.chat_id.in_(bindparam("chats", expanding=True))),
-        seen=select(Report.channel, Report.scope, Report.external_id, Report.issue_id)
-        .where(tuple_(Report.channel, Report.scope, Report.external_id)
-               .in_(bindparam("keys", expanding=True))),
-        # The open issues a report could join, newest first, each with who reported it.
-        nearby=select(Issue.id, Issue.group_id, Issue.category, Issue.location_text,
-                      Issue.created_at, Report.person_id)
-        .outerjoin(Report, Report.issue_id == Issue.id).where(
-            Issue.group_id.in_(bindparam("groups", expanding=True)),
-            Issue.category.in_(bindparam("categories", expanding=True)),
-            Issue.status.in_(OPEN_STATUSES), Issue.created_at >= bindparam("since"),
-        ).order_by(Issue.created_at.desc(), Issue.id.desc()),
-        number=update(_GROUPS).where(g.id == bindparam("group"))
-        .values(last_number=g.last_number + bindparam("k")).returning(g.last_number),
-        insert_issues=insert(_ISSUES).returning(_ISSUES.c.id, sort_by_parameter_order=True),
-    )
 
 
 def _target(c: _Candidate) -> _New | Issue:
@@ -297,11 +287,11 @@ def _target(c: _Candidate) -> _New | Issue:
     return c.issue
 
 
-async def _read_issue(s: AsyncSession, c: _Candidate) -> Issue:
+def _read_issue(s: Session, c: _Candidate) -> Issue:
     """The whole issue a report seconds or urges: the candidates are read as a few columns
     (most complaints open a new issue and need no more of them)."""
     if c.issue is None:
-        c.issue = await s.get_one(Issue, c.issue_id)
+        c.issue = s.get_one(Issue, c.issue_id)
     return c.issue
 
 
@@ -312,31 +302,31 @@ def _report(issue_id: int, item: IntakeItem, person_id: int) -> dict[str, Any]:
             "created_at": item.at}
 
 
-async def _groups(s: AsyncSession, items: Sequence[IntakeItem],
+def _groups(s: Session, items: Sequence[IntakeItem],
                   timezone: str) -> dict[int, tuple[int, str]]:
     """chat id → (group id, title); a group the bot has not met yet is created."""
     chats = {i.chat_id for i in items}
-    found = {c: (g, t) for g, c, t in (await core(
-        s, _statements().groups, {"chats": list(chats)})).all()}
+    found = {c: (g, t) for g, c, t in run(
+        s, statements().groups, {"chats": list(chats)}).all()}
     for item in items:
         if item.chat_id in found:
             continue
         title = item.group_title[:200] or str(item.chat_id)
-        gid = (await s.execute(insert(Group).values(
+        gid = (s.execute(insert(Group).values(
             chat_id=item.chat_id, title=title, timezone=timezone, settings={},
             last_number=0, created_at=item.at).returning(Group.id))).scalar_one()
         found[item.chat_id] = (gid, title)
     return found
 
 
-async def _nearby(intake: Context, s: AsyncSession, items: Sequence[IntakeItem],
-                  groups: dict[int, tuple[int, str]]) -> dict[tuple[int, str], list[_Candidate]]:
+def _nearby(intake: Context, s: Session, items: Sequence[IntakeItem],
+            groups: dict[int, tuple[int, str]]) -> dict[tuple[int, str], list[_Candidate]]:
     """Open issues that a message of the batch could second, newest first, per group and
     category."""
     if not items:
         return {}
     since = min(i.at for i in items) - intake.settings.duplicate_window
-    rows = await core(s, _statements().nearby, {
+    rows = run(s, statements().nearby, {
         "groups": list({groups[i.chat_id][0] for i in items}),
         "categories": list({i.category for i in items}), "since": since})
     out: dict[tuple[int, str], list[_Candidate]] = {}
@@ -354,7 +344,7 @@ async def _nearby(intake: Context, s: AsyncSession, items: Sequence[IntakeItem],
     return out
 
 
-async def _insert_new(s: AsyncSession, new: list[_New]) -> None:
+def _insert_new(s: Session, new: list[_New]) -> None:
     """Numbers per group (one statement per group), then the issues in one statement."""
     if not new:
         return
@@ -363,12 +353,12 @@ async def _insert_new(s: AsyncSession, new: list[_New]) -> None:
         counts[e.group_id] = counts.get(e.group_id, 0) + 1
     nxt = {}
     for gid, k in counts.items():
-        last = (await core(s, _statements().number, {"group": gid, "k": k})).scalar_one()
+        last = run(s, statements().number, {"group": gid, "k": k}).scalar_one()
         nxt[gid] = last - k + 1
     for e in new:
         e.row["number"] = nxt[e.group_id]
         nxt[e.group_id] += 1
-    ids = (await core(s, _statements().insert_issues, [e.row for e in new])).scalars().all()
+    ids = run(s, statements().insert_issues, [e.row for e in new]).scalars().all()
     for e, issue_id in zip(new, ids, strict=True):
         e.id = issue_id
 

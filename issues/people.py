@@ -26,10 +26,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import SelectBase
 
 from issues.models import Issue, Person, PersonIdentity
-from issues.unit_of_work import Room, core
+from issues.unit_of_work import Room, run
 from issues.views import Channel, PersonRef
 
 CHAT = Channel.TELEGRAM  # the channel of the group chats: a PersonRef's user_id is its id there
@@ -108,25 +109,26 @@ async def refs(s: AsyncSession, ids: Iterable[int] | SelectBase) -> dict[int, Pe
             for pid, name, username, ext in rows.all()}
 
 
-async def person_ids(s: AsyncSession, people: Sequence[Wanted]) -> list[int]:
+def person_ids(s: Session, people: Sequence[Wanted]) -> list[int]:
     """Person ids for a batch, in order: known identities are found (a changed name or
-    username follows), new ones added with their person, and nameless ones always added."""
+    username follows), new ones added with their person, and nameless ones always added.
+    Synchronous: intake runs its statements as one unit (`issues.unit_of_work.run`)."""
     named = {key: (name, username) for key, name, username in people if key is not None}
     found: dict[tuple[str, str], int] = {}
     if named:
-        for channel, ext, pid, name, username in (await core(
-                s, _known(), {"keys": list(named)})).all():
+        for channel, ext, pid, name, username in run(
+                s, _known(), {"keys": list(named)}).all():
             found[(channel, ext)] = pid
             new_name, new_username = named[(channel, ext)]
             if (name, username) != (_stored(new_name, name), new_username):
-                await s.execute(update(Person).where(Person.id == pid).values(
+                s.execute(update(Person).where(Person.id == pid).values(
                     name=_stored(new_name, name), username=new_username))
     missing = [key for key in named if key not in found]
-    added = await _add(s, [named[k] for k in missing])
+    added = _add(s, [named[k] for k in missing])
     found.update(zip(missing, added, strict=True))
-    nameless = iter(await _add(s, [(n, u) for key, n, u in people if key is None]))
+    nameless = iter(_add(s, [(n, u) for key, n, u in people if key is None]))
     if missing:
-        await core(s, insert(_IDENTITIES), [
+        run(s, insert(_IDENTITIES), [
             {"person_id": found[k], "channel": k[0], "external_id": k[1]} for k in missing])
     return [found[key] if key is not None else next(nameless) for key, _, _ in people]
 
@@ -140,12 +142,12 @@ def _known() -> Executable:
                    .in_(bindparam("keys", expanding=True))))
 
 
-async def _add(s: AsyncSession, rows: Sequence[tuple[str, str | None]]) -> list[int]:
+def _add(s: Session, rows: Sequence[tuple[str, str | None]]) -> list[int]:
     if not rows:
         return []
     values: list[dict[str, Any]] = [{"name": _stored(n), "username": u} for n, u in rows]
-    return list((await core(s, insert(_PEOPLE).returning(
-        _PEOPLE.c.id, sort_by_parameter_order=True), values)).scalars())
+    return list(run(s, insert(_PEOPLE).returning(
+        _PEOPLE.c.id, sort_by_parameter_order=True), values).scalars())
 
 
 class People(Room):

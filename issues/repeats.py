@@ -19,11 +19,12 @@ from typing import cast
 
 from sqlalchemy import Executable, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from issues.facts import REPEAT_WINDOW
 from issues.lifecycle import Status
 from issues.models import Issue
-from issues.unit_of_work import core
+from issues.unit_of_work import run
 
 _ISSUES = cast(Table, Issue.__table__)
 
@@ -46,16 +47,17 @@ class Arrival:
     repeats: Arrival | None = None
 
 
-async def decide(s: AsyncSession, new: Sequence[Arrival]) -> None:
+def decide(s: Session, new: Sequence[Arrival]) -> None:
     """What each of the complaints received together repeats, in their order: read the
-    complaints before them in one statement, then compare them with those and each other."""
+    complaints before them in one statement, then compare them with those and each other
+    (inside intake's synchronous unit, `issues.unit_of_work.run`)."""
     placed = sorted((a for a in new if a.place is not None), key=lambda a: a.at)
     if not placed:
         return
     places = [a.place for a in placed if a.place is not None]
-    rows = (await core(s, _before(), {
+    rows = run(s, _before(), {
         "groups": list({p[0] for p in places}), "categories": list({p[1] for p in places}),
-        "places": list({p[2] for p in places}), "since": placed[0].at - REPEAT_WINDOW})).all()
+        "places": list({p[2] for p in places}), "since": placed[0].at - REPEAT_WINDOW}).all()
     latest: dict[Place, tuple[int, datetime] | Arrival] = {}
     n = 0
     for a in placed:
@@ -85,12 +87,12 @@ def _before() -> Executable:
             .order_by(Issue.created_at, Issue.id))
 
 
-async def link(s: AsyncSession, new: Sequence[Arrival]) -> None:
+def link(s: Session, new: Sequence[Arrival]) -> None:
     """Write what complaints received together repeat of each other, now they have ids."""
     pairs = [{"b_id": a.id, "b_of": a.repeats.id} for a in new if a.repeats is not None]
     if pairs:
-        await s.execute(update(_ISSUES).where(_ISSUES.c.id == bindparam("b_id"))
-                        .values(repeat_of=bindparam("b_of")), pairs)
+        s.execute(update(_ISSUES).where(_ISSUES.c.id == bindparam("b_id"))
+                  .values(repeat_of=bindparam("b_of")), pairs)
 
 
 async def refresh(s: AsyncSession, issue: Issue, place: Place | None) -> None:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Executable, Result
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from issues.db import Database
@@ -27,14 +28,19 @@ from issues.sqlite_driver import on_loop
 T = TypeVar("T")
 
 
+def run(s: Session, statement: Executable, params: Any = None) -> Result[*tuple[Any, ...]]:
+    """A Core statement (tables and columns, no ORM entities) on the session's connection,
+    past the ORM's per-statement machinery, inside code that runs as one synchronous unit
+    (`AsyncSession.run_sync`: one trip into SQLAlchemy's greenlet for all its statements,
+    not one per statement). The ORM's pending changes are not flushed first (flush before,
+    if a statement must see them); rows come buffered, as from `s.execute`."""
+    return s.connection().execute(statement, params)
+
+
 async def core(s: AsyncSession, statement: Executable,
                params: Any = None) -> Result[*tuple[Any, ...]]:
-    """A Core statement (tables and columns, no ORM entities) on the session's connection,
-    past the ORM's per-statement machinery: about half the Python of `s.execute`, which the
-    intake of every complaint pays a dozen times. The ORM's pending changes are not flushed
-    first (flush before, if a statement must see them); rows come buffered, as from
-    `s.execute`."""
-    return await s.run_sync(lambda sync: sync.connection().execute(statement, params))
+    """`run` from async code: about half the Python of `s.execute`."""
+    return await s.run_sync(run, statement, params)
 
 
 class UnitOfWork:

@@ -89,6 +89,10 @@ class Database:
             # file changed by the others and read its pages afresh (an intake's transaction
             # took 8 % longer with three connections in the pool).
             kwargs["pool_use_lifo"] = True
+            # Kept open: the dashboard reads its figures side by side, ten sessions at once;
+            # past five, each page opened and closed connections of its own (3-5 a page, each
+            # with an empty page cache and its statements prepared again).
+            kwargs["pool_size"] = 10
             if url.startswith("sqlite+aiosqlite"):
                 # One thread hop per statement, or none (sqlite_driver.on_loop): a connection
                 # serves one session at a time, from the loop or from aiosqlite's thread.

@@ -110,6 +110,7 @@ class Notices(Room):
     `is_notice_text`, which every complaint asks."""
 
     _recent: _Recent | None = field(default=None, init=False)
+    _sent: int = field(default=0, init=False)  # notices sent through this service so far
 
     async def _speaker(self, s: AsyncSession, chat_id: int, actor: PersonRef) -> OrgUnit:
         unit = await tree.home_unit(s, chat_id)
@@ -133,13 +134,12 @@ class Notices(Room):
                             created_at=self.clock())
             s.add(notice)
             await s.flush()
-            self._recent = None
             for g in await tree.groups_under(s, unit):
                 s.add(NoticePost(notice_id=notice.id, seq=0, group_id=g.id, status="pending"))
             await s.flush()
             return (await self._views(s, [notice]))[0]
 
-        return await self.uow.write(run)
+        return self._sent_one(await self.uow.write(run))
 
     async def follow_up(self, chat_id: int, actor: PersonRef, number: int,
                         text: str) -> NoticeView:
@@ -155,7 +155,6 @@ class Notices(Room):
             seq = (await s.execute(select(func.coalesce(func.max(NoticeFollowUp.seq), 0))
                                    .where(NoticeFollowUp.notice_id == notice.id))
                    ).scalar_one() + 1
-            self._recent = None
             s.add(NoticeFollowUp(notice_id=notice.id, seq=seq, text=text,
                                  author_id=(await people.person(s, actor)).id,
                                  created_at=self.clock()))
@@ -167,7 +166,13 @@ class Notices(Room):
             await s.flush()
             return (await self._views(s, [notice]))[0]
 
-        return await self.uow.write(run)
+        return self._sent_one(await self.uow.write(run))
+
+    def _sent_one(self, view: NoticeView) -> NoticeView:
+        """A notice or follow-up was sent: the recent texts kept for `is_notice_text` are
+        stale (and so is any read of them still under way)."""
+        self._recent, self._sent = None, self._sent + 1
+        return view
 
     async def pending(self, after: int = 0, limit: int = 500) -> list[PendingPost]:
         """Posts not yet sent, oldest first (from post id `after` on: the next page)."""
@@ -239,12 +244,14 @@ class Notices(Room):
         recent = self._recent
         if (not max_age or recent is None or recent.since > since
                 or time.monotonic() - recent.stamp >= max_age):
-            stamp = time.monotonic()
+            stamp, sent = time.monotonic(), self._sent
 
             async def run(s: AsyncSession) -> list[tuple[str, datetime]]:
                 return [(t, at) for t, at in await core(s, _recent_texts(), {"since": since})]
 
-            recent = self._recent = _Recent(stamp, since, await self.uow.glance(run))
+            recent = _Recent(stamp, since, await self.uow.glance(run))
+            if sent == self._sent:  # no notice sent meanwhile: worth keeping
+                self._recent = recent
         return any(at >= since and said in text for said, at in recent.texts)
 
     async def _views(self, s: AsyncSession, notices: Sequence[Notice]) -> list[NoticeView]:

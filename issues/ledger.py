@@ -182,8 +182,9 @@ class Ledger(Room):
     async def _steps(s: AsyncSession, ids: list[int]
                      ) -> tuple[dict[int, int], dict[int, str], dict[int, str]]:
         """Per issue: who took it on (the first step out of `open`), the newest progress
-        note — what the card shows of its history — and the newest resolution's note (the
-        exports' result column)."""
+        note since it was last resolved — what the card shows of its history (reopened, the
+        plan that led to the rejected fix is no news) — and the newest resolution's note
+        (the exports' result column)."""
         taken_by: dict[int, int] = {}
         progress: dict[int, str] = {}
         resolution: dict[int, str] = {}
@@ -198,6 +199,7 @@ class Ledger(Room):
                 progress[issue_id] = note
             elif kind == "resolve":
                 resolution[issue_id] = note or ""
+                progress.pop(issue_id, None)
         return taken_by, progress, resolution
 
     async def view(self, s: AsyncSession, issue: Issue, with_events: bool = False) -> IssueView:

@@ -127,6 +127,20 @@ async def test_ratings(service: IssueService, group: int) -> None:
         await service.rate(CHAT, 1, RESIDENT, 5)
 
 
+async def test_the_latest_progress_is_since_the_last_resolution(service: IssueService,
+                                                                 group: int) -> None:
+    """Reopened by 不满意, the plan that led to the rejected fix is not the latest progress
+    (the card and the answer to 修好了没有 showed it as news)."""
+    await service.intake(CHAT, 10, RESIDENT, "3栋门口路灯坏了", LIGHT)
+    await service.progress(CHAT, 1, OWNER, "明天上午路灯所来换")
+    assert (await service.get_issue(CHAT, 1)).progress_note == "明天上午路灯所来换"
+    await service.resolve(CHAT, 1, OWNER, "换好了")
+    r = await service.rate(CHAT, 1, RESIDENT, 1)
+    assert r.issue.status == "in_progress" and r.issue.progress_note is None
+    await service.progress(CHAT, 1, OWNER, "镇流器坏了，换整套灯具")
+    assert (await service.get_issue(CHAT, 1)).progress_note == "镇流器坏了，换整套灯具"
+
+
 async def test_sla_lights_and_crossings(service: IssueService, group: int,
                                         clock: Clock) -> None:
     start = clock.now

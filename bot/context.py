@@ -44,9 +44,10 @@ class BotData:
     intake_limiter: IntakeLimiter | None = None  # set by build_application
     # When each group's admins were last read from Telegram (time.monotonic()).
     admins_read_at: dict[int, float] = field(default_factory=dict)
-    # (chat id, user id) → (issue number, until when, time.monotonic()): a reporter just
-    # asked "哪里不满意？", whose next message is her answer even when it is not a reply.
-    reasons_asked: dict[tuple[int, int], tuple[int, float]] = field(default_factory=dict)
+    # (chat id, user id) → (issue number, its category, until when, time.monotonic()): a
+    # reporter just asked "哪里不满意？", whose next message is her answer even when it is not
+    # a reply.
+    reasons_asked: dict[tuple[int, int], tuple[int, str, float]] = field(default_factory=dict)
 
     def require_service(self) -> IssueService:
         if self.service is None:

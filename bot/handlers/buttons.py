@@ -93,7 +93,7 @@ async def on_button(update: Update, context: Context) -> None:
     await q.answer(render("button_done"))
     await announce(context.bot, svc, result, rating_message=rating_message)
     if isinstance(data, Rate) and result.reopened:  # she was asked 哪里不满意
-        ask_reason(context, chat, q.from_user.id, n)
+        ask_reason(context, result.issue, q.from_user.id)
 
 
 async def _choose(q: CallbackQuery, context: Context, issue: IssueView) -> None:

@@ -53,10 +53,9 @@ async def on_group_message(update: Update, context: Context) -> None:
     to_bot = _replies_to_bot(msg, context)
     if to_bot and await _reply_to_card(msg, context):
         return
-    if talk.reason_awaited(msg, context):
-        group = await ctx.ensure_group(context, chat)
-        if await talk.unsatisfied_reason(msg, context, group):
-            return
+    if talk.reason_awaited(msg, context) and await talk.unsatisfied_reason(
+            msg, context, await ctx.ensure_group(context, chat)):
+        return
     reads_as_step = read_progress(text) is not None
     asking = asks_status(text) or (talk.addressed(msg, context) and bool(text.strip()))
     if to_bot or reads_as_step or asking:

@@ -239,22 +239,26 @@ def asked_issue_number(bot_message: Message) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def ask_reason(context: Context, chat_id: int, user_id: int, number: int) -> None:
-    """Remember that this reporter was just asked why she is not satisfied with #number (in
-    this process: a restart forgets it, and a reply to the question still counts)."""
+def ask_reason(context: Context, issue: IssueView, user_id: int) -> None:
+    """Remember that this reporter was just asked why she is not satisfied with the issue
+    (in this process: a restart forgets it, and a reply to the question still counts)."""
     asked = context.bot_data.reasons_asked
     now = time.monotonic()
-    for key in [k for k, (_, until) in asked.items() if until < now]:
+    for key in [k for k, (_, _, until) in asked.items() if until < now]:
         del asked[key]
-    asked[(chat_id, user_id)] = (number, now + REASON_WAIT)
+    asked[(issue.chat_id, user_id)] = (issue.number, issue.category, now + REASON_WAIT)
 
 
 def reason_awaited(msg: Message, context: Context) -> bool:
-    """Is this message a reporter's plain answer to "哪里不满意？" asked a moment ago?"""
+    """Is this message a reporter's plain answer to "哪里不满意？" asked a moment ago? Not
+    when it reports a problem of another kind ("5栋的井盖也松了"): that is a new complaint."""
     if msg.from_user is None or msg.reply_to_message is not None or not msg.text:
         return False
     asked = context.bot_data.reasons_asked.get((msg.chat.id, msg.from_user.id))
-    return asked is not None and asked[1] >= time.monotonic()
+    if asked is None or asked[2] < time.monotonic():
+        return False
+    det = detect(msg.text)
+    return not det.is_issue or det.category == asked[1]
 
 
 async def unsatisfied_reason(msg: Message, context: Context, group: GroupView) -> bool:
@@ -265,10 +269,9 @@ async def unsatisfied_reason(msg: Message, context: Context, group: GroupView) -
         return False
     reply = msg.reply_to_message
     if reply is None:
-        asked = context.bot_data.reasons_asked.get((msg.chat.id, msg.from_user.id))
-        if asked is None or asked[1] < time.monotonic():
+        if not reason_awaited(msg, context):
             return False
-        number: int | None = asked[0]
+        number: int | None = context.bot_data.reasons_asked[(msg.chat.id, msg.from_user.id)][0]
     elif render("unsatisfied_marker") not in (reply.text or ""):
         return False
     else:

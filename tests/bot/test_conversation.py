@@ -227,6 +227,8 @@ async def test_the_reason_for_unhappy_needs_no_reply(harness: Harness) -> None:
     await c.press(chat, resident, done["message_id"], "rate:1:1")
     await h.reply_from_bot(chat, report["message_id"], lambda m: "哪里不满意" in _text(m))
     await h.say(chat, neighbour, "我家楼下的也不太亮")
+    other = await h.say(chat, resident, "对了，东门的井盖也松了，一踩就晃")  # a new complaint
+    await h.reply_from_bot(chat, other["message_id"], lambda m: "#2" in _text(m))
     said = await h.say(chat, resident, "还是不亮，晚上一闪一闪的")
     passed = await h.reply_from_bot(chat, said["message_id"],
                                     lambda m: "不满意的原因" in _text(m))

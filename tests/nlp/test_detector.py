@@ -19,6 +19,8 @@ COMPLAINTS = [
     ("5单元楼道的声控灯不亮了 爬楼只能开手机电筒", "streetlight"),
     ("小区门口一下雨就积水 水淹到脚脖子", "drainage"),
     ("2栋楼下下水道堵了 脏水冒出来了", "drainage"),
+    ("地下车库又淹了，好几辆车泡在水里", "drainage"),  # a place flooded: 淹了, 进水了
+    ("车库进水了，车都泡了", "drainage"),
     ("早上到现在还是没水 上班脸都冇洗", "water"),
     ("7栋又停电了 冰箱里的东西都要坏了", "power"),
     ("楼下那个垃圾桶满了两天冇人收 臭死了", "garbage"),
@@ -73,6 +75,7 @@ COMPLAINTS = [
 ]
 
 NOT_ISSUES = [
+    "手机进水了，开不了机",  # 进水了 counts only after a place
     # the issue's everyday chat that used to come back as complaints
     "半夜看球赛太激动了",
     "昨晚睡不着，看了一晚上小说",

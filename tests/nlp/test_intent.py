@@ -23,6 +23,12 @@ REPLIES = [
     ("明天派人来看看", Step.PROGRESS),
     ("垃圾已经清了", Step.RESOLVE),  # the worker's own short word for 清理干净
     ("违停的车已经拖走了", Step.RESOLVE),
+    ("已处理", Step.RESOLVE),  # the terse replies of a busy worker
+    ("路灯亮了", Step.RESOLVE),
+    ("电来了", Step.RESOLVE),
+    ("下水道已经通了", Step.RESOLVE),
+    ("正在协调", Step.PROGRESS),
+    ("已反馈给物业", Step.PROGRESS),
     ("已经清理了一半，明天继续", Step.PROGRESS),  # part of the work is progress, not done
     ("管道已经疏通好了，剩下的明天再弄", Step.PROGRESS),
     ("收到", Step.ACKNOWLEDGE),
@@ -34,7 +40,8 @@ NOT_REPLIES = ["哈哈今天天气真好", "还没修好", "修好了没有？",
                "我家也是", ""]
 QUESTIONS = ["三栋门口路灯修好了没有？", "@suqiu_bot 我反映的路灯怎么样了", "有人管吗",
              "路灯坏了好几天了，有人管吗？", "什么时候来修啊", "还没修好", "到底管不管？",
-             "垃圾清了没有啊", "井盖换了没", "下水道通了吗"]  # the verb of the work done
+             "垃圾清了没有啊", "井盖换了没", "下水道通了吗",  # the verb of the work done
+             "路灯亮了吗", "来电了没", "电梯能用了吗", "还要等多久", "是不是没人管了"]
 NOT_QUESTIONS = ["3栋门口路灯坏了好几天了", "东门井盖已经修好了", "收到", "谢谢王网格"]
 
 
@@ -73,7 +80,7 @@ STEP_TRIGGERS = [
 ]
 NEGATED_STEPS = ["还没修好", "没有修好", "还没联系", "没有恢复供水", "并没解决", "还没搞定"]
 DOUBTS = ["物业说修好了，其实根本没修", "不是说修好了吗", "修了又坏，修了又坏",
-          "说了明天来修，到现在都没人"]
+          "说了明天来修，到现在都没人", "电来了又停了", "路灯亮了一会又灭了"]
 
 
 @pytest.mark.parametrize(("trigger", "step"), STEP_TRIGGERS)

@@ -53,8 +53,9 @@ async def on_group_message(update: Update, context: Context) -> None:
     to_bot = _replies_to_bot(msg, context)
     if to_bot and await _reply_to_card(msg, context):
         return
-    if talk.reason_awaited(msg, context) and await talk.unsatisfied_reason(
-            msg, context, await ctx.ensure_group(context, chat)):
+    awaited = talk.reason_awaited(msg, context)
+    if awaited is not None and await talk.unsatisfied_reason(
+            msg, context, await ctx.ensure_group(context, chat), awaited):
         return
     reads_as_step = read_progress(text) is not None
     asking = asks_status(text) or (talk.addressed(msg, context) and bool(text.strip()))

@@ -249,29 +249,29 @@ def ask_reason(context: Context, issue: IssueView, user_id: int) -> None:
     asked[(issue.chat_id, user_id)] = (issue.number, issue.category, now + REASON_WAIT)
 
 
-def reason_awaited(msg: Message, context: Context) -> bool:
-    """Is this message a reporter's plain answer to "哪里不满意？" asked a moment ago? Not
-    when it reports a problem of another kind ("5栋的井盖也松了"): that is a new complaint."""
+def reason_awaited(msg: Message, context: Context) -> int | None:
+    """The issue whose "哪里不满意？" this message plainly answers (asked of its sender a
+    moment ago), or None. Not when it reports a problem of another kind ("5栋的井盖也松了"):
+    that is a new complaint."""
     if msg.from_user is None or msg.reply_to_message is not None or not msg.text:
-        return False
+        return None
     asked = context.bot_data.reasons_asked.get((msg.chat.id, msg.from_user.id))
     if asked is None or asked[2] < time.monotonic():
-        return False
+        return None
     det = detect(msg.text)
-    return not det.is_issue or det.category == asked[1]
+    return asked[0] if not det.is_issue or det.category == asked[1] else None
 
 
-async def unsatisfied_reason(msg: Message, context: Context, group: GroupView) -> bool:
-    """The reporter answering our "哪里不满意？" (a reply to it, or her next message):
-    recorded on the issue and passed to the person responsible (privately when they have
-    started the bot)."""
+async def unsatisfied_reason(msg: Message, context: Context, group: GroupView,
+                             awaited: int | None = None) -> bool:
+    """The reporter answering our "哪里不满意？" — a reply to it, or her next message (the
+    issue `reason_awaited` found) —: recorded on the issue and passed to the person
+    responsible (privately when they have started the bot)."""
     if msg.from_user is None or not msg.text:
         return False
     reply = msg.reply_to_message
     if reply is None:
-        if not reason_awaited(msg, context):
-            return False
-        number: int | None = context.bot_data.reasons_asked[(msg.chat.id, msg.from_user.id)][0]
+        number = awaited
     elif render("unsatisfied_marker") not in (reply.text or ""):
         return False
     else:

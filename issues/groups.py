@@ -220,6 +220,15 @@ class Groups(Room):
 
         return await self.uow.read(run) if chats else []
 
+    async def must_manage(self, chat_id: int, actor_id: int, act: GroupAct) -> None:
+        """Refuse at once when the person is neither the group's owner nor an admin (before
+        a command's other words are looked up)."""
+
+        async def run(s: AsyncSession) -> None:
+            await require_manager(s, await group_row(s, chat_id), actor_id, act)
+
+        await self.uow.read(run)
+
     async def set_owner(self, chat_id: int, actor_id: int, new_owner: PersonRef) -> GroupView:
         async def run(s: AsyncSession) -> GroupView:
             g = await group_row(s, chat_id)

@@ -25,6 +25,7 @@ from issues.helping import Helping
 from issues.hotline import Hotline
 from issues.intake import Intake
 from issues.ledger import Ledger
+from issues.lifecycle import Action, GroupAct
 from issues.notices import Notices
 from issues.org import Org
 from issues.oversight import Oversight
@@ -110,6 +111,9 @@ class IssueService:
 
     async def migrate_group(self, old_chat: int, new_chat: int) -> GroupView | None:
         return await self.groups.migrate_chat(old_chat, new_chat)
+
+    async def require_group_manager(self, chat_id: int, actor_id: int, act: GroupAct) -> None:
+        await self.groups.must_manage(chat_id, actor_id, act)
 
     async def set_owner(self, chat_id: int, actor_id: int, new_owner: PersonRef) -> GroupView:
         return await self.groups.set_owner(chat_id, actor_id, new_owner)
@@ -197,6 +201,9 @@ class IssueService:
     async def acknowledge(self, chat_id: int, number: int, actor: PersonRef | int,
                           note: str | None = None) -> TransitionResult:
         return await self.transitions.acknowledge(chat_id, number, actor, note)
+
+    async def require(self, chat_id: int, number: int, actor_id: int, action: Action) -> None:
+        await self.transitions.require(chat_id, number, actor_id, action)
 
     async def assign(self, chat_id: int, number: int, actor: PersonRef | int,
                      assignee: PersonRef) -> TransitionResult:

@@ -145,6 +145,21 @@ class Transitions(Room):
         except StaleDataError:
             raise Conflict(number=number) from None
 
+    async def require(self, chat_id: int, number: int, actor_id: int, action: Action) -> None:
+        """Refuse at once when the person may not take `action` on the issue: a command
+        naming someone (/assign 3 @x) is refused for want of rights before the one it names
+        is looked up, as the act itself would refuse it."""
+        rule = RULES[action]
+
+        async def run(s: AsyncSession) -> None:
+            g, issue = await issue_row(s, chat_id, number)
+            roles = await issue_roles(s, g, issue, await people.person_id(s, actor_id))
+            if not roles & rule.roles:
+                raise PermissionDenied(action=str(action), roles=tuple(sorted(rule.roles)),
+                                       number=issue.number)
+
+        await self.uow.read(run)
+
     def _acknowledged(self, issue: Issue) -> None:
         """Taken on: the first step out of `open` stops the acknowledge clock."""
         if issue.status == Status.OPEN:

@@ -17,6 +17,7 @@ from bot.present.html import escape
 from bot.present.lookup import answer
 from bot.present.posts import digest_html, figures, satisfaction
 from bot.present.templates import event_detail, has, render, safe, status_words
+from issues.lifecycle import Action, GroupAct
 from issues.privacy import mask
 from issues.settings import parse_clock, parse_quiet_hours
 from issues.text import visible
@@ -236,8 +237,18 @@ async def assign(update: Update, context: Context) -> None:
     if msg is None or msg.from_user is None:
         return
     n = _number(context.args or [])
+    if n is None:
+        await msg.reply_html(render("assign_usage"))
+        return
+    svc = ctx.service(context)
+    actor = ctx.person(msg.from_user)
+    # Who asks first: a plain member hears "只有…可以交办", not "找不到 @x".
+    await ctx.ensure_group(context, msg.chat)
+    user_id = msg.from_user.id
+    await with_fresh_admins(context, msg.chat.id, lambda: svc.require(
+        msg.chat.id, n, user_id, Action.ASSIGN))
     target = await _target_person(msg, context)
-    if n is None or target == "":
+    if target == "":
         await msg.reply_html(render("assign_usage"))
         return
     if isinstance(target, str):
@@ -248,9 +259,6 @@ async def assign(update: Update, context: Context) -> None:
     if member is None or member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
         await msg.reply_html(render("assignee_unknown", who=target.name))
         return
-    svc = ctx.service(context)
-
-    actor = ctx.person(msg.from_user)
     result = await with_fresh_admins(context, msg.chat.id, lambda: svc.assign(
         msg.chat.id, n, actor, target))
     await announce(context.bot, svc, result)
@@ -260,15 +268,16 @@ async def setowner(update: Update, context: Context) -> None:
     msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
         return
+    svc = ctx.service(context)
+    await ctx.ensure_group(context, msg.chat)
+    actor_id = msg.from_user.id
+    await with_fresh_admins(context, msg.chat.id, lambda: svc.require_group_manager(
+        msg.chat.id, actor_id, GroupAct.SET_OWNER))
     target = await _target_person(msg, context)
     if target == "" or isinstance(target, str):
         await msg.reply_html(render("setowner_usage") if target == "" else
                              render("assignee_unknown", who=target))
         return
-    svc = ctx.service(context)
-
-    await ctx.ensure_group(context, msg.chat)
-    actor_id = msg.from_user.id
     group = await with_fresh_admins(context, msg.chat.id, lambda: svc.set_owner(
         msg.chat.id, actor_id, target))
     await msg.reply_html(render("owner_set", owner=safe(mention(group.owner))))

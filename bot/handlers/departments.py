@@ -14,6 +14,7 @@ from bot.handlers.rights import number, with_fresh_admins
 from bot.present.announce import announce, relay_to_department
 from bot.present.templates import name, render
 from issues.access import looks_like_code
+from issues.lifecycle import Action
 from issues.privacy import mask
 from issues.views import LEVELS, IssueFilter
 
@@ -104,11 +105,14 @@ async def escalate_cmd(update: Update, context: Context) -> None:
         await msg.reply_html(render("escalate_usage", listing="、".join(codes.values())))
         return
     svc = ctx.service(context)
+    actor = ctx.person(msg.from_user)
+    user_id = msg.from_user.id
+    await with_fresh_admins(context, msg.chat.id, lambda: svc.require(
+        msg.chat.id, n, user_id, Action.ESCALATE))  # who asks, before the department
     if await svc.department_chat(code) is None:
         # 吹哨 to a department with no group reaches nobody: say so, change nothing.
         await msg.reply_html(render("dept_no_group", name=codes[code], number=n))
         return
-    actor = ctx.person(msg.from_user)
     result = await with_fresh_admins(context, msg.chat.id, lambda: svc.escalate(
         msg.chat.id, n, actor, code, note=" ".join(args[2:]) or None))
     await announce(context.bot, svc, result)

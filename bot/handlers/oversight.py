@@ -21,6 +21,7 @@ from bot.present.announce import announce
 from bot.present.cards import holder, local_time
 from bot.present.send import post_issue_update, refresh_card, send_html
 from bot.present.templates import render, safe
+from issues.lifecycle import Action
 from issues.privacy import mask
 from issues.service import IssueService
 from issues.views import GroupView, IssueView
@@ -83,8 +84,11 @@ async def joint_cmd(update: Update, context: Context) -> None:
         return
     svc = ctx.service(context)
     await ctx.ensure_group(context, msg.chat)
-    codes_asked = [by_name.get(a, a) for a in args[1:]]
     actor = ctx.person(msg.from_user)
+    user_id = msg.from_user.id
+    await with_fresh_admins(context, msg.chat.id, lambda: svc.require(
+        msg.chat.id, n, user_id, Action.JOINT))  # who asks, before the departments
+    codes_asked = [by_name.get(a, a) for a in args[1:]]
     result = await with_fresh_admins(context, msg.chat.id, lambda: svc.oversight.joint(
         msg.chat.id, n, actor, codes_asked))
     await announce(context.bot, svc, result)  # the card shows the parts

@@ -61,3 +61,26 @@ async def test_photo_reply_to_card_and_same_button_twice(harness: Harness) -> No
     await harness.reply_from_bot(chat, sent["message_id"], lambda m: "请评价" in _text(m))
     msgs = await harness.client.bot_messages(chat)
     assert sum("请评价" in _text(m) for m in msgs) == 1
+
+
+async def test_a_plain_member_naming_someone_hears_the_refusal_first(harness: Harness) -> None:
+    """/assign 1 @x, /setowner @x, /escalate 1 城管 from a plain member: the refusal for want
+    of rights comes first — not "找不到 @x" nor "城管还没有群", which tell her nothing she can
+    act on — and nothing changes."""
+    g = await harness.group()
+    chat, owner, (resident, neighbour) = g["chat"], g["owner"], g["residents"]
+    sent = await harness.say(chat, resident, "小区东门垃圾桶满了两天冇人收")
+    await harness.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in _text(m))
+    for text, act in (("/assign 1 @nobody_here", "交办"), ("/assign 1 @wang_wangge", "交办"),
+                      ("/setowner @nobody_here", "设置负责人"),
+                      ("/escalate 1 城管", "吹哨上报"), ("/joint 1 城管 物业", "发起攻坚")):
+        asked = await harness.say(chat, neighbour, text)
+        answer = _text(await harness.reply_from_bot(chat, asked["message_id"]))
+        assert answer.startswith("抱歉，只有群主") and act in answer, (text, answer)
+        assert "找不到" not in answer and "@nobody_here" not in answer
+    issue = await harness.service.get_issue(chat, 1)
+    assert issue.status == "open" and issue.assignee is None
+    # The owner naming someone unknown still hears who was not found.
+    asked = await harness.say(chat, owner, "/assign 1 @nobody_here")
+    answer = _text(await harness.reply_from_bot(chat, asked["message_id"]))
+    assert "找不到" in answer and "@nobody_here" in answer

@@ -242,16 +242,24 @@ def names_something(text: str) -> bool:
     return bool(_bigrams(normalize_place(text)))
 
 
+def _holds(text: str, place: str) -> bool:
+    """`place` is said in `text`, and not as the end of another number (1栋 is not in 11栋)."""
+    return re.search(r"(?<!\d)" + re.escape(place), text) is not None
+
+
 def mentions(text: str, place: str | None, what: str) -> int:
     """How plainly `text` names an issue at `place` about `what` (its summary and category
-    name): 2 when it names the place (or its building), plus one per piece of what it is
-    that it shares, up to 3; 0 when it names nothing of it."""
+    name): 2 when it names the place, its building, or a place the issue's place holds
+    ("车库的水" names 地下车库; "5栋门口" never names 3栋门口), plus one per piece of what
+    it is that it shares, up to 3; 0 when it names nothing of it."""
     t = normalize_place(text)
     p = normalize_place(place or "")
     score = 0
     if p:
         building = _BUILDING.match(p)
-        if p in t or (building and building.group(0) in t):
+        named = normalize_place(find_location(text) or "")
+        if _holds(t, p) or (building and _holds(t, building.group(0))) \
+                or (named and _holds(p, named)):
             score += 2
     shared = (_bigrams(normalize_place(what)) - _bigrams(p)) & _bigrams(t)
     return score + min(3, len(shared))

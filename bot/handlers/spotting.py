@@ -4,6 +4,7 @@ locations and edits."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import Message, Update
 
@@ -65,9 +66,13 @@ async def on_group_message(update: Update, context: Context) -> None:
             return
         if reads_as_step and await talk.owner_words(msg, context, group, text):
             return
-        if asking and await talk.question(msg, context, group, text,
-                                          about=await _replied_issue(msg, context)):
-            return
+        if asking:
+            answered = await talk.question(msg, context, group, text,
+                                           about=await _replied_issue(msg, context))
+            if answered is not None:
+                if answered.issue is not None:
+                    await _also_affected(msg, context, answered.issue, group, text)
+                return
     if not text.strip():
         return
     wish = help_request(text)  # a neighbour's hand asked for, not a complaint to the owner
@@ -92,6 +97,29 @@ async def on_group_message(update: Update, context: Context) -> None:
     if await ctx.service(context).notices.is_notice_text(text, max_age=ctx.NOTICE_MAX_AGE):
         return  # a unit's notice passed on: an official text, not a complaint
     await open_issue(msg, context, det, explicit=False, group=group)
+
+
+async def _also_affected(msg: Message, context: Context, issue: IssueView, group: GroupView,
+                         text: str) -> None:
+    """A neighbour asking after an open issue in the words of a complaint ("车库的水还要等多
+    久", after "地下车库又淹了") is one more person it affects: counted as a "me too" is
+    (👍 and the card's count), filed under the issue's kind and place — her words may read
+    as another kind (水 → 供水), which is why the detector alone opened a second issue. Only
+    while intake still takes a report as a "me too" of it (`duplicate_window`): after that,
+    a report would open a new issue, and the answer alone is enough. A plain question ("路灯
+    修好了没有？") counts nobody."""
+    assert msg.from_user is not None
+    svc = ctx.service(context)
+    if not issue.is_open or issue.reporter.user_id == msg.from_user.id \
+            or issue.created_at < svc.clock() - svc.settings.duplicate_window \
+            or not group.settings.get("auto_detect", True):
+        return
+    det = detect(text)
+    if det.confidence < threshold_for(str(group.settings.get("sensitivity", "normal"))):
+        return
+    await open_issue(msg, context, replace(det, category=issue.category,
+                                           location=issue.location_text),
+                     explicit=False, group=group)
 
 
 async def _replied_issue(msg: Message, context: Context) -> IssueView | None:

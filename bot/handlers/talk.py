@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity
 
@@ -89,14 +90,18 @@ async def candidates(svc: IssueService, chat_id: int,
 
 def best_match(text: str, issues: list[IssueView], asker: int | None,
                least: int) -> IssueView | None:
-    """The issue `text` names most plainly (newest first on a tie); being its reporter
-    counts when the question names it or nothing in particular, so "有人管吗" from a
-    resident means her own issue, but "电梯修好了没有" never means her drain."""
+    """The issue `text` names most plainly (newest first on a tie); naming the kind of an
+    open one counts ("水还要停多久": the water outage); being its reporter counts when the
+    question names it or nothing in particular, so "有人管吗" from a resident means her own
+    issue, but "电梯修好了没有" or "水还要停多久" never means her drain."""
     about = topic(text)
-    vague = not names_something(about)
+    kinds = named_kinds(text)
+    vague = not names_something(about) and not kinds
     best, best_score = None, least - 1
     for issue in issues:
         score = mentions(about, issue.location_text, f"{issue.summary} {issue.category_name}")
+        if issue.is_open and issue.category in kinds:
+            score += 1
         if asker is not None and issue.reporter.user_id == asker and (score or vague):
             score += OWN_ISSUE
         if score > best_score:
@@ -175,23 +180,34 @@ async def offer(msg: Message, context: Context, issue: IssueView, step: Step,
 
 
 # --- residents asking -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Answered:
+    """A question answered: with the status of `issue`, or (None) with "还没有找到"."""
+
+    issue: IssueView | None
+
+
 async def question(msg: Message, context: Context, group: GroupView, text: str,
-                   about: IssueView | None = None) -> bool:
-    """A resident asking how an issue stands: answer with the one it most plainly names.
-    True when answered."""
+                   about: IssueView | None = None) -> Answered | None:
+    """A resident asking how an issue stands: answer with the one it most plainly names —
+    by its words and place, or, naming only a kind of thing ("水还要停多久"), the one open
+    issue of that kind, as a worker's words find it. None when not answered."""
     if msg.from_user is None:
-        return False
+        return None
     svc = ctx.service(context)
-    issue = about or best_match(text, await candidates(svc, msg.chat.id), msg.from_user.id,
-                                least=1)
+    issue = about
+    if issue is None:
+        issues = await candidates(svc, msg.chat.id)
+        issue = best_match(text, issues, msg.from_user.id, least=1) or _named(
+            text, [i for i in issues if i.is_open])
     if issue is None:
         if addressed(msg, context):
             await answer(msg, context, render("status_unknown"), private=False)
-            return True
-        return False
+            return Answered(None)
+        return None
     urged = issue.reporter.user_id == msg.from_user.id and issue.is_open
     await tell_status(msg, context, issue, group, urged=urged)
-    return True
+    return Answered(issue)
 
 
 async def tell_status(msg: Message, context: Context, issue: IssueView, group: GroupView,

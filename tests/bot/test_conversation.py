@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from issues.views import IssueFilter
 from tests.bot.conftest import Harness
 
 
@@ -280,3 +281,32 @@ async def test_a_worker_naming_the_thing_or_the_number_is_understood(harness: Ha
     told = await h.say(chat, owner, "电梯的事已经报给物业了，下午来修")
     ask3 = await h.reply_from_bot(chat, told["message_id"], lambda m: "记为" in _text(m))
     assert "#4 进展" in _text(ask3)
+
+
+async def test_a_neighbour_asking_after_the_flooded_garage_is_one_more_person(
+        harness: Harness) -> None:
+    """"车库的水还要等多久" after "地下车库又淹了": the status of that drainage issue, and one
+    more person on its card — not a new 供水 issue. "水还要停多久" asks after the open water
+    outage; with none open it is only a question: nothing is filed."""
+    h, c = harness, harness.client
+    g, _, card = await _reported(h, "地下车库又淹了，好几辆车泡在水里")
+    chat, owner, (resident, neighbour) = g["chat"], g["owner"], g["residents"]
+    assert "排水" in _text(card)
+    q = await h.say(chat, neighbour, "车库的水还要等多久")
+    a = await h.reply_from_bot(chat, q["message_id"])
+    assert "#1 排水下水道 · 地下车库：待受理" in _text(a) and "@wang_wangge" not in _text(a)
+    await c.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
+                     and "共 2 人反映" in _text(m))
+    # Only a question, nothing open of its kind: no answer, no issue.
+    quiet = await h.say(chat, neighbour, "水还要停多久")
+    probe = await h.say(chat, owner, "/help")
+    await h.reply_from_bot(chat, probe["message_id"])
+    later = await c.bot_messages(chat, quiet["message_id"])
+    assert len(later) == 1 and "使用说明" in _text(later[0])
+    outage = await h.say(chat, owner, "5栋停水了，一滴水都没有")
+    await h.reply_from_bot(chat, outage["message_id"], lambda m: "#2" in _text(m))
+    q = await h.say(chat, resident, "水还要停多久")
+    assert "#2 供水" in _text(await h.reply_from_bot(chat, q["message_id"]))
+    issues = await h.service.list_issues(IssueFilter(chat_id=chat))
+    assert issues.total == 2
+    assert (await h.service.get_issue(chat, 1)).report_count == 2

@@ -7,7 +7,14 @@ import pytest
 
 from nlp.datasets import DATA_DIR, is_held_out
 from nlp.evaluate import intent_figures, read_intents
-from nlp.intent import Step, asks_status, help_request, read_progress, status_query
+from nlp.intent import (
+    Step,
+    asks_status,
+    help_request,
+    mentions,
+    read_progress,
+    status_query,
+)
 
 REPLIES = [
     ("收到，已经联系物业了，明天上午来修井盖", Step.PROGRESS),
@@ -41,7 +48,8 @@ NOT_REPLIES = ["哈哈今天天气真好", "还没修好", "修好了没有？",
 QUESTIONS = ["三栋门口路灯修好了没有？", "@suqiu_bot 我反映的路灯怎么样了", "有人管吗",
              "路灯坏了好几天了，有人管吗？", "什么时候来修啊", "还没修好", "到底管不管？",
              "垃圾清了没有啊", "井盖换了没", "下水道通了吗",  # the verb of the work done
-             "路灯亮了吗", "来电了没", "电梯能用了吗", "还要等多久", "是不是没人管了"]
+             "路灯亮了吗", "来电了没", "电梯能用了吗", "还要等多久", "是不是没人管了",
+             "水还要停多久", "车库的水还要等多久", "电要停到什么时候"]
 NOT_QUESTIONS = ["3栋门口路灯坏了好几天了", "东门井盖已经修好了", "收到", "谢谢王网格"]
 
 
@@ -184,3 +192,12 @@ def test_held_out_figures_of_the_intent_tables(name: str, floor: float) -> None:
     held = [(t, v) for t, v in rows if is_held_out(t)]
     assert len(held) >= 10
     assert intent_figures(kind, held)["accuracy"] >= floor
+
+
+@pytest.mark.parametrize(("text", "place", "named"), [
+    ("车库的水", "地下车库", True),  # a place the place holds
+    ("三栋门口", "3栋门口", True), ("3栋", "3栋门口", True),
+    ("5栋门口", "3栋门口", False), ("11栋", "1栋", False), ("路灯", "3栋门口", False)])
+def test_a_question_names_the_place_in_its_own_words(text: str, place: str,
+                                                     named: bool) -> None:
+    assert (mentions(text, place, "") >= 2) is named

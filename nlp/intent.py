@@ -9,7 +9,8 @@ volunteers for help (求助、微心愿).
   what it names to find the issue by (categories, object words, place, #number).
 - `help_request(text)` → a request for help a neighbour could give (an old person's bulb, a gas
   cylinder up the stairs, a lift to the clinic), or None; a private problem without a request
-  stays nothing, a public problem is a complaint (`detect`).
+  stays nothing, a public problem is a complaint (`detect`), and asking who can recommend a
+  tradesman ("谁认识靠谱的师傅") is neither.
 
 - `topic`, `names_something`, `mentions`, `normalize_place` → which of a group's issues a
   question or a reply is about (the bot offers the best match).
@@ -178,7 +179,8 @@ def read_progress(text: str | None) -> Step | None:
 def help_request(text: str | None) -> HelpRequest | None:
     """A resident asking for a hand a neighbour or volunteer could give, or None."""
     half, t, intents, hits = _read(text)
-    if not t or intents.first(hits, "ask") is None or intents.first(hits, "favor") is not None:
+    if not t or intents.first(hits, "ask") is None or intents.first(hits, "favor") is not None \
+            or intents.first(hits, "hire") is not None:  # a tradesman to pay, not a hand
         return None
     if t.startswith(("谢谢", "感谢", "多谢")):
         return None  # thanks for help given, not a request

@@ -30,7 +30,7 @@ SHARED_WORDS = ("negations", "problems", "places")
 URGENT_KINDS = ("gas", "fire", "elevator", "power", "flood", "collapse")
 # intent.yaml: a reply's steps (and doubts), status questions, and the parts of a help request.
 REPLY_LISTS = ("resolve", "decline", "progress", "acknowledge", "doubt", "unfinished")
-HELP_LISTS = ("ask", "need", "personal", "favor")
+HELP_LISTS = ("ask", "need", "personal", "favor", "hire")
 STATUS_LISTS = ("status", "status_vague", "topic", "home")
 
 

@@ -310,3 +310,30 @@ async def test_a_neighbour_asking_after_the_flooded_garage_is_one_more_person(
     issues = await h.service.list_issues(IssueFilter(chat_id=chat))
     assert issues.total == 2
     assert (await h.service.get_issue(chat, 1)).report_count == 2
+
+
+async def test_asking_neighbours_for_a_tradesman_for_her_own_home_files_nothing(
+        harness: Harness) -> None:
+    """Her own pipe, toilet or air conditioner, and who can recommend someone to fix it: not a
+    complaint to the community, nor a 求助 for a neighbour's hand — no issue, no card. Her
+    home hit by a public or a neighbour's problem stays a complaint."""
+    h, c = harness, harness.client
+    g = await h.group()
+    chat, owner, (resident, neighbour) = g["chat"], g["owner"], g["residents"]
+    first = None
+    for text in ("我家水管坏了，谁认识靠谱的师傅", "家里马桶堵了，有没有推荐的通下水道师傅电话",
+                 "我家空调坏了谁知道哪家修得好"):
+        said = await h.say(chat, resident, text)
+        first = first or said
+    probe = await h.say(chat, owner, "/help")
+    await h.reply_from_bot(chat, probe["message_id"])
+    assert first is not None
+    later = await c.bot_messages(chat, first["message_id"])
+    assert len(later) == 1 and "使用说明" in _text(later[0])
+    assert (await h.service.list_issues(IssueFilter(chat_id=chat))).total == 0
+    complaints = (("我家漏水了，是楼上渗下来的", "房屋"), ("我家停水了", "供水"),
+                  ("我家门口的路灯坏了", "路灯"), ("楼上装修吵得我家孩子睡不着", "噪音"))
+    for n, (text, kind) in enumerate(complaints, start=1):
+        said = await h.say(chat, neighbour if n % 2 else resident, text)
+        card = await h.reply_from_bot(chat, said["message_id"], lambda m, n=n: f"#{n}" in _text(m))
+        assert kind in _text(card), (text, _text(card))

@@ -201,3 +201,10 @@ def test_held_out_figures_of_the_intent_tables(name: str, floor: float) -> None:
 def test_a_question_names_the_place_in_its_own_words(text: str, place: str,
                                                      named: bool) -> None:
     assert (mentions(text, place, "") >= 2) is named
+
+
+@pytest.mark.parametrize("text", ["我家空调坏了谁知道哪家修得好",
+                                  "家里的插座烧了，谁认识会修电的师傅",
+                                  "咱家的电视没信号了，谁知道找哪个师傅修"])
+def test_asking_who_can_recommend_a_tradesman_is_no_request_for_a_hand(text: str) -> None:
+    assert help_request(text) is None

@@ -132,7 +132,7 @@ def _summary(text: str, best: CategoryEvidence | None, location: str | None) -> 
             core = f"{best.obj}{best.problem}"
         elif best.keywords:
             core = best.keywords[0]
-    if core and location and core not in location:
+    if core and location and core not in location and location not in core:
         s = f"{location}{core}"
     else:
         s = core or _first_clause(text)

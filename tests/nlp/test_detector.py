@@ -317,3 +317,10 @@ def test_thanks_that_close_a_request_do_not_cancel_it(text: str) -> None:
     assert detect(text).is_issue
     assert not detect("路灯修好了，谢谢物业").is_issue
     assert not detect("谢谢物业，麻烦的事都处理好了").is_issue
+
+
+@pytest.mark.parametrize(("text", "summary"), [
+    ("地下车库又淹了，好几辆车泡在水里", "地下车库又淹了"),  # the phrase names the place already
+    ("车库进水了", "车库进水了"), ("3栋门口路灯坏了好几天了", "3栋门口路灯坏")])
+def test_the_summary_names_the_place_once(text: str, summary: str) -> None:
+    assert detect(text).summary == summary

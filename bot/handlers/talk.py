@@ -100,10 +100,10 @@ def best_match(text: str, issues: list[IssueView], asker: int | None,
     best, best_score = None, least - 1
     for issue in issues:
         score = mentions(about, issue.location_text, f"{issue.summary} {issue.category_name}")
+        if asker is not None and issue.reporter.user_id == asker and (score or vague):
+            score += OWN_ISSUE  # not for its kind alone: "车库的水…" names the flooded garage
         if issue.is_open and issue.category in kinds:
             score += 1
-        if asker is not None and issue.reporter.user_id == asker and (score or vague):
-            score += OWN_ISSUE
         if score > best_score:
             best, best_score = issue, score
     return best
@@ -153,10 +153,15 @@ def _named(text: str, issues: list[IssueView]) -> IssueView | None:
     if len(kind) != 1:  # nothing in particular, or two issues it could be
         return None
     issue = kind[0]
-    if det.location and issue.location_text \
-            and mentions(det.location, issue.location_text, "") < 2:
-        return None  # "5栋路灯修好了" is not about the lamp at 3栋
+    if det.location and not _at(det.location, issue) and (
+            issue.location_text or any(_at(det.location, i) for i in issues)):
+        return None  # "5栋路灯修好了" is not about the lamp at 3栋, nor "车库的水…" about
+        # the outage at no place when the garage is another open issue's place
     return issue
+
+
+def _at(place: str, issue: IssueView) -> bool:
+    return bool(issue.location_text) and mentions(place, issue.location_text, "") >= 2
 
 
 async def offer(msg: Message, context: Context, issue: IssueView, step: Step,

@@ -289,7 +289,7 @@ async def test_a_neighbour_asking_after_the_flooded_garage_is_one_more_person(
     more person on its card — not a new 供水 issue. "水还要停多久" asks after the open water
     outage; with none open it is only a question: nothing is filed."""
     h, c = harness, harness.client
-    g, _, card = await _reported(h, "地下车库又淹了，好几辆车泡在水里")
+    g, report, card = await _reported(h, "地下车库又淹了，好几辆车泡在水里")
     chat, owner, (resident, neighbour) = g["chat"], g["owner"], g["residents"]
     assert "排水" in _text(card)
     q = await h.say(chat, neighbour, "车库的水还要等多久")
@@ -303,13 +303,25 @@ async def test_a_neighbour_asking_after_the_flooded_garage_is_one_more_person(
     await h.reply_from_bot(chat, probe["message_id"])
     later = await c.bot_messages(chat, quiet["message_id"])
     assert len(later) == 1 and "使用说明" in _text(later[0])
-    outage = await h.say(chat, owner, "5栋停水了，一滴水都没有")
+    outage = await h.say(chat, neighbour, "又停水了，一滴水都没有")
     await h.reply_from_bot(chat, outage["message_id"], lambda m: "#2" in _text(m))
     q = await h.say(chat, resident, "水还要停多久")
     assert "#2 供水" in _text(await h.reply_from_bot(chat, q["message_id"]))
+    # Her own outage is of the kind 水 names, but the garage names the flood.
+    q = await h.say(chat, neighbour, "@suqiu_bot 车库的水还要等多久")
+    a = _text(await h.reply_from_bot(chat, q["message_id"]))
+    assert "#1 排水下水道" in a and "提醒" not in a
     issues = await h.service.list_issues(IssueFilter(chat_id=chat))
     assert issues.total == 2
     assert (await h.service.get_issue(chat, 1)).report_count == 2
+    # The worker: "车库的水已经抽干了" is never offered as the outage's 办结; said in
+    # reply to the report, it is offered for the flood.
+    said = await h.say(chat, owner, "车库的水已经抽干了")
+    done = await h.say(chat, owner, "车库的水已经抽干了", reply_to_message_id=report["message_id"])
+    ask = await h.reply_from_bot(chat, done["message_id"], lambda m: "记为" in _text(m))
+    assert "#1 办结" in _text(ask)
+    assert not [m for m in await c.bot_messages(chat, said["message_id"])
+                if "#2" in _text(m) or m["message_id"] < done["message_id"]]
 
 
 async def test_asking_neighbours_for_a_tradesman_for_her_own_home_files_nothing(

@@ -12,16 +12,16 @@ from functools import cache
 from typing import cast
 
 from sqlalchemy import Executable, Table, bindparam, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from issues import people
 from issues.coalesce import Coalescer
 from issues.errors import InvalidInput
-from issues.intake_batch import Context, IntakeItem, intake_batch
+from issues.intake_batch import Context, intake_batch
+from issues.intake_items import IntakeItem
 from issues.ledger import Ledger, chat_report_key
 from issues.models import Issue
 from issues.text import visible
-from issues.unit_of_work import Room, core
+from issues.unit_of_work import Room, run
 from issues.views import IntakeResult, NewReport, PersonRef
 from nlp.types import Detection
 
@@ -86,20 +86,26 @@ class Intake(Room):
             report.urgent, report.location, text[:20], True, at or self.clock(), "",
             lat=report.lat, lon=report.lon, merge=False))
 
+    def forget_groups(self, *chat_ids: int) -> None:
+        """Chats whose group row changed (a supergroup migration moves one chat's row to
+        another chat and may delete the row that chat had): asked again at their next
+        report. Another worker's migration is caught by the insert that fails on a deleted
+        row: a batch retried asks for every group again (`intake_batch`)."""
+        for chat_id in chat_ids:
+            self._context.groups.pop(chat_id, None)
+
     def _known_category(self, code: str) -> None:
         if code not in self.settings.categories:
             raise InvalidInput("unknown_category", category=code)
 
     async def _write(self, items: list[IntakeItem]) -> list[IntakeResult]:
-        return await self.uow.write(lambda s: intake_batch(self._context, s, items))
+        return await intake_batch(self._context, self.uow, items)
 
     async def set_card_message(self, issue_id: int, message_id: int) -> None:
         """Remember the card's message id (cards posted together are remembered together)."""
         await self._cards.submit((issue_id, message_id))
 
     async def _set_cards(self, cards: list[tuple[int, int]]) -> list[None]:
-        async def run(s: AsyncSession) -> list[None]:
-            await core(s, _set_card(), [{"issue": i, "card": m} for i, m in cards])
-            return [None] * len(cards)
-
-        return await self.uow.write(run)
+        await self.uow.unit(
+            lambda s: run(s, _set_card(), [{"issue": i, "card": m} for i, m in cards]))
+        return [None] * len(cards)

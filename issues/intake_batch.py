@@ -17,48 +17,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from issues import people, repeats, sla
-from issues.intake_statements import statements
+from issues.intake_items import IntakeItem, ReportKey
+from issues.intake_statements import groups_of, seen_before, statements, values
 from issues.ledger import Ledger
 from issues.lifecycle import Status
-from issues.models import Group, Issue
+from issues.models import Issue
 from issues.settings import Settings
-from issues.unit_of_work import run
-from issues.views import IntakeResult, IssueView, PersonRef
+from issues.unit_of_work import UnitOfWork, run
+from issues.views import IntakeResult, IssueView
 
 NEARBY = 20  # newest open issues of a category in a group that a message is compared with
-
-
-ReportKey = tuple[str, str, str]  # (channel, scope, external id): the report, once
-
-
-@dataclass(frozen=True)
-class IntakeItem:
-    """One report to take in, from any channel, with what is known of it: detected in a
-    group chat message, or given by the channel (Open311's service code)."""
-
-    chat_id: int  # the group it belongs to
-    key: ReportKey
-    reporter: PersonRef
-    identity: tuple[str, str] | None  # the reporter's (channel, id); None: nobody to find again
-    text: str
-    category: str
-    confidence: float
-    urgent: bool
-    location: str | None
-    summary: str
-    explicit: bool
-    at: datetime
-    group_title: str
-    message_id: int | None = None  # the group chat message to answer
-    lat: float | None = None
-    lon: float | None = None
-    urgent_kind: str | None = None  # the detector's kind of emergency (gas, fire…)
-    merge: bool = True  # may second an open duplicate (a report from another channel never)
 
 
 @dataclass(frozen=True)
@@ -68,6 +41,9 @@ class Context:
     settings: Settings
     clock: Callable[[], datetime]
     ledger: Ledger
+    # chat id → (group id, title) of the groups met before: a group's row stays for good
+    # (after a supergroup migration, under its new chat id too), so its id is asked once.
+    groups: dict[int, tuple[int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,15 +89,30 @@ def _own(pool: list[_Candidate], person_id: int, location: str | None) -> _Candi
                  and (not location or same_place(c.location, location))), None)
 
 
-async def intake_batch(intake: Context, s: AsyncSession,
+async def intake_batch(intake: Context, uow: UnitOfWork,
                        items: Sequence[IntakeItem]) -> list[IntakeResult]:
-    """Open or second an issue for each item, in order, inside the caller's transaction. The
-    statements run as one synchronous unit (`_write`: one trip into SQLAlchemy's greenlet
-    for all of them instead of one each, which cost as much as the SQL); then the views of
-    the ledger's issues it seconded, urged or had seen before, if any."""
-    written = await s.run_sync(_write, intake, items)
+    """Open or second an issue for each item, in order, in one transaction. Its statements
+    run as one synchronous unit (`_write`, `UnitOfWork.unit`: one trip into SQLAlchemy's
+    greenlet for the transaction instead of one per statement, which cost as much as the
+    SQL); then, once it is committed, the views of the ledger's issues it seconded, urged or
+    had seen before, if any (most complaints open an issue, and need none)."""
+    attempts: list[object] = []
+
+    def write(s: Session) -> _Written:
+        # First without asking which reports were handled before: a report's key is unique
+        # (`uq_reports_external`), so one delivered again fails this transaction, and the
+        # retry (`UnitOfWork.unit` retries an IntegrityError) asks. A read fewer for the
+        # complaint that comes once, which is nearly every one.
+        attempts.append(None)
+        if len(attempts) > 1:  # and a group met before may have moved (`Intake.forget_groups`)
+            intake.groups.clear()
+        return _write(s, intake, items, look_first=len(attempts) > 1)
+
+    written = await uow.unit(write)
     if written.others:
-        written.views.update({v.id: v for v in await intake.ledger.views(s, written.others)})
+        others = written.others
+        views = await uow.glance(lambda s: intake.ledger.views(s, others))
+        written.views.update({v.id: v for v in views})
     return written.results()
 
 
@@ -158,22 +149,24 @@ class _Written:
         return results
 
 
-def _write(s: Session, intake: Context, items: Sequence[IntakeItem]) -> _Written:
+def _write(s: Session, intake: Context, items: Sequence[IntakeItem],
+           look_first: bool) -> _Written:
     """Read what the batch needs, decide each item in order, write the issues, reports and
-    events: every statement of the intake, synchronously."""
+    events: every statement of the intake, synchronously. The reports handled before are
+    looked up only when `look_first` (see `intake_batch`)."""
     first: dict[ReportKey, int] = {}
     for n, item in enumerate(items):
         first.setdefault(item.key, n)
     unique = [items[n] for n in sorted(set(first.values()))]
 
-    groups = _groups(s, unique, intake.settings.timezone)
-    seen = {(c, sc, e): i for c, sc, e, i in run(
-        s, statements().seen, {"keys": [i.key for i in unique]}).all()}
+    alone = len(unique) == 1
+    groups = groups_of(s, unique, intake.groups, intake.settings.timezone, alone)
+    seen = seen_before(s, unique, alone) if look_first else {}
     fresh = [i for i in unique if i.key not in seen]
     reporters = dict(zip((i.key for i in fresh), people.person_ids(
         s, [(i.identity, i.reporter.stored_name(), i.reporter.username) for i in fresh]),
         strict=True))
-    nearby = _nearby(intake, s, fresh, groups)
+    nearby = _nearby(intake, s, fresh, groups, alone)
 
     new: list[_New] = []
     seconded: dict[int, tuple[Issue, list[tuple[IntakeItem, int]]]] = {}
@@ -302,33 +295,17 @@ def _report(issue_id: int, item: IntakeItem, person_id: int) -> dict[str, Any]:
             "created_at": item.at}
 
 
-def _groups(s: Session, items: Sequence[IntakeItem],
-                  timezone: str) -> dict[int, tuple[int, str]]:
-    """chat id → (group id, title); a group the bot has not met yet is created."""
-    chats = {i.chat_id for i in items}
-    found = {c: (g, t) for g, c, t in run(
-        s, statements().groups, {"chats": list(chats)}).all()}
-    for item in items:
-        if item.chat_id in found:
-            continue
-        title = item.group_title[:200] or str(item.chat_id)
-        gid = (s.execute(insert(Group).values(
-            chat_id=item.chat_id, title=title, timezone=timezone, settings={},
-            last_number=0, created_at=item.at).returning(Group.id))).scalar_one()
-        found[item.chat_id] = (gid, title)
-    return found
-
-
 def _nearby(intake: Context, s: Session, items: Sequence[IntakeItem],
-            groups: dict[int, tuple[int, str]]) -> dict[tuple[int, str], list[_Candidate]]:
+            groups: dict[int, tuple[int, str]],
+            alone: bool) -> dict[tuple[int, str], list[_Candidate]]:
     """Open issues that a message of the batch could second, newest first, per group and
     category."""
     if not items:
         return {}
     since = min(i.at for i in items) - intake.settings.duplicate_window
-    rows = run(s, statements().nearby, {
-        "groups": list({groups[i.chat_id][0] for i in items}),
-        "categories": list({i.category for i in items}), "since": since})
+    rows = run(s, statements(alone).nearby, {
+        "groups": values({groups[i.chat_id][0] for i in items}, alone),
+        "categories": values({i.category for i in items}, alone), "since": since})
     out: dict[tuple[int, str], list[_Candidate]] = {}
     by_id: dict[int, _Candidate] = {}
     for issue_id, group_id, category, location, created, person_id in rows:
@@ -353,7 +330,9 @@ def _insert_new(s: Session, new: list[_New]) -> None:
         counts[e.group_id] = counts.get(e.group_id, 0) + 1
     nxt = {}
     for gid, k in counts.items():
-        last = run(s, statements().number, {"group": gid, "k": k}).scalar_one()
+        last = run(s, statements().number, {"group": gid, "k": k}).scalar_one_or_none()
+        if last is None:  # a group this worker knew, moved by another: retried, asked again
+            raise StaleDataError(f"group {gid} is gone")
         nxt[gid] = last - k + 1
     for e in new:
         e.row["number"] = nxt[e.group_id]

@@ -116,8 +116,10 @@ def person_ids(s: Session, people: Sequence[Wanted]) -> list[int]:
     named = {key: (name, username) for key, name, username in people if key is not None}
     found: dict[tuple[str, str], int] = {}
     if named:
-        for channel, ext, pid, name, username in run(
-                s, _known(), {"keys": list(named)}).all():
+        alone = len(named) == 1
+        keys = (dict(zip(("channel", "ext"), next(iter(named)), strict=True)) if alone
+                else {"keys": list(named)})
+        for channel, ext, pid, name, username in run(s, _known(alone), keys).all():
             found[(channel, ext)] = pid
             new_name, new_username = named[(channel, ext)]
             if (name, username) != (_stored(new_name, name), new_username):
@@ -134,12 +136,15 @@ def person_ids(s: Session, people: Sequence[Wanted]) -> list[int]:
 
 
 @cache
-def _known() -> Executable:
-    """The people with some (channel, id) identities (built once: every complaint asks)."""
-    return (select(PersonIdentity.channel, PersonIdentity.external_id, Person.id, Person.name,
-                   Person.username).join(Person, Person.id == PersonIdentity.person_id)
-            .where(tuple_(PersonIdentity.channel, PersonIdentity.external_id)
-                   .in_(bindparam("keys", expanding=True))))
+def _known(alone: bool) -> Executable:
+    """The people with some (channel, id) identities, or one (`alone`: a plain `=` is
+    quicker than an `IN` list, which is rendered anew each time); built once: every
+    complaint asks."""
+    key = (PersonIdentity.channel, PersonIdentity.external_id)
+    return (select(*key, Person.id, Person.name, Person.username)
+            .join(Person, Person.id == PersonIdentity.person_id)
+            .where(and_(key[0] == bindparam("channel"), key[1] == bindparam("ext")) if alone
+                   else tuple_(*key).in_(bindparam("keys", expanding=True))))
 
 
 def _add(s: Session, rows: Sequence[tuple[str, str | None]]) -> list[int]:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from issues.facts import REPEAT_WINDOW
+from issues.intake_statements import among, values
 from issues.lifecycle import Status
 from issues.models import Issue
 from issues.unit_of_work import run
@@ -54,10 +55,13 @@ def decide(s: Session, new: Sequence[Arrival]) -> None:
     placed = sorted((a for a in new if a.place is not None), key=lambda a: a.at)
     if not placed:
         return
-    places = [a.place for a in placed if a.place is not None]
-    rows = run(s, _before(), {
-        "groups": list({p[0] for p in places}), "categories": list({p[1] for p in places}),
-        "places": list({p[2] for p in places}), "since": placed[0].at - REPEAT_WINDOW}).all()
+    places = {a.place for a in placed if a.place is not None}
+    alone = len(places) == 1
+    rows = run(s, _before(alone), {
+        "groups": values({p[0] for p in places}, alone),
+        "categories": values({p[1] for p in places}, alone),
+        "places": values({p[2] for p in places}, alone),
+        "since": placed[0].at - REPEAT_WINDOW}).all()
     latest: dict[Place, tuple[int, datetime] | Arrival] = {}
     n = 0
     for a in placed:
@@ -75,14 +79,14 @@ def decide(s: Session, new: Sequence[Arrival]) -> None:
 
 
 @cache
-def _before() -> Executable:
-    """The complaints received at some places since :since (built once: every complaint
-    asks)."""
+def _before(alone: bool) -> Executable:
+    """The complaints received at some places, or at one (`alone`), since :since (built
+    once: every complaint asks)."""
     return (select(Issue.group_id, Issue.category, Issue.location_text, Issue.id,
                    Issue.created_at)
-            .where(Issue.group_id.in_(bindparam("groups", expanding=True)),
-                   Issue.category.in_(bindparam("categories", expanding=True)),
-                   Issue.location_text.in_(bindparam("places", expanding=True)),
+            .where(among(Issue.group_id, "groups", alone),
+                   among(Issue.category, "categories", alone),
+                   among(Issue.location_text, "places", alone),
                    Issue.created_at >= bindparam("since"), Issue.status != Status.WITHDRAWN)
             .order_by(Issue.created_at, Issue.id))
 

@@ -110,7 +110,9 @@ class IssueService:
         return await self.groups.groups_of(chat_ids)
 
     async def migrate_group(self, old_chat: int, new_chat: int) -> GroupView | None:
-        return await self.groups.migrate_chat(old_chat, new_chat)
+        moved = await self.groups.migrate_chat(old_chat, new_chat)
+        self.intakes.forget_groups(old_chat, new_chat)
+        return moved
 
     async def require_group_manager(self, chat_id: int, actor_id: int, act: GroupAct) -> None:
         await self.groups.must_manage(chat_id, actor_id, act)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from issues.db import Database
 from issues.service import IssueService
 from issues.views import IssueFilter, PersonRef
 from nlp.types import Detection
@@ -126,3 +127,46 @@ async def test_moving_to_a_supergroup_takes_over_a_row_the_new_chat_got_first(
         IssueFilter(chat_id=-1009001))).items}
     assert numbers == {1: "1号楼路灯坏了", 2: "2号楼路灯坏了", 3: "9号楼电梯坏了"}
     assert await service.get_group(-9001) is None
+
+
+async def test_a_complaint_in_a_group_met_before_skips_its_reads(
+        service: IssueService) -> None:
+    """The intake knows the groups it met and does not ask whether a report came before
+    (its key is unique: a repeat fails the insert, and the retry asks): a complaint in a
+    known group takes seven statements, and a repeated delivery still opens nothing."""
+    await service.register_group(-9101, "幸福社区5栋群", OWNER, [OWNER])
+
+    async def report(message_id: int) -> Any:
+        return await service.intake(-9101, message_id, RESIDENT, f"{message_id}号楼路灯坏了",
+                                    Detection(True, "streetlight", 0.9, False,
+                                              f"{message_id}号楼", f"{message_id}号楼路灯坏了"))
+
+    await report(1)
+    # the person, the open issues nearby, the repeats, the number, the issue, its report
+    # and its event
+    assert await statements(service, lambda: report(2)) == 7
+    again = await report(2)
+    assert (again.created, again.issue.number) == (False, 2)
+    assert [i.number for i in (await service.list_issues(
+        IssueFilter(chat_id=-9101))).items] == [2, 1]
+
+
+async def test_a_group_moved_by_another_worker_is_asked_again(
+        service: IssueService, db_url: str, clock: Clock) -> None:
+    """This worker knew the new chat's own row; another worker moved the old group onto the
+    chat and deleted that row: the next complaint lands in the moved group, numbered on."""
+    await service.register_group(-9201, "幸福社区6栋群", OWNER, [OWNER])
+    await service.register_group(-1009201, "幸福社区6栋群", OWNER, [OWNER])
+    for chat, k in ((-9201, 1), (-1009201, 1)):
+        await service.intake(chat, k, RESIDENT, "3号楼路灯坏了", Detection(
+            True, "streetlight", 0.9, False, "3号楼", "3号楼路灯坏了"))
+    other_db = Database(db_url)
+    try:
+        other = IssueService(other_db, service.settings, clock=clock)
+        assert await other.migrate_group(-9201, -1009201) is not None
+    finally:
+        await other_db.dispose()
+    got = await service.intake(-1009201, 2, RESIDENT, "8号楼电梯坏了", Detection(
+        True, "elevator", 0.9, False, "8号楼", "8号楼电梯坏了"))
+    assert (got.created, got.issue.number) == (True, 3)
+    assert await service.get_group(-9201) is None

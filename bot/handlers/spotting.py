@@ -59,14 +59,18 @@ async def on_group_message(update: Update, context: Context) -> None:
             msg, context, await ctx.ensure_group(context, chat), awaited):
         return
     reads_as_step = read_progress(text) is not None
-    asking = asks_status(text) or (talk.addressed(msg, context) and bool(text.strip()))
-    if to_bot or reads_as_step or asking:
+    status_words = asks_status(text)
+    said_to_bot = talk.addressed(msg, context) and bool(text.strip())
+    spoken = talk.without_mention(msg, context, text) if said_to_bot else text
+    if to_bot or reads_as_step or status_words or said_to_bot:
         group = await ctx.ensure_group(context, chat)
         if to_bot and await talk.unsatisfied_reason(msg, context, group):
             return
         if reads_as_step and await talk.owner_words(msg, context, group, text):
             return
-        if asking:
+        # Said to the bot is a question, unless it is a complaint ("@suqiu_bot 5栋电梯又坏了"
+        # is filed, not answered with "no issue found here").
+        if status_words or (said_to_bot and not _files(detect(spoken), group)):
             answered = await talk.question(msg, context, group, text,
                                            about=await _replied_issue(msg, context))
             if answered is not None:
@@ -76,7 +80,7 @@ async def on_group_message(update: Update, context: Context) -> None:
     if not text.strip():
         return
     wish = help_request(text)  # a neighbour's hand asked for, not a complaint to the owner
-    det = detect(text)  # most chat is not a complaint and needs no database at all
+    det = detect(spoken)  # most chat is not a complaint and needs no database at all
     if wish is not None:
         group = await ctx.ensure_group(context, chat)
         if group.settings.get("auto_detect", True) \
@@ -90,9 +94,7 @@ async def on_group_message(update: Update, context: Context) -> None:
     if det.confidence < threshold_for("high"):
         return  # below even the most eager setting
     group = await ctx.ensure_group(context, chat)
-    if not group.settings.get("auto_detect", True):
-        return
-    if det.confidence < threshold_for(str(group.settings.get("sensitivity", "normal"))):
+    if not _files(det, group):
         return
     if await ctx.service(context).notices.is_notice_text(text, max_age=ctx.NOTICE_MAX_AGE):
         return  # a unit's notice passed on: an official text, not a complaint
@@ -120,6 +122,13 @@ async def _also_affected(msg: Message, context: Context, issue: IssueView, group
     await open_issue(msg, context, replace(det, category=issue.category,
                                            location=issue.location_text),
                      explicit=False, group=group)
+
+
+def _files(det: Detection, group: GroupView) -> bool:
+    """Whether the group files what the detector found: detection on, and sure enough for
+    the group's sensitivity."""
+    return bool(group.settings.get("auto_detect", True)) and det.confidence >= threshold_for(
+        str(group.settings.get("sensitivity", "normal")))
 
 
 async def _replied_issue(msg: Message, context: Context) -> IssueView | None:
@@ -156,9 +165,9 @@ async def open_issue(msg: Message, context: Context, det: Detection,
         if verdict is Verdict.TELL:
             await msg.reply_html(render("intake_too_fast"))
         return None
-    result = await svc.intake(chat.id, msg.message_id, ctx.person(msg.from_user),
-                              text or msg.text or msg.caption or "", det, explicit=explicit,
-                              group_title=chat.title or "")
+    said = talk.without_mention(msg, context, text or msg.text or msg.caption or "")
+    result = await svc.intake(chat.id, msg.message_id, ctx.person(msg.from_user), said, det,
+                              explicit=explicit, group_title=chat.title or "")
     issue = result.issue
     if msg.photo and result.created:  # 随手拍: the reporter's own photo goes on the issue
         await svc.add_photo(chat.id, issue.number, issue.reporter, msg.photo[-1].file_id)

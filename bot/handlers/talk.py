@@ -71,6 +71,22 @@ def addressed(msg: Message, context: Context) -> bool:
     return False
 
 
+def without_mention(msg: Message, context: Context, text: str) -> str:
+    """The words without the bot's own @mention: "@suqiu_bot 车库的水还要等多久" is filed,
+    shown on the card and noted as 车库的水还要等多久. The text as it is when nothing else
+    is left."""
+    me = context.bot_data.me
+    if me is None or not me.username:
+        return text
+    words = text
+    mentions = (msg.parse_entities([MessageEntity.MENTION]) if msg.text
+                else msg.parse_caption_entities([MessageEntity.MENTION]))
+    for said in mentions.values():
+        if said[1:].lower() == me.username.lower():
+            words = words.replace(said, "")
+    return words.strip() or text
+
+
 def manages(group: GroupView, user_id: int, issue: IssueView | None = None) -> bool:
     """Owner, admin or the issue's assignee: whose words may be offered as a step (the
     service decides again when the step is taken)."""

@@ -349,3 +349,22 @@ async def test_asking_neighbours_for_a_tradesman_for_her_own_home_files_nothing(
         said = await h.say(chat, neighbour if n % 2 else resident, text)
         card = await h.reply_from_bot(chat, said["message_id"], lambda m, n=n: f"#{n}" in _text(m))
         assert kind in _text(card), (text, _text(card))
+
+
+async def test_a_complaint_said_to_the_bot_is_filed_without_its_mention(
+        harness: Harness) -> None:
+    """"@suqiu_bot 5栋电梯又坏了" is the resident's complaint, not a message to a bot: the card,
+    the ledger and a neighbour's "me too" note carry her words without the @mention."""
+    h, c = harness, harness.client
+    g = await h.group()
+    chat, (resident, neighbour) = g["chat"], g["residents"]
+    said = await h.say(chat, resident, "@suqiu_bot 5栋电梯又坏了，天天爬楼")
+    card = await h.reply_from_bot(chat, said["message_id"], lambda m: "#1" in _text(m))
+    assert "5栋电梯又坏了，天天爬楼" in _text(card) and "@suqiu_bot" not in _text(card)
+    again = await h.say(chat, neighbour, "@suqiu_bot 5栋电梯确实又坏了")
+    await c.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
+                     and "共 2 人反映" in _text(m))
+    assert again["message_id"] > said["message_id"]
+    issue = await h.service.get_issue(chat, 1, with_events=True)
+    assert issue.text == "5栋电梯又坏了，天天爬楼"
+    assert [e.note for e in issue.events if e.kind == "second"] == ["5栋电梯确实又坏了"]

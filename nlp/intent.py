@@ -146,6 +146,12 @@ def asks_status(text: str | None) -> bool:
     return _status(t, intents, hits)
 
 
+def thanks(text: str | None) -> bool:
+    """Does the text thank (谢谢, 辛苦了)? Said to the bot, it asks nothing."""
+    _, t, intents, hits = _read(text)
+    return bool(t) and intents.first(hits, "thanks") is not None
+
+
 def status_query(text: str | None) -> StatusQuery | None:
     """What a status question names, to find the issue it asks about; None if it asks none."""
     half, t, intents, hits = _read(text)

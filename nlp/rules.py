@@ -32,6 +32,7 @@ URGENT_KINDS = ("gas", "fire", "elevator", "power", "flood", "collapse")
 REPLY_LISTS = ("resolve", "decline", "progress", "acknowledge", "doubt", "unfinished")
 HELP_LISTS = ("ask", "need", "personal", "favor", "hire")
 STATUS_LISTS = ("status", "status_vague", "topic", "home")
+TALK_LISTS = ("thanks",)  # what residents say to the bot itself
 
 
 def rules_dir() -> Path:
@@ -152,13 +153,14 @@ def _load_urgent(path: Path, check: _Check
 
 
 def _load_intents(path: Path, check: _Check) -> dict[str, tuple[Entry, ...]]:
-    fields = mapping(path, compose(path), ("replies", *STATUS_LISTS, "help"))
+    fields = mapping(path, compose(path), ("replies", *STATUS_LISTS, *TALK_LISTS, "help"))
     replies = mapping(path, fields["replies"], REPLY_LISTS, "replies: ") \
         if "replies" in fields else {}
     helps = mapping(path, fields["help"], HELP_LISTS, "help: ") if "help" in fields else {}
     out = {k: _entries(path, replies.get(k), f"replies.{k}", _Seen(path), check)
            for k in REPLY_LISTS}
-    out.update({k: _entries(path, fields.get(k), k, _Seen(path), check) for k in STATUS_LISTS})
+    out.update({k: _entries(path, fields.get(k), k, _Seen(path), check)
+                for k in (*STATUS_LISTS, *TALK_LISTS)})
     out.update({k: _entries(path, helps.get(k), f"help.{k}", _Seen(path), check)
                 for k in HELP_LISTS})
     return out

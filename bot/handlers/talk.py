@@ -37,7 +37,15 @@ from issues.privacy import mask
 from issues.service import IssueService
 from issues.views import GroupView, IssueFilter, IssueView
 from nlp import detect, named_kinds
-from nlp.intent import Step, mentions, names_something, read_progress, topic
+from nlp.intent import (
+    Step,
+    asks_status,
+    mentions,
+    names_something,
+    read_progress,
+    thanks,
+    topic,
+)
 
 log = logging.getLogger(__name__)
 CANDIDATES = 50  # newest issues of a group a message is matched against
@@ -223,7 +231,10 @@ async def question(msg: Message, context: Context, group: GroupView, text: str,
             text, [i for i in issues if i.is_open])
     if issue is None:
         if addressed(msg, context):
-            await answer(msg, context, render("status_unknown"), private=False)
+            # asked after something not found; else thanked or greeted: how to report
+            said = ("status_unknown" if asks_status(text)
+                    else "addressed_thanks" if thanks(text) else "addressed_hint")
+            await answer(msg, context, render(said), private=False)
             return Answered(None)
         return None
     urged = issue.reporter.user_id == msg.from_user.id and issue.is_open

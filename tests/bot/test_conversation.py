@@ -368,3 +368,21 @@ async def test_a_complaint_said_to_the_bot_is_filed_without_its_mention(
     issue = await h.service.get_issue(chat, 1, with_events=True)
     assert issue.text == "5栋电梯又坏了，天天爬楼"
     assert [e.note for e in issue.events if e.kind == "second"] == ["5栋电梯确实又坏了"]
+
+
+async def test_thanks_and_hello_to_the_bot_are_not_searched_for_an_issue(
+        harness: Harness) -> None:
+    """"@suqiu_bot 谢谢" gets 不客气 and "@suqiu_bot 你好" how to report; only a question
+    about something hears that nothing was found."""
+    h = harness
+    g = await h.group()
+    chat, (resident, _) = g["chat"], g["residents"]
+    replies = {}
+    for text in ("@suqiu_bot 谢谢", "@suqiu_bot 你好", "@suqiu_bot 电梯修好了没有"):
+        said = await h.say(chat, resident, text)
+        replies[text] = _text(await h.reply_from_bot(chat, said["message_id"]))
+    assert "不客气" in replies["@suqiu_bot 谢谢"]
+    assert "直接说清楚哪里、什么问题" in replies["@suqiu_bot 你好"]
+    assert not any("还没有找到" in replies[t] for t in ("@suqiu_bot 谢谢", "@suqiu_bot 你好"))
+    assert "还没有找到" in replies["@suqiu_bot 电梯修好了没有"]
+    assert (await h.service.list_issues(IssueFilter(chat_id=chat))).total == 0

@@ -386,3 +386,29 @@ async def test_thanks_and_hello_to_the_bot_are_not_searched_for_an_issue(
     assert not any("还没有找到" in replies[t] for t in ("@suqiu_bot 谢谢", "@suqiu_bot 你好"))
     assert "还没有找到" in replies["@suqiu_bot 电梯修好了没有"]
     assert (await h.service.list_issues(IssueFilter(chat_id=chat))).total == 0
+
+
+async def test_a_workers_words_name_the_lamp_by_its_place_and_promise_a_time(
+        harness: Harness) -> None:
+    """Two lamps are out (3栋门口, 5栋楼道) and rubbish is piled up; the 网格员 writes as he
+    would: "楼道灯的事我跟物业说了，明天来换" is progress on the 楼道 lamp, "垃圾下午就清" on
+    the rubbish. A resident's "我跟你说了多少遍了，垃圾还没清" is offered nothing."""
+    h = harness
+    g = await h.group()
+    chat, owner, (resident, neighbour) = g["chat"], g["owner"], g["residents"]
+    for n, text in ((1, "3栋门口路灯坏了好几天了"),
+                    (2, "5栋楼道的灯坏了一个星期了，晚上上楼黑漆漆的"),
+                    (3, "2号楼后面垃圾堆了好几天没人清，臭死了")):
+        said = await h.say(chat, resident, text)
+        await h.reply_from_bot(chat, said["message_id"], lambda m, n=n: f"#{n}" in _text(m))
+    lamp = await h.say(chat, owner, "楼道灯的事我跟物业说了，明天来换")
+    ask = await h.reply_from_bot(chat, lamp["message_id"], lambda m: "记为" in _text(m))
+    assert next(t for t, _ in _buttons(ask)) == "记为进展 #2"
+    rubbish = await h.say(chat, owner, "垃圾下午就清")
+    ask = await h.reply_from_bot(chat, rubbish["message_id"], lambda m: "记为" in _text(m))
+    assert next(t for t, _ in _buttons(ask)) == "记为进展 #3"
+    again = await h.say(chat, neighbour, "我跟你说了多少遍了，垃圾还没清")
+    probe = await h.say(chat, owner, "/help")
+    await h.reply_from_bot(chat, probe["message_id"])
+    assert not [m for m in await h.client.bot_messages(chat, again["message_id"])
+                if "记为" in _text(m)]

@@ -88,9 +88,9 @@ def without_mention(msg: Message, context: Context, text: str) -> str:
     if me is None or not me.username:
         return text
     words = text
-    mentions = (msg.parse_entities([MessageEntity.MENTION]) if msg.text
-                else msg.parse_caption_entities([MessageEntity.MENTION]))
-    for said in mentions.values():
+    tagged = (msg.parse_entities([MessageEntity.MENTION]) if msg.text
+              else msg.parse_caption_entities([MessageEntity.MENTION]))
+    for said in tagged.values():
         if said[1:].lower() == me.username.lower():
             words = words.replace(said, "")
     return words.strip() or text

@@ -23,12 +23,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from issues import people, repeats, sla
 from issues.intake_items import IntakeItem, ReportKey
-from issues.intake_statements import groups_of, seen_before, statements, values
+from issues.intake_statements import groups_of, seen_before, statements
 from issues.ledger import Ledger
 from issues.lifecycle import Status
 from issues.models import Issue
 from issues.settings import Settings
-from issues.unit_of_work import UnitOfWork, run
+from issues.unit_of_work import UnitOfWork, among_values, run
 from issues.views import IntakeResult, IssueView
 
 NEARBY = 20  # newest open issues of a category in a group that a message is compared with
@@ -304,8 +304,8 @@ def _nearby(intake: Context, s: Session, items: Sequence[IntakeItem],
         return {}
     since = min(i.at for i in items) - intake.settings.duplicate_window
     rows = run(s, statements(alone).nearby, {
-        "groups": values({groups[i.chat_id][0] for i in items}, alone),
-        "categories": values({i.category for i in items}, alone), "since": since})
+        **among_values("groups", {groups[i.chat_id][0] for i in items}, alone),
+        **among_values("categories", {i.category for i in items}, alone), "since": since})
     out: dict[tuple[int, str], list[_Candidate]] = {}
     by_id: dict[int, _Candidate] = {}
     for issue_id, group_id, category, location, created, person_id in rows:

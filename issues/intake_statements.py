@@ -12,24 +12,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import (
-    ColumnElement,
     Executable,
     Table,
-    and_,
     bindparam,
     insert,
     select,
-    tuple_,
     update,
 )
 
 from issues.intake_items import IntakeItem, ReportKey
 from issues.lifecycle import OPEN_STATUSES
 from issues.models import Event, Group, Issue, Report
-from issues.unit_of_work import run
+from issues.unit_of_work import among, among_values, run
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -54,16 +51,6 @@ class Statements:
     insert_events: Executable
 
 
-def among(column: Any, name: str, alone: bool) -> ColumnElement[bool]:
-    """`column IN :name`, or `column = :name` when the batch is one report (`values`)."""
-    return column == bindparam(name) if alone else column.in_(bindparam(name, expanding=True))
-
-
-def values(items: Any, alone: bool) -> Any:
-    """The parameter for `among`: the one value, or the list of them."""
-    return next(iter(items)) if alone else list(items)
-
-
 @cache
 def statements(alone: bool = False) -> Statements:
     """The statements for a batch of several reports, or of one (`alone`)."""
@@ -72,9 +59,7 @@ def statements(alone: bool = False) -> Statements:
     return Statements(
         groups=select(Group.id, Group.chat_id, Group.title)
         .where(among(Group.chat_id, "chats", alone)),
-        seen=select(*key, Report.issue_id).where(
-            and_(*(c == bindparam(f"key{n}") for n, c in enumerate(key))) if alone
-            else tuple_(*key).in_(bindparam("keys", expanding=True))),
+        seen=select(*key, Report.issue_id).where(among(key, "keys", alone)),
         # The open issues a report could join, newest first, each with who reported it.
         nearby=select(Issue.id, Issue.group_id, Issue.category, Issue.location_text,
                       Issue.created_at, Report.person_id)
@@ -99,7 +84,7 @@ def groups_of(s: Session, items: Sequence[IntakeItem], known: dict[int, tuple[in
         # rows that were there before this transaction: kept (one created here is not
         # kept until it commits, which it may not)
         known.update({c: (g, t) for g, c, t in run(
-            s, statements(alone).groups, {"chats": values(missing, alone)}).all()})
+            s, statements(alone).groups, among_values("chats", missing, alone)).all()})
     found = {}
     for item in items:
         if item.chat_id in found:
@@ -118,6 +103,5 @@ def groups_of(s: Session, items: Sequence[IntakeItem], known: dict[int, tuple[in
 
 def seen_before(s: Session, items: Sequence[IntakeItem], alone: bool) -> dict[ReportKey, int]:
     """The issue of each report of the batch handled before."""
-    params = (dict(zip(("key0", "key1", "key2"), items[0].key, strict=True)) if alone
-              else {"keys": [i.key for i in items]})
+    params = among_values("keys", [i.key for i in items], alone)
     return {(c, sc, e): i for c, sc, e, i in run(s, statements(alone).seen, params).all()}

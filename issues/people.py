@@ -17,11 +17,9 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
-    bindparam,
     func,
     insert,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import SelectBase
 
 from issues.models import Issue, Person, PersonIdentity
-from issues.unit_of_work import Room, run
+from issues.unit_of_work import Room, among, among_values, run
 from issues.views import Channel, PersonRef
 
 CHAT = Channel.TELEGRAM  # the channel of the group chats: a PersonRef's user_id is its id there
@@ -117,8 +115,7 @@ def person_ids(s: Session, people: Sequence[Wanted]) -> list[int]:
     found: dict[tuple[str, str], int] = {}
     if named:
         alone = len(named) == 1
-        keys = (dict(zip(("channel", "ext"), next(iter(named)), strict=True)) if alone
-                else {"keys": list(named)})
+        keys = among_values("keys", named, alone)
         for channel, ext, pid, name, username in run(s, _known(alone), keys).all():
             found[(channel, ext)] = pid
             new_name, new_username = named[(channel, ext)]
@@ -143,8 +140,7 @@ def _known(alone: bool) -> Executable:
     key = (PersonIdentity.channel, PersonIdentity.external_id)
     return (select(*key, Person.id, Person.name, Person.username)
             .join(Person, Person.id == PersonIdentity.person_id)
-            .where(and_(key[0] == bindparam("channel"), key[1] == bindparam("ext")) if alone
-                   else tuple_(*key).in_(bindparam("keys", expanding=True))))
+            .where(among(key, "keys", alone)))
 
 
 def _add(s: Session, rows: Sequence[tuple[str, str | None]]) -> list[int]:

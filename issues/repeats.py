@@ -22,10 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from issues.facts import REPEAT_WINDOW
-from issues.intake_statements import among, values
 from issues.lifecycle import Status
 from issues.models import Issue
-from issues.unit_of_work import run
+from issues.unit_of_work import among, among_values, run
 
 _ISSUES = cast(Table, Issue.__table__)
 
@@ -58,9 +57,9 @@ def decide(s: Session, new: Sequence[Arrival]) -> None:
     places = {a.place for a in placed if a.place is not None}
     alone = len(places) == 1
     rows = run(s, _before(alone), {
-        "groups": values({p[0] for p in places}, alone),
-        "categories": values({p[1] for p in places}, alone),
-        "places": values({p[2] for p in places}, alone),
+        **among_values("groups", {p[0] for p in places}, alone),
+        **among_values("categories", {p[1] for p in places}, alone),
+        **among_values("places", {p[2] for p in places}, alone),
         "since": placed[0].at - REPEAT_WINDOW}).all()
     latest: dict[Place, tuple[int, datetime] | Arrival] = {}
     n = 0

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Executable, Result
+from sqlalchemy import ColumnElement, Executable, Result, and_, bindparam, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -37,6 +37,28 @@ def run(s: Session, statement: Executable, params: Any = None) -> Result[*tuple[
     return s.connection().execute(statement, params)
 
 
+def among(columns: Any, name: str, alone: bool) -> ColumnElement[bool]:
+    """`columns IN :name`, or `= :name` when the batch is of one (a tuple of columns: each
+    `=` its own `:name0`, `:name1`…). SQLAlchemy renders an expanding `IN` anew at every
+    execution, which took longer than the SQLite work behind a complaint's reads, and most
+    batches hold one complaint."""
+    if isinstance(columns, tuple):
+        if alone:
+            return and_(*(c == bindparam(f"{name}{n}") for n, c in enumerate(columns)))
+        return tuple_(*columns).in_(bindparam(name, expanding=True))
+    return columns == bindparam(name) if alone else columns.in_(bindparam(name, expanding=True))
+
+
+def among_values(name: str, items: Iterable[Any], alone: bool) -> dict[str, Any]:
+    """The parameters of `among(…, name, alone)` for `items` (one, when `alone`)."""
+    if not alone:
+        return {name: list(items)}
+    one = next(iter(items))
+    if isinstance(one, tuple):
+        return {f"{name}{n}": v for n, v in enumerate(one)}
+    return {name: one}
+
+
 async def core(s: AsyncSession, statement: Executable,
                params: Any = None) -> Result[*tuple[Any, ...]]:
     """`run` from async code: about half the Python of `s.execute`."""
@@ -56,29 +78,29 @@ class UnitOfWork:
 
     async def write(self, fn: Callable[[AsyncSession], Awaitable[T]], retries: int = 4) -> T:
         """Run fn in one transaction; retry when a concurrent writer got there first."""
-        for attempt in range(retries):
-            try:
-                with on_loop():
-                    async with self._serial(), self._session() as s, s.begin():
-                        result = await fn(s)
-                self.db.wrote()  # outside on_loop(): its checkpoint runs in the thread
-                return result
-            except (StaleDataError, IntegrityError):
-                if attempt == retries - 1:
-                    raise
-        raise AssertionError("unreachable")
+        async def once() -> T:
+            async with self._session() as s, s.begin():
+                return await fn(s)
+
+        return await self._retried(once, retries)
 
     async def unit(self, fn: Callable[[Session], T], retries: int = 4) -> T:
         """`write` for a transaction of synchronous statements (`run`): begin, the statements
         and commit in one trip into SQLAlchemy's greenlet. `write` takes four trips (begin,
         the work, commit, close), each costing about what a statement does: on the path of
         every complaint, that was a tenth of its reply time."""
+        return await self._retried(
+            lambda: self.db.sessionmaker().run_sync(_committed, fn), retries)
+
+    async def _retried(self, once: Callable[[], Awaitable[T]], retries: int) -> T:
+        """A write transaction, queued on SQLite and run on its loop (`_serial`,
+        `sqlite_driver.on_loop`), retried when a concurrent writer got there first."""
         for attempt in range(retries):
             try:
                 with on_loop():
                     async with self._serial():
-                        result = await self.db.sessionmaker().run_sync(_committed, fn)
-                self.db.wrote()
+                        result = await once()
+                self.db.wrote()  # outside on_loop(): its checkpoint runs in the thread
                 return result
             except (StaleDataError, IntegrityError):
                 if attempt == retries - 1:

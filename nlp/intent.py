@@ -207,6 +207,7 @@ _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
            "八": 8, "九": 9}
 _NUMBERED = re.compile(r"([零一二两三四五六七八九十]{1,3})(?=[栋号幢单元楼层期区组排户室门])")
 _BUILDING = re.compile(r"^\d+[栋号幢]")
+_WHOLE_BUILDING = re.compile(r"^\d+(?:号楼|栋|幢|单元|号)")  # 5栋 of 5栋楼道, 2号楼 of 2号楼后面
 _HALFWIDTH = {ord(c): ord("0") + n for n, c in enumerate("０１２３４５６７８９")}
 # Bigrams with these say nothing about which issue is meant ("坏了", "好了", "没有").
 _FILLER = set("了的吗呢啊吧呀没有是在还又都也就吧么嘛和跟与我你他她它们这那个")
@@ -273,5 +274,13 @@ def mentions(text: str, place: str | None, what: str) -> int:
     return score + min(3, len(shared))
 
 
+def names_spot(text: str, place: str | None) -> bool:
+    """`text` names the spot of `place` without its building ("楼道灯的事…" names 5栋楼道's
+    楼道): what tells two issues of one kind apart when the words name no building."""
+    spot = _WHOLE_BUILDING.sub("", normalize_place(place or ""))
+    return len(spot) >= 2 and spot in normalize_place(text)
+
+
 __all__ = ["HelpRequest", "StatusQuery", "Step", "asks_status", "help_request", "mentions",
-           "names_something", "normalize_place", "read_progress", "status_query", "topic"]
+           "names_something", "names_spot", "normalize_place", "read_progress", "status_query",
+           "thanks", "topic"]

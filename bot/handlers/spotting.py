@@ -62,6 +62,7 @@ async def on_group_message(update: Update, context: Context) -> None:
     status_words = asks_status(text)
     said_to_bot = talk.addressed(msg, context) and bool(text.strip())
     spoken = talk.without_mention(msg, context, text) if said_to_bot else text
+    det: Detection | None = None
     if to_bot or reads_as_step or status_words or said_to_bot:
         group = await ctx.ensure_group(context, chat)
         if to_bot and await talk.unsatisfied_reason(msg, context, group):
@@ -70,7 +71,9 @@ async def on_group_message(update: Update, context: Context) -> None:
             return
         # Said to the bot is a question, unless it is a complaint ("@suqiu_bot 5栋电梯又坏了"
         # is filed, not answered with "no issue found here").
-        if status_words or (said_to_bot and not _files(detect(spoken), group)):
+        if said_to_bot and not status_words:
+            det = detect(spoken)  # kept for the detector's turn below
+        if status_words or (det is not None and not _files(det, group)):
             answered = await talk.question(msg, context, group, text,
                                            about=await _replied_issue(msg, context))
             if answered is not None:
@@ -80,7 +83,8 @@ async def on_group_message(update: Update, context: Context) -> None:
     if not text.strip():
         return
     wish = help_request(text)  # a neighbour's hand asked for, not a complaint to the owner
-    det = detect(spoken)  # most chat is not a complaint and needs no database at all
+    if det is None:
+        det = detect(spoken)  # most chat is not a complaint and needs no database at all
     if wish is not None:
         group = await ctx.ensure_group(context, chat)
         if group.settings.get("auto_detect", True) \

@@ -42,6 +42,7 @@ from nlp.intent import (
     asks_status,
     mentions,
     names_something,
+    names_spot,
     read_progress,
     thanks,
     topic,
@@ -51,7 +52,6 @@ log = logging.getLogger(__name__)
 CANDIDATES = 50  # newest issues of a group a message is matched against
 REASON_WAIT = 600.0  # seconds her next message counts as the answer to "哪里不满意？"
 OWN_ISSUE = 2  # what being an issue's reporter adds to how well a question matches it
-_BUILDING = re.compile(r"^[0-9一二三四五六七八九十]+(?:号楼|栋|幢|单元|号)")
 NAMED = 3  # how plainly an owner's words must name an issue (its place and what it is)
 _NUMBER = re.compile(r"#(\d+)")
 # What each step may be offered from (a step the issue is past is not offered).
@@ -176,7 +176,7 @@ def _named(text: str, issues: list[IssueView]) -> IssueView | None:
     kinds = named_kinds(text) | ({det.category} - {"other"})
     kind = [i for i in issues if i.category in kinds]
     if len(kind) > 1:  # two of the kind: the one whose place the words name, if only one
-        kind = [i for i in kind if _place_named(text, i)]  # 楼道灯的事… → the 5栋楼道 lamp
+        kind = [i for i in kind if names_spot(text, i.location_text)]  # → the 5栋楼道 lamp
     if len(kind) != 1:  # nothing in particular, or two issues it could be
         return None
     issue = kind[0]
@@ -185,12 +185,6 @@ def _named(text: str, issues: list[IssueView]) -> IssueView | None:
         return None  # "5栋路灯修好了" is not about the lamp at 3栋, nor "车库的水…" about
         # the outage at no place when the garage is another open issue's place
     return issue
-
-
-def _place_named(text: str, issue: IssueView) -> bool:
-    """The words name the issue's place without its building (楼道 for 5栋楼道)."""
-    place = _BUILDING.sub("", issue.location_text or "")
-    return len(place) >= 2 and place in text
 
 
 def _at(place: str, issue: IssueView) -> bool:

@@ -408,7 +408,11 @@ async def test_a_workers_words_name_the_lamp_by_its_place_and_promise_a_time(
     ask = await h.reply_from_bot(chat, rubbish["message_id"], lambda m: "记为" in _text(m))
     assert next(t for t, _ in _buttons(ask)) == "记为进展 #3"
     again = await h.say(chat, neighbour, "我跟你说了多少遍了，垃圾还没清")
+    # The worker's own "到今天还没清" waits, it reports nothing: 到 is nobody arriving.
+    waited = await h.say(chat, owner, "2号楼垃圾到今天还没清")
     probe = await h.say(chat, owner, "/help")
     await h.reply_from_bot(chat, probe["message_id"])
     assert not [m for m in await h.client.bot_messages(chat, again["message_id"])
+                if "记为" in _text(m)]
+    assert not [m for m in await h.client.bot_messages(chat, waited["message_id"])
                 if "记为" in _text(m)]

@@ -88,7 +88,9 @@ STEP_TRIGGERS = [
 ]
 NEGATED_STEPS = ["还没修好", "没有修好", "还没联系", "没有恢复供水", "并没解决", "还没搞定"]
 DOUBTS = ["物业说修好了，其实根本没修", "不是说修好了吗", "修了又坏，修了又坏",
-          "说了明天来修，到现在都没人", "电来了又停了", "路灯亮了一会又灭了"]
+          "说了明天来修，到现在都没人", "电来了又停了", "路灯亮了一会又灭了",
+          # waited until today and still nothing: 到 is no one arriving
+          "垃圾到今天还没清", "到今天都没修", "楼道灯至今没人来换"]
 
 
 @pytest.mark.parametrize(("trigger", "step"), STEP_TRIGGERS)

@@ -95,10 +95,10 @@ class PendingPost:
     reply_to: int | None  # the notice's own message in that group, for a follow-up
 
 
-def _text(text: str) -> str:
+def _text(text: str, empty: str = "empty_notice") -> str:
     text = (text or "").strip()
     if not text:
-        raise InvalidInput("empty_notice")
+        raise InvalidInput(empty)
     if len(text) > MAX_NOTICE:
         raise InvalidInput("notice_too_long", limit=MAX_NOTICE, length=len(text))
     return text
@@ -127,6 +127,9 @@ class Notices(Room):
 
         async def run(s: AsyncSession) -> NoticeView:
             unit = await self._speaker(s, chat_id, actor)
+            groups = await tree.groups_under(s, unit)
+            if not groups:  # nowhere to send it: nothing is registered, no number is taken
+                raise InvalidInput("notice_no_groups", unit=unit.name)
             number = (await s.execute(select(func.coalesce(func.max(Notice.number), 0))
                                       .where(Notice.unit_id == unit.id))).scalar_one() + 1
             notice = Notice(unit_id=unit.id, number=number, text=text,
@@ -134,7 +137,7 @@ class Notices(Room):
                             created_at=self.clock())
             s.add(notice)
             await s.flush()
-            for g in await tree.groups_under(s, unit):
+            for g in groups:
                 s.add(NoticePost(notice_id=notice.id, seq=0, group_id=g.id, status="pending"))
             await s.flush()
             return (await self._views(s, [notice]))[0]
@@ -144,7 +147,7 @@ class Notices(Room):
     async def follow_up(self, chat_id: int, actor: PersonRef, number: int,
                         text: str) -> NoticeView:
         """A follow-up of notice `number` of this unit, to the groups the notice went to."""
-        text = _text(text)
+        text = _text(text, "empty_follow_up")
 
         async def run(s: AsyncSession) -> NoticeView:
             unit = await self._speaker(s, chat_id, actor)
@@ -152,14 +155,16 @@ class Notices(Room):
                 Notice.unit_id == unit.id, Notice.number == number))).scalar()
             if notice is None:
                 raise NotFound("notice_not_found", number=number)
+            targets = (await s.execute(select(NoticePost.group_id).where(
+                NoticePost.notice_id == notice.id, NoticePost.seq == 0))).scalars().all()
+            if not targets:  # a notice of old that went nowhere
+                raise InvalidInput("notice_no_groups", unit=unit.name)
             seq = (await s.execute(select(func.coalesce(func.max(NoticeFollowUp.seq), 0))
                                    .where(NoticeFollowUp.notice_id == notice.id))
                    ).scalar_one() + 1
             s.add(NoticeFollowUp(notice_id=notice.id, seq=seq, text=text,
                                  author_id=(await people.person(s, actor)).id,
                                  created_at=self.clock()))
-            targets = (await s.execute(select(NoticePost.group_id).where(
-                NoticePost.notice_id == notice.id, NoticePost.seq == 0))).scalars().all()
             for group_id in targets:
                 s.add(NoticePost(notice_id=notice.id, seq=seq, group_id=group_id,
                                  status="pending"))

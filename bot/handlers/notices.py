@@ -18,7 +18,8 @@ from bot.handlers.rights import with_fresh_admins
 from bot.jobs.notices import deliver_and_report
 from bot.present.templates import render
 
-_FOLLOW_UP = re.compile(r"^[#＃]?(\d{1,6})\s+(\S[\s\S]*)$")
+# "/notice 1 抢修队已进场": a follow-up of notice 1; "/notice 1" alone is one without its text.
+_FOLLOW_UP = re.compile(r"^[#＃]?(\d{1,6})(?:\s+(\S[\s\S]*))?$")
 
 
 def command_text(msg: Message) -> str:
@@ -44,14 +45,11 @@ async def notice_cmd(update: Update, context: Context) -> None:
     follow = _FOLLOW_UP.match(body)
     if follow:
         notice = await with_fresh_admins(context, msg.chat.id, lambda: svc.notices.follow_up(
-            msg.chat.id, actor, int(follow.group(1)), follow.group(2)))
+            msg.chat.id, actor, int(follow.group(1)), follow.group(2) or ""))
     else:
         notice = await with_fresh_admins(context, msg.chat.id,
                                          lambda: svc.notices.send(msg.chat.id, actor, body))
     tally = notice.tallies[-1]
-    if tally.groups == 0:
-        await msg.reply_html(render("notice_none", unit=notice.unit_name))
-        return
     await msg.reply_html(render("notice_queued", unit=notice.unit_name, number=notice.number,
                                 seq=tally.seq, groups=tally.groups))
     context.application.create_task(

@@ -106,3 +106,31 @@ async def test_who_may_send_a_notice_and_bad_input(practice: Start) -> None:
     assert "幸福社区 · 通知 #1" in text_of(post)
     assert "今晚8点开居民会\n地点：活动室" in text_of(post)
     assert not [m for m in await h.client.bot_messages(tree["grids"][1]) if _is_notice(m)]
+
+
+async def test_a_notice_with_nowhere_to_go_takes_no_number(practice: Start) -> None:
+    """A street whose groups have not joined yet: its first /notice says so and registers
+    nothing, so the notice sent once they have is #1 and "/notice 1 进展" follows it up; a
+    number without a text ("/notice 1") asks for the text instead of posting "1" as a notice."""
+    h = await practice()
+    svc, official = h.service, h.official
+    street = await h.bare_group("幸福街道工作群")
+    await svc.set_unit_home(street, official, "幸福街道", "street")
+    early = await h.said(street, official, f"/notice {NOTICE}")
+    assert "下面还没有群" in text_of(early) and "没有发出" in text_of(early)
+    assert await svc.notices.newest() == []
+
+    grid = await h.bare_group("幸福社区1网格群")
+    await svc.join_org_unit(grid, official, "幸福社区", "community", "幸福街道")
+    done = await h.said(street, official, f"/notice {NOTICE}", lambda m: "已送达" in text_of(m))
+    assert "通知 #1 已送达 1/1 个群" in text_of(done)
+    bare = await h.said(street, official, "/notice 1")
+    assert "请在编号后面写上进展内容" in text_of(bare)
+    follow = await h.said(street, official, "/notice 1 抢修队已进场",
+                          lambda m: "已送达" in text_of(m))
+    assert "通知 #1 进展1 已送达 1/1 个群" in text_of(follow)
+    posts = [text_of(m) for m in await h.client.bot_messages(grid) if "通知 #" in text_of(m)]
+    assert posts == [f"📢 幸福街道 · 通知 #1\n{NOTICE.replace('13812345678', '138****5678')}",
+                     "📢 幸福街道 · 通知 #1 · 进展1\n抢修队已进场"]
+    [view] = await svc.notices.newest()
+    assert [(t.seq, t.groups) for t in view.tallies] == [(0, 1), (1, 1)]

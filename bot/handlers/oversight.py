@@ -67,7 +67,7 @@ async def supervise_cmd(update: Update, context: Context) -> None:
     group = await svc.get_group(issue.chat_id)
     await post_issue_update(context.bot, issue, render(
         "supervise_posted", i=issue, unit=done.unit, holder=safe(holder(issue, group)),
-        every=span(svc.settings.practices.supervise_every)))
+        every=span(svc.settings.practices.supervise_every), note=mask(note or "")))
     await refresh_card(context.bot, issue, group, svc.settings)
 
 

@@ -61,11 +61,14 @@ async def test_supervised_issue_is_reminded_until_resolved(practice: Start) -> N
         reply = await h.said(g["street"], h.official, f"/supervise {ref}")
         assert expect in text_of(reply), ref
 
-    done = await h.said(g["street"], h.official, "/supervise 幸福社区3栋群-1 群众反映强烈")
+    done = await h.said(g["street"], h.official,
+                        "/supervise 幸福社区3栋群-1 群众反映强烈，请三天内办结，联系13812345678")
     assert "已督办：幸福社区3栋群-1 · 路灯照明" in text_of(done) and "幸福街道" in text_of(done)
     told = await h.reply_from_bot(chat, first["message_id"],
                                   lambda m: "已列入「幸福街道」督办" in text_of(m))
     assert "@wang_wangge" in text_of(told)
+    # What the street asks for reaches the holder, masked like every post.
+    assert "督办说明：群众反映强烈，请三天内办结，联系138****5678" in text_of(told)
     await h.client.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
                             and "📌 督办：幸福街道" in text_of(m))
     issue = await h.service.get_issue(chat, 1, with_events=True)

@@ -154,7 +154,7 @@ class Org(Room):
         depts = self.settings.department_names()
         if dept_code not in depts:
             raise InvalidInput("unknown_department", department=dept_code,
-                               choices=tuple(depts))
+                               choices=tuple(depts.values()))
 
         async def run(s: AsyncSession) -> Binding:
             await self._require_district(s, actor.user_id, code, chat_id)

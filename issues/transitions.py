@@ -314,7 +314,7 @@ class Transitions(Room):
         depts = self.settings.department_names()
         if department_code is not None and department_code not in depts:
             raise InvalidInput("unknown_department", department=department_code,
-                               choices=tuple(depts))
+                               choices=tuple(depts.values()))
 
         async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             if department_code:
@@ -341,7 +341,7 @@ class Transitions(Room):
         unknown = [c for c in codes if c not in depts]
         if unknown or len(codes) < 2:
             raise InvalidInput("joint_departments", department=",".join(unknown),
-                               choices=tuple(depts))
+                               choices=tuple(depts.values()))
 
         async def change(s: AsyncSession, issue: Issue, p: Person) -> Note:
             have = set((await s.execute(select(JointPart.department_code).where(

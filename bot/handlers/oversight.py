@@ -89,6 +89,14 @@ async def joint_cmd(update: Update, context: Context) -> None:
     await with_fresh_admins(context, msg.chat.id, lambda: svc.require(
         msg.chat.id, n, user_id, Action.JOINT))  # who asks, before the departments
     codes_asked = [by_name.get(a, a) for a in args[1:]]
+    asked = list(dict.fromkeys(codes_asked))
+    if len(asked) >= 2 and all(c in codes for c in asked):  # the service words the rest
+        # A part sent to a department with no group reaches nobody, and the case could
+        # never be resolved: say so and change nothing, as 吹哨 does.
+        missing = [codes[c] for c in asked if await svc.department_chat(c) is None]
+        if missing:
+            await msg.reply_html(render("joint_no_group", missing=missing, number=n))
+            return
     result = await with_fresh_admins(context, msg.chat.id, lambda: svc.oversight.joint(
         msg.chat.id, n, actor, codes_asked))
     await announce(context.bot, svc, result)  # the card shows the parts

@@ -120,6 +120,9 @@ async def test_joint_case_resolves_only_after_every_department(practice: Start) 
 
     usage = await h.said(chat, owner, "/joint 1 城管")
     assert "至少要两个部门" in text_of(usage) or "用法" in text_of(usage)
+    unknown = text_of(await h.said(chat, owner, "/joint 1 城管 火星局"))
+    assert "没有这个部门：火星局" in unknown and "可选：城管、物业、供水" in unknown
+    assert "chengguan" not in unknown  # the departments by the names people use
     for junk in ("²", "12345678901"):  # no number: the usage, not a crash or an overflow
         assert "用法" in text_of(await h.said(chat, owner, f"/joint {junk} 城管 供水"))
     await h.said(chat, resident, "/joint 1 城管 供水")  # not the owner: refused
@@ -152,3 +155,27 @@ async def test_joint_case_resolves_only_after_every_department(practice: Start) 
         "joint", "joint_claim", "joint_done", "joint_done"]
     card = await h.client.wait_for(chat, lambda m: "🧩 攻坚：城管 ✅　供水 ✅" in text_of(m))
     assert card["message_id"] == done.card_message_id
+
+
+async def test_joint_case_to_a_department_without_a_group_changes_nothing(
+        practice: Start) -> None:
+    """攻坚 to 城管 (registered) and 物业 (no group yet): nobody would hear of 物业's part and
+    the case could never be resolved, so the owner is told which department lacks a group
+    and the issue stays as it was — he may still resolve it himself."""
+    h = await practice()
+    g = await h.group()
+    chat, owner, resident = g["chat"], g["owner"], g["residents"][0]
+    dept = await h.bare_group("城管中队群", residents=0)
+    await h.said(dept, h.official, "/dept 登记 城管", lambda m: "部门群" in text_of(m))
+    sent = await h.say(chat, resident, "2号楼后面垃圾堆了好几天没人清，还有人占道摆摊")
+    await h.reply_from_bot(chat, sent["message_id"], lambda m: "#1" in text_of(m))
+
+    refused = text_of(await h.said(chat, owner, "/joint 1 城管 物业"))
+    assert "「物业」还没有登记工作群" in refused and "#1 没有改动" in refused
+    assert "城管」" not in refused
+    issue = await h.service.get_issue(chat, 1)
+    assert issue.joint == () and issue.status == "open"
+    assert not [m for m in await h.client.bot_messages(dept) if "攻坚" in text_of(m)]
+    await h.say(chat, owner, "/resolve 1 已清理")
+    await h.reply_from_bot(chat, sent["message_id"], lambda m: "请评价" in text_of(m))
+    assert (await h.service.get_issue(chat, 1)).status == "resolved"

@@ -42,12 +42,14 @@ def parse_vote(body: str, default: timedelta) -> tuple[str, list[str], bool, tim
         return None
     words = parts[0].split()
     anonymous, span = True, default
-    while words and (words[0] in NAMED + ANONYMOUS or parse_span(words[0])):
+    # A time of nothing ("0小时") is a time too, refused as too short: not part of the title.
+    while words and (words[0] in NAMED + ANONYMOUS or parse_span(words[0]) is not None):
         word = words.pop(0)
-        if word in NAMED + ANONYMOUS:
+        given = parse_span(word)
+        if given is None:
             anonymous = word in ANONYMOUS
         else:
-            span = parse_span(word) or span
+            span = given
     return " ".join(words), parts[1:], anonymous, span
 
 

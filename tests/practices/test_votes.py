@@ -27,8 +27,11 @@ async def test_named_vote_answered_by_three_and_closed_with_its_result(
     assert "只有群主或管理员可以发起投票" in text_of(refused)
     for text, expect in (("/vote 只有标题", "用法"),
                          ("/vote 标题 | 只有一个选项", "2 到 10 个选项"),
-                         ("/vote 99天 标题 | 甲 | 乙", "最长 30 天")):
+                         ("/vote 99天 标题 | 甲 | 乙", "最长 30 天"),
+                         # a time of nothing is a time too short, not part of the title
+                         ("/vote 0小时 标题 | 甲 | 乙", "最短 5 秒")):
         assert expect in text_of(await h.said(chat, owner, text)), text
+    assert not [m for m in await h.client.bot_messages(chat) if "poll" in m]
 
     opened = await h.said(chat, owner,
                           "/vote 实名 6秒 小区东门是否加装电动车充电桩 | 同意 | 不同意 | 弃权")

@@ -45,8 +45,11 @@ async def announce(bot: Bot, svc: IssueService, result: TransitionResult, *,
     if kind == "rate":
         await _rated(bot, svc, result, group, rating_message)
     elif kind in TOLD and not (told and kind == "acknowledge"):
+        # A reporter who reached us by another channel (a 12345 caller) is not in the group:
+        # nobody here could press the rating buttons.
+        ask = kind == "resolve" and issue.reporter.user_id is not None
         await post_issue_update(bot, issue, announcement(result, group, kind),
-                                markup=rating_keyboard(issue) if kind == "resolve" else None)
+                                markup=rating_keyboard(issue) if ask else None)
     await refresh_card(bot, issue, group, svc.settings)
 
 
@@ -61,7 +64,8 @@ def announcement(result: TransitionResult, group: GroupView | None, kind: str,
         f"announce.{kind}", i=issue, who=who, at=local_time(ev.at, tz), due=local_time(due, tz),
         note=note if kind != "assign" else "",
         assignee=safe(mention(issue.assignee)) if issue.assignee else "",
-        reporter=issue.reporter.name, holder=safe(holder(issue, group)), rated=rated)
+        reporter=issue.reporter.name, holder=safe(holder(issue, group)), rated=rated,
+        ask=issue.reporter.user_id is not None)
 
 
 async def _rated(bot: Bot, svc: IssueService, result: TransitionResult,

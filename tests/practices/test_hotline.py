@@ -102,6 +102,11 @@ async def test_a_hotline_file_imported_twice_routed_by_place(
             if (await h.service.get_issue(grid, street.number)).status == status:
                 break
             await asyncio.sleep(0.1)
+    # The caller is not in the group: nobody there is asked to rate, no buttons to press.
+    done_msg = await h.client.wait_for(grid, lambda m: "已办结" in text_of(m)
+                                       and "路灯已更换" in text_of(m))
+    assert "请评价" not in text_of(done_msg) and "由12345热线回访" in text_of(done_msg)
+    assert "reply_markup" not in done_msg
     out = tmp_path / "back.json"
     assert await asyncio.to_thread(main, ["export", "hotline", "-o", str(out)]) == 0
     rows = {r["order"]: r for r in json.loads(out.read_text(encoding="utf-8"))}

@@ -190,7 +190,9 @@ async def page(request: web.Request) -> web.Response:
                   rank_names=RANK_NAMES, best=best, worst=worst, change=change,
                   crumbs=path_of(tree, q.scope.org_unit_id),
                   links={f.key: link(f) for f in report.rows}, total_links=link(report.total),
-                  drill=lambda f: drill(q, f), query_string=request.query_string)
+                  drill=lambda f: drill(q, f), query_string=request.query_string,
+                  # a rate from fewer ratings is not shown, as on the overview and the digest
+                  least=request.app[SETTINGS].satisfaction_min_ratings)
 
 
 def drill(q: Query, f: Figures) -> str:

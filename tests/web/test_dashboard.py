@@ -189,3 +189,10 @@ async def test_satisfaction_waits_for_enough_ratings(dash: Dash) -> None:
     shown = re.search(r'id="card-month_satisfaction".*?<div class="num">([^<]*)</div>', page,
                       re.S)
     assert shown and shown.group(1) == "—" and "评价不足 5 条" in page
+    # The supervision page too: its card and every row (the JSON keeps the raw sample).
+    figures = await (await client.get("/supervision?by=group")).text()
+    card = re.search(r'<div class="label">满意度</div><div class="num"><a [^>]*>([^<]*)</a>',
+                     figures)
+    assert card and card.group(1) == "—" and "评价不足 5 条，暂不计算" in figures
+    rows = re.findall(r'<td data-label="满意度"><a [^>]*>([^<]*)</a>', figures)
+    assert rows and set(rows) == {"—"}

@@ -2,7 +2,8 @@
 
 What is published: only the groups listed in `web.open311_public_groups` (none until
 configured; never a department's group), only issues that are or were being handled (never
-rejected or 不是诉求), their text masked (`issues.privacy`), no reporter. Every error under
+rejected or 不是诉求, but for one asked for by its id: closed, with nothing of what it said),
+their text masked (`issues.privacy`), no reporter. Every error under
 /open311/ — a bad parameter, an unknown id or path, a body too large, a failure of ours — is the
 spec's list of {"code", "description"}. Creating a request needs the API key
 (SUQIU_OPEN311_API_KEY) and a receiving group (`web.open311_group`), whose chat is shown the
@@ -11,6 +12,7 @@ new issue's card.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 BASE = "/open311/v2"
 CLOSED = (Status.RESOLVED, Status.CLOSED)
 PUBLISHED = (*OPEN_STATUSES, *CLOSED)  # never rejected / 不是诉求
+# Asked for by id, a rejected or withdrawn request is closed, its words and place withheld: a
+# client that created it learns its fate, and a message that was no complaint stays unread.
+ENDED = (Status.REJECTED, Status.WITHDRAWN)
 DEFAULT_WINDOW = timedelta(days=90)  # the spec's default range of requests.json
 MAX_IDS = 100
 MAX_ID = 2**31 - 1  # issue ids are 32-bit integers in the database
@@ -75,6 +80,13 @@ def request_json(issue: IssueView) -> dict[str, Any]:
         "expected_datetime": _iso(i.resolve_due_at), "address": i.location_text or "",
         "address_id": "", "zipcode": "", "lat": i.lat, "long": i.lon, "media_url": "",
     }
+
+
+def ended_json(issue: IssueView) -> dict[str, Any]:
+    """A rejected or withdrawn request asked for by its id: closed, and nothing it said."""
+    return {**request_json(dataclasses.replace(issue, text="", location_text=None,
+                                               lat=None, lon=None)),
+            "status": "closed", "expected_datetime": None}
 
 
 def parse_w3c(value: str, tz: ZoneInfo) -> datetime:
@@ -123,16 +135,19 @@ def routes(settings: Settings, service: IssueService) -> list[web.RouteDef]:
                 out.add(chat_id)
         return frozenset(out)
 
-    async def published(issue_id: int) -> IssueView | None:
+    async def published(issue_id: int) -> dict[str, Any] | None:
+        """The request with this id as published, or None: not in a public group."""
         if not 0 < issue_id <= MAX_ID:
             return None
         try:
             issue = await service.get_issue_by_id(issue_id)
         except NotFound:
             return None
-        if issue.chat_id not in await public_chats() or issue.status not in PUBLISHED:
+        if issue.chat_id not in await public_chats():
             return None
-        return issue
+        if issue.status in ENDED:
+            return ended_json(issue)
+        return request_json(issue) if issue.status in PUBLISHED else None
 
     async def discovery(request: web.Request) -> web.Response:
         base = f"{request.scheme}://{request.host}{BASE}/"
@@ -163,9 +178,9 @@ def routes(settings: Settings, service: IssueService) -> list[web.RouteDef]:
             out = []
             for x in q["service_request_id"].split(",")[:MAX_IDS]:
                 x = x.strip()
-                issue = await published(int(x)) if x.isascii() and x.isdigit() else None
-                if issue is not None:
-                    out.append(request_json(issue))
+                one = await published(int(x)) if x.isascii() and x.isdigit() else None
+                if one is not None:
+                    out.append(one)
             return web.json_response(out)
         try:
             since = parse_w3c(q["start_date"], tz) if q.get("start_date") else None
@@ -193,10 +208,10 @@ def routes(settings: Settings, service: IssueService) -> list[web.RouteDef]:
 
     async def one_request(request: web.Request) -> web.Response:
         x = request.match_info["id"]
-        issue = await published(int(x)) if x.isascii() and x.isdigit() else None
-        if issue is None:
+        one = await published(int(x)) if x.isascii() and x.isdigit() else None
+        if one is None:
             return error(404, f"service_request_id {x} not found")
-        return web.json_response([request_json(issue)])
+        return web.json_response([one])
 
     async def create(request: web.Request) -> web.Response:
         try:

@@ -103,14 +103,26 @@ async def test_public_output_is_masked_and_leaves_out_what_it_must(
     assert "路灯坏了" in body
     assert "13800138001" not in _digits(body) and "19900307" not in _digits(body)
     assert "李阿姨" not in body  # the reporter is nobody's business
-    hidden = [await svc.get_issue(PUBLIC, 2), await svc.get_issue(PUBLIC, 3),
-              await svc.get_issue(PRIVATE, 1)]
-    for issue in hidden:
+    private = await svc.get_issue(PRIVATE, 1)
+    one = await client.get(f"/open311/v2/requests/{private.id}.json")
+    assert one.status == 404 and (await one.json())[0]["code"] == 404
+    # Asked for by its id, a withdrawn (不是诉求) or rejected request is closed, saying which,
+    # and nothing of its words or place: its client learns its fate, the chat stays unread.
+    ended = [await svc.get_issue(PUBLIC, 2), await svc.get_issue(PUBLIC, 3)]
+    for issue, notes in zip(ended, ("误识别", "不予受理"), strict=True):
         one = await client.get(f"/open311/v2/requests/{issue.id}.json")
-        assert one.status == 404 and (await one.json())[0]["code"] == 404
-    ids = ",".join(str(i.id) for i in hidden)
-    assert await _requests(client, f"?service_request_id={ids}") == []
-    assert await _requests(client, "?status=closed") == []
+        assert one.status == 200, await one.text()
+        [shown] = await one.json()
+        assert (shown["service_request_id"], shown["status"], shown["status_notes"]) == (
+            str(issue.id), "closed", notes)
+        assert shown["description"] == "" and shown["address"] == ""
+        assert shown["lat"] is None and shown["expected_datetime"] is None
+    ids = ",".join(str(i.id) for i in [*ended, private])
+    listed = await _requests(client, f"?service_request_id={ids}")
+    assert [(r["status"], r["description"]) for r in listed] == [("closed", "")] * 2
+    body = json.dumps(listed, ensure_ascii=False)
+    assert "天气" not in body and "装修" not in body
+    assert await _requests(client, "?status=closed") == []  # never in a list
 
 
 async def test_georeport_client_reads_the_shapes(

@@ -116,7 +116,8 @@ def register_handlers(app: BotApp) -> None:
 
     PTB gives an update to the first handler of each group that accepts it, groups in
     ascending order. Group 0, in order: membership changes, a group's move to a supergroup,
-    commands, buttons, polls' updates, edits, then ordinary group messages. Commands come
+    commands, buttons, polls' updates, edits, then ordinary group messages, then anything
+    else said to the bot in a private chat (answered with where to report). Commands come
     before the chat handler so "/report 路灯坏了" is taken as a command, not as chat to detect
     (the chat filter also excludes commands).
     Group 1 catches commands no handler of group 0 took: since every group sees every update,
@@ -139,6 +140,9 @@ def register_handlers(app: BotApp) -> None:
         filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
         & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION),
         spotting.on_group_message))
+    app.add_handler(MessageHandler(
+        filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.COMMAND,
+        basic.on_private_message))
     app.bot_data.commands = frozenset(name for name, _ in COMMAND_HANDLERS)
     app.add_handler(MessageHandler(filters.COMMAND, basic.on_unknown_command), group=1)
     app.add_error_handler(on_error)

@@ -83,6 +83,15 @@ async def on_start(update: Update, context: Context) -> None:
         await update.effective_message.reply_html(render("start_private"))
 
 
+async def on_private_message(update: Update, context: Context) -> None:
+    """Words (or a photo) sent to the bot in a private chat: nothing is filed from here — a
+    complaint belongs in the group, where the owner and the neighbours see it — so the sender
+    is told where to say it rather than left thinking it was taken."""
+    msg = update.effective_message
+    if msg is not None:
+        await msg.reply_html(render("private_chat"))
+
+
 async def on_help(update: Update, context: Context) -> None:
     if update.effective_message:
         await answer(update.effective_message, context, render("help"))

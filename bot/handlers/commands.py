@@ -352,8 +352,8 @@ def settings_text(settings: dict[str, object]) -> str:
 
 async def digest(update: Update, context: Context) -> None:
     """/digest: the daily figures now, on demand."""
-    msg = update.effective_message
-    if msg is None or not ctx.is_group(update.effective_chat):
+    msg = await ctx.group_message(update)  # in a private chat: told it is a group's
+    if msg is None:
         return
     svc = ctx.service(context)
     group = await ctx.ensure_group(context, msg.chat)

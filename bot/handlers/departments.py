@@ -30,8 +30,8 @@ def _grant_in(args: list[str], first: int) -> tuple[list[str], str | None]:
 
 async def dept_cmd(update: Update, context: Context) -> None:
     """/dept add 部门 [授权码]: a district admin makes this group the department's."""
-    msg = update.effective_message
-    if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
+    msg = await ctx.group_message(update)  # in a private chat: told it is a group's
+    if msg is None or msg.from_user is None:
         return
     args, grant = _grant_in(context.args or [], 2)
     codes = ctx.settings(context).department_names()
@@ -94,8 +94,8 @@ async def _dept_action(update: Update, context: Context, what: str) -> None:
 
 async def escalate_cmd(update: Update, context: Context) -> None:
     """/escalate N 部门代码: 吹哨 from the resident's group to a department."""
-    msg = update.effective_message
-    if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
+    msg = await ctx.group_message(update)  # in a private chat: told it is a group's
+    if msg is None or msg.from_user is None:
         return
     args = context.args or []
     codes = ctx.settings(context).department_names()
@@ -122,8 +122,8 @@ async def escalate_cmd(update: Update, context: Context) -> None:
 async def overdue_cmd(update: Update, context: Context) -> None:
     """/overdue: the late issues (red first) of this group, or in a department's group, of
     the department; the database picks them (a district's late issues are thousands)."""
-    msg = update.effective_message
-    if msg is None or not ctx.is_group(update.effective_chat):
+    msg = await ctx.group_message(update)  # in a private chat: told it is a group's
+    if msg is None:
         return
     svc = ctx.service(context)
     group = await svc.get_group(msg.chat.id)
@@ -144,8 +144,8 @@ async def unit_cmd(update: Update, context: Context) -> None:
     unit or changing its parent is the district's); /unit 工作群 名称 [层级] [授权码]: this is
     the unit's own group, where its digest comes (the district's act). The English forms
     (join, home) stay as aliases."""
-    msg = update.effective_message
-    if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
+    msg = await ctx.group_message(update)  # in a private chat: told it is a group's
+    if msg is None or msg.from_user is None:
         return
     args, grant = _grant_in(context.args or [], 2)
     levels = {"网格": "grid", "社区": "community", "街道": "street", "区": "district"}

@@ -37,8 +37,8 @@ def span(duration: timedelta) -> str:
 
 
 async def supervise_cmd(update: Update, context: Context) -> None:
-    msg = update.effective_message
-    if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
+    msg = await ctx.group_message(update)  # in a private chat: told it is a group's
+    if msg is None or msg.from_user is None:
         return
     svc = ctx.service(context)
     args = context.args or []
@@ -72,8 +72,8 @@ async def supervise_cmd(update: Update, context: Context) -> None:
 
 
 async def joint_cmd(update: Update, context: Context) -> None:
-    msg = update.effective_message
-    if msg is None or msg.from_user is None or not ctx.is_group(update.effective_chat):
+    msg = await ctx.group_message(update)  # in a private chat: told it is a group's
+    if msg is None or msg.from_user is None:
         return
     args = context.args or []
     codes = ctx.settings(context).department_names()

@@ -416,3 +416,29 @@ async def test_a_workers_words_name_the_lamp_by_its_place_and_promise_a_time(
                 if "记为" in _text(m)]
     assert not [m for m in await h.client.bot_messages(chat, waited["message_id"])
                 if "记为" in _text(m)]
+
+
+async def test_said_to_the_bot_in_private_is_answered_with_where_to_report(
+        harness: Harness) -> None:
+    """A resident who writes her complaint to the bot privately hears that nothing is filed
+    there and where to say it; a unit's or a department's command sent privately says it is
+    a group's command — never silence, and never an issue."""
+    h, c = harness, harness.client
+    g = await h.group()
+    resident = g["residents"][0]
+    await c.start_bot(resident)
+    await c.wait_for(resident, lambda m: "你好" in _text(m))
+    replies = {}
+    for text in ("3栋门口路灯坏了好几天了", "/supervise 幸福社区3栋群-1", "/joint 1 城管 物业",
+                 "/escalate 1 城管", "/dept 登记 城管", "/unit 加入 幸福社区", "/digest",
+                 "/overdue"):
+        said = await h.say(resident, resident, text)
+        replies[text] = _text(await c.wait_for(  # in a private chat a reply quotes nothing
+            resident, lambda m, after=said["message_id"]: m["message_id"] > after
+            and m["from"]["id"] == h.sandbox.bot_id))
+    assert "私聊里说的问题我不会登记" in replies["3栋门口路灯坏了好几天了"]
+    assert "/report" in replies["3栋门口路灯坏了好几天了"]
+    for text, reply in replies.items():
+        if text.startswith("/"):
+            assert reply == "这个命令要在社区群里使用。", text
+    assert (await h.service.list_issues()).total == 0

@@ -1,7 +1,8 @@
 """Text as residents type it → one canonical form the rules are written in.
 
 Full-width ASCII → half-width, traditional → simplified characters (zhconv), dialect
-negations folded onto Mandarin (冇 → 没, 冒得 → 没得), chat placeholders and @mentions
+negations folded onto Mandarin (冇 → 没, 冒得 → 没得), a pinyin keyboard's slips on the
+domain's words mended (点梯 → 电梯, 燃汽 → 燃气), chat placeholders and @mentions
 removed (a Weibo repost chain, //@name:, read as 转发), whitespace collapsed, lower case. Very
 long pastes are capped: the rules look at the start of a message, where a resident states the
 problem.
@@ -38,6 +39,15 @@ _DA = re.compile(r"(?<=[\u4e00-\u9fa5])(?<!么)(?<!嘀)(?<!滴)(?<!哒)哒(?!哒
 # A change said with a sentence-final 咯, 喽 or 啦 (灯坏咯, 电又停喽, 又没水啦) is 了; 咯 inside
 # a clause stays (咯条路 is "this road" in Changsha, 咯噔 and 咯吱 are sounds).
 _FINAL = re.compile(r"(?<=[\u4e00-\u9fa5])[咯喽啦](?=[\s,.!?~，。！？…]|$)")
+# A pinyin keyboard's slips on the words complaints hang on: the same syllables, the wrong
+# characters (点梯 for 电梯, 燃汽 for 燃气, 停点了 for 停电了). Only pairs that read as nothing
+# else (然气 is inside 天然气); 物也 only where no character comes before it (食物也, 人物也
+# stay). Slips the rule files already list as words (拉圾, 物叶, 下水到) stay there: a
+# deployment's own copy of the rules must keep loading.
+_SLIPS = (("点梯", "电梯"), ("店梯", "电梯"), ("燃汽", "燃气"), ("煤汽", "煤气"), ("暖汽", "暖气"),
+          ("停点了", "停电了"), ("又停点", "又停电"))
+_SLIP_CHARS = frozenset(old[0] for old, _ in _SLIPS)
+_WUYE = re.compile(r"(?<![\u4e00-\u9fa5])物也")
 
 
 _traditional: list[frozenset[str]] = []  # characters zhconv changes, filled on first use
@@ -76,6 +86,12 @@ def normalize_keeping_halfwidth(text: str | None) -> tuple[str, str]:
             t = t.replace(old, new)
     if "哒" in t:
         t = _DA.sub("了", t)
+    if not _SLIP_CHARS.isdisjoint(t):
+        for old, new in _SLIPS:
+            if old in t:
+                t = t.replace(old, new)
+    if "物也" in t:
+        t = _WUYE.sub("物业", t)
     if "咯" in t or "喽" in t or "啦" in t:
         t = _FINAL.sub("了", t)
     if "[" in t:

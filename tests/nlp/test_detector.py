@@ -72,6 +72,11 @@ COMPLAINTS = [
     ("一个礼拜停了三次电，冰箱里的菜都坏了", "power"),
     # the problem word goes with the nearest object
     ("小区那条路的灯坏了好几天了", "streetlight"),
+    # kinds of sentence the lexicon batch of 2026-12-01 found missing: vermin seen in numbers
+    # or by day, a cart spilling along the road, a pot that may fall on people below
+    ("9栋那边的耗子越来越多了，大白天在花坛边上窜来窜去", "pest"),
+    ("运土的车不盖布，一路掉得全是土", "dust"),
+    ("6楼窗台外面的花盆摇摇欲坠，下面就是小孩玩的地方", "hazard"),
 ]
 
 NOT_ISSUES = [
@@ -263,6 +268,19 @@ def test_a_sentence_final_particle_after_a_change_is_read_as_le() -> None:
     assert normalize("又没水啦！") == "又没水了!"
     assert normalize("咯条路的电梯咯噔一下") == "咯条路的电梯咯噔一下"
     assert detect("电又停咯，一个礼拜第三回了，冰箱里的肉都臭了").category == "power"
+
+
+def test_a_pinyin_keyboards_slips_on_the_domains_words_are_mended() -> None:
+    """点梯 is 电梯 and 停点了 停电了 typed in a hurry; 物也 is 物业 at the start of a clause
+    only: 食物也 and 人物也 stay."""
+    from nlp.normalize import normalize
+
+    assert normalize("点梯又坏了，物也也不管") == "电梯又坏了,物业也不管"
+    assert normalize("这家店的食物也不错") == "这家店的食物也不错"
+    assert normalize("天然气又停了") == "天然气又停了"
+    assert detect("5栋点梯又坏了，天天坏").category == "elevator"
+    assert detect("停点了，整栋楼都黑了，什么时候来电").category == "power"
+    assert detect("楼道里一股燃汽味，谁家漏气了").category == "gas"
 
 
 def test_a_weibo_repost_chain_is_news_passed_on() -> None:

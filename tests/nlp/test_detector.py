@@ -228,11 +228,11 @@ def test_reload_applies_a_new_rule(tmp_path: Path) -> None:
     shutil.copytree(rules_dir(), rules)
     cats = rules / "categories.yaml"
     text = cats.read_text(encoding="utf-8").replace(
-        "  objects: [健身器材,", "  objects: [晾衣杆, 健身器材,")
+        "  objects: [健身器材,", "  objects: [攀爬架, 健身器材,")
     cats.write_text(text, encoding="utf-8")
     try:
         reload_rules(rules)
-        assert detect("小区的晾衣杆坏了好久了").category == "facility"
+        assert detect("小区的攀爬架坏了好久了").category == "facility"
     finally:
         reload_rules()
 

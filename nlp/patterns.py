@@ -175,7 +175,18 @@ class Hits:
                 text.endswith(_NOT_NEGATING, max(0, pos - 2), pos):
             return self._quantified(pos)
         # 有没有X, 是不是X, 能不能X ask; they do not deny X
-        return not (pos >= 3 and text[pos - 3] == text[pos - 1] and text[pos - 2] in "不没")
+        if pos >= 3 and text[pos - 3] == text[pos - 1] and text[pos - 2] in "不没":
+            return False
+        return not self._rhetorical(pos)
+
+    def _rhetorical(self, pos: int) -> bool:
+        """不是X吗 says X ("这不是坑人吗", "不是扰民吗？"): 不是 right before the word, and the
+        clause ends as a question."""
+        if not self.text.endswith(("不是", "不就是"), max(0, pos - 3), pos):
+            return False
+        end = CLAUSE.search(self.text, pos)
+        clause = self.text[pos:end.start() if end else len(self.text)]
+        return clause.endswith(("吗", "么", "嘛")) or bool(end and end.group().startswith("?"))
 
     def _quantified(self, pos: int) -> bool:
         """Is the word at pos denied through a measure word: 没 + 一盏 (+ 灯) (+ 是)?"""

@@ -270,6 +270,14 @@ def test_a_sentence_final_particle_after_a_change_is_read_as_le() -> None:
     assert detect("电又停咯，一个礼拜第三回了，冰箱里的肉都臭了").category == "power"
 
 
+def test_bu_shi_in_a_rhetorical_question_says_the_problem() -> None:
+    """这不是扰民吗 says it is a nuisance; 不是 stating a fact still denies (不是停水，是…)."""
+    assert detect("晚上十二点还在装修，这不是扰民吗？").category == "noise"
+    assert detect("物业换个水龙头要两百，外面才五十，这不是乱收费吗").category == "property"
+    assert not detect("不是停水，是物业在清洗水箱").is_issue
+    assert not detect("3栋门口路灯没坏").is_issue
+
+
 def test_a_pinyin_keyboards_slips_on_the_domains_words_are_mended() -> None:
     """点梯 is 电梯 and 停点了 停电了 typed in a hurry; 物也 is 物业 at the start of a clause
     only: 食物也 and 人物也 stay."""

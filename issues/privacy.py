@@ -17,7 +17,7 @@ import unicodedata
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher, PhoneNumberType
 
-from issues.views import IssueView
+from issues.views import IssueView, PersonRef
 
 MASK = "*"
 _MIN_DIGITS = 7  # fewer digits than the shortest number we mask: nothing to do
@@ -115,4 +115,33 @@ def public_view(issue: IssueView) -> IssueView:
         events=tuple(dataclasses.replace(e, note=mask_optional(e.note))
                      for e in issue.events),
     )
+
+
+def mask_name(name: str) -> str:
+    """A resident's name for readers outside the group: its first character, the rest
+    starred (Li Ayi → L*****, a three-character Chinese name → its surname and two stars), so
+    a reader tells people apart without learning who they are."""
+    name = name.strip()
+    return name[:1] + MASK * max(1, len(name) - 1) if name else name
+
+
+def unnamed_view(issue: IssueView) -> IssueView:
+    """`public_view`, and the reporter's name masked wherever it shows (as reporter, and as
+    whoever acted: her rating, her reason, her reopening). Staff keep their names. A report
+    from another channel named after the channel ("12345") names nobody and stays."""
+    issue = public_view(issue)
+    who = issue.reporter
+    if who.user_id is None and who.name.lower() == str(issue.channel).lower():
+        return issue
+
+    def hidden(p: PersonRef | None) -> PersonRef | None:
+        if p is None or (p.user_id, p.name) != (who.user_id, who.name):
+            return p
+        return dataclasses.replace(p, name=mask_name(p.name), username=None)
+
+    masked = hidden(who)
+    assert masked is not None
+    return dataclasses.replace(
+        issue, reporter=masked,
+        events=tuple(dataclasses.replace(e, actor=hidden(e.actor)) for e in issue.events))
 

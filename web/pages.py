@@ -14,9 +14,10 @@ from issues.service import IssueService
 from issues.settings import Settings
 from issues.views import EventView, GroupView, IssueFilter, IssueView, PersonRef
 from web import charts, figures
+from web.auth import ROLE
 from web.params import INT32, INT64, choice_param, day_param, int_param, page_param
 from web.photos import PhotoStore, PhotoUnavailable
-from web.render import ledger, render
+from web.render import for_role, ledger, render
 
 SERVICE = web.AppKey("service", IssueService)
 SETTINGS = web.AppKey("settings", Settings)
@@ -79,10 +80,12 @@ def _last(events: tuple[EventView, ...], *kinds: str) -> EventView | None:
 
 async def issue(request: web.Request) -> web.Response:
     svc = svc_of(request)
-    i = await _issue(request)
+    # The role's view first: the events picked out below (the resolution's note, the rating's
+    # rater) are shown beside the issue and must be masked as its timeline is.
+    i = for_role(await _issue(request), request.get(ROLE))
     group = await svc.get_group(i.chat_id)
     rating = _last(i.events, "rate")
-    reopen = _last(i.events, "reopen")
+    reopen = _last(i.events, "reopen", "reason")  # her words after 不满意, or a /reopen's
     resolution = _last(i.events, "resolve")
     return render(
         request, "issue.html", i=i, group=group, crumbs=await svc.unit_path(chat_id=i.chat_id),
@@ -91,7 +94,8 @@ async def issue(request: web.Request) -> web.Response:
         # Reopened since (不满意 or /reopen): that note no longer says how it ended.
         superseded=resolution is not None and i.status not in ("resolved", "closed"),
         rating=rating,
-        # A resident's 不满意 reopens the issue; their words, if any, are the reopen's note.
+        # A resident's 不满意 reopens the issue; her words, if any, are her answer to "哪里不
+        # 满意？" (a reason) or the note of a /reopen.
         rating_reason=reopen.note if reopen and rating and reopen.at >= rating.at else None,
         escalations=[e for e in i.events if e.kind in ("escalate", "auto_escalate", "claim")],
         tile_url=request.app[SETTINGS].web_map.tile_url,

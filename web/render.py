@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from issues.privacy import public_view
+from issues.privacy import unnamed_view
 from issues.views import LEVELS, EventView, IssueView, Page, percent
 from web.auth import ROLE
 from web.names import FACT_NAMES, LEVEL_NAMES, LIGHT_NAMES, STATUS_NAMES, event_detail
@@ -26,6 +26,8 @@ EVENT_NAMES = {
     "progress": "进展", "resolve": "办结", "reject": "不予受理", "false_positive": "标记误识别",
     "reopen": "重新打开", "rate": "评价", "escalate": "吹哨上报", "auto_escalate": "超时自动升级",
     "claim": "部门报到认领", "photo": "补充照片", "locate": "补充位置", "edit": "修改原文",
+    "reason": "不满意原因", "comment": "备注", "supervise": "督办", "joint": "发起攻坚",
+    "joint_claim": "攻坚部门认领", "joint_done": "攻坚部门办结", "unrated": "回访未评价",
 }
 # Templates and static files are package data: found the same in a checkout and in a wheel.
 HERE = Path(str(resources.files("web")))
@@ -82,13 +84,14 @@ def make_env(tz: str, departments: dict[str, str] | None = None,
 
 def for_role(value: Any, role: str | None) -> Any:
     """What a role may see of a page's data: the admin all of it; anyone else every issue as
-    the public sees it (`issues.privacy`), in lists and pages too."""
+    the public sees it (`issues.privacy`: free text masked, the reporter's name too), in
+    lists and pages too."""
     if role == "admin":
         return value
     if isinstance(value, IssueView):
-        return public_view(value)
+        return unnamed_view(value)
     if isinstance(value, Page):
-        return dataclasses.replace(value, items=[public_view(i) for i in value.items])
+        return dataclasses.replace(value, items=[unnamed_view(i) for i in value.items])
     if isinstance(value, list | tuple):
         return type(value)(for_role(v, role) for v in value)
     return value

@@ -174,6 +174,11 @@ async def test_dashboard_read_role_and_big_screen_are_masked(db_url: str) -> Non
     text = "在13800138001号楼门口路灯坏了，身份证110101 19900307 123X"
     await svc.intake(-100, 1, PersonRef(2, "李阿姨"), text, Detection(
         True, "streetlight", 0.9, False, "13800138001号楼门口", "13800138001号楼灯坏"))
+    # Resolved with a phone in the note, rated 不满意 (reopened), the reason with a phone.
+    resident = PersonRef(2, "李阿姨")
+    await svc.resolve(-100, 1, owner, "已换灯，有问题联系物业小刘13987654321")
+    await svc.rate(-100, 1, resident, 1)
+    await svc.comment(-100, 1, resident, "根本没修好，打我电话13811112222", kind="reason")
     issue = await svc.get_issue(-100, 1)
     client = TestClient(TestServer(make_app(settings, svc)))
     await client.start_server()
@@ -183,9 +188,18 @@ async def test_dashboard_read_role_and_big_screen_are_masked(db_url: str) -> Non
             page = await _page(client, path)
             assert "号楼门口" in page, path
             assert "13800138001" not in _digits(page) and "19900307" not in _digits(page), path
+            # the 办结说明 shown beside the issue (上次办结说明) and the reason: masked too
+            assert "13987654321" not in _digits(page), path
+            assert "13811112222" not in _digits(page), path
+            assert "李阿姨" not in page, path  # the resident's name, masked (李**)
+        page = await _page(client, f"/issues/{issue.id}")
+        assert "李**" in page and "王网格" in page  # the staff keep their names
+        assert "不满意原因" in page and ">reason<" not in page  # every step named in Chinese
+        assert "评价理由</dt><dd>根本没修好，打我电话138****2222" in page
         await client.post("/login", data={"token": "admin", "next": "/"})
         page = await (await client.get(f"/issues/{issue.id}")).text()
         assert "13800138001" in page  # the ledger keeps them for those who handle the case
+        assert "13987654321" in page and "李阿姨" in page
         screen = await _page(client, "/api/screen.json")
         assert "13800138001" not in _digits(screen)
     finally:

@@ -83,13 +83,13 @@ async def post_cards(service: IssueService, results: Sequence[Imported]) -> None
             await service.opened_elsewhere(r.issue)
 
 
-def _admin(request: web.Request) -> None:
+def _admin(request: web.Request, act: str) -> None:
     if request.get(ROLE) != "admin":
-        raise web.HTTPForbidden(text="导入热线工单需要管理员口令")
+        raise web.HTTPForbidden(text=f"{act}需要管理员口令")
 
 
 async def import_orders(request: web.Request) -> web.Response:
-    _admin(request)
+    _admin(request, "导入热线工单")
     kind = KINDS.get(request.content_type)
     if kind is None:  # a cross-site form cannot send these without asking first (CORS)
         return web.json_response({"error": "send application/json or text/csv"}, status=415)
@@ -105,7 +105,7 @@ async def import_orders(request: web.Request) -> web.Response:
 
 
 async def order_outcomes(request: web.Request) -> web.Response:
-    _admin(request)
+    _admin(request, "查看热线工单的办理结果")
     service = svc_of(request)
     tz = service.settings.timezone
     since = None

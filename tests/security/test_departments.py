@@ -73,6 +73,8 @@ async def test_a_dashboard_admin_code_works_once(trust_bot: Any) -> None:
         page = await (await client.post("/admin/code")).text()
         code = re.search(r'id="access-code">([A-Z0-9]+)<', page)
         assert code is not None
+        # the example commands are the ones people type (Chinese words, the department's name)
+        assert f"/dept 登记 城管 {code.group(1)}" in page and "chengguan" not in page
         hostile, stranger = await _stranger_group(h, "供电所报到群")
         answer = await h.answer(hostile, stranger, f"/dept add power {code.group(1)}")
         assert "部门群" in answer and "区级管理员" not in answer
@@ -93,7 +95,8 @@ async def test_units_cannot_be_taken_over(trust_bot: Any) -> None:
     g = await h.group()
     assert "已归属" in await h.answer(g["chat"], g["owner"], "/unit join 幸福社区 社区")
     hostile, stranger = await _stranger_group(h)
-    assert "区级管理员" in await h.answer(hostile, stranger, "/unit home 幸福社区 社区")
+    refused = await h.answer(hostile, stranger, "/unit home 幸福社区 社区")
+    assert "区级管理员" in refused and "/unit 工作群 幸福社区 社区 授权码" in refused
     assert "区级管理员" in await h.answer(hostile, stranger, "/unit join 幸福社区 社区 黑街道")
     assert "区级管理员" in await h.answer(hostile, stranger, "/unit join 黑社区 社区")
     units = {name: (uid, chat) for uid, name, _level, chat in await h.service.org_units()}

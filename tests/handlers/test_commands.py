@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from issues.views import IssueFilter
 from tests.offline import OfflineBot, plain
 
@@ -18,6 +20,9 @@ async def test_commands_and_bad_input(bot: OfflineBot) -> None:
         who = resident if text == "/resolve 1" else owner
         m = await bot.say(group, who, text)
         assert expect in bot.reply_to(m), (text, bot.replies_to(m))
+    # The usage names nobody: an example @username would ping whoever has it in the group.
+    usage = bot.reply_to(await bot.say(group, owner, "/assign 1"))
+    assert "用法" in usage and not re.search(r"@[A-Za-z0-9_]{5,}", usage)
     await bot.say(group, owner, "/progress 1 已通知环卫，下午清运")
     # Taking it on tells the resident; the progress itself is on the card.
     assert any("已受理" in t for t in bot.replies_to(r))

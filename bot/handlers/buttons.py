@@ -155,7 +155,11 @@ async def _confirm(q: CallbackQuery, context: Context, issue: IssueView, step: s
 
 async def _dismiss(q: CallbackQuery, data: Dismiss) -> None:
     if q.from_user.id != data.user_id:
-        await q.answer(render("button_expired"), show_alert=True)
+        # The question sits under the worker's own message: name them, it has not expired.
+        asked = _message(q)
+        mine = asked.reply_to_message if asked is not None else None
+        who = mine.from_user.full_name if mine is not None and mine.from_user else ""
+        await q.answer(render("dismiss_not_yours", who=who), show_alert=True)
         return
     await q.answer()
     await _close_question(q, render("confirm_dropped"))

@@ -62,6 +62,11 @@ async def test_a_grid_workers_reply_is_offered_for_one_tap(harness: Harness) -> 
     cq = await c.press(chat, neighbour, ask["message_id"], _buttons(ask)[0][1])
     refused = await c.callback_answer(cq)
     assert refused and refused["show_alert"]
+    # nor drop it: the question is the owner's to answer (it has not expired)
+    cq = await c.press(chat, neighbour, ask["message_id"], _buttons(ask)[1][1])
+    refused = await c.callback_answer(cq)
+    assert refused and refused["show_alert"] and "只有王网格本人" in refused["text"]
+    assert "失效" not in refused["text"]
     assert (await h.service.get_issue(chat, 1)).status == "open"
     await c.press(chat, owner, ask["message_id"], _buttons(ask)[0][1])
     await c.wait_for(chat, lambda m: m["message_id"] == card["message_id"]

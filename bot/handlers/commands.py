@@ -357,6 +357,10 @@ async def digest(update: Update, context: Context) -> None:
         return
     svc = ctx.service(context)
     group = await ctx.ensure_group(context, msg.chat)
-    html = await digest_html(svc, group, svc.clock(), always=True)
+    # In a unit's own group: the unit's figures (every group under it) and its 督办事项, as
+    # its evening digest, not this group's own (a work group receives no complaints).
+    unit = next(((uid, name) for uid, name, _level, home in await svc.org_units()
+                 if home == group.chat_id), None)
+    html = await digest_html(svc, group, svc.clock(), always=True, unit=unit)
     assert html is not None
     await answer(msg, context, html)

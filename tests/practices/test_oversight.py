@@ -84,6 +84,11 @@ async def test_supervised_issue_is_reminded_until_resolved(practice: Start) -> N
     assert not [m for m in await h.client.bot_messages(chat) if "督办提醒" in text_of(m)
                 and (m.get("reply_to_message") or {}).get("message_id") == other["message_id"]]
 
+    # Asked for now in the street's group, the digest is the street's: its groups' figures
+    # and what it supervises (not the work group's own, empty, figures).
+    now = await h.said(g["street"], h.official, "/digest")
+    assert "幸福街道" in text_of(now) and "今日收到 2 件" in text_of(now)
+    assert "督办事项" in text_of(now) and "幸福社区3栋群-1 · 路灯照明" in text_of(now)
     # The street's digest lists it.
     await h.service.update_group_settings(g["street"], h.official, digest_time="00:00")
     digest = await h.client.wait_for(g["street"], lambda m: "督办事项" in text_of(m),

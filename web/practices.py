@@ -12,7 +12,7 @@ from aiohttp import web
 
 from issues.privacy import mask
 from web.names import name, rating_word
-from web.pages import SETTINGS, svc_of
+from web.pages import SETTINGS, owners, svc_of
 from web.render import render
 
 SHOWN = 30  # items per list
@@ -27,8 +27,12 @@ async def page(request: web.Request) -> web.Response:
     orders = await svc.hotline.outcomes(now - timedelta(days=HOTLINE_DAYS), newest=SHOWN)
     notices = await svc.notices.newest(SHOWN)
     helps = await svc.helping.newest(SHOWN)
+    supervised = await svc.oversight.supervised()
+    # Who holds each (the assignee, else the group's owner, as in the ledger) and by when:
+    # what a district worker chasing the supervised issues asks first.
+    holders = owners(await svc.groups_of(i.chat_id for i, _ in supervised))
     return render(
-        request, "practices.html", supervised=await svc.oversight.supervised(),
+        request, "practices.html", supervised=supervised, owners=holders,
         notices=list(zip(notices, [mask(n.text)[:80] for n in notices], strict=True)),
         votes=[(v, list(zip(v.options, v.counts, strict=True)))
                for v in await svc.votes.newest(SHOWN)],

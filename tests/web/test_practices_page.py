@@ -4,6 +4,7 @@ result, the month's volunteer help and a 12345 order, as the read role sees them
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from issues.views import Channel, NewReport
 from tests.web.conftest import CHAT, CHAT2, OWNER, RES, WORKER, Dash, login
@@ -37,6 +38,11 @@ async def test_the_practices_page_lists_each_practice(dash: Dash) -> None:
     assert "明天上午9点起幸福路停水检修" in page and "0 / 3 个群" in page  # pending, 3 groups
     supervised = page.split('id="supervised"')[1].split('id="votes"')[0]
     assert "和平社区7栋群-1" in supervised and "东风街道" in supervised
+    # who holds it and by when: the assignee 张师傅 and its deadline
+    assert '<td data-label="负责人"><a href="/issues?assignee=3">张师傅</a>' in supervised
+    due = elevator.due_at or elevator.resolve_due_at
+    assert due is not None
+    assert due.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%m月%d日 %H:%M") in supervised
     votes = page.split('id="votes"')[1].split('id="volunteers"')[0]
     assert "东门是否加装充电桩" in votes and "同意：2 票" in votes and "进行中" in votes
     helped = page.split('id="volunteers"')[1].split('id="hotline"')[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import TTLCache
 from telegram import Chat, Message, Update, User
 from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
@@ -23,6 +24,8 @@ GROUP_MAX_AGE = 5.0  # seconds a group's settings may be reused across its messa
 # Seconds the recent notices' texts may be reused (another worker's new notice may pass for a
 # complaint this long; one sent through this worker is known at once).
 NOTICE_MAX_AGE = 5.0
+RETRY_PRIVATE = 3600.0  # seconds before trying privately again someone who has not started us
+PRIVATE_HELD = 100_000  # such people held at once (the longest-held go first)
 
 
 @dataclass
@@ -39,8 +42,10 @@ class BotData:
     me: User | None = None
     commands: frozenset[str] = frozenset()  # names answered by a CommandHandler
     # user id → when a private message to them last failed (they have not started the bot):
-    # lookups go to the group for a while instead of failing again on every command.
-    private_closed: dict[int, float] = field(default_factory=dict)
+    # lookups go to the group for a while (RETRY_PRIVATE) instead of failing again on every
+    # command; a district meets too many members to keep every one for the process's life.
+    private_closed: TTLCache[int, float] = field(
+        default_factory=lambda: TTLCache(PRIVATE_HELD, RETRY_PRIVATE))
     intake_limiter: IntakeLimiter | None = None  # set by build_application
     # When each group's admins were last read from Telegram (time.monotonic()).
     admins_read_at: dict[int, float] = field(default_factory=dict)

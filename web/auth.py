@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from cachetools import TTLCache
 
 from issues.access import SESSION_TTL
 from issues.service import IssueService
@@ -53,26 +54,33 @@ def is_https(request: web.Request) -> bool:
 
 
 class LoginLimiter:
-    """Failed logins per client address in a sliding window (per process)."""
+    """Failed logins per client address in a sliding window (per process). Only addresses
+    that failed within the window are held (at most `held`, the longest-held going first):
+    an attacker trying from ever new addresses must not grow the process without end."""
 
-    def __init__(self, tries: int = LOGIN_TRIES, window: float = LOGIN_WINDOW) -> None:
-        self.tries, self.window = tries, window
-        self._failures: dict[str, collections.deque[float]] = {}
+    def __init__(self, tries: int = LOGIN_TRIES, window: float = LOGIN_WINDOW,
+                 held: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.tries, self.window, self._clock = tries, window, clock
+        self._failures: TTLCache[str, collections.deque[float]] = TTLCache(held, window, clock)
+
+    def __len__(self) -> int:
+        """The addresses held: those that failed within the window."""
+        self._failures.expire()
+        return len(self._failures)
 
     def _recent(self, who: str) -> collections.deque[float]:
-        seen = self._failures.setdefault(who, collections.deque())
-        while seen and time.monotonic() - seen[0] > self.window:
+        seen = self._failures.get(who) or collections.deque()
+        while seen and self._clock() - seen[0] > self.window:
             seen.popleft()
-        if not seen:
-            self._failures.pop(who, None)
         return seen
 
     def blocked(self, who: str) -> bool:
         return len(self._recent(who)) >= self.tries
 
     def failed(self, who: str) -> None:
-        self._recent(who)
-        self._failures.setdefault(who, collections.deque()).append(time.monotonic())
+        seen = self._recent(who)
+        seen.append(self._clock())
+        self._failures[who] = seen  # held for a window from now
 
 
 class Auth:

@@ -3,14 +3,23 @@ second cannot fill the group's Telegram allowance (20 messages a minute) with ca
 back everyone else's answers, the owner's /stats included.
 
 Counted per person and process in a sliding window (`trust.intake_limit`); past the limit the
-person is told once per window, and the rest of their reports are left alone.
+person is told once per window, and the rest of their reports are left alone. Only the people
+who reported within the window are held: a district's worker meets hundreds of thousands of
+reporters in a year, and a plain dict kept every one of them for the life of the process.
 """
 
 from __future__ import annotations
 
 import collections
 import time
+from collections.abc import Callable
 from enum import Enum
+
+from cachetools import TTLCache
+
+# People held at once (those who reported within one window); past it the longest-held go
+# first, whose window is the nearest to its end anyway.
+HELD = 100_000
 
 
 class Verdict(Enum):
@@ -20,20 +29,28 @@ class Verdict(Enum):
 
 
 class IntakeLimiter:
-    def __init__(self, count: int, window: float) -> None:
-        self.count, self.window = count, window
-        self._taken: dict[int, collections.deque[float]] = {}
-        self._told: dict[int, float] = {}
+    def __init__(self, count: int, window: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.count, self.window, self._clock = count, window, clock
+        # a person's reports of the last window, dropped a window after her latest
+        self._taken: TTLCache[int, collections.deque[float]] = TTLCache(HELD, window, clock)
+        self._told: TTLCache[int, float] = TTLCache(HELD, window, clock)  # told, in the window
+
+    def __len__(self) -> int:
+        """The people held: those who reported within the window."""
+        self._taken.expire()
+        return len(self._taken)
 
     def check(self, user_id: int) -> Verdict:
-        now = time.monotonic()
-        taken = self._taken.setdefault(user_id, collections.deque())
+        now = self._clock()
+        taken = self._taken.get(user_id) or collections.deque()
         while taken and now - taken[0] >= self.window:
             taken.popleft()
         if len(taken) < self.count:
             taken.append(now)
+            self._taken[user_id] = taken  # held for a window from now
             return Verdict.TAKE
-        if now - self._told.get(user_id, -self.window) >= self.window:
+        if user_id not in self._told:
             self._told[user_id] = now
             return Verdict.TELL
         return Verdict.IGNORE

@@ -16,7 +16,6 @@ from bot.present.html import split_message
 from bot.settings import bot_settings
 
 log = logging.getLogger(__name__)
-RETRY_PRIVATE = 3600.0  # seconds before trying privately again someone who has not started us
 SENT_PRIVATELY = "👌"  # the reaction on a command answered in private
 
 
@@ -43,7 +42,7 @@ async def send_private(context: Context, user_id: int, html: str,
                        markup: InlineKeyboardMarkup | None = None) -> Message | None:
     """A private message, if this person has started the bot (Telegram refuses otherwise)."""
     closed = context.bot_data.private_closed
-    if time.monotonic() - closed.get(user_id, -RETRY_PRIVATE) < RETRY_PRIVATE:
+    if user_id in closed:  # failed within the last hour (`BotData.private_closed`)
         return None
     try:
         return await context.bot.send_message(user_id, html, reply_markup=markup)

@@ -15,6 +15,7 @@ from issues.db import Database
 from issues.service import IssueService
 from issues.settings import load_settings
 from web.app import make_app
+from web.auth import LoginLimiter
 
 TOKENS = {"SUQIU_DASHBOARD_TOKEN": "read-secret", "SUQIU_DASHBOARD_ADMIN_TOKEN": "admin-secret"}
 
@@ -120,3 +121,20 @@ async def test_guessing_the_token_is_limited(site: TestServer) -> None:
         assert "稍后" in await limited.text()
     finally:
         await client.close()
+
+
+def test_failed_logins_are_held_only_within_their_window() -> None:
+    """Guesses from ever new addresses do not grow the process: an address is forgotten a
+    window after its last failure. One address is still blocked after its tries."""
+    now = [0.0]
+    limiter = LoginLimiter(tries=3, window=600.0, clock=lambda: now[0])
+    for n in range(5_000):
+        limiter.failed(f"10.0.{n // 256}.{n % 256}")
+    assert len(limiter) == 5_000
+    for _ in range(3):
+        limiter.failed("10.9.9.9")
+    assert limiter.blocked("10.9.9.9") and not limiter.blocked("10.0.0.1")
+    now[0] += 601
+    limiter.failed("10.8.8.8")
+    assert len(limiter) == 1
+    assert not limiter.blocked("10.9.9.9")

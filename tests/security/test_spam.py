@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.handlers.limits import IntakeLimiter, Verdict
 from issues.views import IssueFilter
 from tests.security.conftest import TrustHarness
 
@@ -50,3 +51,30 @@ async def test_one_members_flood_does_not_hold_back_the_owner(trust_bot: Any) ->
     assert any("太多" in h.text(m) for m in answers)
     opened = await h.service.list_issues(IssueFilter(chat_id=chat), page=1, page_size=100)
     assert opened.total == limit
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_limit_holds_only_who_reported_within_its_window() -> None:
+    """A district's worker meets hundreds of thousands of reporters: each is forgotten a
+    window after her last report, instead of for the life of the process. The limit itself
+    is the same: three taken, one word, then silence until the window has passed."""
+    clock = _Clock()
+    limiter = IntakeLimiter(3, 60.0, clock)
+    for user in range(10_000):
+        assert limiter.check(user) is Verdict.TAKE
+    assert len(limiter) == 10_000
+    assert [limiter.check(7) for _ in range(4)] == [Verdict.TAKE, Verdict.TAKE, Verdict.TELL,
+                                                    Verdict.IGNORE]
+    clock.now += 59
+    assert limiter.check(7) is Verdict.IGNORE  # still within the window of her reports
+    clock.now += 2
+    assert limiter.check(10_000) is Verdict.TAKE
+    assert len(limiter) == 1  # only the one who reported within the window
+    assert limiter.check(7) is Verdict.TAKE  # her window has passed: taken again

@@ -7,7 +7,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from issues.views import Channel, NewReport
-from tests.web.conftest import CHAT, CHAT2, OWNER, RES, WORKER, Dash, login
+from tests.web.conftest import CHAT, CHAT2, CHAT3, OWNER, RES, WORKER, Dash, login
 
 HOME = -200  # 东风街道's own group
 
@@ -49,6 +49,16 @@ async def test_the_practices_page_lists_each_practice(dash: Dash) -> None:
     assert "求助 1 件，已完成 1 件，1 位志愿者共得 1 积分" in helped
     assert "张师傅" in helped and "已完成" in helped
     assert "13812345678" not in page  # masked for everyone
+    # The issue's own page says it is supervised, and by whom; an open one not yet
+    # supervised says how to (the command, with its reference, to type in Telegram).
+    one = await (await dash.client.get(f"/issues/{elevator.id}")).text()
+    assert "📌 督办 · 东风街道" in one and "how-to-supervise" not in one
+    other = await svc.get_issue(CHAT3, 1)
+    hint = await (await dash.client.get(f"/issues/{other.id}")).text()
+    assert "<code>/supervise 幸福社区5栋群-1 说明</code>" in hint and "📌 督办" not in hint
+    ledger = await (await dash.client.get(f"/issues?group={CHAT2}")).text()
+    row = ledger.split("和平社区7栋群-1")[1].split("</tr>")[0]
+    assert '<span class="tag">📌 督办</span>' in row  # marked in the ledger's list too
     hotline = page.split('id="hotline"')[1]
     assert "2026113000009" in hotline and "幸福社区3栋群-" in hotline
     assert '<a href="/practices">工作动态</a>' in page

@@ -11,8 +11,9 @@ find ratings. So each fact is written once, when it happens, and read from one i
   `REPEAT_WINDOW` before that this one repeats (`issues.repeats`);
 - when the resident rates, the rating and its time (the latest rating is the issue's).
 
-`fill` computes them for rows written before they existed (the migration, the district
-generator of the benches), with the same definitions, set-based.
+`fill` computes them, set-based and with the same definitions, for rows written without them
+(the district generator of the benches). Migration 0017 filled the rows written before they
+existed with its own copy, as the definitions were then.
 """
 
 from __future__ import annotations

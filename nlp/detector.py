@@ -14,12 +14,12 @@ import threading
 from math import exp
 from pathlib import Path
 
-from nlp.features import CategoryEvidence, Evidence, Lexicon
+from nlp.features import CategoryEvidence, Evidence, Lexicon, scored
 from nlp.normalize import normalize_keeping_halfwidth
 from nlp.patterns import CLAUSE
 from nlp.rules import Rules, load_rules
 from nlp.types import Detection
-from nlp.weights import Feature, Weights
+from nlp.weights import Weights
 
 # The category an emergency is filed under when the rules found no better one.
 URGENT_CATEGORY = {"gas": "gas", "fire": "hazard", "elevator": "elevator", "power": "hazard",
@@ -65,8 +65,8 @@ def threshold_for(sensitivity: str) -> float:
     return sens.get(sensitivity, sens["normal"])
 
 
-def score(weights: Weights, ev: CategoryEvidence, shared: list[Feature]) -> float:
-    return sum(weights.get(f) for f in ev.features) + sum(weights.get(f) for f in shared)
+def score(weights: Weights, cat: CategoryEvidence, ev: Evidence) -> float:
+    return sum(weights.get(f) for f in scored(cat, ev))
 
 
 def judge(ev: Evidence, weights: Weights) -> tuple[float, CategoryEvidence | None, float]:
@@ -75,7 +75,7 @@ def judge(ev: Evidence, weights: Weights) -> tuple[float, CategoryEvidence | Non
     best_score = 0.0
     total = 0.0
     for cat in ev.categories:
-        s = score(weights, cat, ev.shared)
+        s = score(weights, cat, ev)
         total += exp(min(s, 50.0))
         if best is None or (s, -cat.first, -cat.index) > (best_score, -best.first, -best.index):
             best, best_score = cat, s

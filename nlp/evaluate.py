@@ -23,7 +23,7 @@ from typing import Any
 
 from nlp.datasets import ANY, NONE, Example, fold_of
 from nlp.detector import decide
-from nlp.features import Evidence, Lexicon
+from nlp.features import SAID, Evidence, Lexicon
 from nlp.normalize import normalize_keeping_halfwidth
 from nlp.rules import Rules
 from nlp.train import Problem, fit
@@ -290,9 +290,6 @@ def _entry(f: Feature) -> tuple[str, ...]:
     return (f[1], f[2]) if f[1] in ("objects", "pair") else f
 
 
-_SAID = ("pair", "phrases", "far")  # a category's features that say something is wrong
-
-
 def without(ev: Evidence | None, gone: set[Feature]) -> Evidence | None:
     """The evidence as rules lacking the `gone` entries would have found it: a category left
     with nothing of its own drops out, one left with only objects is a bare mention."""
@@ -302,9 +299,9 @@ def without(ev: Evidence | None, gone: set[Feature]) -> Evidence | None:
     for c in ev.categories:
         features = [f for f in c.features if f not in gone]
         kinds = {k for _, k, _ in features}
-        if not kinds & {"objects", "exclusions", *_SAID}:
+        if not kinds & {"objects", "exclusions", *SAID}:
             continue
-        if not kinds & {"bare", *_SAID}:
+        if not kinds & {"bare", *SAID}:
             features.append((c.code, "bare", ""))
         cats.append(replace(c, features=features))
     if not cats and ev.urgent_kind is None:

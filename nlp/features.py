@@ -31,6 +31,13 @@ from nlp.weights import SHARED, Feature
 
 # Which lists an entry belongs to, for the index from words to the entries that use them.
 _PHRASE, _EXCLUSION, _SIGNAL, _URGENT, _CALM = range(5)
+# A category's features that say something is wrong with its object (not merely named).
+SAID = ("pair", "phrases", "far")
+# Where the message says it happens: the whole message's, scored with each category.
+PLACE_KINDS = ("place", "address", "spot")
+# A problem said right by its object, which a denial elsewhere in the message does not undo
+# (a problem in the next clause after a denial is as often its explanation: 没坏，是到点才开).
+_BY_ITS_OBJECT = ("pair", "phrases")
 
 
 @dataclass
@@ -53,6 +60,19 @@ class Evidence:
     urgent_kind: str | None = None
     calm: bool = False  # a hypothetical, a drill, a past event, a joke: not an emergency
     location: str | None = None
+
+
+def scored(cat: CategoryEvidence, ev: Evidence) -> list[Feature]:
+    """The features a category is scored by: its own and the message's signals. The place
+    (小区, an address, a spot) says where a problem is, so where the message denies a
+    problem it counts only for a category whose problem is said right by its object (a pair
+    or a phrase): in 3栋门口路灯没坏 or 8号楼门口的下水道没堵，地上的水是洒水车洒的 the
+    address is where all is well, not a complaint's. Without this a bare mention at an
+    address outscored its denial, and a refit of the weights made it worse."""
+    if any(k in _BY_ITS_OBJECT for _, k, _ in cat.features) or not any(
+            k == "denied" for c in ev.categories for _, k, _ in c.features):
+        return [*cat.features, *ev.shared]
+    return [*cat.features, *(f for f in ev.shared if f[1] not in PLACE_KINDS)]
 
 
 class Lexicon:
@@ -170,16 +190,18 @@ class Lexicon:
                         asks.append(m[1])
                     elif owner in ("thanks", "appeal"):
                         said_at.append((str(owner), shared[-1], m[1] + len(m[0])))
-                    elif owner == "duration":
-                        said_at.append(("duration", shared[-1], m[1]))
+                    elif owner in ("duration", "unkept", "chatter", "impact", *_PROMISED):
+                        said_at.append((str(owner), shared[-1], m[1]))
                 elif role == _URGENT:
                     urgent = urgent or str(owner)
                 else:
                     calm = True
         shared = _without_closing_thanks(text, shared, said_at)
+        shared = _without_unkept_promises(shared, said_at)
         shared = _without_ironic_praise(text, shared, said_at, cats.values())
+        shared = _without_chatter_as_harm(text, shared, said_at, cats.values())
         for ev in cats.values():  # objects with nothing wrong said of them: a mention
-            if not any(k in ("pair", "phrases", "far") for _, k, _ in ev.features):
+            if not any(k in SAID for _, k, _ in ev.features):
                 ev.features.append((ev.code, "bare", ""))
         if asks:
             # A question, and the problem said in a clause of its own ("路灯一个星期没亮了，有
@@ -200,13 +222,18 @@ class Lexicon:
                 cats[i].features.append((cats[i].code, "exclusions", entry.text))
         if not cats and urgent is None:
             return None
-        if self.places.intersection(found):
+        public = bool(self.places.intersection(found))
+        if public:
             shared.append((SHARED, "place", ""))
         where = locate(half) if half is not None and half != text else None
         where = where or locate(text)
         location = where[0] if where else None
         if where:  # an address (3栋2单元), or a place every neighbourhood has (车库): a spot
             shared.append((SHARED, "address" if where[1] else "spot", ""))
+        if public or where:
+            # one's own home counts only where nothing public is named: 这几天好多蚊子，家里点
+            # 了蚊香 is the household's business, 小区蚊子多，家里点蚊香都没用 the neighbourhood's
+            shared = [f for f in shared if f[1] != "home"]
         return Evidence(text, [cats[i] for i in sorted(cats)], shared, urgent, calm, location)
 
     def _pairs(self, hits: Hits, objects: list[tuple[str, int]],
@@ -338,6 +365,24 @@ def _without_closing_thanks(text: str, shared: list[Feature],
     return [f for f in shared if id(f) not in dropped]
 
 
+_PROMISED = ("replies", "notices", "fixed")  # what an unkept promise quoted sounds like
+
+
+def _without_unkept_promises(shared: list[Feature],
+                             said_at: list[tuple[str, Feature, int]]) -> list[Feature]:
+    """A reply, a notice or a fix passed on and then contradicted is a complaint: "物业说明天
+    来通，到现在也没人来", "说是周一就修好，这都周五了", "供电所说两个小时恢复供电，现在天都
+    黑了还没来电". The replies, notices and fixed signals that come before an unkept-promise
+    marker (the unkept signal: 到现在也没, 等了一下午, 这都…了, 结果…没来) are the promise
+    quoted, not the office answering or the thing done: they are dropped."""
+    kept = [p for kind, _, p in said_at if kind == "unkept"]
+    if not kept:
+        return shared
+    last = max(kept)
+    dropped = {id(f) for kind, f, p in said_at if kind in _PROMISED and p < last}
+    return [f for f in shared if id(f) not in dropped]
+
+
 _PRAISE = ("thanks", "ok_states")
 
 
@@ -362,6 +407,24 @@ def _without_ironic_praise(text: str, shared: list[Feature],
         if not stated & lasting:
             return shared
     return [f for f in shared if f[1] not in _PRAISE]
+
+
+def _without_chatter_as_harm(text: str, shared: list[Feature],
+                             said_at: list[tuple[str, Feature, int]],
+                             cats: Iterable[CategoryEvidence]) -> list[Feature]:
+    """Everyday words that name the harm a problem does are not chatter: 楼上装修吵得孩子没法
+    写作业, 电梯坏了，早上上班要爬18楼. When a problem is stated, a chatter signal whose word
+    stands in a clause that says a harm (the impact signal: 没法, 睡不好, 爬…楼)
+    is dropped; chatter in a clause of its own (电梯坏了，哈哈笑死) or naming who spoke (老师
+    说明天学校停水) still counts."""
+    chatter = [(f, p) for kind, f, p in said_at if kind == "chatter"]
+    said = [p for ev in cats for p in ev.said]
+    if not chatter or not said:
+        return shared
+    clauses = _clauses(text)
+    harm = {bisect_right(clauses, p) for kind, _, p in said_at if kind == "impact"}
+    dropped = {id(f) for f, p in chatter if bisect_right(clauses, p) in harm}
+    return [f for f in shared if id(f) not in dropped]
 
 
 def _outermost(objects: list[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -25,7 +25,7 @@ WORD_LISTS = ("objects", "problems")
 # weight of its own in weights.yaml (negative ones lower the chance of a complaint).
 SIGNALS = ("fixed", "ok_states", "thanks", "irony", "notices", "replies", "questions", "ads",
            "private", "hypothetical", "elsewhere", "suggestions", "lost", "chatter", "duration",
-           "appeal", "impact", "report")
+           "appeal", "impact", "report", "unkept", "home")
 SHARED_WORDS = ("negations", "problems", "places")
 URGENT_KINDS = ("gas", "fire", "elevator", "power", "flood", "collapse")
 # intent.yaml: a reply's steps (and doubts), status questions, and the parts of a help request.

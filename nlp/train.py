@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from nlp.datasets import ANY, NONE, Example
-from nlp.features import Evidence
+from nlp.features import Evidence, scored
 from nlp.weights import Feature, Weights
 
 # L2 penalties, as Gaussian priors that do not grow with the data: an entry's offset from its
@@ -55,7 +55,7 @@ class Problem:
             self.total += w
             if ev is None or not ev.categories:
                 continue  # no category: "none" whatever the weights; nothing to learn
-            cands = [[self._index(f) for f in (*c.features, *ev.shared)] for c in ev.categories]
+            cands = [[self._index(f) for f in scored(c, ev)] for c in ev.categories]
             codes = [c.code for c in ev.categories]
             if ex.label == NONE:
                 label = -1

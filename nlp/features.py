@@ -414,15 +414,17 @@ def _without_chatter_as_harm(text: str, shared: list[Feature],
                              cats: Iterable[CategoryEvidence]) -> list[Feature]:
     """Everyday words that name the harm a problem does are not chatter: 楼上装修吵得孩子没法
     写作业, 电梯坏了，早上上班要爬18楼. When a problem is stated, a chatter signal whose word
-    stands in a clause that says a harm (the impact signal: 没法, 睡不好, 爬…楼)
-    is dropped; chatter in a clause of its own (电梯坏了，哈哈笑死) or naming who spoke (老师
-    说明天学校停水) still counts."""
+    stands in a clause that says a harm (the impact signal: 没法, 睡不好, 爬…楼), or in the
+    clause just before it, which says whom it falls on (晚上散步的老人多，摔了谁负责), is
+    dropped; chatter in a clause of its own (电梯坏了，哈哈笑死) or naming who spoke (老师说明
+    天学校停水) still counts."""
     chatter = [(f, p) for kind, f, p in said_at if kind == "chatter"]
     said = [p for ev in cats for p in ev.said]
     if not chatter or not said:
         return shared
     clauses = _clauses(text)
-    harm = {bisect_right(clauses, p) for kind, _, p in said_at if kind == "impact"}
+    harm = {bisect_right(clauses, p) - back for kind, _, p in said_at if kind == "impact"
+            for back in (0, 1)}
     dropped = {id(f) for f, p in chatter if bisect_right(clauses, p) in harm}
     return [f for f in shared if id(f) not in dropped]
 

@@ -166,6 +166,7 @@ def test_a_promise_passed_on_is_still_a_reply(text: str) -> None:
 @pytest.mark.parametrize(("text", "category"), [
     ("隔壁广场舞音响太大，孩子在家没法写作业", "noise"),
     ("电梯又停了，早上上班要爬二十层", "elevator"),
+    ("小区的路灯坏了一半，晚上散步的老人多，摔了谁负责", "streetlight"),  # whom it falls on
 ])
 def test_a_chatter_word_that_names_the_harm_is_not_chatter(text: str, category: str) -> None:
     assert "chatter" not in kinds(text)

@@ -103,7 +103,7 @@ async def show_issue(update: Update, context: Context) -> None:
 
     issue = await svc.get_issue(msg.chat.id, n, with_events=True)
     group = await svc.get_group(msg.chat.id)
-    card, _ = render_card(issue, group, svc.settings)
+    card, _ = render_card(issue, group, svc.settings, notify=False)  # a lookup: no ping
     tz = group.timezone if group else "Asia/Shanghai"
     events = []
     departments = ctx.settings(context).department_names()

@@ -26,10 +26,12 @@ CARD_TEXT_LIMIT = 300
 TEACHING_CARDS = 3
 
 
-def mention(person: PersonRef | None, fallback: str | None = None) -> str:
+def mention(person: PersonRef | None, fallback: str | None = None, notify: bool = True) -> str:
+    """The person, mentioned so Telegram notifies them; by name only when not `notify` (a
+    lookup showing who holds an issue must not ping them each time someone asks)."""
     if person is None:
         return render("owner_fallback") if fallback is None else fallback
-    if person.user_id is None:  # reached us by another channel: nobody to mention here
+    if person.user_id is None or not notify:  # another channel's: nobody to mention here
         return escape(person.name)
     return mention_html(person.user_id, person.name, person.username)
 
@@ -44,18 +46,21 @@ def rating_word(score: int | None) -> str:
     return str(name("rating", score)) if score else ""
 
 
-def holder(issue: IssueView, group: GroupView | None) -> str:
+def holder(issue: IssueView, group: GroupView | None, notify: bool = True) -> str:
     """Who holds the issue: the assignee when there is one, else the group's owner."""
     if issue.assignee is not None:
-        return mention(issue.assignee)
-    return mention(group.owner if group else None)
+        return mention(issue.assignee, notify=notify)
+    return mention(group.owner if group else None, notify=notify)
 
 
 def render_card(
     issue: IssueView, group: GroupView | None, settings: Settings | None = None,
+    notify: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The card: the issue's whole state in one message, edited in place as it moves. An
-    urgent open issue leads with 🚨 and the safety advice; a withdrawn one folds to a line."""
+    urgent open issue leads with 🚨 and the safety advice; a withdrawn one folds to a line.
+    Posted, it @-mentions who must act; shown again on request (`notify=False`, /issue N),
+    it names them without a ping."""
     tz = group.timezone if group else "Asia/Shanghai"
     if issue.status == Status.WITHDRAWN:
         who = next((e.actor.name for e in reversed(issue.events)
@@ -74,12 +79,12 @@ def render_card(
         taken = f"{issue.taken_by.name} · {local_time(issue.acknowledged_at, tz)}"
     html = render(
         "card", i=issue, text=text,
-        urgent=safe(urgent_block(issue, group, settings)) if urgent else "",
+        urgent=safe(urgent_block(issue, group, settings, notify)) if urgent else "",
         light=render(f"card_light.{light}") if light else "", marks=card_marks(issue),
         due=local_time(due, tz) if due else "", taken=taken,
         progress=mask(issue.progress_note or "")[:CARD_TEXT_LIMIT],
         rating=rating_word(issue.rating) if issue.status == Status.CLOSED else "",
-        holder=safe(holder(issue, group)), practice=safe(render("card_practice", i=issue)),
+        holder=safe(holder(issue, group, notify)), practice=safe(render("card_practice", i=issue)),
         teach=issue.number <= TEACHING_CARDS,
     )
     return html, keyboard(issue)
@@ -110,7 +115,8 @@ def keyboard(issue: IssueView) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
-def urgent_block(issue: IssueView, group: GroupView | None, settings: Settings | None) -> str:
+def urgent_block(issue: IssueView, group: GroupView | None, settings: Settings | None,
+                 notify: bool = True) -> str:
     known = settings.categories.get(issue.category) if settings else None
     # The kind the detector recognised (gas, fire, a live wire…), else the category's
     # (config/categories.yaml: a report from another channel says no kind).
@@ -124,7 +130,7 @@ def urgent_block(issue: IssueView, group: GroupView | None, settings: Settings |
         for p in (group.owner, *group.admins):
             if p is not None and p.user_id not in seen:
                 seen.add(p.user_id)
-                people.append(mention(p))
+                people.append(mention(p, notify=notify))
     return render("urgent_line", advice=advice,
                   admins=safe(" ".join(people) or render("owner_fallback")))
 

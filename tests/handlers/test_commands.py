@@ -108,3 +108,17 @@ async def test_every_text_is_sent_as_html(bot: OfflineBot) -> None:
     await bot.press(owner, bot.card(1), "ack:1")
     sent = bot.sent() + bot.sent("editMessageText")
     assert sent and all(p.get("parse_mode") == "HTML" for p in sent)
+
+
+async def test_looking_up_an_issue_names_its_holder_without_pinging_them(
+        bot: OfflineBot) -> None:
+    """The card posted into the group @-mentions the owner, who must act; a resident's
+    /issue 1 shows the same card again, and must not notify the owner each time someone
+    asks (Telegram notifies a text mention in every new message)."""
+    group, owner, (a, _b) = await bot.group()
+    r = await bot.say(group, a, "3栋门口路灯坏了好几天了")
+    ping = f"@{owner.username}" if owner.username else f'<a href="tg://user?id={owner.id}">'
+    assert ping in bot.reply_to(r)
+    detail = bot.reply_to(await bot.say(group, a, "/issue 1"))
+    assert f"负责人：{owner.name}" in detail
+    assert ping not in detail and "tg://user" not in detail

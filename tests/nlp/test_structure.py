@@ -163,6 +163,13 @@ def test_a_promise_passed_on_is_still_a_reply(text: str) -> None:
     assert not detect(text).is_issue
 
 
+@pytest.mark.parametrize("text", ["去年换了新水管，到现在都没漏过",
+                                  "路灯修好以后，至今没出过问题"])
+def test_a_fix_that_has_lasted_is_no_broken_promise(text: str) -> None:
+    assert "unkept" not in kinds(text)
+    assert not detect(text).is_issue
+
+
 @pytest.mark.parametrize(("text", "category"), [
     ("隔壁广场舞音响太大，孩子在家没法写作业", "noise"),
     ("电梯又停了，早上上班要爬二十层", "elevator"),

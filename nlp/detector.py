@@ -125,18 +125,50 @@ def decide(ev: Evidence | None, weights: Weights) -> Detection:
     )
 
 
+SUMMARY = 20  # characters: a summary stands in a list line and a reminder
+
+
 def _summary(text: str, best: CategoryEvidence | None, location: str | None) -> str:
+    """The resident's own clause that says the problem ("2号楼后面垃圾堆了好几天没人清"),
+    with its place and object before it when the clause does not name them; when it is too long
+    for a line (a run-on without punctuation), the place, object and problem words alone.
+    Built from the words alone, a summary read as cut off (2号楼后面垃圾堆好几天没) or named
+    its place twice (5栋楼道楼道的灯坏)."""
+    if best is not None and best.said:
+        said = _clause_at(text, best.said[0])
+        if said and best.obj and best.obj not in said:  # "路灯，好几天了都不亮"
+            said = best.obj + said
+        said = _with_place(said, location)
+        if said and len(said) <= SUMMARY:
+            return said
     core = ""
     if best is not None:
         if best.obj and best.problem:
             core = f"{best.obj}{best.problem}"
         elif best.keywords:
             core = best.keywords[0]
-    if core and location and core not in location and location not in core:
-        s = f"{location}{core}"
-    else:
-        s = core or _first_clause(text)
-    return s[:20]
+    s = _with_place(core, location) if core else _first_clause(text)
+    return s[:SUMMARY]
+
+
+def _clause_at(text: str, at: int) -> str:
+    """The clause of `text` around position `at`."""
+    start = 0
+    for m in CLAUSE.finditer(text):
+        if m.start() > at:
+            return text[start:m.start()].strip()
+        start = m.end()
+    return text[start:].strip()
+
+
+def _with_place(said: str, place: str | None) -> str:
+    """`said` with the place before it, unless it names the place already; where the place
+    ends as `said` begins (5栋楼道 + 楼道的灯坏了) the two are joined, not repeated."""
+    if not said or not place or place in said or said in place:
+        return said
+    overlap = next((n for n in range(min(len(place), len(said)), 0, -1)
+                    if place.endswith(said[:n])), 0)
+    return place + said[overlap:]
 
 
 def _first_clause(text: str) -> str:

@@ -350,6 +350,21 @@ def test_thanks_that_close_a_request_do_not_cancel_it(text: str) -> None:
 
 @pytest.mark.parametrize(("text", "summary"), [
     ("地下车库又淹了，好几辆车泡在水里", "地下车库又淹了"),  # the phrase names the place already
-    ("车库进水了", "车库进水了"), ("3栋门口路灯坏了好几天了", "3栋门口路灯坏")])
+    ("车库进水了", "车库进水了"), ("3栋门口路灯坏了好几天了", "3栋门口路灯坏了好几天了"),
+    ("5栋楼道的灯坏了一个星期了，晚上上楼黑漆漆的", "5栋楼道的灯坏了一个星期了"),
+    # the resident's clause, not words cut from it (was 2号楼后面垃圾堆好几天没)
+    ("2号楼后面垃圾堆了好几天没人清，臭死了", "2号楼后面垃圾堆了好几天没人清"),
+    # the object and the place said in clauses of their own
+    ("路灯，好几天了都不亮，3栋门口的", "3栋门口路灯好几天了都不亮"),
+])
 def test_the_summary_names_the_place_once(text: str, summary: str) -> None:
+    """A summary stands for the issue in lists and reminders: the clause that says the
+    problem, in the resident's words, with its place named once."""
     assert detect(text).summary == summary
+
+
+def test_a_run_on_message_is_summed_up_by_its_words() -> None:
+    """Voice typed without punctuation: one clause, too long for a line."""
+    d = detect("各位邻居大家好我想说一下就是我们这个楼道的灯呢已经坏了有一个多礼拜了我每天下班"
+               "回来都是摸黑上楼的")
+    assert d.summary.startswith("楼道的灯") and len(d.summary) <= 20

@@ -31,7 +31,7 @@ def mention(person: PersonRef | None, fallback: str | None = None, notify: bool 
     lookup showing who holds an issue must not ping them each time someone asks)."""
     if person is None:
         return render("owner_fallback") if fallback is None else fallback
-    if person.user_id is None or not notify:  # another channel's: nobody to mention here
+    if person.user_id is None or not notify:  # another channel's (nobody to mention), or a lookup
         return escape(person.name)
     return mention_html(person.user_id, person.name, person.username)
 

@@ -74,6 +74,16 @@ async def issue_roles(s: AsyncSession, g: Group, issue: Issue,
     return roles
 
 
+async def _permitted(s: AsyncSession, g: Group, issue: Issue, person_id: int | None,
+                     action: Action) -> None:
+    """Refuse the person who holds none of the roles `action` needs on this issue (the one
+    check of the act and of its early refusal, `Transitions.require`)."""
+    rule = RULES[action]
+    if not await issue_roles(s, g, issue, person_id) & rule.roles:
+        raise PermissionDenied(action=str(action), roles=tuple(sorted(rule.roles)),
+                               number=issue.number)
+
+
 def _place(issue: Issue) -> repeats.Place | None:
     return repeats.place_of(issue.group_id, issue.category, issue.location_text)
 
@@ -110,10 +120,7 @@ class Transitions(Room):
                 if found is None:
                     raise PermissionDenied(action=str(action), roles=tuple(sorted(rule.roles)))
                 person = found
-            roles = await issue_roles(s, g, issue, person.id)
-            if not roles & rule.roles:
-                raise PermissionDenied(action=str(action), roles=tuple(sorted(rule.roles)),
-                                       number=issue.number)
+            await _permitted(s, g, issue, person.id, action)
             if not rule.may_start(issue.status):
                 if action in (Action.RATE, Action.RATE_UNSATISFIED) and issue.status in (
                     Status.CLOSED, Status.IN_PROGRESS) and (
@@ -149,14 +156,9 @@ class Transitions(Room):
         """Refuse at once when the person may not take `action` on the issue: a command
         naming someone (/assign 3 @x) is refused for want of rights before the one it names
         is looked up, as the act itself would refuse it."""
-        rule = RULES[action]
-
         async def run(s: AsyncSession) -> None:
             g, issue = await issue_row(s, chat_id, number)
-            roles = await issue_roles(s, g, issue, await people.person_id(s, actor_id))
-            if not roles & rule.roles:
-                raise PermissionDenied(action=str(action), roles=tuple(sorted(rule.roles)),
-                                       number=issue.number)
+            await _permitted(s, g, issue, await people.person_id(s, actor_id), action)
 
         await self.uow.read(run)
 

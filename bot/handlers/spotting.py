@@ -117,11 +117,10 @@ async def _also_affected(msg: Message, context: Context, issue: IssueView, group
     assert msg.from_user is not None
     svc = ctx.service(context)
     if not issue.is_open or issue.reporter.user_id == msg.from_user.id \
-            or issue.created_at < svc.clock() - svc.settings.duplicate_window \
-            or not group.settings.get("auto_detect", True):
+            or issue.created_at < svc.clock() - svc.settings.duplicate_window:
         return
     det = detect(text)
-    if det.confidence < threshold_for(str(group.settings.get("sensitivity", "normal"))):
+    if not _files(det, group):
         return
     await open_issue(msg, context, replace(det, category=issue.category,
                                            location=issue.location_text),

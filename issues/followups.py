@@ -24,6 +24,11 @@ from issues.unit_of_work import Room
 from issues.views import IssueView
 
 
+def followup_key(issue_id: int, resolved_at: datetime) -> str:
+    """The delivery key of the follow-up of one resolution (its message id is kept under it)."""
+    return f"followup:{issue_id}:{resolved_at.isoformat()}"
+
+
 def _unrated() -> object:
     """No rating given since the current resolution."""
     return ~exists().where(Rating.issue_id == Issue.id, Rating.at >= Issue.resolved_at)

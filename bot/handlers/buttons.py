@@ -5,6 +5,7 @@ not spam the group."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageEntityType
@@ -28,9 +29,11 @@ from bot.callbacks import (
 from bot.context import Context
 from bot.handlers.rights import refresh_if_stale
 from bot.handlers.talk import ask_reason, manages
-from bot.present.announce import announce, relay_to_department, relay_to_unit
+from bot.present.announce import announce, relay_to_department, relay_to_unit, show_rating
 from bot.present.cards import keyboard
 from bot.present.templates import name, render
+from issues.followups import followup_key
+from issues.lifecycle import Status
 from issues.service import IssueService
 from issues.views import LEVELS, IssueView, TransitionResult
 
@@ -63,8 +66,11 @@ async def on_button(update: Update, context: Context) -> None:
         case NotIssue():
             result = await svc.withdraw(chat, n, actor)
         case Rate(score=score):
+            if await _stale_rating(q, context, issue):
+                return
             result = await svc.rate(chat, n, actor, score)
             rating_message = _message(q)
+            await _rated_elsewhere(context, issue, rating_message)
         case Escalate(department=code):
             if await svc.department_chat(code) is None:  # offered only with a group
                 await q.answer(render("button_expired"), show_alert=True)
@@ -94,6 +100,52 @@ async def on_button(update: Update, context: Context) -> None:
     await announce(context.bot, svc, result, rating_message=rating_message)
     if isinstance(data, Rate) and result.reopened:  # she was asked 哪里不满意
         ask_reason(context, result.issue, q.from_user.id)
+
+
+# Telegram dates a message by its own clock, to the second: a rating message older than the
+# issue's resolution by more than this asked about an earlier one.
+_CLOCKS_DIFFER = timedelta(minutes=1)
+
+
+async def _stale_rating(q: CallbackQuery, context: Context, issue: IssueView) -> bool:
+    """Rating buttons left under a message that no longer asks (rated already through the
+    other one — the 办结 message or the 回访 —, reopened, or resolved again since): the
+    presser is told why, the message loses its buttons (showing the rating when there is
+    one), and nothing changes."""
+    msg = _message(q)
+    if issue.status == Status.RESOLVED:
+        if msg is None or issue.resolved_at is None \
+                or msg.date >= issue.resolved_at - _CLOCKS_DIFFER:
+            return False
+        text = render("rating_stale_resolved", number=issue.number)
+    elif issue.rating is not None and issue.status in (Status.CLOSED, Status.IN_PROGRESS):
+        text = render("error_already_rated", number=issue.number)
+    else:
+        text = render("rating_stale", number=issue.number,
+                      status=name("status", issue.status))
+    await q.answer(text, show_alert=True)
+    if msg is not None:
+        if issue.rating is not None and issue.status != Status.RESOLVED:
+            svc = ctx.service(context)
+            await show_rating(svc, issue, await svc.get_group(issue.chat_id), msg)
+        else:
+            await _set_keyboard(q, None)
+    return True
+
+
+async def _rated_elsewhere(context: Context, issue: IssueView, pressed: Message | None) -> None:
+    """Rated under the 办结 message: the 回访 asking about the same resolution, if one was
+    sent, loses its buttons too."""
+    if issue.resolved_at is None:
+        return
+    svc = ctx.service(context)
+    asked = await svc.sent_message(followup_key(issue.id, issue.resolved_at))
+    if asked is None or (pressed is not None and pressed.message_id == asked):
+        return
+    try:
+        await context.bot.edit_message_reply_markup(issue.chat_id, asked, reply_markup=None)
+    except BadRequest as exc:
+        log.info("回访 of issue %s not cleared: %s", issue.id, exc)
 
 
 async def _choose(q: CallbackQuery, context: Context, issue: IssueView) -> None:

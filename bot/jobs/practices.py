@@ -22,6 +22,7 @@ from bot.present.announce import post_card
 from bot.present.cards import holder, local_time, mention, rating_keyboard
 from bot.present.send import post_issue_update, refresh_card
 from bot.present.templates import render, safe
+from issues.followups import followup_key
 from issues.privacy import mask
 from issues.service import IssueService
 
@@ -87,7 +88,7 @@ async def follow_up(bot: Bot, svc: IssueService) -> None:
         at = issue.resolved_at.astimezone(ZoneInfo(group.timezone))
         html = render("followup_ask", i=issue, summary=mask(issue.summary),
                       reporter=safe(mention(issue.reporter)), at=f"{at.month}月{at.day}日")
-        await _send_once(svc, f"followup:{issue.id}:{issue.resolved_at.isoformat()}",
+        await _send_once(svc, followup_key(issue.id, issue.resolved_at),
                          issue.chat_id, partial(post_issue_update, bot, issue, html,
                                                 markup=rating_keyboard(issue)))
     for issue_id in await svc.followups.expire(now):

@@ -73,21 +73,28 @@ async def _rated(bot: Bot, svc: IssueService, result: TransitionResult,
     """The rating shows on the 办结 message, whose buttons go; 不满意 reopens the issue and
     asks the resident, as a reply to her, what was wrong."""
     issue = result.issue
-    word = rating_word(issue.rating)
     if rating_message is not None:
-        resolved = await _resolve_event(svc, issue)
-        html = announcement(resolved, group, "resolve", rated=word) if resolved else None
-        try:
-            if html is None:
-                await rating_message.edit_reply_markup(None)
-            else:
-                await rating_message.edit_text(html, reply_markup=None)
-        except BadRequest as exc:
-            log.info("rating message of issue %s not edited: %s", issue.id, exc)
+        await show_rating(svc, issue, group, rating_message)
     if result.reopened:
         await post_issue_update(bot, issue, announcement(result, group, "unsatisfied"),
                                 markup=ForceReply(selective=True, input_field_placeholder=render(
                                     "unsatisfied_placeholder")))
+
+
+async def show_rating(svc: IssueService, issue: IssueView, group: GroupView | None,
+                      message: Message) -> None:
+    """A message that asked for the rating (the 办结 message, or the 回访) shows the rating
+    given and loses its buttons."""
+    resolved = await _resolve_event(svc, issue)
+    word = rating_word(issue.rating)
+    html = announcement(resolved, group, "resolve", rated=word) if resolved and word else None
+    try:
+        if html is None:
+            await message.edit_reply_markup(None)
+        else:
+            await message.edit_text(html, reply_markup=None)
+    except BadRequest as exc:
+        log.info("rating message of issue %s not edited: %s", issue.id, exc)
 
 
 async def _resolve_event(svc: IssueService, issue: IssueView) -> TransitionResult | None:

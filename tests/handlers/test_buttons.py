@@ -3,7 +3,15 @@ the presser sees them), the group told of what changed."""
 
 from __future__ import annotations
 
-from tests.offline import OfflineBot, plain
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.jobs.practices import follow_up
+from tests.bot.conftest import bot_settings
+from tests.ledgers import migrated_sqlite
+from tests.offline import JSON, OfflineBot, plain
 
 
 async def test_card_buttons_carry_typed_callback_data(bot: OfflineBot) -> None:
@@ -91,3 +99,75 @@ async def test_the_reporter_rates_unhappy_and_the_issue_reopens(bot: OfflineBot)
     assert "评价：不满意" in rated["text"] and bot.buttons(rated) == []
     issue = await bot.service.get_issue(group.id, 1)
     assert issue.status == "in_progress" and issue.rating == 1
+
+
+async def _followup_asked(bot: OfflineBot) -> JSON:
+    """The 回访 of the unrated resolution, sent now by the scheduled job."""
+    await follow_up(bot.app.bot, bot.service)
+    return bot.bot_message("还没收到您的评价")
+
+
+@pytest.fixture
+async def asking(tmp_path: Path) -> AsyncIterator[OfflineBot]:
+    """A bot whose 回访 is due as soon as an issue is resolved."""
+    offline = OfflineBot(bot_settings(migrated_sqlite(tmp_path / "bot.db"),
+                                      practices={"followup": {"after": "0s", "wait": "1h"}}))
+    await offline.start()
+    try:
+        yield offline
+    finally:
+        await offline.stop()
+
+
+async def test_rated_through_the_followup_the_done_message_buttons_change_nothing(
+        asking: OfflineBot) -> None:
+    bot = asking
+    group, owner, (resident, _) = await bot.group()
+    await bot.say(group, resident, "3栋门口路灯坏了好几天了")
+    await bot.say(group, owner, "/resolve 1 已换灯")
+    done = bot.bot_message("请评价")
+    await bot.press(resident, await _followup_asked(bot), "rate:1:5")
+    # The old 办结 message still shows its buttons to her; she presses 不满意 there.
+    await bot.press(resident, bot.current(done), "rate:1:1")
+    alert = bot.alerts()[-1]
+    assert alert.get("show_alert") and alert["text"] == "#1 已经评价过了，谢谢！"
+    issue = await bot.service.get_issue(group.id, 1)
+    assert (issue.status, issue.rating) == ("closed", 5)  # nothing reopened
+    assert bot.buttons(bot.current(done)) == []
+    assert "评价：满意" in plain(bot.current(done)["text"])
+
+
+async def test_rated_under_the_done_message_the_followup_loses_its_buttons(
+        asking: OfflineBot) -> None:
+    bot = asking
+    group, owner, (resident, _) = await bot.group()
+    await bot.say(group, resident, "3栋门口路灯坏了好几天了")
+    await bot.say(group, owner, "/resolve 1 已换灯")
+    done = bot.bot_message("请评价")
+    asked = await _followup_asked(bot)
+    await bot.press(resident, done, "rate:1:3")
+    assert bot.buttons(bot.current(asked)) == []
+    assert (await bot.service.get_issue(group.id, 1)).rating == 3
+
+
+async def test_buttons_of_an_earlier_resolution_do_not_rate_the_new_one(
+        asking: OfflineBot) -> None:
+    bot = asking
+    group, owner, (resident, _) = await bot.group()
+    await bot.say(group, resident, "3栋门口路灯坏了好几天了")
+    await bot.say(group, owner, "/resolve 1 已换灯")
+    done = bot.bot_message("请评价")
+    asked = await _followup_asked(bot)
+    await bot.press(resident, done, "rate:1:1")  # 不满意: reopened
+    await bot.say(group, owner, "/resolve 1 灯泡和线路都换了")
+    # The 回访 of the first resolution, an hour older than the second, still has buttons.
+    earlier = {**bot.current(asked), "date": bot.current(asked)["date"] - 3600}
+    await bot.press(resident, earlier, "rate:1:5")
+    alert = bot.alerts()[-1]
+    assert alert.get("show_alert") and "又办结了一次" in alert["text"]
+    issue = await bot.service.get_issue(group.id, 1)
+    assert (issue.status, issue.rating) == ("resolved", 1)
+    assert bot.buttons(bot.current(asked)) == []
+    latest = bot.bot_message("灯泡和线路都换了")
+    await bot.press(resident, latest, "rate:1:5")
+    assert (await bot.service.get_issue(group.id, 1)).status == "closed"

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest
 
 from bot import context as ctx
 from bot.context import Context
@@ -232,6 +233,32 @@ async def _target_person(msg: Message, context: Context) -> PersonRef | str:
     return ""
 
 
+async def _named_member(msg: Message, context: Context, usage: str,
+                        command: str) -> PersonRef | None:
+    """The member of this group a command names (/assign, /setowner), or None once the
+    sender is told why not: nobody named (the usage), or someone this group does not have —
+    an @name never seen, or a person known from another group, who must not be handed this
+    group's issues."""
+    target = await _target_person(msg, context)
+    if target == "":
+        await msg.reply_html(render(usage))
+        return None
+    if isinstance(target, str):
+        await msg.reply_html(render("assignee_unknown", who=target, command=command))
+        return None
+    member = None
+    if target.user_id is not None:
+        try:
+            member = await context.bot.get_chat_member(msg.chat.id, target.user_id)
+        except BadRequest:  # "user not found": Telegram has never seen them here
+            member = None
+    if member is None or member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+        who = f"@{target.username}" if target.username else target.name
+        await msg.reply_html(render("assignee_unknown", who=who, command=command))
+        return None
+    return target
+
+
 async def assign(update: Update, context: Context) -> None:
     msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
@@ -247,17 +274,8 @@ async def assign(update: Update, context: Context) -> None:
     user_id = msg.from_user.id
     await with_fresh_admins(context, msg.chat.id, lambda: svc.require(
         msg.chat.id, n, user_id, Action.ASSIGN))
-    target = await _target_person(msg, context)
-    if target == "":
-        await msg.reply_html(render("assign_usage"))
-        return
-    if isinstance(target, str):
-        await msg.reply_html(render("assignee_unknown", who=target))
-        return
-    member = None if target.user_id is None else await context.bot.get_chat_member(
-        msg.chat.id, target.user_id)
-    if member is None or member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
-        await msg.reply_html(render("assignee_unknown", who=target.name))
+    target = await _named_member(msg, context, "assign_usage", f"/assign {n}")
+    if target is None:
         return
     result = await with_fresh_admins(context, msg.chat.id, lambda: svc.assign(
         msg.chat.id, n, actor, target))
@@ -273,10 +291,8 @@ async def setowner(update: Update, context: Context) -> None:
     actor_id = msg.from_user.id
     await with_fresh_admins(context, msg.chat.id, lambda: svc.require_group_manager(
         msg.chat.id, actor_id, GroupAct.SET_OWNER))
-    target = await _target_person(msg, context)
-    if target == "" or isinstance(target, str):
-        await msg.reply_html(render("setowner_usage") if target == "" else
-                             render("assignee_unknown", who=target))
+    target = await _named_member(msg, context, "setowner_usage", "/setowner")
+    if target is None:
         return
     group = await with_fresh_admins(context, msg.chat.id, lambda: svc.set_owner(
         msg.chat.id, actor_id, target))

@@ -122,3 +122,18 @@ async def test_looking_up_an_issue_names_its_holder_without_pinging_them(
     detail = bot.reply_to(await bot.say(group, a, "/issue 1"))
     assert f"负责人：{owner.name}" in detail
     assert ping not in detail and "tg://user" not in detail
+
+
+async def test_setowner_takes_only_a_member_of_this_group(bot: OfflineBot) -> None:
+    first, _, _ = await bot.group()  # its owner @wang_wangge is known to the bot from there
+    second, owner, (a, _) = await bot.group("和平里5号院", owner_username="zhao_wg")
+    refused = bot.reply_to(await bot.say(second, owner, "/setowner @wang_wangge"))
+    # Someone of another group is not handed this group's issues, nor pinged by the refusal.
+    assert "找不到 <code>@wang_wangge</code>" in refused and "/setowner" in refused
+    assert "/assign" not in refused
+    now = await bot.service.get_group(second.id)
+    assert now is not None and now.owner is not None and now.owner.user_id == owner.id
+    r = await bot.say(second, a, "5号院门口的下水道堵了，污水流了一地")
+    assert "负责人：@zhao_wg" in bot.reply_to(r)  # the card still mentions him
+    # An @name never seen: the hint names the command typed and the issue's number.
+    assert "/assign 1。" in bot.reply_to(await bot.say(second, owner, "/assign 1 @nobody_here"))

@@ -60,12 +60,16 @@ def announcement(result: TransitionResult, group: GroupView | None, kind: str,
     who = ev.actor.name if ev.actor else render("system_actor")  # the template escapes
     note = mask(ev.note or "")
     due = issue.due_at or issue.resolve_due_at
+    # Whoever acted is not asked (nor pinged) to follow up their own act: the owner reopening
+    # an issue, or handing it to themselves.
+    held = issue.assignee or (group.owner if group else None)
+    own = ev.actor is not None and held is not None and held.user_id == ev.actor.user_id
     return render(
         f"announce.{kind}", i=issue, who=who, at=local_time(ev.at, tz), due=local_time(due, tz),
         note=note if kind != "assign" else "",
-        assignee=safe(mention(issue.assignee)) if issue.assignee else "",
-        reporter=issue.reporter.name, holder=safe(holder(issue, group)), rated=rated,
-        ask=issue.reporter.user_id is not None)
+        assignee=safe(mention(issue.assignee, notify=not own)) if issue.assignee else "",
+        reporter=issue.reporter.name, holder="" if own else safe(holder(issue, group)),
+        rated=rated, ask=issue.reporter.user_id is not None)
 
 
 async def _rated(bot: Bot, svc: IssueService, result: TransitionResult,

@@ -137,3 +137,19 @@ async def test_setowner_takes_only_a_member_of_this_group(bot: OfflineBot) -> No
     assert "负责人：@zhao_wg" in bot.reply_to(r)  # the card still mentions him
     # An @name never seen: the hint names the command typed and the number.
     assert "/assign 1。" in bot.reply_to(await bot.say(second, owner, "/assign 1 @nobody_here"))
+
+
+async def test_reopening_pings_the_holder_but_never_the_one_who_reopened(bot: OfflineBot) -> None:
+    group, owner, (a, b) = await bot.group()
+    r = await bot.say(group, a, "5号院门口的下水道堵了，污水流了一地")
+    await bot.say(group, owner, "/reject 1 不归本社区管")
+    await bot.say(group, owner, "/reopen 1 弄错了，是我们的")
+    reopened = bot.replies_to(r)[-1]
+    assert "重新打开" in reopened and "请继续跟进" not in reopened
+    assert "tg://user" not in reopened and "@wang_wangge" not in reopened
+    hello = await bot.say(group, b, "我是楼栋长，我来跟进")
+    await bot.say(group, owner, "/assign 1", reply_to=hello)
+    await bot.say(group, owner, "/resolve 1 已疏通")
+    await bot.say(group, owner, "/reopen 1 又堵了")
+    reopened = bot.replies_to(r)[-1]
+    assert f'<a href="tg://user?id={b.id}">' in reopened and "请继续跟进" in reopened

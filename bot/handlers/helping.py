@@ -21,14 +21,14 @@ from bot import context as ctx
 from bot.callbacks import HelpAct, parse
 from bot.context import Context
 from bot.handlers.notices import command_text
-from bot.present.cards import mention
 from bot.present.help_cards import help_card
 from bot.present.send import send_html
-from bot.present.templates import render, safe
+from bot.present.templates import render
 from issues.helping import HelpView
 from nlp.intent import HelpRequest, help_request
 
 LEAVE = ("退出", "离开", "取消", "leave", "quit")
+JOIN = ("加入", "报名", "参加", "join")
 
 
 async def post_request(msg: Message, context: Context, text: str, wish: HelpRequest) -> None:
@@ -66,11 +66,17 @@ async def volunteer_cmd(update: Update, context: Context) -> None:
     if msg is None or msg.from_user is None:
         return
     await ctx.ensure_group(context, msg.chat)
-    leave = command_text(msg) in LEAVE
+    said = command_text(msg)
+    if said and said not in LEAVE and said not in JOIN:
+        # "/volunteer 不参加了" must not sign her up: only the words we know move the list.
+        await msg.reply_html(render("volunteer_usage"))
+        return
+    leave = said in LEAVE
     svc = ctx.service(context)
     done = await svc.helping.join(msg.chat.id, ctx.person(msg.from_user), leave=leave)
+    # A reply to her own command: named, not pinged.
     await msg.reply_html(render("volunteer_left" if leave else "volunteer_joined", m=done,
-                                who=safe(mention(ctx.person(msg.from_user)))))
+                                who=msg.from_user.full_name))
 
 
 async def points_cmd(update: Update, context: Context) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.app import COMMANDS
 from issues.views import IssueFilter
 from tests.offline import OfflineBot, plain
 
@@ -125,7 +126,7 @@ async def test_looking_up_an_issue_names_its_holder_without_pinging_them(
 
 
 async def test_setowner_takes_only_a_member_of_this_group(bot: OfflineBot) -> None:
-    first, _, _ = await bot.group()  # its owner @wang_wangge is known to the bot from there
+    await bot.group()  # its owner @wang_wangge is known to the bot from there
     second, owner, (a, _) = await bot.group("和平里5号院", owner_username="zhao_wg")
     refused = bot.reply_to(await bot.say(second, owner, "/setowner @wang_wangge"))
     # Someone of another group is not handed this group's issues, nor pinged by the refusal.
@@ -153,3 +154,12 @@ async def test_reopening_pings_the_holder_but_never_the_one_who_reopened(bot: Of
     await bot.say(group, owner, "/reopen 1 又堵了")
     reopened = bot.replies_to(r)[-1]
     assert f'<a href="tg://user?id={b.id}">' in reopened and "请继续跟进" in reopened
+
+
+async def test_help_names_every_command_of_the_menu(bot: OfflineBot) -> None:
+    group, owner, _ = await bot.group()
+    text = plain(bot.reply_to(await bot.say(group, owner, "/help")))
+    # "发送 /help 查看全部命令": a new 网格员 finds /unit, /digest, /escalate… there.
+    missing = [c for c, _ in COMMANDS if f"/{c}" not in text and c != "help"]
+    assert missing == [], missing
+    assert len(text) < 4096

@@ -84,7 +84,8 @@ async def digest_html(svc: IssueService, group: GroupView, now: datetime,
     html = render("digest", title=title, date=f"{local.month}月{local.day}日", d=d, m=m,
                   figures=safe(figures(d, render("figures_label.today"))),
                   month_rate=percent(m.resolution_rate),
-                  month_satisfaction=satisfaction(m, least), top=_top(m))
+                  month_satisfaction=satisfaction(m, least), top=_top(m),
+                  residents=unit is None)  # a unit's work group is its staff, not residents
     if helped.asked or helped.done:  # 志愿服务 this month
         html += "\n" + render("digest_volunteers", f=helped)
     return html + await supervised_html(svc, unit[0]) if unit else html

@@ -224,6 +224,7 @@ async def test_org_unit_digest_overdue_list_and_quiet_hours(
     digest = await c.wait_for(unit_chat, lambda x: "幸福社区 · 今日诉求日报" in _text(x),
                               timeout=20)
     assert "今日收到 2 件" in _text(digest)
+    assert "/report" not in _text(digest)  # the staff's group is not told how to report
     # Group A is reminded (group B, in its quiet hours, is checked at the end).
     await bots.advance(minutes=50)
     await h.reply_from_bot(a["chat"], sa["message_id"], lambda x: "快到受理时限" in _text(x),

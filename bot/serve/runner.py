@@ -37,6 +37,27 @@ def _site_app(application: BotApp, settings: Settings,
     return app
 
 
+async def _dashboard_alone(application: BotApp, settings: Settings,
+                           site: SiteFactory | None) -> web.AppRunner | None:
+    """Polling has no webhook server to share: with a dashboard token set, the dashboard is
+    served on its own address (settings web.host, web.port). A busy port is logged and the
+    bot runs on without it."""
+    if site is None or not (settings.dashboard_token or settings.dashboard_admin_token):
+        return None
+    runner = web.AppRunner(site(application.bot_data.require_service(), application.bot),
+                           access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    except OSError as exc:
+        log.error("dashboard not served on %s:%s: %s", settings.web_host, settings.web_port,
+                  exc)
+        await runner.cleanup()
+        return None
+    log.info("dashboard: http://%s:%s/login", settings.web_host, settings.web_port)
+    return runner
+
+
 async def serve(settings: Settings, use_webhook: bool, site: SiteFactory | None = None) -> None:
     application = build_application(settings)
     stop = asyncio.Event()
@@ -62,6 +83,7 @@ async def serve(settings: Settings, use_webhook: bool, site: SiteFactory | None 
     else:
         await start_polling(application, settings)
         log.info("polling Telegram for updates")
+        runner = await _dashboard_alone(application, settings, site)
     await stop.wait()
     log.info("shutting down")
     if runner is not None:

@@ -167,7 +167,7 @@ class Lexicon:
         exclusions: list[tuple[int, Entry]] = []
         asks: list[int] = [i for i, c in enumerate(text) if c == "?"]
         tried: set[int] = set()
-        said_at: list[tuple[str, Feature, int]] = []  # thanks and appeals, and where they end
+        said_at: list[tuple[str, Feature, int]] = []  # signals and where they stand
         for w in list(found):
             for role, owner, entry in self.entries.get(w, ()):
                 if id(entry) in tried:
@@ -188,9 +188,11 @@ class Lexicon:
                     shared.append((SHARED, str(owner), entry.text))
                     if owner == "questions":
                         asks.append(m[1])
+                        said_at.append(("questions", shared[-1], m[1]))
                     elif owner in ("thanks", "appeal"):
                         said_at.append((str(owner), shared[-1], m[1] + len(m[0])))
-                    elif owner in ("duration", "unkept", "chatter", "impact", *_PROMISED):
+                    elif owner in ("duration", "unkept", "chatter", "impact", "hypothetical",
+                                   "report", *_PROMISED):
                         said_at.append((str(owner), shared[-1], m[1]))
                 elif role == _URGENT:
                     urgent = urgent or str(owner)
@@ -200,6 +202,8 @@ class Lexicon:
         shared = _without_unkept_promises(shared, said_at)
         shared = _without_ironic_praise(text, shared, said_at, cats.values())
         shared = _without_chatter_as_harm(text, shared, said_at, cats.values())
+        shared = _without_imagined_repeats(text, shared, said_at)
+        shared = _without_asked_reports(text, shared, said_at)
         for ev in cats.values():  # objects with nothing wrong said of them: a mention
             if not any(k in SAID for _, k, _ in ev.features):
                 ev.features.append((ev.code, "bare", ""))
@@ -426,6 +430,40 @@ def _without_chatter_as_harm(text: str, shared: list[Feature],
     harm = {bisect_right(clauses, p) - back for kind, _, p in said_at if kind == "impact"
             for back in (0, 1)}
     dropped = {id(f) for f, p in chatter if bisect_right(clauses, p) in harm}
+    return [f for f in shared if id(f) not in dropped]
+
+
+def _without_imagined_repeats(text: str, shared: list[Feature],
+                              said_at: list[tuple[str, Feature, int]]) -> list[Feature]:
+    """A repeat imagined is no repeat: in 要是下大雨车库会不会又淹啊 or 万一电梯又坏了怎么
+    办 the 又 is part of what might happen, not a problem that keeps coming back. A duration
+    signal that stands after a hypothetical marker (如果, 万一, 要是, 会不会…) in the same
+    clause is dropped; one in a clause of its own (电梯又坏了，万一困了人怎么办) still
+    counts."""
+    marks = [p for kind, _, p in said_at if kind == "hypothetical"]
+    lasting = [(f, p) for kind, f, p in said_at if kind == "duration"]
+    if not marks or not lasting:
+        return shared
+    clauses = _clauses(text)
+    imagined = {bisect_right(clauses, m): m for m in sorted(marks, reverse=True)}
+    dropped = {id(f) for f, p in lasting
+               if imagined.get(bisect_right(clauses, p), len(text)) <= p}
+    return [f for f in shared if id(f) not in dropped]
+
+
+def _without_asked_reports(text: str, shared: list[Feature],
+                           said_at: list[tuple[str, Feature, int]]) -> list[Feature]:
+    """Asking how to report is not reporting: in 噪音扰民可以打哪个电话投诉 or 违建在哪里可以
+    举报 the 投诉 and 举报 are what she asks about. A report signal that stands after a
+    question (可以…投诉, 哪里…举报) in the same clause is dropped; one in a clause of its own
+    (已经向物业反映了好几次，怎么还没修) still counts."""
+    asked = [p for kind, _, p in said_at if kind == "questions"]
+    told = [(f, p) for kind, f, p in said_at if kind == "report"]
+    if not asked or not told:
+        return shared
+    clauses = _clauses(text)
+    first = {bisect_right(clauses, q): q for q in sorted(asked, reverse=True)}
+    dropped = {id(f) for f, p in told if first.get(bisect_right(clauses, p), len(text)) < p}
     return [f for f in shared if id(f) not in dropped]
 
 

@@ -2,7 +2,8 @@
 word, a choice question's 还是, a generic place against an address, a question about a problem
 stated in a clause of its own, a problem word that belongs to the nearest object; a denial
 against an address, a promise quoted and broken, chatter words that name a harm, vermin in
-one's own home."""
+one's own home; a repeat imagined, asking how to report, reported and still broken, noise
+made at home against noise from upstairs, the property office quoted."""
 
 from __future__ import annotations
 
@@ -195,3 +196,56 @@ def test_vermin_with_a_public_place_is_the_neighbourhoods() -> None:
     text = "小区蚊子太多了，绿化带的积水没人清，家里点蚊香都不管用"
     assert "home" not in kinds(text)
     assert detect(text).is_issue
+
+
+@pytest.mark.parametrize("text", ["万一明天电梯又坏了怎么办", "如果下雨车库会不会又淹"])
+def test_a_repeat_imagined_is_no_duration(text: str) -> None:
+    assert "hypothetical" in kinds(text)
+    assert "duration" not in kinds(text)
+    assert not detect(text).is_issue
+
+
+def test_a_repeat_in_a_clause_of_its_own_still_counts() -> None:
+    text = "电梯又坏了，万一困了人怎么办"
+    assert "duration" in kinds(text)
+    d = detect(text)
+    assert d.is_issue and d.category == "elevator", d
+
+
+@pytest.mark.parametrize("text", ["乱停车可以打哪个电话举报", "违建在哪里可以投诉"])
+def test_asking_how_to_report_is_no_report(text: str) -> None:
+    assert "report" not in kinds(text)
+    assert not detect(text).is_issue
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("已经跟物业反映了好几次，下水道还是堵的，怎么办", "drainage"),
+    ("物业说垃圾车下午来，现在都晚上了垃圾还堆着", "garbage"),
+])
+def test_reported_and_still_broken_is_a_complaint(text: str, category: str) -> None:
+    assert "replies" not in kinds(text)
+    d = detect(text)
+    assert d.is_issue and d.category == category, d
+
+
+@pytest.mark.parametrize("text", ["我家狗狗今天叫个不停，不好意思",
+                                  "我家孩子半夜在屋里蹦，太吵了"])
+def test_noise_made_at_home_is_the_households(text: str) -> None:
+    assert "home" in kinds(text)
+    assert not detect(text).is_issue
+
+
+def test_noise_from_upstairs_is_a_neighbours() -> None:
+    text = "我家宝宝被楼上吵醒了好几次"
+    assert "place" in kinds(text) and "home" not in kinds(text)
+    d = detect(text)
+    assert d.is_issue and d.category == "noise", d
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("物业说明天派人来修路灯，结果又过了一个礼拜还是黑的", "streetlight"),
+    ("物业说电梯配件到了就修，这都半个月了电梯还停着", "elevator"),
+])
+def test_the_property_office_quoted_is_not_the_problem(text: str, category: str) -> None:
+    d = detect(text)
+    assert d.is_issue and d.category == category, d

@@ -128,7 +128,10 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(ChatMemberHandler(rights.on_chat_member, ChatMemberHandler.CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, basic.on_migrate))
     for name, callback in COMMAND_HANDLERS:
-        app.add_handler(CommandHandler(name, callback))
+        # An edited command is not run again (a corrected /notice would go out twice): only
+        # /report follows its edit, as a complaint's text does; the rest are told so.
+        app.add_handler(CommandHandler(name, callback, filters=None if name == "report"
+                                       else filters.UpdateType.MESSAGE))
     app.add_handler(CallbackQueryHandler(helping.on_help_button, pattern=helping.is_help_button))
     app.add_handler(CallbackQueryHandler(buttons.on_button))
     # Votes: a poll's new state (counts, closed) and a named voter's answer.
@@ -144,7 +147,8 @@ def register_handlers(app: BotApp) -> None:
         filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.COMMAND,
         basic.on_private_message))
     app.bot_data.commands = frozenset(name for name, _ in COMMAND_HANDLERS)
-    app.add_handler(MessageHandler(filters.COMMAND, basic.on_unknown_command), group=1)
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND,
+                                   basic.on_unknown_command), group=1)
     app.add_error_handler(on_error)
 
 

@@ -17,6 +17,7 @@ from bot.present.cards import LIGHT_ICONS, local_time, mention, render_card
 from bot.present.html import escape
 from bot.present.lookup import answer
 from bot.present.posts import digest_html, figures, satisfaction
+from bot.present.send import refresh_card
 from bot.present.templates import event_detail, has, render, safe, status_words
 from issues.lifecycle import Action, GroupAct
 from issues.privacy import mask
@@ -53,6 +54,8 @@ async def report(update: Update, context: Context) -> None:
     if msg is None or msg.from_user is None:
         return
     text = " ".join(context.args or []).strip()
+    if update.edited_message is not None and await _report_edited(msg, context, text):
+        return
     target = msg
     if not text and msg.reply_to_message is not None and msg.reply_to_message.from_user \
             and not msg.reply_to_message.from_user.is_bot:
@@ -67,6 +70,21 @@ async def report(update: Update, context: Context) -> None:
                          det.urgent_kind)
     await ctx.ensure_group(context, msg.chat)
     await open_issue(target, context, explicit, explicit=True, text=text)
+
+
+async def _report_edited(msg: Message, context: Context, text: str) -> bool:
+    """An edited /report: the issue it opened takes the corrected words (True); one that
+    opened nothing files the words it has now, like a new /report (False), and an edit
+    that still says nothing is left alone (True) — no usage text for a typo fixed."""
+    svc = ctx.service(context)
+    issue = await svc.find_by_source_message(msg.chat.id, msg.message_id)
+    if issue is not None:
+        if visible(text):
+            updated = await svc.update_text(issue.id, text, detect(text))
+            await refresh_card(context.bot, updated, await svc.get_group(msg.chat.id),
+                               svc.settings)
+        return True
+    return not visible(text)
 
 
 # --- looking ----------------------------------------------------------------------------------

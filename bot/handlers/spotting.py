@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from telegram import Message, Update
+from telegram import Message, MessageEntity, Update
 
 from bot import context as ctx
 from bot.context import Context
@@ -229,11 +229,27 @@ async def _reply_to_card(msg: Message, context: Context) -> bool:
     return True
 
 
+def _our_command(msg: Message, context: Context) -> bool:
+    """The message is one of our commands (an edited /report never comes here)."""
+    entity = next((e for e in msg.entities if e.offset == 0
+                   and e.type == MessageEntity.BOT_COMMAND), None)
+    if entity is None:
+        return False
+    name, _, target = msg.parse_entity(entity)[1:].partition("@")
+    me = context.bot_data.me
+    if target and me is not None and target.lower() != (me.username or "").lower():
+        return False  # another bot's
+    return name.lower() in context.bot_data.commands
+
+
 async def on_edited_message(update: Update, context: Context) -> None:
     """The text on the issue follows the edit; an edit that removes the complaint closes
     nothing (the owner decides)."""
     msg = update.edited_message
     if msg is None or not ctx.is_group(msg.chat) or not (msg.text or msg.caption):
+        return
+    if _our_command(msg, context):
+        await msg.reply_html(render("edited_command"))
         return
     svc = ctx.service(context)
     issue = await svc.find_by_source_message(msg.chat.id, msg.message_id)

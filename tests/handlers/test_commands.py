@@ -163,3 +163,27 @@ async def test_help_names_every_command_of_the_menu(bot: OfflineBot) -> None:
     missing = [c for c, _ in COMMANDS if f"/{c}" not in text and c != "help"]
     assert missing == [], missing
     assert len(text) < 4096
+
+
+async def test_an_edited_command_is_not_run_again(bot: OfflineBot) -> None:
+    group, owner, (a, _) = await bot.group()
+    r = await bot.say(group, a, "3栋门口路灯坏了好几天了")
+    done = await bot.say(group, owner, "/progress 1 明天来修")
+    await bot.edit(done, "/progress 1 后天来修")
+    assert "改过的命令不会再执行一次" in bot.reply_to(done)
+    issue = await bot.service.get_issue(group.id, 1, with_events=True)
+    assert [e.note for e in issue.events if e.kind == "progress"] == ["明天来修"]
+    assert len([t for t in bot.replies_to(r) if "已受理" in t]) == 1
+
+
+async def test_an_edited_report_corrects_its_issue_or_files_one(bot: OfflineBot) -> None:
+    group, _, (a, b) = await bot.group()
+    said = await bot.say(group, a, "/report 5栋电梯坏了")
+    await bot.edit(said, "/report 6栋电梯坏了，老人下不了楼")
+    card = plain(bot.card(1)["text"])
+    assert "6栋电梯坏了，老人下不了楼" in card and "/report" not in card
+    assert (await bot.service.list_issues(IssueFilter(chat_id=group.id))).total == 1
+    assert bot.replies_to(said)[1:] == []  # the card was edited, nothing new was said
+    empty = await bot.say(group, b, "/report")
+    await bot.edit(empty, "/report 东门井盖松了，一踩就响")
+    assert "#2" in bot.replies_to(empty)[-1]

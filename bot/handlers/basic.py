@@ -8,7 +8,7 @@ from telegram import Chat, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus
 
 from bot.context import Context, register, service
-from bot.present.html import mention_html
+from bot.present.cards import mention
 from bot.present.lookup import answer
 from bot.present.templates import render, safe
 
@@ -26,18 +26,13 @@ async def can_read_all(context: Context, chat: Chat) -> bool:
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
-async def _owner_mention(context: Context, chat: Chat) -> str:
-    admins = await context.bot.get_chat_administrators(chat.id)
-    creator = next((a.user for a in admins if a.status == ChatMemberStatus.OWNER), None)
-    if creator is None:
-        return render("owner_fallback")
-    return mention_html(creator.id, creator.full_name, creator.username)
-
-
-async def introduce(context: Context, chat: Chat) -> None:
-    """Register the group (owner = its creator) and say hello, with a privacy warning."""
-    await register(context, chat)
-    owner = await _owner_mention(context, chat)
+async def introduce(context: Context, chat: Chat, notify: bool = True) -> None:
+    """Register the group (owner = its creator, unless one was set) and say hello, naming
+    the owner — mentioned when the bot joins, by name when someone sends /start again (the
+    owner set with /setowner, not the creator, and not pinged each time) — with a privacy
+    warning."""
+    group = await register(context, chat)
+    owner = mention(group.owner, notify=notify)
     await context.bot.send_message(chat.id, render("start", owner=safe(owner)))
     if not await can_read_all(context, chat):
         await context.bot.send_message(chat.id, render("privacy_warning"))
@@ -76,7 +71,7 @@ async def on_start(update: Update, context: Context) -> None:
     if chat is None or update.effective_message is None:
         return
     if chat.type in (Chat.GROUP, Chat.SUPERGROUP):
-        await introduce(context, chat)
+        await introduce(context, chat, notify=False)
     else:
         # They opened the private chat: answers and questions may come here from now on.
         context.bot_data.private_closed.pop(chat.id, None)

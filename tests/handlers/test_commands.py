@@ -187,3 +187,16 @@ async def test_an_edited_report_corrects_its_issue_or_files_one(bot: OfflineBot)
     empty = await bot.say(group, b, "/report")
     await bot.edit(empty, "/report 东门井盖松了，一踩就响")
     assert "#2" in bot.replies_to(empty)[-1]
+
+
+async def test_start_again_names_the_owner_set_without_pinging(bot: OfflineBot) -> None:
+    group, owner, (a, b) = await bot.group()
+    joined = bot.bot_message("大家好")  # on joining, the owner is mentioned: it is news
+    assert f"tg://user?id={owner.id}" in joined["text"] or "@wang_wangge" in joined["text"]
+    hello = await bot.say(group, b, "我是楼栋长，以后我来跟进")
+    await bot.say(group, owner, "/setowner", reply_to=hello)
+    again = await bot.say(group, a, "/start")
+    intro = [p["text"] for p in bot.sent() if "大家好" in p["text"]][-1]
+    assert "提醒 张师傅 处理" in intro  # who is responsible now, not the group's creator
+    assert "tg://user" not in intro and "@wang_wangge" not in intro
+    assert again["message_id"] < bot.bot_message("大家好")["message_id"]

@@ -171,3 +171,21 @@ async def test_buttons_of_an_earlier_resolution_do_not_rate_the_new_one(
     latest = bot.bot_message("灯泡和线路都换了")
     await bot.press(resident, latest, "rate:1:5")
     assert (await bot.service.get_issue(group.id, 1)).status == "closed"
+
+
+async def test_the_relay_names_the_department_number_and_the_groups_own(bot: OfflineBot) -> None:
+    first, _, (a, _) = await bot.group()
+    await bot.say(first, a, "3栋门口路灯坏了好几天了")  # global id 1
+    group, owner, (resident, _) = await bot.group("和平里5号院", owner_username="zhao_wg")
+    await bot.say(group, resident, "东门口占道经营的摊贩把路都堵了，车都过不去")  # its #1, id 2
+    dept, worker, _ = await bot.group("城管中队", residents=0, owner_username=None)
+    code = await bot.service.new_access_code()
+    assert "部门群" in bot.reply_to(await bot.say(dept, worker, f"/dept 登记 城管 {code}"))
+    await bot.say(group, owner, "/escalate 1 城管")
+    relay = plain([p["text"] for p in bot.sent() if p["chat_id"] == dept.id
+                   and "📣" in p["text"]][-1])
+    # The department's number to type, and the residents' own name for it: never "群 第 2 号"
+    # (their #2 is another complaint, or none).
+    assert "第 2 号诉求（和平里5号院-1）" in relay and "/claim 2" in relay
+    assert "和平里5号院 第 2 号" not in relay
+    assert "认领第 2 号" in bot.reply_to(await bot.say(dept, worker, "/claim 2"))

@@ -200,3 +200,10 @@ async def test_start_again_names_the_owner_set_without_pinging(bot: OfflineBot) 
     assert "提醒 张师傅 处理" in intro  # who is responsible now, not the group's creator
     assert "tg://user" not in intro and "@wang_wangge" not in intro
     assert again["message_id"] < bot.bot_message("大家好")["message_id"]
+
+
+async def test_categories_fit_in_a_few_lines(bot: OfflineBot) -> None:
+    group, _, (a, _) = await bot.group()
+    text = plain(bot.reply_to(await bot.say(group, a, "/categories")))
+    # A lookup in the group: one line of names, not twenty-one lines of one name each.
+    assert text.startswith("诉求类别：路灯照明、排水下水道、") and text.count("\n") == 0

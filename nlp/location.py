@@ -13,7 +13,7 @@ _BUILDING = re.compile(
 )
 _UNIT = re.compile(rf"{_NUM}单元(?:{_NUM}楼)?{_SPOT}?")
 _ROAD = re.compile(
-    r"[\u4e00-\u9fa5]{2,5}(?:路(?![灯面])|街|大道|巷)(?:(?:和|与)[\u4e00-\u9fa5]{2,5}(?:路|街))?"
+    r"[\u4e00-\u9fa5]{2,5}(?:路(?![灯面过费线人])|街|大道|巷)(?:(?:和|与)[\u4e00-\u9fa5]{2,5}(?:路|街))?"
     r"(?:[\u4e00-\u9fa5]{2,6}段|交叉口|路口|辅道|口|边)?"
 )
 _PLACE = re.compile(
@@ -28,7 +28,9 @@ _GROUP = re.compile(
 _ROAD_STOP = ("马路", "走路", "过路", "一路", "这路", "那路", "条路", "修路", "问路", "出路",
               "带路", "让路", "堵路", "那条", "这条",
               # where something went, not a road's name: 漫到路上, 停在路边, 占路经营
-              "到路", "在路", "往路", "向路", "占路", "沿路", "满路")
+              "到路", "在路", "往路", "向路", "占路", "沿路", "满路",
+              # passing by (每次路过), not a road called 每次路
+              "路过")
 
 
 _ORDER = (_BUILDING, _GROUP, _ROAD, _UNIT, _PLACE)

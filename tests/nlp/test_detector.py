@@ -189,6 +189,14 @@ def test_location_is_extracted(text: str, place: str) -> None:
     assert detect(text).location == place
 
 
+@pytest.mark.parametrize("text", ["小区里的桂花树真香，每次路过都要多闻两下",
+                                  "我每天路过那条巷子的菜市场，路费都省了"])
+def test_passing_by_names_no_road(text: str) -> None:
+    """路过 is passing by: 每次路 is no road, and no address makes a bare tree a complaint."""
+    assert "路" not in (detect(text).location or "")
+    assert not detect(text).is_issue
+
+
 @pytest.mark.parametrize("text", ["", "   ", "😂😂😂", "[图片]", "路" * 10_000,
                                   "3栋路灯坏了" * 2_000, "\x00\ufffd", "a" * 50])
 def test_odd_input_never_crashes(text: str) -> None:

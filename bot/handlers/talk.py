@@ -205,7 +205,7 @@ async def offer(msg: Message, context: Context, issue: IssueView, step: Step,
         InlineKeyboardButton(render("button.dismiss"),
                              callback_data=Dismiss(msg.from_user.id).pack()),
     ]])
-    if await send_private(context, msg.from_user.id, html, markup):
+    if await send_private(context, msg.from_user.id, html, markup, group=msg.chat.title):
         return
     asked = await msg.reply_html(html, reply_markup=markup)
     remove_later(context, msg.chat.id, [asked.message_id])
@@ -338,12 +338,16 @@ async def unsatisfied_reason(msg: Message, context: Context, group: GroupView,
         log.info("reason for #%s not recorded: %s", number, err)
         return False
     issue = result.issue
-    html = render("unsatisfied_reason", i=issue, who=msg.from_user.full_name,
-                  reason=mask(msg.text[:500]), holder=safe(holder(issue, group)))
+    who, reason = msg.from_user.full_name, mask(msg.text[:500])
+
+    def told(to: str) -> str:
+        return render("unsatisfied_reason", i=issue, who=who, reason=reason, holder=to)
+
     person = issue.assignee or group.owner
+    # Privately, to the one who holds it: he is not asked by name to follow up.
     if person is None or person.user_id is None \
-            or not await send_private(context, person.user_id, html):
-        await msg.reply_html(html)
+            or not await send_private(context, person.user_id, told(""), group=msg.chat.title):
+        await msg.reply_html(told(safe(holder(issue, group))))
     await refresh_card(context.bot, issue, group, svc.settings)
     return True
 

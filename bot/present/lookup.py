@@ -13,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import Context
 from bot.present.html import split_message
+from bot.present.templates import render
 from bot.settings import bot_settings
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ async def answer(msg: Message, context: Context, html: str, *, private: bool = T
         await msg.reply_html(html, reply_markup=markup)
         return None
     user = msg.from_user
-    if private and user is not None and await send_private(context, user.id, html, markup):
+    if private and user is not None and await send_private(context, user.id, html, markup,
+                                                           group=msg.chat.title):
         await react(msg, SENT_PRIVATELY)
         return None
     parts = split_message(html)
@@ -39,11 +41,16 @@ async def answer(msg: Message, context: Context, html: str, *, private: bool = T
 
 
 async def send_private(context: Context, user_id: int, html: str,
-                       markup: InlineKeyboardMarkup | None = None) -> Message | None:
-    """A private message, if this person has started the bot (Telegram refuses otherwise)."""
+                       markup: InlineKeyboardMarkup | None = None, *,
+                       group: str | None = None) -> Message | None:
+    """A private message, if this person has started the bot (Telegram refuses otherwise).
+    `group`: the title of the group it is about, said first — a worker with several groups
+    reads "#5" or "本群" in one private chat."""
     closed = context.bot_data.private_closed
     if user_id in closed:  # failed within the last hour (`BotData.private_closed`)
         return None
+    if group:
+        html = f"{render('private_about', group=group)}\n{html}"
     try:
         return await context.bot.send_message(user_id, html, reply_markup=markup)
     except (Forbidden, BadRequest) as exc:  # "bot can't initiate conversation", "chat not found"

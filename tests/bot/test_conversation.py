@@ -83,6 +83,8 @@ async def test_a_grid_workers_reply_is_offered_for_one_tap(harness: Harness) -> 
     fixed = await h.say(chat, owner, "东门井盖已经修好了")
     private = await c.wait_for(owner, lambda m: "记为" in _text(m))
     assert "#1 办结" in _text(private)
+    # One private chat for all of a worker's groups: it says which group "#1" is in.
+    assert _text(private).startswith("【幸福社区3栋群】\n")
     assert not [m for m in await c.bot_messages(chat, fixed["message_id"])]
     await c.press(owner, owner, private["message_id"], _buttons(private)[0][1])
     done = await h.reply_from_bot(chat, report["message_id"], lambda m: "已办结 ·" in _text(m))
@@ -155,6 +157,7 @@ async def test_lookups_go_privately_or_go_away(harness: Harness) -> None:
     asked = await h.say(chat, resident, "/stats")
     private = await c.wait_for(resident, lambda m: "本群诉求统计" in _text(m))
     assert "本月收到 1 件：待受理 1" in _text(private)
+    assert _text(private).startswith("【幸福社区3栋群】")  # 本群, said in a private chat
     await asyncio.sleep(0.5)
     assert await c.bot_messages(chat, asked["message_id"]) == []
     # The status answer to a question goes away too.
@@ -208,6 +211,9 @@ async def test_ratings_as_words_and_the_reason_for_unhappy(harness: Harness) -> 
                 reply_to_message_id=why["message_id"])
     passed = await c.wait_for(owner, lambda m: "不满意的原因" in _text(m))
     assert "一闪一闪" in _text(passed) and "李阿姨" in _text(passed)
+    # Which group, and not "王网格 请跟进" to 王网格 himself (nor a ping of him).
+    assert _text(passed).startswith("【幸福社区3栋群】") and "请跟进" not in _text(passed)
+    assert not [e for e in passed.get("entities", []) if "mention" in e["type"]]
     issue = await h.service.get_issue(chat, 1, with_events=True)
     assert issue.status == "in_progress"
     assert any(e.kind == "reason" and "一闪一闪" in (e.note or "") for e in issue.events)

@@ -87,7 +87,7 @@ async def on_group_message(update: Update, context: Context) -> None:
         det = detect(spoken)  # most chat is not a complaint and needs no database at all
     if wish is not None:
         group = await ctx.ensure_group(context, chat)
-        if group.settings.get("auto_detect", True) \
+        if group.settings.get("auto_detect", True) and group.department_code is None \
                 and not await ctx.service(context).notices.is_notice_text(
                     text, max_age=ctx.NOTICE_MAX_AGE):
             await helping.post_request(msg, context, text, wish)
@@ -128,10 +128,11 @@ async def _also_affected(msg: Message, context: Context, issue: IssueView, group
 
 
 def _files(det: Detection, group: GroupView) -> bool:
-    """Whether the group files what the detector found: detection on, and sure enough for
-    the group's sensitivity."""
-    return bool(group.settings.get("auto_detect", True)) and det.confidence >= threshold_for(
-        str(group.settings.get("sensitivity", "normal")))
+    """Whether the group files what the detector found: not a department's group (its staff
+    talk about the cases sent to them), detection on, and sure enough for the group's
+    sensitivity."""
+    return group.department_code is None and bool(group.settings.get("auto_detect", True)) \
+        and det.confidence >= threshold_for(str(group.settings.get("sensitivity", "normal")))
 
 
 async def _replied_issue(msg: Message, context: Context) -> IssueView | None:
@@ -257,7 +258,8 @@ async def on_edited_message(update: Update, context: Context) -> None:
     if issue is None:
         det = detect(text)
         group = await svc.get_group(msg.chat.id)
-        auto = group is None or group.settings.get("auto_detect", True)
+        auto = group is None or (group.settings.get("auto_detect", True)
+                                 and group.department_code is None)
         if det.is_issue and auto and msg.from_user is not None and _from_a_person(msg):
             await open_issue(msg, context, det, explicit=False, text=text)
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from issues.views import IssueFilter
 from nlp import detect, threshold_for
 from nlp.types import category_name
 from tests.offline import OfflineBot, plain
@@ -153,3 +154,16 @@ async def test_an_assignees_words_are_offered_and_a_neighbours_are_not(bot: Offl
     fixed = await bot.say(group, worker, "3栋门口路灯已经修好了")
     [ask] = bot.replies_to(fixed)
     assert "记为" in ask and "#1 办结" in ask
+
+
+async def test_staff_talking_in_a_department_group_files_nothing(bot: OfflineBot) -> None:
+    group, _, (a, _) = await bot.group()
+    dept, worker, _ = await bot.group("城管中队", residents=0, owner_username="cg_ma")
+    code = await bot.service.new_access_code()
+    assert "部门群" in bot.reply_to(await bot.say(dept, worker, f"/dept 登记 城管 {code}"))
+    # The department's staff discussing a case: no card, no issue counted for their group.
+    said = await bot.say(dept, worker, "东门口的摊贩又来占道了，路都堵了")
+    assert bot.replies_to(said) == []
+    assert (await bot.service.list_issues(IssueFilter(chat_id=dept.id))).total == 0
+    # The residents' group files the same words.
+    assert "#1" in bot.reply_to(await bot.say(group, a, "东门口的摊贩又来占道了，路都堵了"))

@@ -21,6 +21,7 @@ from issues import lights, people, sla
 from issues.errors import NotFound
 from issues.fact_filter import FINISHED, with_fact
 from issues.groups import group_row
+from issues.holders import held_by_any
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import (
     Event,
@@ -71,6 +72,8 @@ def filtered(q: Select[*_Row], f: IssueFilter,
             select(Group.id).where(Group.org_unit_id.in_(select(tree.c.id)))))
     if f.assignee_user_id is not None:
         q = q.where(Issue.assignee_id.in_(people.chat_person_ids(f.assignee_user_id)))
+    if f.holder_user_id is not None:
+        q = q.where(held_by_any(people.chat_person_ids(f.holder_user_id)))
     if f.department_code:
         q = q.where(Issue.department_code == f.department_code)
     q = with_fact(q, f, now)

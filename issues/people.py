@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -27,7 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import SelectBase
 
-from issues.models import Issue, Person, PersonIdentity
+from issues.holders import unassigned
+from issues.models import Group, Issue, Person, PersonIdentity
 from issues.unit_of_work import Room, among, among_values, run
 from issues.views import Channel, PersonRef
 
@@ -154,8 +156,10 @@ def _add(s: Session, rows: Sequence[tuple[str, str | None]]) -> list[int]:
 class People(Room):
     """Lookups of people for the bot (a mention by username) and the dashboard."""
 
-    async def assignees(self) -> list[PersonRef]:
-        """Everyone who holds or held an issue, for the dashboard's filter by assignee."""
+    async def holders(self) -> list[PersonRef]:
+        """Everyone who holds an issue (issues.holders): its assignees, and the owners of the
+        groups with an issue nobody was assigned; the dashboard's filter by person in charge, which
+        finds each of them something (IssueFilter.holder_user_id)."""
         async def run(s: AsyncSession) -> list[PersonRef]:
             # The distinct assignees of a million issues by hopping along the assignee index,
             # one probe per person (a recursive CTE), not a scan of every assigned issue.
@@ -163,9 +167,12 @@ class People(Room):
             nxt = (select(Issue.assignee_id).where(Issue.assignee_id > hop.c.v)
                    .order_by(Issue.assignee_id).limit(1).scalar_subquery())
             hop = hop.union_all(select(nxt).where(hop.c.v.is_not(None)))
-            ids = (await s.execute(select(Person.id).where(Person.id.in_(
-                select(hop.c.v).where(hop.c.v.is_not(None)))).order_by(Person.name))
-                   ).scalars().all()
+            # An owner's groups probed for one unassigned issue each (from a group index).
+            owners = select(Group.owner_id).where(
+                select(Issue.id).where(Issue.group_id == Group.id, unassigned()).exists())
+            ids = (await s.execute(select(Person.id).where(or_(
+                Person.id.in_(select(hop.c.v).where(hop.c.v.is_not(None))),
+                Person.id.in_(owners))).order_by(Person.name))).scalars().all()
             found = await refs(s, ids)
             return [found[i] for i in ids]
 

@@ -124,8 +124,8 @@ class IssueService:
                                     **changes: object) -> GroupView:
         return await self.groups.update_group_settings(chat_id, actor_id, **changes)
 
-    async def assignees(self) -> list[PersonRef]:
-        return await self.people.assignees()
+    async def holders(self) -> list[PersonRef]:
+        return await self.people.holders()
 
     async def find_person(self, username: str) -> PersonRef | None:
         return await self.people.find_person(username)

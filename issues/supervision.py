@@ -1,5 +1,6 @@
 """Supervision figures: the 12345 centres' measures per org level, group, department or
-assignee for a period, with the previous period beside them, and rankings.
+holder (the assignee, else the group's owner: issues.holders) for a period, with the previous
+period beside them, and rankings.
 
 Every figure comes from set-based statements over the facts each issue keeps (issues.facts):
 a fixed number of statements whatever the number of groups or issues (the district scale
@@ -22,6 +23,7 @@ from sqlalchemy import (
     and_,
     case,
     func,
+    join,
     outerjoin,
     select,
     tuple_,
@@ -34,6 +36,7 @@ from sqlalchemy.sql.selectable import Join
 
 from issues import facts, lights
 from issues.fresh import Fresh
+from issues.holders import held_by, holding_group
 from issues.ledger import filtered
 from issues.lifecycle import Status
 from issues.models import Event, Group, Issue, OrgUnit, Person, PersonIdentity
@@ -41,6 +44,7 @@ from issues.people import CHAT
 from issues.supervision_figures import (
     SPANS,
     TOTAL,
+    Name,
     Period,
     Report,
     Tally,
@@ -50,9 +54,11 @@ from issues.supervision_figures import (
 from issues.unit_of_work import Room
 from issues.views import LEVELS, IssueFilter
 
-BY = (*LEVELS, "group", "department", "assignee")
-# Keys that are a column of the issue beside its group (the others are the group or its unit).
-BESIDE: dict[str, Any] = {"department": Issue.department_code, "assignee": Issue.assignee_id}
+# "holder": who holds each issue (issues.holders), the person in charge the ledger names.
+BY = (*LEVELS, "group", "department", "holder")
+# Keys that are a column of the issue beside its group (the others are the group, its unit or
+# its holder).
+BESIDE: dict[str, Any] = {"department": Issue.department_code}
 CACHE_SIZE = 64  # reports kept for max_age (periods × keys × scopes)
 
 
@@ -123,12 +129,12 @@ class Supervision(Room):
 
     # --- the statements ---------------------------------------------------------------------
     async def _figures(self, by: str, p: Period, scope: IssueFilter, now: datetime,
-                       brief: bool = False) -> tuple[Tally, dict[Any, tuple[str, str]]]:
+                       brief: bool = False) -> tuple[Tally, dict[Any, Name]]:
         """The figures per key of `by` and for the whole scope, run side by side (each
         statement in a read session of its own: PostgreSQL runs them on separate connections,
         SQLite in separate threads).
 
-        Everything additive is read per group (or per department or assignee when those are
+        Everything additive is read per group (or per department or holder when those are
         the key) from the facts each issue keeps (issues.facts), and added up here per key
         and for the total: one pass over each index range for both. Percentiles are not
         additive: the database computes them per key and for the total. With the tally come
@@ -136,16 +142,22 @@ class Supervision(Room):
         prev = p.previous
         # A unit level's key is the group's unit at that level, from the org tree: the
         # additive statements count per group, added up here per unit (groups in no such unit
-        # count in the total only); other keys are columns of the issue.
+        # count in the total only); other keys are columns of the issue, or its holder.
         units = _units_at(by) if by in LEVELS else None
-        key: Any = BESIDE.get(by, Issue.group_id)
+        # A holder is the assignee, else the owner of the group each statement joins (by its
+        # primary key, for each issue its index range yields).
+        group = holding_group() if by == "holder" else None
+        key: Any = held_by(group) if group is not None else BESIDE.get(by, Issue.group_id)
         only = IssueFilter(chat_id=scope.chat_id, org_unit_id=scope.org_unit_id,
                            department_code=scope.department_code)
 
         def keyed(q: Select[Any], frm: Any = Issue, by_unit: bool = False) -> Select[Any]:
-            """q from frm (issues), scoped; `by_unit` joins each group's unit at the level."""
+            """q from frm (issues), scoped; `by_unit` joins each group's unit at the level;
+            the holder's key joins the issue's group."""
             if by_unit and units is not None:
                 frm = outerjoin(frm, units, units.c.gid == Issue.group_id)
+            if group is not None:
+                frm = join(frm, group, group.id == Issue.group_id)
             return filtered(q.select_from(frm), only, now)  # no figure counts withdrawn ones
 
         # Each period's issues (received in it): counts of what they keep; a statement per
@@ -298,26 +310,31 @@ class Supervision(Room):
             .where(Issue.created_at >= p.start, Issue.created_at < p.end)
             .group_by(func.grouping_sets(tuple_(key), tuple_())), by_unit=True)
 
-    async def _names(self, s: AsyncSession, by: str, keys: list[Any]
-                     ) -> dict[Any, tuple[str, str]]:
-        """key → (external key for links, display name)."""
+    async def _names(self, s: AsyncSession, by: str, keys: list[Any]) -> dict[Any, Name]:
+        """key → (external key for links, display name[, owns a group]): a holder is a
+        person, whose key is their chat user id ("" for one known by another channel only),
+        marked when they own a group (they hold its issues nobody else was assigned)."""
         if not keys:
             return {}
         if by == "group":
             rows = await s.execute(select(Group.id, Group.chat_id, Group.title)
                                    .where(Group.id.in_(keys)))
-            return {k: (str(c), t) for k, c, t in rows.all()}
-        if by == "assignee":
+            return {k: Name(str(c), t) for k, c, t in rows.all()}
+        if by == "holder":
             chat_id = (PersonIdentity.person_id == Person.id) & (PersonIdentity.channel == CHAT)
-            people = await s.execute(select(Person.id, PersonIdentity.external_id, Person.name)
+            owners = select(Group.owner_id.label("pid"), func.count().label("groups")) \
+                .group_by(Group.owner_id).subquery("owners")
+            people = await s.execute(select(Person.id, PersonIdentity.external_id, Person.name,
+                                            owners.c.groups)
                                      .outerjoin(PersonIdentity, chat_id)
+                                     .outerjoin(owners, owners.c.pid == Person.id)
                                      .where(Person.id.in_(keys)))
-            return {k: (u or "", n) for k, u, n in people.all()}
+            return {k: Name(u or "", n, bool(owns)) for k, u, n, owns in people.all()}
         if by == "department":
             names = {d.code: d.name for d in self.settings.departments}
-            return {k: (str(k), names.get(str(k), str(k))) for k in keys}
+            return {k: Name(str(k), names.get(str(k), str(k))) for k in keys}
         units = await s.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(keys)))
-        return {k: (str(k), n) for k, n in units.all()}
+        return {k: Name(str(k), n) for k, n in units.all()}
 
     async def org_tree(self) -> list[tuple[int, str, str, int | None]]:
         """Every org unit as (id, name, level, parent id): the drill-down's map."""

@@ -1,5 +1,5 @@
 """What the supervision figures are made of: the period, one row of figures (a unit, group,
-department or assignee, or the scope's total) and a report; and the tally that adds the
+department or holder, or the scope's total) and a report; and the tally that adds the
 statements' rows up per key (issues.supervision) and ranks times where SQLite cannot."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 TOTAL = "*"
 
@@ -24,16 +24,26 @@ class Period:
         return Period(self.start - (self.end - self.start), self.start)
 
 
+class Name(NamedTuple):
+    """How a row's key is shown: its key in links, its name, and (a holder) whether the
+    person owns a group, holding the issues there nobody else was assigned."""
+
+    key: str
+    name: str
+    owner: bool = False
+
+
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
 @dataclass(frozen=True)
 class Figures:
-    """One row: a unit, group, department or assignee (or TOTAL) in the period."""
+    """One row: a unit, group, department or holder (or TOTAL) in the period."""
 
     key: str
     name: str
+    owner: bool = False  # a holder who owns a group (Name.owner)
     received: int = 0
     rejected: int = 0
     ack_on_time: int = 0
@@ -110,7 +120,7 @@ class Tally:
             if v:
                 acc[i] += int(v)
 
-    def figures(self, names: dict[Any, tuple[str, str]], previous: bool = True
+    def figures(self, names: dict[Any, Name], previous: bool = True
                 ) -> tuple[list[Figures], Figures]:
         """Rows for the named keys and the total over every key; `previous`: each with the
         previous period's figures (None when that period was not counted)."""
@@ -120,17 +130,17 @@ class Tally:
             for i, v in enumerate(acc):
                 t[i] += v
 
-        def one(key: Any, name: tuple[str, str], now: list[int] | None,
+        def one(key: Any, name: Name, now: list[int] | None,
                 before: list[int] | None) -> Figures:
             was: dict[str, Any] = dict(zip(COUNTS, before or (), strict=False))
             fields: dict[str, Any] = dict(zip(COUNTS, now or (), strict=False))
-            return Figures(**fields, **self.spans.get(key, {}), key=name[0], name=name[1],
-                           previous=Figures(**was, key=name[0], name=name[1])
-                           if previous else None)
+            shown = name._asdict()
+            return Figures(**fields, **self.spans.get(key, {}), **shown,
+                           previous=Figures(**was, **shown) if previous else None)
 
-        rows = [one(k, names[k], self.sums.get((True, k)), self.sums.get((False, k)))
+        rows = [one(k, Name(*names[k]), self.sums.get((True, k)), self.sums.get((False, k)))
                 for k in self.keys() if k in names]
-        return rows, one(TOTAL, (TOTAL, ""), total[True], total[False])
+        return rows, one(TOTAL, Name(TOTAL, ""), total[True], total[False])
 
     def keys(self) -> set[Any]:
         """Every key something was counted for."""

@@ -263,7 +263,11 @@ class IssueFilter:
     light: str | None = None
     chat_id: int | None = None
     org_unit_id: int | None = None
+    # Issues assigned to this chat user (a resident's "my issues"); `holder_user_id`: the ones
+    # they hold, as assignee or as the owner of a group where nobody else was assigned
+    # (issues.holders), what the dashboard means by the person in charge.
     assignee_user_id: int | None = None
+    holder_user_id: int | None = None
     text: str | None = None
     since: datetime | None = None
     until: datetime | None = None

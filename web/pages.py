@@ -38,6 +38,7 @@ def issue_filter(request: web.Request) -> IssueFilter:
     return IssueFilter(
         org_unit_id=int_param(q, "unit", 1, INT32),
         assignee_user_id=int_param(q, "assignee", -INT64, INT64),
+        holder_user_id=int_param(q, "holder", -INT64, INT64),
         status=q.get("status") or None, category=q.get("category") or None,
         light=q.get("light") or None, text=q.get("q") or None, since=day_param(q, "since", tz),
         until=day_param(q, "until", tz, end=True), chat_id=int_param(q, "group", -INT64, INT64),
@@ -71,7 +72,7 @@ async def issues(request: web.Request) -> web.Response:
                   pages=max(1, -(-result.total // PAGE_SIZE)), q=request.query,
                   qs=urlencode(query), groups=await svc.group_titles(), owners=owners(shown),
                   qs_all=urlencode({k: v for k, v in query.items() if k != "fact"}),
-                  assignees=await svc.assignees(), units=await svc.org_units())
+                  holders=await svc.holders(), units=await svc.org_units())
 
 
 def _last(events: tuple[EventView, ...], *kinds: str) -> EventView | None:

@@ -1,5 +1,6 @@
-"""督办: the supervision figures per level (区 › 街道 › 社区 › 网格 › 群), department or assignee
-for a period, with rankings, as a page (`/supervision`) and as JSON (`/api/stats.json`).
+"""督办: the supervision figures per level (区 › 街道 › 社区 › 网格 › 群), department or holder
+(负责人: the assignee, else the group's owner) for a period, with rankings, as a page
+(`/supervision`) and as JSON (`/api/stats.json`).
 
 Reports come from `IssueService.supervision` with `max_age`: a district's month is a few hundred
 thousand rows, so a page or a wall screen is served a report at most a minute old (a staler one
@@ -26,17 +27,20 @@ from web.pages import SETTINGS, svc_of
 from web.render import ledger, render
 
 MAX_AGE = 60.0
+# `by` as links made before the holder was the key named it: the assignee alone.
+BY_ALIASES = {"assignee": "holder"}
+
+
 def by_names() -> dict[str, str]:
     """按区/街道/社区/网格 (the levels' names, read on first use), 群, 部门, 负责人."""
     levels = {lv: LEVEL_NAMES[lv] for lv in reversed(LEVELS)}
-    return {**levels, "group": "群", "department": "部门", "assignee": "负责人"}
-
+    return {**levels, "group": "群", "department": "部门", "holder": "负责人"}
 
 
 RANK_NAMES = {"resolve_rate": "按时办结率", "ack_rate": "按时受理率",
               "satisfaction_rate": "满意度"}
 # What each key's links filter the ledger by.
-LEDGER_KEY = {"group": "group", "department": "dept", "assignee": "assignee",
+LEDGER_KEY = {"group": "group", "department": "dept", "holder": "holder",
               **{level: "unit" for level in LEVELS}}
 
 
@@ -73,7 +77,7 @@ def parse(request: web.Request) -> Query:
         v = q.get(key, "")
         return int(v) if v.lstrip("-").isdigit() else None
 
-    by = q.get("by", "")
+    by = BY_ALIASES.get(q.get("by", ""), q.get("by", ""))
     unit = number("unit")
     return Query(by if by in BY else "", Period(at(first), at(last + timedelta(days=1))),
                  first, last,
@@ -104,7 +108,8 @@ def figures_json(f: Figures, links: dict[str, str] | None = None) -> dict[str, A
                 "satisfaction_rate": x.satisfaction_rate}
 
     out: dict[str, Any] = {
-        "key": f.key, "name": f.name, "received": f.received, "rejected": f.rejected,
+        "key": f.key, "name": f.name, "group_owner": f.owner,
+        "received": f.received, "rejected": f.rejected,
         "ack_on_time": f.ack_on_time, "ack_judged": f.ack_judged, "ack_rate": f.ack_rate,
         "resolve_on_time": f.resolve_on_time, "resolve_judged": f.resolve_judged,
         "resolve_rate": f.resolve_rate,
@@ -205,7 +210,8 @@ def drill(q: Query, f: Figures) -> str:
 
 async def stats_json(request: web.Request) -> web.Response:
     """Supervision figures per key for a period, with the district total, rankings and the
-    previous period; `by` = grid|community|street|district|group|department|assignee."""
+    previous period; `by` = grid|community|street|district|group|department|holder (or
+    assignee, as before: the holder)."""
     q, report, _ = await report_for(request)
     best, worst = rankings(report.rows, q.rank_by)
     link = links(q.by, q)

@@ -69,6 +69,15 @@ async def test_ledger_references_owner_default_and_phone_cards(dash: Dash) -> No
     assert "共 5 件" in in_unit
     mine = await (await client.get("/issues?assignee=3")).text()
     assert "共 1 件" in mine and "7栋电梯坏了" in mine
+    # By 负责人: what a person holds, as the column shows it. 王网格 assigned nothing in his
+    # two groups; the list offers everyone who holds something, the owners included.
+    held = await (await client.get("/issues?holder=1")).text()
+    assert "共 3 件" in held and "幸福社区5栋群-1" in held and "和平社区7栋群-" not in held
+    people = held[held.index('<select name="holder"'):]
+    people = people[:people.index("</select>")]
+    assert re.findall(r'<option value="(\d+)" ?(selected)?>([^<]+)</option>', people) == [
+        ("3", "", "张师傅"), ("1", "selected", "王网格"), ("5", "", "赵网格")]
+    assert "共 1 件" in await (await client.get("/issues?holder=5")).text()
     dept = await (await client.get("/issues?dept=chengguan")).text()
     assert "共 1 件" in dept and "5栋下水道堵了" in dept
     assert (await client.get("/issues/99999")).status == 404
@@ -86,6 +95,8 @@ async def test_issue_detail(dash: Dash) -> None:
     assert "（已办结 → 处理中）" in page  # the timeline shows the status change
     escalated = await dash.svc.get_issue(CHAT, 2)
     page = await (await client.get(f"/issues/{escalated.id}")).text()
+    # Held by the group's owner: his name opens what he holds.
+    assert '<a href="/issues?holder=1">王网格</a> <span class="muted">（群主，未另行交办）' in page
     assert "吹哨上报" in page and "城管" in page and "原定办结时限" in page
     assert "受理，<b class=\"late\">超时</b>" in page  # acknowledged a day late
     assert 'id="issue-map"' in page and 'data-lat="28.18"' in page

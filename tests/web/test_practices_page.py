@@ -39,7 +39,7 @@ async def test_the_practices_page_lists_each_practice(dash: Dash) -> None:
     supervised = page.split('id="supervised"')[1].split('id="votes"')[0]
     assert "和平社区7栋群-1" in supervised and "东风街道" in supervised
     # who holds it and by when: the assignee 张师傅 and its deadline
-    assert '<td data-label="负责人"><a href="/issues?assignee=3">张师傅</a>' in supervised
+    assert '<td data-label="负责人"><a href="/issues?holder=3">张师傅</a>' in supervised
     due = elevator.due_at or elevator.resolve_due_at
     assert due is not None
     assert due.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%m月%d日 %H:%M") in supervised

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from aiohttp.test_utils import TestClient
+
 from tests.web.conftest import CHAT, CHAT2, Dash, login
 
 
@@ -30,8 +32,12 @@ async def test_stats_json_per_level(dash: Dash) -> None:
         f"/api/stats.json?by=group&unit={dash.community_id}")).json()
     assert sorted(r["name"] for r in groups["rows"]) == ["幸福社区3栋群", "幸福社区5栋群"]
     assert {r["key"] for r in groups["rows"]} == {str(CHAT), str(CHAT - 2)}
+    # 负责人: the assignee, else the group's owner. 王网格 holds his two groups' three issues
+    # without assigning them (`by=assignee`, as links made before the holder said it).
     people = await (await client.get("/api/stats.json?by=assignee")).json()
-    assert [(r["name"], r["key"]) for r in people["rows"]] == [("张师傅", "3")]
+    assert people["by"] == "holder"
+    assert [(r["name"], r["key"], r["received"], r["group_owner"]) for r in people["rows"]] \
+        == [("王网格", "1", 3, True), ("张师傅", "3", 1, False), ("赵网格", "5", 1, True)]
     depts = await (await client.get("/api/stats.json?by=department")).json()
     assert [r["name"] for r in depts["rows"]] == ["城管"]
     assert set(community["rankings"]) == {"by", "best", "worst"}
@@ -63,7 +69,21 @@ async def test_every_figure_lists_the_issues_it_counts(dash: Dash) -> None:
     counts, per row and for the total; and every headline card of the overview is a link."""
     client = dash.client
     await login(client)
-    data = await (await client.get("/api/stats.json?by=community")).json()
+    assert await _every_figure_lists_its_issues(client, "community") > 20  # some of everything
+    overview = await (await client.get("/")).text()
+    cards = re.findall(r'<(a|div) class="card[^"]*" id="card-(\w+)"', overview)
+    assert len(cards) >= 12 and [key for tag, key in cards if tag != "a"] == []
+    late = re.search(r'id="card-month_resolve_on_time" href="([^"]+)"', overview)
+    assert late and "fact=resolve_late" in late.group(1)
+    listing = await (await client.get(late.group(1).replace("&amp;", "&"))).text()
+    assert "未按时办结" in listing  # the ledger says what it lists
+    assert (await client.get("/issues?fact=nonsense")).status == 400
+
+
+async def _every_figure_lists_its_issues(client: TestClient, by: str) -> int:
+    """Follows every number's link of a report by `by` (each row's and the total's) and
+    checks that the ledger lists that many issues; the numbers checked, added up."""
+    data = await (await client.get(f"/api/stats.json?by={by}")).json()
     checked = 0
     for f in [data["total"], *data["rows"]]:
         sat = f["satisfaction"]
@@ -79,12 +99,21 @@ async def test_every_figure_lists_the_issues_it_counts(dash: Dash) -> None:
             listing = await (await client.get(f["links"][figure])).text()
             assert f"共 {n} 件" in listing, (f["name"], figure, f["links"][figure])
             checked += n
-    assert checked > 20  # the district has some of everything
-    overview = await (await client.get("/")).text()
-    cards = re.findall(r'<(a|div) class="card[^"]*" id="card-(\w+)"', overview)
-    assert len(cards) >= 12 and [key for tag, key in cards if tag != "a"] == []
-    late = re.search(r'id="card-month_resolve_on_time" href="([^"]+)"', overview)
-    assert late and "fact=resolve_late" in late.group(1)
-    listing = await (await client.get(late.group(1).replace("&amp;", "&"))).text()
-    assert "未按时办结" in listing  # the ledger says what it lists
-    assert (await client.get("/issues?fact=nonsense")).status == 400
+    return checked
+
+
+async def test_per_holder_each_row_lists_the_issues_that_person_holds(dash: Dash) -> None:
+    """按负责人: an owner's unassigned issues are his, marked （群主）; his name and every
+    number of his row open the ledger of exactly what it counts (the holder filter)."""
+    client = dash.client
+    await login(client)
+    assert await _every_figure_lists_its_issues(client, "holder") > 12
+    page = await (await client.get("/supervision?by=holder")).text()
+    wang = re.search(r'<a href="(/issues\?holder=1&amp;[^"]*)">王网格</a> '
+                     r'<span class="muted small">（群主）</span>', page)
+    assert wang and "张师傅</a></td>" in page
+    listing = await (await client.get(wang.group(1).replace("&amp;", "&"))).text()
+    assert "共 3 件" in listing and "幸福社区5栋群-1" in listing
+    assert "和平社区7栋群-" not in listing
+    # Links made before the holder was the key still answer, with the holder's rows.
+    assert "王网格</a> <span" in await (await client.get("/supervision?by=assignee")).text()

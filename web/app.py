@@ -126,7 +126,8 @@ async def export_xlsx(request: web.Request) -> web.Response:
     stats = await svc.stats(f.chat_id, f.since, f.until, org_unit_id=f.org_unit_id)
     q, report, _ = await supervision.report_for(request)
     units = (f"{supervision.by_names()[q.by]}（{q.first} 至 {q.last}）", report.rows)
+    least = request.app[SETTINGS].satisfaction_min_ratings  # 满意度 as the dashboard shows it
     return web.Response(
-        body=await asyncio.to_thread(book.finish, figures_of(stats), units),
+        body=await asyncio.to_thread(book.finish, figures_of(stats, least), units, least),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="suqiu-ledger.xlsx"'})

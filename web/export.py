@@ -151,8 +151,17 @@ class Figure:
     note: str = ""
 
 
-def figures_of(s: Stats) -> list[Figure]:
-    """The published figures of a selection (the issues received in its window)."""
+def satisfaction(rate: float | None, rated: int, least: int) -> tuple[object, str]:
+    """满意度 as the dashboard publishes it (figures.satisfaction_min_ratings): a rate only
+    from `least` ratings up, else a dash; and the count either way."""
+    if rated < least:
+        return "—", f"{rated} 条评价，不足 {least} 条，暂不计算"
+    return rate, f"满意或基本满意 ÷ 评价数（{rated} 条评价）"
+
+
+def figures_of(s: Stats, least: int) -> list[Figure]:
+    """The published figures of a selection (the issues received in its window); `least`:
+    the ratings a 满意度 needs."""
     def hours(v: float | None) -> float | None:
         return None if v is None else round(v, 2)
 
@@ -162,7 +171,7 @@ def figures_of(s: Stats) -> list[Figure]:
         Figure("办结", s.resolved, "其中已办结或已关闭的"),
         Figure("不予受理", s.rejected),
         Figure("办结率", s.resolution_rate, "办结 ÷（收到 − 不予受理）"),
-        Figure("满意度", s.satisfaction_rate, f"满意或基本满意 ÷ 评价数（{s.rated} 条评价）"),
+        Figure("满意度", *satisfaction(s.satisfaction_rate, s.rated, least)),
         Figure("受理用时中位数（小时）",
                hours(None if s.median_ack_minutes is None else s.median_ack_minutes / 60),
                "从提交到受理，中位数"),
@@ -175,11 +184,12 @@ def figures_of(s: Stats) -> list[Figure]:
 UNIT_COLUMNS = ["收到", "按时受理率", "按时办结率", "受理用时中位数（小时）",
                 "受理用时P90（小时）", "办结用时中位数（小时）", "办结用时P90（小时）",
                 "红灯（现在）", "黄灯（现在）", "重新打开", "重复投诉", "满意", "基本满意",
-                "不满意", "满意度"]
+                "不满意", "满意度", "评价数"]
 
 
-def _unit_table(sheet: Worksheet, level: str, rows: list[Unit]) -> None:
-    """The supervision figures per unit (or group) below the headline figures."""
+def _unit_table(sheet: Worksheet, level: str, rows: list[Unit], least: int) -> None:
+    """The supervision figures per unit (or group, department, holder) below the headline
+    figures; a holder who owns a group is marked （群主）, as on the page."""
     def hours(seconds: float | None) -> float | None:
         return None if seconds is None else round(seconds / 3600, 2)
 
@@ -187,10 +197,11 @@ def _unit_table(sheet: Worksheet, level: str, rows: list[Unit]) -> None:
     sheet.append([_styled(sheet, h, font=Font(bold=True)) for h in (level, *UNIT_COLUMNS)])
     for f in rows:
         values: list[object] = [
-            f.name, f.received, f.ack_rate, f.resolve_rate, hours(f.ack_p50_s),
-            hours(f.ack_p90_s), hours(f.resolve_p50_s), hours(f.resolve_p90_s), f.red,
+            f"{f.name}（群主）" if f.owner else f.name, f.received, f.ack_rate,
+            f.resolve_rate, hours(f.ack_p50_s), hours(f.ack_p90_s), hours(f.resolve_p50_s),
+            hours(f.resolve_p90_s), f.red,
             f.yellow, f.reopened, f.repeat, f.satisfied, f.basic, f.unsatisfied,
-            f.satisfaction_rate]
+            satisfaction(f.satisfaction_rate, f.rated, least)[0], f.rated]
         sheet.append([_text(sheet, v) if n == 0 else  # a name may start like a formula
                       _styled(sheet, v, number_format="0.0%") if n in (2, 3, 15) else v
                       for n, v in enumerate(values)])
@@ -273,8 +284,9 @@ class XlsxLedger:
             self.rows += 1
 
     def finish(self, figures: list[Figure] | None = None,
-               units: tuple[str, list[Unit]] | None = None) -> bytes:
-        """The workbook, with the headline and supervision figures on a second sheet."""
+               units: tuple[str, list[Unit]] | None = None, least: int = 0) -> bytes:
+        """The workbook, with the headline and supervision figures on a second sheet (a
+        unit's 满意度 from `least` ratings up, as `figures_of`'s)."""
         self.ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{self.rows + 1}"
         if figures is not None:
             sheet = _sheet(self.wb, "督办指标", ["指标", "数值", "说明"], [24, 12, 48])
@@ -283,7 +295,7 @@ class XlsxLedger:
                 sheet.append([f.name, _styled(sheet, f.value, number_format="0.0%")
                               if rate else f.value, f.note])
             if units is not None:
-                _unit_table(sheet, *units)
+                _unit_table(sheet, *units, least)
         out = io.BytesIO()
         self.wb.save(out)
         return out.getvalue()
@@ -311,7 +323,7 @@ def export_main(args: argparse.Namespace) -> int:
             await db.require_current()
             until = day(args.until)
             f = IssueFilter(status=args.status, category=args.category, chat_id=args.group,
-                            since=day(args.since),
+                            holder_user_id=args.holder, since=day(args.since),
                             until=until + timedelta(days=1) if until else None)
             svc = IssueService(db, settings)
             owners = {g.chat_id: g.owner for g in await svc.list_groups()}
@@ -331,7 +343,7 @@ def export_main(args: argparse.Namespace) -> int:
                     written += len(batch)
                 if book is not None:
                     stats = await svc.stats(args.group, f.since, f.until)
-                    fh.write(book.finish(figures_of(stats)))
+                    fh.write(book.finish(figures_of(stats, settings.satisfaction_min_ratings)))
             return written
         finally:
             await db.dispose()

@@ -130,6 +130,8 @@ def _parser() -> argparse.ArgumentParser:
                     "不予受理、误识别、未办结 (or the codes open, acknowledged, …)")
     ex.add_argument("--category")
     ex.add_argument("--group", type=int, help="chat id")
+    ex.add_argument("--holder", type=int, help="负责人's Telegram user id: issues assigned to "
+                    "them, and unassigned ones of the groups they own")
     ex.add_argument("--since", type=_day, help="YYYY-MM-DD")
     ex.add_argument("--until", type=_day, help="YYYY-MM-DD")
     ex.add_argument("-o", "--output", required=True)

@@ -134,11 +134,12 @@ class Tally:
                 before: list[int] | None) -> Figures:
             was: dict[str, Any] = dict(zip(COUNTS, before or (), strict=False))
             fields: dict[str, Any] = dict(zip(COUNTS, now or (), strict=False))
-            shown = name._asdict()
-            return Figures(**fields, **self.spans.get(key, {}), **shown,
-                           previous=Figures(**was, **shown) if previous else None)
+            shown, called, owner = name  # unpacked: _asdict would make a dict per row
+            return Figures(**fields, **self.spans.get(key, {}), key=shown, name=called,
+                           owner=owner, previous=Figures(**was, key=shown, name=called,
+                                                         owner=owner) if previous else None)
 
-        rows = [one(k, Name(*names[k]), self.sums.get((True, k)), self.sums.get((False, k)))
+        rows = [one(k, names[k], self.sums.get((True, k)), self.sums.get((False, k)))
                 for k in self.keys() if k in names]
         return rows, one(TOTAL, Name(TOTAL, ""), total[True], total[False])
 

@@ -2,7 +2,7 @@
 grid, 1,000,000 issues over a year (bench/district.py, shared with the district bench), on
 SQLite and PostgreSQL.
 
-For each key (every org level, group, department, assignee) it times one report for this month
+For each key (every org level, group, department, holder) it times one report for this month
 with the previous month beside it (the dashboard's /api/stats.json): `compute_ms`, computing it
 afresh (median of 3 after a warm-up), and `served_ms`, what a page waits for a report at most a
 minute old (the dashboard's max_age); and counts the statements of one computation. Prints

@@ -39,7 +39,7 @@ def unassigned() -> ColumnElement[bool]:
 
 def held_by_any(persons: Select[Any]) -> ColumnElement[bool]:
     """Issues held by any of `persons` (a subquery of person ids): assigned to one of them,
-    or unassigned in a group one of them owns. Each side reads an index (the assignee's, the
-    groups'), the way `held_by` would have to read every issue."""
+    or unassigned in a group one of them owns. Each side reads an index (the assignee's, a
+    group's) where a filter on `held_by` would compute it for every issue."""
     owned = select(Group.id).where(Group.owner_id.in_(persons))
     return or_(Issue.assignee_id.in_(persons), and_(Issue.group_id.in_(owned), unassigned()))

@@ -362,7 +362,7 @@ class IssueService:
 
     async def supervision(self, by: str, period: Period, scope: IssueFilter | None = None,
                           max_age: float = 0, brief: bool = False) -> Report:
-        """Supervision figures per org level, group, department or assignee."""
+        """Supervision figures per org level, group, department or holder."""
         return await self.supervisor.report(by, period, scope, max_age, brief)
 
     async def org_tree(self) -> list[tuple[int, str, str, int | None]]:

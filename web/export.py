@@ -199,9 +199,9 @@ def _unit_table(sheet: Worksheet, level: str, rows: list[Unit], least: int) -> N
         values: list[object] = [
             f"{f.name}（群主）" if f.owner else f.name, f.received, f.ack_rate,
             f.resolve_rate, hours(f.ack_p50_s), hours(f.ack_p90_s), hours(f.resolve_p50_s),
-            hours(f.resolve_p90_s), f.red,
-            f.yellow, f.reopened, f.repeat, f.satisfied, f.basic, f.unsatisfied,
-            satisfaction(f.satisfaction_rate, f.rated, least)[0], f.rated]
+            hours(f.resolve_p90_s), f.red, f.yellow, f.reopened, f.repeat, f.satisfied,
+            f.basic, f.unsatisfied, satisfaction(f.satisfaction_rate, f.rated, least)[0],
+            f.rated]
         sheet.append([_text(sheet, v) if n == 0 else  # a name may start like a formula
                       _styled(sheet, v, number_format="0.0%") if n in (2, 3, 15) else v
                       for n, v in enumerate(values)])

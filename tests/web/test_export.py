@@ -97,6 +97,12 @@ async def test_exports_by_holder(dash: Dash) -> None:
     ws = book["诉求台账"]
     assert [(r[0], r[13]) for r in ws.iter_rows(min_row=2, values_only=True)] == [
         ("和平社区7栋群-1", "张师傅")]
+    # The 督办指标 per 负责人 (by=holder, as the supervision page): owners marked.
+    book = load_workbook(io.BytesIO(await (await client.get("/export.xlsx?by=holder")).read()))
+    sheet = list(book["督办指标"].iter_rows(min_row=2, values_only=True))
+    head = next(n for n, r in enumerate(sheet) if r[0] and str(r[0]).startswith("负责人"))
+    assert {r[0]: r[1] for r in sheet[head + 1:]} == {"王网格（群主）": 3, "张师傅": 1,
+                                                       "赵网格（群主）": 1}
 
 
 def test_satisfaction_shows_from_the_minimum_of_ratings() -> None:

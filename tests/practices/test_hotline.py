@@ -75,6 +75,8 @@ async def test_a_hotline_file_imported_twice_routed_by_place(
     for order, title in routed.items():
         card = await h.client.wait_for(chats[title], _card_of(order))
         assert f"工单 {order}" in text_of(card)
+        # No resident's message here to reply to: the card itself is what takes a reply.
+        assert "回复这张卡片" in text_of(card) and "回复居民的消息" not in text_of(card)
     first = {m["message_id"] for c in chats.values() for m in await h.client.bot_messages(c)}
 
     # The same file again (and a tick): nothing new, no second card.

@@ -82,7 +82,6 @@ async def test_csv_same_columns_with_bom(dash: Dash) -> None:
     assert float(lamp["办结用时（小时）"]) == 25.0 and lamp["回访评价"] == "满意"
 
 
-
 async def test_exports_by_holder(dash: Dash) -> None:
     """The ledger's filter by 负责人 exports what the page lists: 王网格's issues nobody else
     was assigned, in both of his groups."""

@@ -440,15 +440,7 @@ def _without_imagined_repeats(text: str, shared: list[Feature],
     signal that stands after a hypothetical marker (如果, 万一, 要是, 会不会…) in the same
     clause is dropped; one in a clause of its own (电梯又坏了，万一困了人怎么办) still
     counts."""
-    marks = [p for kind, _, p in said_at if kind == "hypothetical"]
-    lasting = [(f, p) for kind, f, p in said_at if kind == "duration"]
-    if not marks or not lasting:
-        return shared
-    clauses = _clauses(text)
-    imagined = {bisect_right(clauses, m): m for m in sorted(marks, reverse=True)}
-    dropped = {id(f) for f, p in lasting
-               if imagined.get(bisect_right(clauses, p), len(text)) <= p}
-    return [f for f in shared if id(f) not in dropped]
+    return _without_after(text, shared, said_at, "hypothetical", "duration")
 
 
 def _without_asked_reports(text: str, shared: list[Feature],
@@ -457,13 +449,21 @@ def _without_asked_reports(text: str, shared: list[Feature],
     举报 the 投诉 and 举报 are what she asks about. A report signal that stands after a
     question (可以…投诉, 哪里…举报) in the same clause is dropped; one in a clause of its own
     (已经向物业反映了好几次，怎么还没修) still counts."""
-    asked = [p for kind, _, p in said_at if kind == "questions"]
-    told = [(f, p) for kind, f, p in said_at if kind == "report"]
-    if not asked or not told:
+    return _without_after(text, shared, said_at, "questions", "report")
+
+
+def _without_after(text: str, shared: list[Feature], said_at: list[tuple[str, Feature, int]],
+                   marker: str, kind: str) -> list[Feature]:
+    """The signals of a kind that start after a marker's signal in its clause, dropped: the
+    marker (a hypothetical, a question) governs what follows it there. One that starts where
+    the marker does is kept (找谁都不管 begins with a question word and is still a report)."""
+    marks = [p for k, _, p in said_at if k == marker]
+    said = [(f, p) for k, f, p in said_at if k == kind]
+    if not marks or not said:
         return shared
     clauses = _clauses(text)
-    first = {bisect_right(clauses, q): q for q in sorted(asked, reverse=True)}
-    dropped = {id(f) for f, p in told if first.get(bisect_right(clauses, p), len(text)) < p}
+    first = {bisect_right(clauses, m): m for m in sorted(marks, reverse=True)}
+    dropped = {id(f) for f, p in said if first.get(bisect_right(clauses, p), len(text)) < p}
     return [f for f in shared if id(f) not in dropped]
 
 

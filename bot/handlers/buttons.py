@@ -30,10 +30,11 @@ from bot.context import Context
 from bot.handlers.rights import refresh_if_stale
 from bot.handlers.talk import ask_reason, manages
 from bot.present.announce import announce, relay_to_department, relay_to_unit, show_rating
-from bot.present.cards import keyboard
+from bot.present.cards import keyboard, rating_word
 from bot.present.templates import name, render
 from issues.followups import followup_key
 from issues.lifecycle import Status
+from issues.privacy import mask
 from issues.service import IssueService
 from issues.views import LEVELS, IssueView, TransitionResult
 
@@ -68,9 +69,14 @@ async def on_button(update: Update, context: Context) -> None:
         case Rate(score=score):
             if await _stale_rating(q, context, issue):
                 return
+            asked = None if issue.resolved_at is None else await svc.sent_message(
+                followup_key(issue.id, issue.resolved_at))  # the 回访, if one was sent
             result = await svc.rate(chat, n, actor, score)
-            rating_message = _message(q)
-            await _rated_elsewhere(context, issue, rating_message)
+            pressed = _message(q)
+            # The 办结 message shows the rating; the 回访 (pressed or not) says it was rated.
+            rating_message = None if pressed and pressed.message_id == asked else pressed
+            if asked is not None:
+                await _followup_rated(context, result.issue, asked)
         case Escalate(department=code):
             if await svc.department_chat(code) is None:  # offered only with a group
                 await q.answer(render("button_expired"), show_alert=True)
@@ -133,19 +139,15 @@ async def _stale_rating(q: CallbackQuery, context: Context, issue: IssueView) ->
     return True
 
 
-async def _rated_elsewhere(context: Context, issue: IssueView, pressed: Message | None) -> None:
-    """Rated under the 办结 message: the 回访 asking about the same resolution, if one was
-    sent, loses its buttons too."""
-    if issue.resolved_at is None:
-        return
-    svc = ctx.service(context)
-    asked = await svc.sent_message(followup_key(issue.id, issue.resolved_at))
-    if asked is None or (pressed is not None and pressed.message_id == asked):
-        return
+async def _followup_rated(context: Context, issue: IssueView, asked: int) -> None:
+    """The 回访 of the resolution just rated says so and loses its buttons, whichever
+    message the rating was given under."""
+    html = render("followup_rated", i=issue, summary=mask(issue.summary),
+                  rated=rating_word(issue.rating))
     try:
-        await context.bot.edit_message_reply_markup(issue.chat_id, asked, reply_markup=None)
+        await context.bot.edit_message_text(html, issue.chat_id, asked, reply_markup=None)
     except BadRequest as exc:
-        log.info("回访 of issue %s not cleared: %s", issue.id, exc)
+        log.info("回访 of issue %s not edited: %s", issue.id, exc)
 
 
 async def _choose(q: CallbackQuery, context: Context, issue: IssueView) -> None:

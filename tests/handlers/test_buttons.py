@@ -126,7 +126,11 @@ async def test_rated_through_the_followup_the_done_message_buttons_change_nothin
     await bot.say(group, resident, "3栋门口路灯坏了好几天了")
     await bot.say(group, owner, "/resolve 1 已换灯")
     done = bot.bot_message("请评价")
-    await bot.press(resident, await _followup_asked(bot), "rate:1:5")
+    asked = await _followup_asked(bot)
+    await bot.press(resident, asked, "rate:1:5")
+    # The 回访 says it was rated (not a second copy of the 办结 message).
+    said = plain(bot.current(asked)["text"])
+    assert said == "📞 回访：#1「3栋门口路灯坏了好几天了」评价：满意。谢谢！"
     # The old 办结 message still shows its buttons to her; she presses 不满意 there.
     await bot.press(resident, bot.current(done), "rate:1:1")
     alert = bot.alerts()[-1]
@@ -147,6 +151,8 @@ async def test_rated_under_the_done_message_the_followup_loses_its_buttons(
     asked = await _followup_asked(bot)
     await bot.press(resident, done, "rate:1:3")
     assert bot.buttons(bot.current(asked)) == []
+    assert "评价：基本满意" in plain(bot.current(asked)["text"])
+    assert "评价：基本满意" in plain(bot.current(done)["text"])
     assert (await bot.service.get_issue(group.id, 1)).rating == 3
 
 

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 
 from bot import context as ctx
 from bot.context import Context
-from bot.handlers.rights import number, with_fresh_admins
+from bot.handlers.rights import numbered, with_fresh_admins
 from bot.handlers.spotting import open_issue
 from bot.present.announce import announce
 from bot.present.cards import LIGHT_ICONS, local_time, mention, render_card
@@ -45,7 +45,7 @@ NO_QUIET = {"关", "无", "没有", "off", "none"}
 
 
 def _number(args: list[str]) -> int | None:
-    return number(args[0]) if args else None
+    return numbered(args)[0]
 
 
 # --- reporting ------------------------------------------------------------------------------
@@ -182,12 +182,11 @@ async def _act(update: Update, context: Context, cmd: str,
     msg = await ctx.group_message(update)
     if msg is None or msg.from_user is None:
         return
-    args = context.args or []
-    n = _number(args)
+    n, words = numbered(context.args or [])
     if n is None:
         await msg.reply_html(render("need_number", cmd=cmd))
         return
-    text = " ".join(args[1:]).strip()
+    text = " ".join(words).strip()
     if needs_text and not text:
         await msg.reply_html(render(needs_text))
         return

@@ -10,7 +10,7 @@ from telegram import Update
 from bot import context as ctx
 from bot.context import Context
 from bot.handlers.oversight import report_joint_part
-from bot.handlers.rights import number, with_fresh_admins
+from bot.handlers.rights import numbered, with_fresh_admins
 from bot.present.announce import announce, relay_to_department
 from bot.present.templates import name, render
 from issues.access import looks_like_code
@@ -68,8 +68,7 @@ async def _dept_action(update: Update, context: Context, what: str) -> None:
     msg = update.effective_message
     if msg is None or msg.from_user is None:
         return
-    args = context.args or []
-    issue_id = number(args[0]) if args else None
+    issue_id, args = numbered(context.args or [])
     if issue_id is None:
         await msg.reply_html(render("dept_action_usage", cmd=what))
         return
@@ -87,7 +86,7 @@ async def _dept_action(update: Update, context: Context, what: str) -> None:
     else:
         issue = await svc.get_issue_by_id(issue_id)
         result = await svc.resolve(issue.chat_id, issue.number, actor,
-                                   " ".join(args[1:]) or None)
+                                   " ".join(args) or None)
     await msg.reply_html(render("dept_action_done", cmd=what, id=result.issue.id))
     await announce(context.bot, svc, result)
 
@@ -97,10 +96,9 @@ async def escalate_cmd(update: Update, context: Context) -> None:
     msg = await ctx.group_message(update)  # in a private chat: told it is a group's
     if msg is None or msg.from_user is None:
         return
-    args = context.args or []
+    n, args = numbered(context.args or [])
     codes = ctx.settings(context).department_names()
-    code = department_code(context, args[1]) if len(args) >= 2 else None
-    n = number(args[0]) if args else None
+    code = department_code(context, args[0]) if args else None
     if code is None or n is None:
         await msg.reply_html(render("escalate_usage", listing="、".join(codes.values())))
         return
@@ -114,7 +112,7 @@ async def escalate_cmd(update: Update, context: Context) -> None:
         await msg.reply_html(render("dept_no_group", name=codes[code], number=n))
         return
     result = await with_fresh_admins(context, msg.chat.id, lambda: svc.escalate(
-        msg.chat.id, n, actor, code, note=" ".join(args[2:]) or None))
+        msg.chat.id, n, actor, code, note=" ".join(args[1:]) or None))
     await announce(context.bot, svc, result)
     await relay_to_department(context.bot, svc, result.issue)
 

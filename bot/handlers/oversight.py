@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 
 from bot import context as ctx
 from bot.context import Context
-from bot.handlers.rights import number, with_fresh_admins
+from bot.handlers.rights import numbered, with_fresh_admins
 from bot.present.announce import announce
 from bot.present.cards import holder, local_time
 from bot.present.send import post_issue_update, refresh_card, send_html
@@ -75,11 +75,10 @@ async def joint_cmd(update: Update, context: Context) -> None:
     msg = await ctx.group_message(update)  # in a private chat: told it is a group's
     if msg is None or msg.from_user is None:
         return
-    args = context.args or []
+    n, args = numbered(context.args or [])
     codes = ctx.settings(context).department_names()
     by_name = {name: code for code, name in codes.items()}
-    n = number(args[0]) if args else None
-    if len(args) < 3 or n is None:
+    if len(args) < 2 or n is None:
         await msg.reply_html(render("joint_usage", listing="、".join(codes.values())))
         return
     svc = ctx.service(context)
@@ -88,7 +87,7 @@ async def joint_cmd(update: Update, context: Context) -> None:
     user_id = msg.from_user.id
     await with_fresh_admins(context, msg.chat.id, lambda: svc.require(
         msg.chat.id, n, user_id, Action.JOINT))  # who asks, before the departments
-    codes_asked = [by_name.get(a, a) for a in args[1:]]
+    codes_asked = [by_name.get(a, a) for a in args]
     asked = list(dict.fromkeys(codes_asked))
     if len(asked) >= 2 and all(c in codes for c in asked):  # the service words the rest
         # A part sent to a department with no group reaches nobody, and the case could
@@ -137,10 +136,10 @@ async def report_joint_part(update: Update, context: Context, what: str, issue_i
     issue = await svc.get_issue_by_id(issue_id)
     if group.department_code not in {p.department_code for p in issue.joint}:
         return False
-    args = context.args or []
+    _, words = numbered(context.args or [])
     actor = ctx.person(msg.from_user)
     report = await svc.oversight.report_part(issue_id, group.department_code, actor,
-                                             " ".join(args[1:]) or None, done=what == "done")
+                                             " ".join(words) or None, done=what == "done")
     await msg.reply_html(render("joint_part_reply", r=report, id=issue_id))
     issue = report.issue
     if report.done and not report.remaining:  # the last part: the case is resolved

@@ -28,13 +28,23 @@ T = TypeVar("T")
 ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 ADMINS_MAX_AGE = 600.0  # seconds the ledger's copy of a group's admins is trusted
-_NUMBER = re.compile(r"^[#＃]?(\d{1,9})$")  # \d: full-width digits too; never ² or 10+ digits
 
 
-def number(arg: str | None) -> int | None:
-    """An issue's number or id as typed (12, #12, ＃１２); None for anything else."""
-    m = _NUMBER.match((arg or "").strip())
-    return int(m.group(1)) if m else None
+# A number leading a command's words as a Chinese keyboard types it: 12号, 第12号, or joined to
+# what follows by a full-width comma or colon (12，明天来修) — but not 12号楼, nor 1.5. \d takes
+# full-width digits too (＃１２); never ² nor ten digits or more.
+_LEADING = re.compile(r"^第?[#＃]?(\d{1,9})号?(?:[，,：:。、；;]|$)(.*)$", re.S)
+
+
+def numbered(args: list[str]) -> tuple[int | None, list[str]]:
+    """The issue number a command's words start with, and the words after it."""
+    if not args:
+        return None, []
+    m = _LEADING.match(args[0].strip())
+    if m is None:
+        return None, args[1:]
+    rest = m.group(2).strip()
+    return int(m.group(1)), ([rest] if rest else []) + args[1:]
 
 
 async def refresh_admins(context: Context, chat_id: int) -> bool:

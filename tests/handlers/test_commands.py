@@ -207,3 +207,21 @@ async def test_categories_fit_in_a_few_lines(bot: OfflineBot) -> None:
     text = plain(bot.reply_to(await bot.say(group, a, "/categories")))
     # A lookup in the group: one line of names, not twenty-one lines of one name each.
     assert text.startswith("诉求类别：路灯照明、排水下水道、") and text.count("\n") == 0
+
+
+async def test_a_number_typed_the_chinese_way_is_read(bot: OfflineBot) -> None:
+    group, owner, (a, _) = await bot.group()
+    r = await bot.say(group, a, "3栋门口路灯坏了好几天了")
+    await bot.say(group, a, "5栋楼下下水道堵了 脏水冒出来了")
+    # A full-width comma or colon straight after the number, 号, 第…号: as a Chinese
+    # keyboard types them, not "请写上诉求编号".
+    for text in ("/progress 1，明天来修", "/progress 第1号 师傅在路上", "/ack 2。"):
+        m = await bot.say(group, owner, text)
+        assert not [t for t in bot.replies_to(m) if "请写上诉求编号" in t], text
+    issue = await bot.service.get_issue(group.id, 1, with_events=True)
+    assert [e.note for e in issue.events if e.kind == "progress"] == ["明天来修", "师傅在路上"]
+    assert (await bot.service.get_issue(group.id, 2)).status == "acknowledged"
+    assert any("已受理" in t for t in bot.replies_to(r))
+    # 3号楼 is a building, not issue #3; 1.5 is no number.
+    for text in ("/progress 3号楼的灯也坏了", "/ack 1.5"):
+        assert "请写上诉求编号" in bot.reply_to(await bot.say(group, owner, text)), text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 from telegram import Message, MessageEntity, Update
 
@@ -58,6 +59,9 @@ async def on_group_message(update: Update, context: Context) -> None:
     if awaited is not None and await talk.unsatisfied_reason(
             msg, context, await ctx.ensure_group(context, chat), awaited):
         return
+    if msg.reply_to_message is None and ((msg.photo and not msg.caption) or msg.location) \
+            and await _adds_to_own_report(msg, context):
+        return
     reads_as_step = read_progress(text) is not None
     status_words = asks_status(text)
     said_to_bot = talk.addressed(msg, context) and bool(text.strip())
@@ -103,6 +107,34 @@ async def on_group_message(update: Update, context: Context) -> None:
     if await ctx.service(context).notices.is_notice_text(text, max_age=ctx.NOTICE_MAX_AGE):
         return  # a unit's notice passed on: an official text, not a complaint
     await open_issue(msg, context, det, explicit=False, group=group)
+
+
+# A photo or a location sent this soon after one's own report is for that report.
+FOLLOWS = timedelta(minutes=10)
+
+
+async def _adds_to_own_report(msg: Message, context: Context) -> bool:
+    """Said, then shown (路灯坏了…, then the photo; or the place on the map): a photo without
+    words or a location from the reporter just after her report goes on her newest open
+    issue of the last ten minutes, and a 👍 says it was taken. False when she has none."""
+    assert msg.from_user is not None
+    svc = ctx.service(context)
+    since, user = svc.clock() - FOLLOWS, msg.from_user.id
+    own = [i for i in await svc.mine(msg.chat.id, user)
+           if i.is_open and i.reporter.user_id == user and i.created_at >= since]
+    if not own:
+        return False
+    issue = max(own, key=lambda i: i.created_at)
+    actor = ctx.person(msg.from_user)
+    if msg.photo:
+        result = await svc.add_photo(msg.chat.id, issue.number, actor, msg.photo[-1].file_id)
+    else:
+        assert msg.location is not None
+        result = await svc.set_location(msg.chat.id, issue.number, actor,
+                                        msg.location.latitude, msg.location.longitude)
+    await announce(context.bot, svc, result)
+    await react(msg, SECONDED)
+    return True
 
 
 async def _also_affected(msg: Message, context: Context, issue: IssueView, group: GroupView,

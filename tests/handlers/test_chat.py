@@ -167,3 +167,19 @@ async def test_staff_talking_in_a_department_group_files_nothing(bot: OfflineBot
     assert (await bot.service.list_issues(IssueFilter(chat_id=dept.id))).total == 0
     # The residents' group files the same words.
     assert "#1" in bot.reply_to(await bot.say(group, a, "东门口的摊贩又来占道了，路都堵了"))
+
+
+async def test_a_photo_or_place_sent_after_ones_report_goes_on_it(bot: OfflineBot) -> None:
+    group, _, (a, b) = await bot.group()
+    await bot.say(group, a, "小区东门的井盖松了，一踩就响")
+    photo = [{"file_id": "AgADphoto", "file_unique_id": "u1", "width": 90, "height": 90}]
+    shown = await bot.say(group, a, photo=photo)  # said, then shown: no caption, no reply
+    card = plain(bot.card(1)["text"])
+    assert "照片：1 张" in card
+    assert bot.current(shown).get("reactions") == [{"type": "emoji", "emoji": "👍"}]
+    await bot.say(group, a, location={"latitude": 28.19431, "longitude": 112.97652})
+    assert "位置：28.19431, 112.97652" in plain(bot.card(1)["text"])
+    # A neighbour's photo is hers to share: nothing of hers is open, nothing is attached.
+    other = await bot.say(group, b, photo=[{**photo[0], "file_id": "AgADother"}])
+    assert bot.replies_to(other) == [] and "照片：1 张" in plain(bot.card(1)["text"])
+    assert not bot.current(other).get("reactions")

@@ -127,6 +127,8 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(ChatMemberHandler(basic.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(ChatMemberHandler(rights.on_chat_member, ChatMemberHandler.CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, basic.on_migrate))
+    app.add_handler(MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER & filters.ChatType.GROUPS,
+                                   rights.on_member_left))
     for name, callback in COMMAND_HANDLERS:
         # An edited command is not run again (a corrected /notice would go out twice): only
         # /report follows its edit, as a complaint's text does; the rest are told so.

@@ -238,6 +238,21 @@ class Groups(Room):
 
         return await self.uow.write(run)
 
+    async def owner_left(self, chat_id: int, user_id: int) -> GroupView | None:
+        """The group's owner left the group: it has none until someone is set (the cards name
+        no stranger, nobody absent is reminded). The group, when this changed it; None when
+        the one who left was not its owner (or the change was recorded before)."""
+        async def run(s: AsyncSession) -> GroupView | None:
+            g = (await s.execute(select(Group).where(Group.chat_id == chat_id))).scalar()
+            if g is None or g.owner_id is None:
+                return None
+            if g.owner_id != await people.person_id(s, user_id):
+                return None
+            g.owner_id = None
+            return await self.view(s, g)
+
+        return await self.uow.write(run)
+
     async def update_group_settings(self, chat_id: int, actor_id: int,
                                     **changes: object) -> GroupView:
         clean = validate_settings(changes)

@@ -120,6 +120,9 @@ class IssueService:
     async def set_owner(self, chat_id: int, actor_id: int, new_owner: PersonRef) -> GroupView:
         return await self.groups.set_owner(chat_id, actor_id, new_owner)
 
+    async def owner_left(self, chat_id: int, user_id: int) -> GroupView | None:
+        return await self.groups.owner_left(chat_id, user_id)
+
     async def update_group_settings(self, chat_id: int, actor_id: int,
                                     **changes: object) -> GroupView:
         return await self.groups.update_group_settings(chat_id, actor_id, **changes)

@@ -16,11 +16,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from telegram import Update
+from telegram import Update, User
 from telegram.constants import ChatMemberStatus
 
 from bot import context as ctx
 from bot.context import Context
+from bot.present.templates import render
 from issues.errors import PermissionDenied
 
 log = logging.getLogger(__name__)
@@ -96,3 +97,20 @@ async def on_chat_member(update: Update, context: Context) -> None:
         await refresh_admins(context, change.chat.id)
     if group.department_code and new in GONE:
         await svc.leave_department(group.department_code, change.new_chat_member.user.id)
+    if new in GONE and old not in GONE:
+        await owner_gone(context, change.chat.id, change.new_chat_member.user)
+
+
+async def on_member_left(update: Update, context: Context) -> None:
+    """The "X left the group" message (all a bot that is not an admin hears of it)."""
+    msg = update.effective_message
+    if msg is not None and msg.left_chat_member is not None and ctx.is_group(msg.chat):
+        await owner_gone(context, msg.chat.id, msg.left_chat_member)
+
+
+async def owner_gone(context: Context, chat_id: int, user: User) -> None:
+    """The owner left: the group is told once, in one line, to set another (the cards and
+    reminders would go on naming someone no longer there)."""
+    if user.is_bot or await ctx.service(context).owner_left(chat_id, user.id) is None:
+        return
+    await context.bot.send_message(chat_id, render("owner_left", who=user.full_name))

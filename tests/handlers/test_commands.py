@@ -225,3 +225,19 @@ async def test_a_number_typed_the_chinese_way_is_read(bot: OfflineBot) -> None:
     # 3号楼 is a building, not issue #3; 1.5 is no number.
     for text in ("/progress 3号楼的灯也坏了", "/ack 1.5"):
         assert "请写上诉求编号" in bot.reply_to(await bot.say(group, owner, text)), text
+
+
+async def test_the_owner_leaving_is_said_once_and_nobody_absent_holds(bot: OfflineBot) -> None:
+    group, owner, (a, b) = await bot.group()
+    before = len(bot.sent())
+    for who in (b, owner, owner):  # a resident, then the owner (the update comes twice)
+        group.members.pop(who.id, None)
+        await bot.say(group, who, left_chat_member=who.as_user())
+    told = [p["text"] for p in bot.sent()[before:]]
+    assert told == ["负责人 王网格 已退出本群。"
+                    "请群主或管理员发送 /setowner @用户 指定新的负责人。"]
+    now = await bot.service.get_group(group.id)
+    assert now is not None and now.owner is None
+    r = await bot.say(group, a, "3栋门口路灯坏了好几天了")
+    card = bot.reply_to(r)
+    assert "负责人：群主" in card and "wang_wangge" not in card and "tg://user" not in card

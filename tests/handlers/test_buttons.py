@@ -11,7 +11,7 @@ import pytest
 from bot.jobs.practices import follow_up
 from tests.bot.conftest import bot_settings
 from tests.ledgers import migrated_sqlite
-from tests.offline import JSON, OfflineBot, plain
+from tests.offline import JSON, Group, OfflineBot, Person, plain
 
 
 async def test_card_buttons_carry_typed_callback_data(bot: OfflineBot) -> None:
@@ -101,10 +101,15 @@ async def test_the_reporter_rates_unhappy_and_the_issue_reopens(bot: OfflineBot)
     assert issue.status == "in_progress" and issue.rating == 1
 
 
-async def _followup_asked(bot: OfflineBot) -> JSON:
-    """The 回访 of the unrated resolution, sent now by the scheduled job."""
+async def _resolved_and_asked(bot: OfflineBot) -> tuple[Group, Person, Person, JSON, JSON]:
+    """Issue #1 resolved and its 回访 sent (now, by the scheduled job): the group, its owner,
+    the reporter, the 办结 message and the 回访, both with rating buttons."""
+    group, owner, (resident, _) = await bot.group()
+    await bot.say(group, resident, "3栋门口路灯坏了好几天了")
+    await bot.say(group, owner, "/resolve 1 已换灯")
+    done = bot.bot_message("请评价")
     await follow_up(bot.app.bot, bot.service)
-    return bot.bot_message("还没收到您的评价")
+    return group, owner, resident, done, bot.bot_message("还没收到您的评价")
 
 
 @pytest.fixture
@@ -122,11 +127,7 @@ async def asking(tmp_path: Path) -> AsyncIterator[OfflineBot]:
 async def test_rated_through_the_followup_the_done_message_buttons_change_nothing(
         asking: OfflineBot) -> None:
     bot = asking
-    group, owner, (resident, _) = await bot.group()
-    await bot.say(group, resident, "3栋门口路灯坏了好几天了")
-    await bot.say(group, owner, "/resolve 1 已换灯")
-    done = bot.bot_message("请评价")
-    asked = await _followup_asked(bot)
+    group, _, resident, done, asked = await _resolved_and_asked(bot)
     await bot.press(resident, asked, "rate:1:5")
     # The 回访 says it was rated (not a second copy of the 办结 message).
     said = plain(bot.current(asked)["text"])
@@ -144,11 +145,7 @@ async def test_rated_through_the_followup_the_done_message_buttons_change_nothin
 async def test_rated_under_the_done_message_the_followup_loses_its_buttons(
         asking: OfflineBot) -> None:
     bot = asking
-    group, owner, (resident, _) = await bot.group()
-    await bot.say(group, resident, "3栋门口路灯坏了好几天了")
-    await bot.say(group, owner, "/resolve 1 已换灯")
-    done = bot.bot_message("请评价")
-    asked = await _followup_asked(bot)
+    group, _, resident, done, asked = await _resolved_and_asked(bot)
     await bot.press(resident, done, "rate:1:3")
     assert bot.buttons(bot.current(asked)) == []
     assert "评价：基本满意" in plain(bot.current(asked)["text"])
@@ -159,11 +156,7 @@ async def test_rated_under_the_done_message_the_followup_loses_its_buttons(
 async def test_buttons_of_an_earlier_resolution_do_not_rate_the_new_one(
         asking: OfflineBot) -> None:
     bot = asking
-    group, owner, (resident, _) = await bot.group()
-    await bot.say(group, resident, "3栋门口路灯坏了好几天了")
-    await bot.say(group, owner, "/resolve 1 已换灯")
-    done = bot.bot_message("请评价")
-    asked = await _followup_asked(bot)
+    group, owner, resident, done, asked = await _resolved_and_asked(bot)
     await bot.press(resident, done, "rate:1:1")  # 不满意: reopened
     await bot.say(group, owner, "/resolve 1 灯泡和线路都换了")
     # The 回访 of the first resolution, an hour older than the second, still has buttons.

@@ -14,7 +14,7 @@ from aiohttp import web
 from issues.service import IssueService
 from issues.settings import Settings
 from web import codes, figures, hotline, maps, open311, pages, practices, supervision
-from web.auth import COOKIE, ROLE, Auth, safe_next
+from web.auth import COOKIE, ROLE, Auth, Handler, safe_next
 from web.export import XlsxLedger, csv_header, csv_rows, figures_of
 from web.pages import PHOTOS, SERVICE, SETTINGS, issue_filter, svc_of
 from web.photos import PhotoFetcher, PhotoStore
@@ -29,7 +29,8 @@ def make_app(settings: Settings, service: IssueService | None,
     webhook, which checks its own secret); `warm`: compute the first pages' work as the app
     starts (web.warm), as a served dashboard does."""
     auth = Auth(settings, service, open_paths)
-    app = web.Application(middlewares=[open311.georeport_errors, auth.middleware()])
+    app = web.Application(middlewares=[open311.georeport_errors, auth.middleware(),
+                                       error_pages])
     app[TEMPLATES] = make_env(settings.timezone, settings.department_names(),
                               settings.category_names())
     app[SETTINGS] = settings
@@ -52,6 +53,33 @@ def make_app(settings: Settings, service: IssueService | None,
     if warm:
         app.on_startup.append(warm_up)
     return app
+
+
+# What a page's refusal says, when its own text is not for a person (aiohttp's English).
+_HEADINGS = {400: ("请求有误", "链接里的参数看不懂，请从页面上的筛选重新选择。"),
+             404: ("找不到这个页面", "链接可能已过期，或者地址输错了。"),
+             405: ("不能这样打开", "请从仪表盘的页面上操作。")}
+_MACHINE = ("/api/", "/open311/", "/static/", "/telegram/")
+
+
+@web.middleware
+async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A page that cannot be shown (a stale link, a mistyped address, a bad parameter) is
+    answered in the dashboard's frame, in Chinese, with the way back — not a bare line of
+    text, nor aiohttp's "404: Not Found". JSON, exports and files keep their own answers."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        path = request.path
+        if exc.status not in _HEADINGS or path.startswith(_MACHINE) or "/photos/" in path \
+                or path.endswith((".json", ".csv", ".xlsx")):
+            raise
+        heading, default = _HEADINGS[exc.status]
+        said = exc.text or ""
+        message = said if said and not said.startswith(f"{exc.status}:") else default
+        response = render(request, "error.html", heading=heading, message=message)
+        response.set_status(exc.status)
+        return response
 
 
 class Views:

@@ -108,9 +108,10 @@ async def on_button(update: Update, context: Context) -> None:
         ask_reason(context, result.issue, q.from_user.id)
 
 
-# Telegram dates a message by its own clock, to the second: a rating message older than the
-# issue's resolution by more than this asked about an earlier one.
-_CLOCKS_DIFFER = timedelta(minutes=1)
+# Telegram dates a message by its own clock, to the second, and ours may be ahead of it: a
+# rating message older than the issue's resolution by more than this asked about an earlier
+# one (a fix redone within it is rated by either message, as before).
+_CLOCKS_DIFFER = timedelta(minutes=10)
 
 
 async def _stale_rating(q: CallbackQuery, context: Context, issue: IssueView) -> bool:

@@ -16,6 +16,7 @@ from urllib.parse import quote_plus, urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from multidict import MultiMapping
 
 from issues.facts import FACTS
 from issues.rankings import RANKABLE, change, rankings
@@ -39,6 +40,21 @@ def by_names() -> dict[str, str]:
 
 RANK_NAMES = {"resolve_rate": "按时办结率", "ack_rate": "按时受理率",
               "satisfaction_rate": "满意度"}
+# The table's columns a reader may sort by, and the order of a first click: the counts that
+# call for supervision most first, the rates lowest first (the worst-served on top).
+SORTS: dict[str, tuple[Callable[[Figures], Any], bool]] = {
+    "received": (lambda f: f.received, True),
+    "ack_rate": (lambda f: f.ack_rate, False),
+    "resolve_rate": (lambda f: f.resolve_rate, False),
+    "red": (lambda f: f.red, True),
+    "yellow": (lambda f: f.yellow, True),
+    "reopened": (lambda f: f.reopened, True),
+    "repeat": (lambda f: f.repeat, True),
+    "satisfaction_rate": (lambda f: f.satisfaction_rate, False),
+}
+# Rows on one page of the table: a district's 2,000 groups or 4,000 people in charge made a
+# page of several megabytes that a browser lays out for seconds, and nobody reads it whole.
+PAGE_ROWS = 100
 # What each key's links filter the ledger by.
 LEDGER_KEY = {"group": "group", "department": "dept", "holder": "holder",
               **{level: "unit" for level in LEVELS}}
@@ -52,6 +68,9 @@ class Query:
     last: date  # inclusive, as the ledger's `until`
     scope: IssueFilter
     rank_by: str
+    sort: str = ""  # a SORTS key; "" keeps the report's order (most received first)
+    descending: bool = True
+    page: int = 1
 
 
 def parse(request: web.Request) -> Query:
@@ -79,11 +98,43 @@ def parse(request: web.Request) -> Query:
 
     by = BY_ALIASES.get(q.get("by", ""), q.get("by", ""))
     unit = number("unit")
+    sort = q.get("sort", "")
+    sort = sort if sort in SORTS else ""
+    order = q.get("order", "")
     return Query(by if by in BY else "", Period(at(first), at(last + timedelta(days=1))),
                  first, last,
                  IssueFilter(org_unit_id=unit, chat_id=number("group"),
                              department_code=q.get("dept") or None),
-                 str(q.get("rank_by")) if q.get("rank_by") in RANKABLE else "resolve_rate")
+                 str(q.get("rank_by")) if q.get("rank_by") in RANKABLE else "resolve_rate",
+                 sort, order == "desc" if order in ("asc", "desc") else SORTS.get(
+                     sort, (None, True))[1], max(1, number("page") or 1))
+
+
+def sorted_rows(rows: list[Figures], q: Query, least: int) -> list[Figures]:
+    """The table's rows in the reader's order; a row without the figure (nothing judged, or a
+    satisfaction from fewer than `least` ratings, which the page shows as —) goes last either
+    way, and ties keep the report's order."""
+    if not q.sort:
+        return rows
+    value = SORTS[q.sort][0]
+
+    def shown(f: Figures) -> Any:
+        if q.sort == "satisfaction_rate" and f.rated < least:
+            return None
+        return value(f)
+
+    known = [f for f in rows if shown(f) is not None]
+    known.sort(key=shown, reverse=q.descending)
+    return known + [f for f in rows if shown(f) is None]
+
+
+def sort_link(q: Query, query: MultiMapping[str], column: str) -> str:
+    """The address a column's heading leads to: sorted by it (its first order, or the other
+    one when it is the order already shown), from the first page."""
+    descending = not q.descending if q.sort == column else SORTS[column][1]
+    keep = [(k, v) for k, v in query.items() if k not in ("sort", "order", "page")]
+    return "/supervision?" + urlencode([*keep, ("sort", column),
+                                        ("order", "desc" if descending else "asc")])
 
 
 def child_level(tree: list[tuple[int, str, str, int | None]], unit: int | None) -> str:
@@ -191,13 +242,22 @@ async def page(request: web.Request) -> web.Response:
     q, report, tree = await report_for(request)
     best, worst = rankings(report.rows, q.rank_by)
     link = links(q.by, q)
+    # a rate from fewer ratings is not shown, as on the overview and the digest
+    least = request.app[SETTINGS].satisfaction_min_ratings
+    pages = max(1, -(-len(report.rows) // PAGE_ROWS))
+    number = min(q.page, pages)
+    rows = sorted_rows(report.rows, q, least)[(number - 1) * PAGE_ROWS:number * PAGE_ROWS]
+    keep = [(k, v) for k, v in request.query.items() if k != "page"]
     return render(request, "supervision.html", q=q, report=report, by_names=by_names(),
                   rank_names=RANK_NAMES, best=best, worst=worst, change=change,
-                  crumbs=path_of(tree, q.scope.org_unit_id),
-                  links={f.key: link(f) for f in report.rows}, total_links=link(report.total),
-                  drill=lambda f: drill(q, f), query_string=request.query_string,
-                  # a rate from fewer ratings is not shown, as on the overview and the digest
-                  least=request.app[SETTINGS].satisfaction_min_ratings)
+                  crumbs=path_of(tree, q.scope.org_unit_id), rows=rows,
+                  links={f.key: link(f) for f in rows},  # the rows shown
+                  total_links=link(report.total), drill=lambda f: drill(q, f),
+                  query_string=request.query_string, least=least,
+                  sort_link=lambda column: sort_link(q, request.query, column),
+                  pager={"page": number, "pages": pages, "first": (number - 1) * PAGE_ROWS + 1,
+                         "last": (number - 1) * PAGE_ROWS + len(rows),
+                         "at": lambda n: "/supervision?" + urlencode([*keep, ("page", n)])})
 
 
 def drill(q: Query, f: Figures) -> str:

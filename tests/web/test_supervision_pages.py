@@ -117,3 +117,52 @@ async def test_per_holder_each_row_lists_the_issues_that_person_holds(dash: Dash
     assert "和平社区7栋群-" not in listing
     # Links made before the holder was the key still answer, with the holder's rows.
     assert "王网格</a> <span" in await (await client.get("/supervision?by=assignee")).text()
+
+
+def _table_names(page: str) -> list[str]:
+    """The names of the supervision table's rows, top to bottom (not the rankings')."""
+    return [name for name, _ in _table_rows(page)]
+
+
+def _table_rows(page: str) -> list[tuple[str, int]]:
+    """(name, red) of each row of the supervision table, top to bottom."""
+    table = page.split('<table class="cards-sm supervision">', 1)[1].split("</table>", 1)[0]
+    return [(name, int(red)) for name, red in re.findall(
+        r'<tr><td data-label="[^"]+"><a href="[^"]*">([^<]+)</a>.*?'
+        r'data-label="红灯"><a [^>]*>(\d+)</a>', table, re.S)]
+
+
+async def test_table_sorts_by_a_column_and_pages(dash: Dash, monkeypatch: object) -> None:
+    """A district's 4,000 people in charge are not one page: the table shows PAGE_ROWS at a
+    time, and a column's heading sorts by it (counts most first, rates lowest first; a second
+    click turns the order round), keeping the scope and the period."""
+    import web.supervision as supervision
+
+    client = dash.client
+    await login(client)
+    page = await (await client.get("/supervision?by=holder")).text()
+    assert _table_names(page) == ["王网格", "张师傅", "赵网格"]  # most received first
+    assert "第 1 / 1 页" not in page  # one page: no pager
+    red = re.search(r'<a href="([^"]*sort=red[^"]*)" title="按红灯排序">红灯</a>', page)
+    assert red and "by=holder" in red.group(1) and "order=desc" in red.group(1)
+    by_red = await (await client.get(red.group(1).replace("&amp;", "&"))).text()
+    assert 'aria-sort="descending"' in by_red and "红灯 ▼" in by_red
+    reds = [red for _, red in _table_rows(by_red)]
+    assert len(reds) == 3 and reds == sorted(reds, reverse=True) and reds != sorted(reds)
+    turned = re.search(r'<a href="([^"]*sort=red[^"]*)" title="按红灯排序">红灯 ▼</a>', by_red)
+    assert turned and "order=asc" in turned.group(1)
+    ascending = await (await client.get(turned.group(1).replace("&amp;", "&"))).text()
+    assert [red for _, red in _table_rows(ascending)] == sorted(reds)
+
+    monkeypatch.setattr(supervision, "PAGE_ROWS", 2)  # type: ignore[attr-defined]
+    first = await (await client.get("/supervision?by=holder")).text()
+    assert _table_names(first) == ["王网格", "张师傅"]
+    assert "共 3 个，第 1–2 个（第 1 / 2 页）" in first
+    following = re.search(r'<a href="([^"]*)">下一页</a>', first)
+    assert following and "by=holder" in following.group(1)
+    second = await (await client.get(following.group(1).replace("&amp;", "&"))).text()
+    assert _table_names(second) == ["赵网格"] and "第 3–3 个（第 2 / 2 页）" in second
+    assert "上一页" in second and "下一页" not in second
+    # A page past the end shows the last; the rankings still rank every row.
+    past = await (await client.get("/supervision?by=holder&page=9")).text()
+    assert _table_names(past) == ["赵网格"]

@@ -33,6 +33,7 @@ from issues.models import (
     Report,
 )
 from issues.practice_facts import practice_facts
+from issues.search import text_matches
 from issues.unit_of_work import Room
 from issues.views import EventView, IssueFilter, IssueView, Page, PersonRef
 
@@ -78,9 +79,8 @@ def filtered(q: Select[*_Row], f: IssueFilter,
         q = q.where(Issue.department_code == f.department_code)
     q = with_fact(q, f, now)
     if f.text:
-        like = f"%{f.text}%"
-        q = q.where(or_(Issue.summary.like(like), Issue.text.like(like),
-                        Issue.location_text.like(like)))
+        q = q.where(text_matches([Issue.summary, Issue.text, Issue.location_text], f.text,
+                                 f.masked))
     if f.light in ("red", "yellow", "green"):
         q = q.where(lights.light_is(f.light, now))
     return q

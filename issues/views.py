@@ -269,6 +269,9 @@ class IssueFilter:
     assignee_user_id: int | None = None
     holder_user_id: int | None = None
     text: str | None = None
+    # The reader sees text masked (issues.privacy): `text` may not find what a mask hides
+    # (issues.search).
+    masked: bool = False
     since: datetime | None = None
     until: datetime | None = None
     department_code: str | None = None

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from issues.errors import NotFound
 from issues.facts import FACTS
+from issues.search import LONGEST, searchable
 from issues.service import IssueService
 from issues.settings import Settings
 from issues.views import EventView, GroupView, IssueFilter, IssueView, PersonRef
@@ -35,12 +36,18 @@ def issue_filter(request: web.Request) -> IssueFilter:
     """The ledger's filters from the query string; a value that cannot be one is a 400."""
     q = request.query
     tz = ZoneInfo(request.app[SETTINGS].timezone)
+    # Anyone but the admin reads text masked, and may not search for what the mask hides.
+    masked = request.get(ROLE) != "admin"
+    if masked and q.get("q") and not searchable(q["q"]):
+        raise web.HTTPBadRequest(text=f"电话、证件号码已隐去，不能按号码搜索：搜索词里的数字最多 "
+                                      f"{LONGEST} 位。", content_type="text/plain")
     return IssueFilter(
         org_unit_id=int_param(q, "unit", 1, INT32),
         assignee_user_id=int_param(q, "assignee", -INT64, INT64),
         holder_user_id=int_param(q, "holder", -INT64, INT64),
         status=q.get("status") or None, category=q.get("category") or None,
-        light=q.get("light") or None, text=q.get("q") or None, since=day_param(q, "since", tz),
+        light=q.get("light") or None, text=q.get("q") or None, masked=masked,
+        since=day_param(q, "since", tz),
         until=day_param(q, "until", tz, end=True), chat_id=int_param(q, "group", -INT64, INT64),
         department_code=q.get("dept") or None, fact=choice_param(q, "fact", FACTS),
     )

@@ -344,10 +344,11 @@ async def unsatisfied_reason(msg: Message, context: Context, group: GroupView,
         return render("unsatisfied_reason", i=issue, who=who, reason=reason, holder=to)
 
     person = issue.assignee or group.owner
-    # Privately, to the one who holds it: he is not asked by name to follow up.
+    # Privately, to the one who holds it: he is not asked by name to follow up. In the group
+    # he is named without a ping: the reopening a few minutes ago already @-mentioned him.
     if person is None or person.user_id is None \
             or not await send_private(context, person.user_id, told(""), group=msg.chat.title):
-        await msg.reply_html(told(safe(holder(issue, group))))
+        await msg.reply_html(told(safe(holder(issue, group, notify=False))))
     await refresh_card(context.bot, issue, group, svc.settings)
     return True
 

@@ -237,14 +237,17 @@ async def test_the_reason_for_unhappy_needs_no_reply(harness: Harness) -> None:
     await c.press(chat, owner, card["message_id"], "resolve:1")
     done = await h.reply_from_bot(chat, report["message_id"], lambda m: "请评价" in _text(m))
     await c.press(chat, resident, done["message_id"], "rate:1:1")
-    await h.reply_from_bot(chat, report["message_id"], lambda m: "哪里不满意" in _text(m))
+    why = await h.reply_from_bot(chat, report["message_id"], lambda m: "哪里不满意" in _text(m))
+    assert [e for e in why.get("entities", []) if "mention" in e["type"]]  # 王网格 pinged here
     await h.say(chat, neighbour, "我家楼下的也不太亮")
     other = await h.say(chat, resident, "对了，东门的井盖也松了，一踩就晃")  # a new complaint
     await h.reply_from_bot(chat, other["message_id"], lambda m: "#2" in _text(m))
     said = await h.say(chat, resident, "还是不亮，晚上一闪一闪的")
     passed = await h.reply_from_bot(chat, said["message_id"],
                                     lambda m: "不满意的原因" in _text(m))
-    assert "一闪一闪" in _text(passed) and "@wang_wangge" in _text(passed)
+    # The holder is named, not pinged a second time: 不满意's reopening @-mentioned him.
+    assert "一闪一闪" in _text(passed) and "王网格 请跟进" in _text(passed)
+    assert not [e for e in passed.get("entities", []) if "mention" in e["type"]]
     issue = await h.service.get_issue(chat, 1, with_events=True)
     assert [e.note for e in issue.events if e.kind == "reason"] == ["还是不亮，晚上一闪一闪的"]
     # Answered once: her next words are chat again.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 import traceback
 from collections.abc import Awaitable
 
@@ -18,7 +17,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import Context, error_text
-from bot.present.html import MAX_MESSAGE
+from bot.present.html import MAX_MESSAGE, plain_text
 from bot.present.templates import render, safe
 from bot.settings import bot_settings
 from issues.errors import IssueError, NotFound
@@ -60,7 +59,7 @@ async def refuse(update: object, err: IssueError) -> None:
 
 def plain(html_text: str) -> str:
     """Alerts show plain text, and at most 200 characters of it."""
-    return html.unescape(re.sub(r"<[^>]+>", "", html_text))[:ALERT_MAX]
+    return plain_text(html_text)[:ALERT_MAX]
 
 
 async def _tell_admins(update: object, context: Context, err: BaseException | None) -> None:

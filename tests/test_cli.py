@@ -45,7 +45,8 @@ def test_replay_export_digest(tmp_path: Path, suqiu: InProcess,
     assert held.returncode == 0 and "已导出 0 条" in held.stdout, held.stderr
     caplog.set_level("INFO", logger="alembic")
     digest = suqiu("digest", "--dry-run")
-    assert "今日诉求日报" in digest.stdout
+    # The terminal shows the post as a member reads it, not its HTML.
+    assert "📰 今日诉求日报（" in digest.stdout and "<b>" not in digest.stdout, digest.stdout
     # No command but `db upgrade` migrates (alembic says "Running upgrade" for each step).
     assert not [r for r in caplog.records if "Running upgrade" in r.getMessage()]
     feedback = suqiu("nlp", "feedback", "-o", "fb.jsonl")

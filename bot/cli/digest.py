@@ -9,6 +9,7 @@ import sys
 from telegram.ext import ExtBot
 
 from bot.app import bot_defaults
+from bot.present.html import plain_text
 from bot.present.posts import digest_html
 from bot.present.templates import use_templates
 from bot.settings import bot_settings
@@ -37,8 +38,8 @@ def digest_main(args: argparse.Namespace) -> int:
                 return 1
             posts = [(g, await digest_html(svc, g, svc.clock(), always=True)) for g in groups]
             if args.dry_run:
-                for g, html in posts:
-                    print(f"== {g.title} ({g.chat_id})\n{html}\n")
+                for g, html in posts:  # a terminal shows no HTML: the text as a member reads it
+                    print(f"== {g.title} ({g.chat_id})\n{plain_text(html or '')}\n")
                 return 0
             async with ExtBot(tg.token or "", defaults=bot_defaults(),
                               base_url=tg.api_base_url

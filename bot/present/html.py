@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import html
+import re
 
 MAX_MESSAGE = 4096
+_TAG = re.compile(r"<[^>]+>")
 
 
 def escape(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+def plain_text(html_text: str) -> str:
+    """What a message of ours reads as where no HTML is rendered (an alert, a terminal): the
+    tags dropped, the entities (&lt; &amp;) turned back into the characters typed."""
+    return html.unescape(_TAG.sub("", html_text))
 
 
 def mention_html(user_id: int, name: str, username: str | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.present.html import mention_html, split_message
+from bot.present.html import mention_html, plain_text, split_message
 from issues.privacy import mask
 
 
@@ -21,6 +21,11 @@ def test_mask(raw: str, masked: str) -> None:
 def test_mentions_escape_names() -> None:
     assert mention_html(5, "<王>", None) == '<a href="tg://user?id=5">&lt;王&gt;</a>'
     assert mention_html(5, "王", "wang") == "@wang"
+
+
+def test_plain_text_reads_as_the_message_does() -> None:
+    html = '📰 <b>今日诉求日报</b>\n<a href="tg://user?id=7">王&amp;李</a> &lt;3栋&gt;'
+    assert plain_text(html) == "📰 今日诉求日报\n王&李 <3栋>"
 
 
 def test_split_keeps_every_character_under_the_limit() -> None:

@@ -202,12 +202,20 @@ class Groups(Room):
 
         return await self.uow.read(run)
 
-    async def group_titles(self) -> list[tuple[int, str]]:
-        """(chat id, title) of every group, in the order they came: what a filter's list of
-        2,000 groups needs, one statement and no views."""
-        async def run(s: AsyncSession) -> list[tuple[int, str]]:
-            return [(c, t) for c, t in (await s.execute(
-                select(Group.chat_id, Group.title).order_by(Group.id))).all()]
+    async def group_titles(self) -> list[tuple[int, str, bool]]:
+        """(chat id, title, work) of the groups whose issues a ledger can list, in the order
+        they came: what a filter's list of 2,000 groups needs, one statement and no views.
+        A department's group files nothing, and a unit's own group (work: True, a filter
+        marks it) usually only receives what is relayed: listed only once something was
+        filed in it, since choosing it would always show an empty ledger."""
+        homes = select(OrgUnit.chat_id).where(OrgUnit.chat_id.is_not(None))
+
+        async def run(s: AsyncSession) -> list[tuple[int, str, bool]]:
+            rows = await s.execute(
+                select(Group.chat_id, Group.title, Group.chat_id.in_(homes), Group.last_number)
+                .where(Group.department_code.is_(None)).order_by(Group.id))
+            return [(c, t, bool(work)) for c, t, work, filed in rows.all()
+                    if filed or not work]
 
         return await self.uow.read(run)
 

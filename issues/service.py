@@ -103,7 +103,7 @@ class IssueService:
     async def list_groups(self) -> list[GroupView]:
         return await self.groups.list_groups()
 
-    async def group_titles(self) -> list[tuple[int, str]]:
+    async def group_titles(self) -> list[tuple[int, str, bool]]:
         return await self.groups.group_titles()
 
     async def groups_of(self, chat_ids: Iterable[int]) -> list[GroupView]:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.web.conftest import CHAT, CHAT2, WORKER, Dash, login
+from tests.web.conftest import CHAT, CHAT2, OWNER, RES, WORKER, Dash, det, login
 
 
 async def test_no_page_or_export_without_token(dash: Dash) -> None:
@@ -81,6 +81,26 @@ async def test_ledger_references_owner_default_and_phone_cards(dash: Dash) -> No
     dept = await (await client.get("/issues?dept=chengguan")).text()
     assert "共 1 件" in dept and "5栋下水道堵了" in dept
     assert (await client.get("/issues/99999")).status == 404
+
+
+async def test_the_group_filter_lists_the_groups_issues_are_filed_in(dash: Dash) -> None:
+    """A department's group files nothing and a unit's own group only receives what is
+    relayed: choosing one always showed an empty ledger. Left out, unless something was
+    filed in a unit's group, which is then marked 工作群."""
+    svc, owner = dash.svc, OWNER.user_id or 0
+    await svc.register_department_group(-300, "chengguan", OWNER, "城管执法队群")
+    await svc.register_group(-200, "东风街道工作群", OWNER, [OWNER])
+    await svc.set_unit_home(-200, owner, "东风街道", "street")
+    await svc.register_group(-201, "幸福社区工作群", OWNER, [OWNER])
+    await svc.set_unit_home(-201, owner, "幸福社区", "community")
+    await svc.intake(-201, 1, RES, "社区门口路灯坏了", det("streetlight", "社区门口", "路灯坏了"))
+    await login(dash.client)
+    listing = await (await dash.client.get("/issues")).text()
+    groups = listing[listing.index('<select name="group"'):]
+    groups = groups[:groups.index("</select>")]
+    assert re.findall(r'<option value="(-?\d+)" ?>([^<]+)</option>', groups) == [
+        (str(CHAT), "幸福社区3栋群"), (str(CHAT2), "和平社区7栋群"), ("-102", "幸福社区5栋群"),
+        ("-201", "幸福社区工作群（工作群）")]
 
 
 async def test_issue_detail(dash: Dash) -> None:

@@ -41,6 +41,7 @@ from bot.handlers import (
     oversight,
     rights,
     spotting,
+    voice,
     votes,
 )
 from bot.handlers.limits import IntakeLimiter
@@ -116,8 +117,9 @@ def register_handlers(app: BotApp) -> None:
 
     PTB gives an update to the first handler of each group that accepts it, groups in
     ascending order. Group 0, in order: membership changes, a group's move to a supergroup,
-    commands, buttons, polls' updates, edits, then ordinary group messages, then anything
-    else said to the bot in a private chat (answered with where to report). Commands come
+    commands, buttons, polls' updates, edits, then ordinary group messages, voice messages
+    (answered only when they answer the bot), then anything else said to the bot in a
+    private chat (answered with where to report). Commands come
     before the chat handler so "/report 路灯坏了" is taken as a command, not as chat to detect
     (the chat filter also excludes commands).
     Group 1 catches commands no handler of group 0 took: since every group sees every update,
@@ -145,6 +147,10 @@ def register_handlers(app: BotApp) -> None:
         filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
         & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION),
         spotting.on_group_message))
+    # Voice (and round video) messages cannot be heard yet: said when they answer the bot.
+    spoken = filters.UpdateType.MESSAGE & (filters.VOICE | filters.VIDEO_NOTE)
+    app.add_handler(MessageHandler(spoken & filters.ChatType.GROUPS, voice.on_group_voice))
+    app.add_handler(MessageHandler(spoken & filters.ChatType.PRIVATE, voice.on_private_voice))
     app.add_handler(MessageHandler(
         filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.COMMAND,
         basic.on_private_message))

@@ -25,6 +25,7 @@ GROUP_MAX_AGE = 5.0  # seconds a group's settings may be reused across its messa
 # complaint this long; one sent through this worker is known at once).
 NOTICE_MAX_AGE = 5.0
 RETRY_PRIVATE = 3600.0  # seconds before trying privately again someone who has not started us
+VOICE_TOLD_FOR = 600.0  # seconds: one "please type it" for a run of voice messages
 PRIVATE_HELD = 100_000  # such people held at once (the longest-held go first)
 
 
@@ -53,6 +54,9 @@ class BotData:
     # reporter just asked "哪里不满意？", whose next message is her answer even when it is not
     # a reply.
     reasons_asked: dict[tuple[int, int], tuple[int, str, float]] = field(default_factory=dict)
+    # (chat id, user id) told a moment ago that voice messages cannot be heard (VOICE_TOLD_FOR)
+    voice_told: TTLCache[tuple[int, int], bool] = field(
+        default_factory=lambda: TTLCache(PRIVATE_HELD, VOICE_TOLD_FOR))
 
     def require_service(self) -> IssueService:
         if self.service is None:

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 SECONDED = "👍"  # one more person: a reaction and the card's count, no message
 
 
-def _from_a_person(msg: Message) -> bool:
+def from_a_person(msg: Message) -> bool:
     """Other bots, channel forwards and anonymous admins don't report problems."""
     if msg.from_user is None or msg.from_user.is_bot or msg.via_bot is not None:
         return False
@@ -36,7 +36,7 @@ def _from_a_person(msg: Message) -> bool:
     return origin is None or origin.type not in ("channel", "chat")
 
 
-def _replies_to_bot(msg: Message, context: Context) -> bool:
+def replies_to_bot(msg: Message, context: Context) -> bool:
     reply, me = msg.reply_to_message, context.bot_data.me
     return (reply is not None and me is not None and reply.from_user is not None
             and reply.from_user.id == me.id)
@@ -48,11 +48,11 @@ async def on_group_message(update: Update, context: Context) -> None:
     the detector. Cheap text checks come first: most chat needs no database at all."""
     msg = update.effective_message
     chat = update.effective_chat
-    if msg is None or not ctx.is_group(chat) or not _from_a_person(msg):
+    if msg is None or not ctx.is_group(chat) or not from_a_person(msg):
         return
     assert chat is not None and msg.from_user is not None
     text = msg.text or msg.caption or ""
-    to_bot = _replies_to_bot(msg, context)
+    to_bot = replies_to_bot(msg, context)
     if to_bot and await _reply_to_card(msg, context):
         return
     awaited = talk.reason_awaited(msg, context)
@@ -174,7 +174,7 @@ async def _replied_issue(msg: Message, context: Context) -> IssueView | None:
     if reply is None or reply.from_user is None:
         return None
     svc = ctx.service(context)
-    if _replies_to_bot(msg, context):
+    if replies_to_bot(msg, context):
         number = talk.asked_issue_number(reply)
         if number is None:
             return None
@@ -292,7 +292,7 @@ async def on_edited_message(update: Update, context: Context) -> None:
         group = await svc.get_group(msg.chat.id)
         auto = group is None or (group.settings.get("auto_detect", True)
                                  and group.department_code is None)
-        if det.is_issue and auto and msg.from_user is not None and _from_a_person(msg):
+        if det.is_issue and auto and msg.from_user is not None and from_a_person(msg):
             await open_issue(msg, context, det, explicit=False, text=text)
         return
     if issue.source_message_id != msg.message_id:

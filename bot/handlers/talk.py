@@ -300,6 +300,12 @@ def ask_reason(context: Context, issue: IssueView, user_id: int) -> None:
     asked[(issue.chat_id, user_id)] = (issue.number, issue.category, now + REASON_WAIT)
 
 
+def asked_why(chat_id: int, user_id: int, context: Context) -> bool:
+    """Whether this reporter was asked "哪里不满意？" in this chat a moment ago."""
+    asked = context.bot_data.reasons_asked.get((chat_id, user_id))
+    return asked is not None and asked[2] >= time.monotonic()
+
+
 def reason_awaited(msg: Message, context: Context) -> int | None:
     """The issue whose "哪里不满意？" this message plainly answers (asked of its sender a
     moment ago), or None. Not when it reports a problem of another kind ("5栋的井盖也松了"):

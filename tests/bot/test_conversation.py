@@ -213,6 +213,10 @@ async def test_ratings_as_words_and_the_reason_for_unhappy(harness: Harness) -> 
     assert "一闪一闪" in _text(passed) and "李阿姨" in _text(passed)
     # Which group, and not "王网格 请跟进" to 王网格 himself (nor a ping of him).
     assert _text(passed).startswith("【幸福社区3栋群】") and "请跟进" not in _text(passed)
+    # Voice sent privately is not heard either, and the way to be heard is said.
+    await h.say(owner, owner, None, voice=True)
+    told = await c.wait_for(owner, lambda m: "听不了语音" in _text(m))
+    assert "在你的社区群里打字说" in _text(told)
     assert not [e for e in passed.get("entities", []) if "mention" in e["type"]]
     issue = await h.service.get_issue(chat, 1, with_events=True)
     assert issue.status == "in_progress"
@@ -239,6 +243,9 @@ async def test_the_reason_for_unhappy_needs_no_reply(harness: Harness) -> None:
     await c.press(chat, resident, done["message_id"], "rate:1:1")
     why = await h.reply_from_bot(chat, report["message_id"], lambda m: "哪里不满意" in _text(m))
     assert [e for e in why.get("entities", []) if "mention" in e["type"]]  # 王网格 pinged here
+    # Asked, she holds the microphone: told to type it, and her typed words are still heard.
+    spoken = await h.say(chat, resident, None, voice=True)
+    await h.reply_from_bot(chat, spoken["message_id"], lambda m: "请打字说一下" in _text(m))
     await h.say(chat, neighbour, "我家楼下的也不太亮")
     other = await h.say(chat, resident, "对了，东门的井盖也松了，一踩就晃")  # a new complaint
     await h.reply_from_bot(chat, other["message_id"], lambda m: "#2" in _text(m))

@@ -108,6 +108,26 @@ async def test_stickers_voice_forwards_and_bots_are_ignored(bot: OfflineBot) -> 
     assert len(bot.sent()) == before
 
 
+async def test_a_voice_message_answering_the_bot_is_told_to_type_once(bot: OfflineBot) -> None:
+    """Voice among neighbours is theirs (above); voice in reply to the card expects to be
+    heard: told once, for a run of them, that it cannot be, and nothing is filed."""
+    group, owner, (resident, _) = await bot.group()
+    await bot.say(group, resident, "3栋门口路灯坏了好几天了")
+    card = bot.card(1)
+    voice = {"file_id": "v1", "file_unique_id": "uv1", "duration": 4}
+    first = await bot.say(group, resident, voice=voice, reply_to=card)
+    assert [plain(t) for t in bot.replies_to(first)] == [
+        "我还听不了语音，请打字说一下，我好记下来、转告负责人。"]
+    again = await bot.say(group, resident, voice=voice, reply_to=card)
+    assert bot.replies_to(again) == []  # once for a run of voice messages
+    other = await bot.say(group, owner, video_note={"file_id": "n1", "file_unique_id": "un1",
+                                                    "length": 240, "duration": 5},
+                          reply_to=card)
+    assert "听不了语音" in bot.reply_to(other)  # someone else is told for themselves
+    issue = await bot.service.get_issue(group.id, 1, with_events=True)
+    assert issue.status == "open" and [e.kind for e in issue.events] == ["open"]
+
+
 async def test_a_neighbours_reply_under_the_card_is_not_a_progress_note(bot: OfflineBot) -> None:
     group, owner, (a, b) = await bot.group()
     said = await bot.say(group, a, "小区东门垃圾桶满了两天冇人收")

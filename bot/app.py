@@ -55,7 +55,7 @@ from bot.settings import bot_settings
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import Settings
-from nlp import reload_rules, warm_up
+from nlp import reload_rules, summarize, warm_up
 
 log = logging.getLogger(__name__)
 HandlerCallback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -231,7 +231,7 @@ async def _post_init(app: BotApp) -> None:
         except BaseException:
             await db.dispose()
             raise
-        data.db, data.service = db, IssueService(db, settings)
+        data.db, data.service = db, IssueService(db, settings, summarize=summarize)
     data.service.on_opened_elsewhere(partial(post_card, app.bot, data.service))
     # Rules and the jieba dictionary load before the first update, not while a burst of
     # group messages waits behind the first one (about a second on a cold start).

@@ -6,6 +6,7 @@ moment are written together (`issues.intake_batch`)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -20,7 +21,7 @@ from issues.intake_batch import Context, intake_batch
 from issues.intake_items import IntakeItem
 from issues.ledger import Ledger, chat_report_key
 from issues.models import Issue
-from issues.text import visible
+from issues.text import first_clause, visible
 from issues.unit_of_work import Room, run
 from issues.views import IntakeResult, NewReport, PersonRef
 from nlp.types import Detection
@@ -45,6 +46,9 @@ def _said_something(text: str) -> None:
 @dataclass(eq=False)
 class Intake(Room):
     ledger: Ledger
+    # A report from another channel, summed up for the lists (the detector's summary, given
+    # by whoever builds the service: the domain reads no words of its own).
+    summarize: Callable[[str], str] = first_clause
 
     def __post_init__(self) -> None:
         self._context = Context(self.settings, self.clock, self.ledger)
@@ -83,7 +87,7 @@ class Intake(Room):
         return await self._batcher.submit(IntakeItem(
             chat_id, (str(report.channel), "", external_id),
             PersonRef(None, report.reporter_name), identity, text, report.category, 1.0,
-            report.urgent, report.location, text[:20], True, at or self.clock(), "",
+            report.urgent, report.location, self.summarize(text), True, at or self.clock(), "",
             lat=report.lat, lon=report.lon, merge=False))
 
     def forget_groups(self, *chat_ids: int) -> None:

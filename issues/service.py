@@ -34,6 +34,7 @@ from issues.reminders import Reminders
 from issues.settings import Settings
 from issues.stats import Statistics
 from issues.supervision import Period, Report, Supervision
+from issues.text import first_clause
 from issues.transitions import Transitions
 from issues.unit_of_work import UnitOfWork
 from issues.views import (
@@ -62,7 +63,11 @@ def utcnow() -> datetime:
 
 class IssueService:
     def __init__(self, db: Database, settings: Settings,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 summarize: Callable[[str], str] = first_clause) -> None:
+        """`summarize` sums up the text of a report from another channel (a hotline order)
+        for the lists: the bot gives the detector's (`nlp.summarize`); the domain's own only
+        takes the first clause."""
         self.db = db
         self.settings = settings
         self.clock = clock
@@ -72,7 +77,7 @@ class IssueService:
         self.people = People(*room)
         self.org = Org(*room, self.groups)
         self.ledger = Ledger(*room)
-        self.intakes = Intake(*room, self.ledger)
+        self.intakes = Intake(*room, self.ledger, summarize)
         self.transitions = Transitions(*room, self.ledger)
         self.escalation = Escalation(*room, self.ledger)
         self.deliveries = Deliveries(*room)

@@ -4,7 +4,14 @@
 lazily.
 """
 
-from nlp.detector import detect, named_kinds, reload_rules, threshold_for, warm_up
+from nlp.detector import (
+    detect,
+    named_kinds,
+    reload_rules,
+    summarize,
+    threshold_for,
+    warm_up,
+)
 from nlp.intent import (
            HelpRequest,
            StatusQuery,
@@ -19,4 +26,5 @@ from nlp.yamlfile import RuleError
 
 __all__ = ["CATEGORIES", "Detection", "HelpRequest", "RuleError", "StatusQuery", "Step",
            "asks_status", "category_name", "detect", "help_request", "named_kinds",
-           "read_progress", "reload_rules", "status_query", "threshold_for", "warm_up"]
+           "read_progress", "reload_rules", "status_query", "summarize", "threshold_for",
+           "warm_up"]

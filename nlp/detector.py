@@ -10,6 +10,7 @@ a past event or a joke.
 
 from __future__ import annotations
 
+import re
 import threading
 from math import exp
 from pathlib import Path
@@ -126,6 +127,10 @@ def decide(ev: Evidence | None, weights: Weights) -> Detection:
 
 
 SUMMARY = 20  # characters: a summary stands in a list line and a reminder
+# Words that join a clause to what was said before it (但是6号楼电梯又坏了): a summary stands
+# alone in a list, where a leading 但是 or 然后 reads as a fragment of a conversation.
+_LEAD = re.compile(r"^(?:(?:但是|可是|而且|然后|不过|另外|还有|并且|所以|因为|结果|况且|再说|"
+                   r"而是|只是|就是|同时|此外|其次|最后|对了|话说)[,，、:：\s]*)+")
 
 
 def _summary(text: str, best: CategoryEvidence | None, location: str | None) -> str:
@@ -135,7 +140,7 @@ def _summary(text: str, best: CategoryEvidence | None, location: str | None) -> 
     Built from the words alone, a summary read as cut off (2号楼后面垃圾堆好几天没) or named
     its place twice (5栋楼道楼道的灯坏)."""
     if best is not None and best.said:
-        said = _clause_at(text, best.said[0])
+        said = _LEAD.sub("", _clause_at(text, best.said[0]))
         if said and best.obj and best.obj not in said:  # "路灯，好几天了都不亮"
             said = best.obj + said
         said = _with_place(said, location)
@@ -148,7 +153,27 @@ def _summary(text: str, best: CategoryEvidence | None, location: str | None) -> 
         elif best.keywords:
             core = best.keywords[0]
     s = _with_place(core, location) if core else _first_clause(text)
-    return s[:SUMMARY]
+    return _clip(s)
+
+
+def summarize(text: str) -> str:
+    """A line that stands for a report in lists and reminders, whether or not it reads as a
+    complaint (a hotline order's category is given, not detected): the detector's summary,
+    else its first clause, cut between words."""
+    return detect(text).summary or _clip(_first_clause(text).strip())
+
+
+def _clip(s: str) -> str:
+    """At most SUMMARY characters, cut where a word ends (jieba with the rules' words), not
+    inside one (幸福路与建设路交叉口附近路灯不亮已 cut 已经)."""
+    if len(s) <= SUMMARY:
+        return s
+    kept = 0
+    for word in lexicon().tokenizer.lcut(s, HMM=False):
+        if kept + len(word) > SUMMARY:
+            break
+        kept += len(word)
+    return s[:kept or SUMMARY]
 
 
 def _clause_at(text: str, at: int) -> str:
@@ -163,8 +188,15 @@ def _clause_at(text: str, at: int) -> str:
 
 def _with_place(said: str, place: str | None) -> str:
     """`said` with the place before it, unless it names the place already; where the place
-    ends as `said` begins (5栋楼道 + 楼道的灯坏了) the two are joined, not repeated."""
-    if not said or not place or place in said or said in place:
+    ends as `said` begins (5栋楼道 + 楼道的灯坏了) the two are joined, not repeated. The place
+    is read before traditional → simplified folding and `said` after it: 梅园路干源国际段 in
+    `said` is the place, named as the resident wrote it (乾源)."""
+    if not said or not place:
+        return said
+    folded = normalize_keeping_halfwidth(place)[1]
+    if folded != place and folded in said:
+        return said.replace(folded, place, 1)
+    if place in said or said in place:
         return said
     overlap = next((n for n in range(min(len(place), len(said)), 0, -1)
                     if place.endswith(said[:n])), 0)
@@ -173,6 +205,6 @@ def _with_place(said: str, place: str | None) -> str:
 
 def _first_clause(text: str) -> str:
     for part in CLAUSE.split(text):
-        if part.strip():
-            return part.strip()
+        if _LEAD.sub("", part.strip()):
+            return _LEAD.sub("", part.strip())
     return text

@@ -20,6 +20,7 @@ from issues.errors import IssueError
 from issues.hotline import parse_orders
 from issues.service import IssueService
 from issues.settings import load_settings
+from nlp import summarize
 from web.hotline import imported_json, outcome_row, outcomes_text
 
 T = TypeVar("T")
@@ -39,7 +40,7 @@ def _with_service(work: Callable[[IssueService], Awaitable[T]]) -> T:
         db = Database(settings.database_url)
         try:
             await db.require_current()
-            return await work(IssueService(db, settings))
+            return await work(IssueService(db, settings, summarize=summarize))
         finally:
             await db.dispose()
 

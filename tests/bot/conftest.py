@@ -16,6 +16,7 @@ from bot.settings import bot_settings as bot_settings_of
 from issues.db import Database
 from issues.service import IssueService
 from issues.settings import Settings, load_settings
+from nlp import summarize
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 from tests.chinese import english_in_calls
@@ -76,7 +77,8 @@ def sandbox_app(settings: Settings, sandbox: Sandbox,
                             base_file_url=sandbox.bot_file_base)
     if clock is not None:
         db = Database(settings.database_url)
-        app.bot_data.db, app.bot_data.service = db, IssueService(db, settings, clock=clock)
+        app.bot_data.db, app.bot_data.service = db, IssueService(db, settings, clock=clock,
+                                                                  summarize=summarize)
     return app
 
 

@@ -9,6 +9,7 @@ import pytest
 from issues.errors import InvalidInput
 from issues.service import IssueService
 from issues.views import Channel, NewReport, PersonRef
+from nlp import summarize
 from nlp.types import Detection
 from tests.issues.conftest import CHAT, OWNER
 
@@ -57,3 +58,21 @@ async def test_a_report_needs_a_known_category_and_sane_coordinates(
     with pytest.raises(InvalidInput):
         await service.submit_report(CHAT, NewReport(Channel.CLI, "road", "x", "某人",
                                                     lat=123.0, lon=0.0))
+
+
+async def test_an_order_from_another_channel_is_summed_up_whole(
+        service: IssueService, group: int) -> None:
+    """A hotline order's summary was its first 20 characters (…一个星期了，晚): the domain's
+    own is its first clause; given the detector's, a long clause is cut between words."""
+    order = NewReport(Channel.HOTLINE, "streetlight",
+                      "幸福路12号门口路灯不亮一个星期了，晚上很黑", "12345",
+                      external_id="2026113000001")
+    assert (await service.submit_report(CHAT, order)).issue.summary == \
+        "幸福路12号门口路灯不亮一个星期了"
+    reading = IssueService(service.db, service.settings, clock=service.clock,
+                           summarize=summarize)
+    order = NewReport(Channel.HOTLINE, "other",
+                      "市民咨询社保卡补办需要带哪些材料以及办理地点在哪里", "12345",
+                      external_id="2026113000002")
+    assert (await reading.submit_report(CHAT, order)).issue.summary == \
+        "市民咨询社保卡补办需要带哪些材料以及办理"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp import RuleError, detect, reload_rules, threshold_for
+from nlp import RuleError, detect, reload_rules, summarize, threshold_for
 from nlp.rules import rules_dir
 from nlp.types import Detection
 
@@ -186,6 +186,27 @@ def test_a_single_character_counts_only_as_a_word_of_its_own(text: str, word: st
     ("人民路口的井盖又松了", "人民路口"),
 ])
 def test_location_is_extracted(text: str, place: str) -> None:
+    assert detect(text).location == place
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    # a clause running into 路 is no road's name: 把路堵了, 上学的路上
+    ("东门口占道经营的摊贩把路都堵了", "东门口"),
+    ("小区门口卖菜的把路堵死了", "小区门口"),
+    ("送孩子上学的路上灯全灭了", None),
+    ("3栋楼下的树倒了把路给挡住了", "3栋楼下"),
+    # the way somewhere is a journey, not a road called 回家路
+    ("下班回家路上看到井盖没了", None),
+    ("上学路上的井盖松了", None),
+    ("买菜回来路上看到水管爆了", None),
+    # a verb of telling before the name is not part of it
+    ("市民来电反映幸福路与建设路交叉口路灯不亮", "幸福路与建设路交叉口"),
+    ("投诉人民路夜市噪音太大", "人民路"),
+    # real names keep what looks like a particle elsewhere (将军路, 成都路) and their 路上
+    ("将军路的井盖松了", "将军路"), ("成都路口红绿灯坏了", "成都路口"),
+    ("幸福路上有个大坑", "幸福路"),
+])
+def test_a_road_is_a_name_not_a_clause_ending_in_lu(text: str, place: str | None) -> None:
     assert detect(text).location == place
 
 
@@ -369,6 +390,41 @@ def test_the_summary_names_the_place_once(text: str, summary: str) -> None:
     """A summary stands for the issue in lists and reminders: the clause that says the
     problem, in the resident's words, with its place named once."""
     assert detect(text).summary == summary
+
+
+@pytest.mark.parametrize(("text", "summary"), [
+    ("但是6号楼电梯又坏了", "6号楼电梯又坏了"),
+    ("可是3栋门口的路灯还是不亮", "3栋门口的路灯还是不亮"),
+    ("而且小区东门的垃圾没人清", "小区东门的垃圾没人清"),
+    ("然后5栋下水道又堵了", "5栋下水道又堵了"),
+    ("不过，2号楼后面垃圾堆了好几天没人清", "2号楼后面垃圾堆了好几天没人清"),
+    ("对了，东门的井盖也松了，一踩就晃", "东门的井盖也松了"),
+])
+def test_a_summary_does_not_start_with_a_conjunction(text: str, summary: str) -> None:
+    """A summary stands alone in a list: 但是… reads as a scrap of a conversation."""
+    assert detect(text).summary == summary
+
+
+def test_a_place_folded_to_simplified_is_named_once_as_written() -> None:
+    assert detect("梅园路乾源国际段积水严重，车都过不去").summary == "梅园路乾源国际段积水严重"
+
+
+@pytest.mark.parametrize(("text", "summary"), [
+    # a clause that fits is whole
+    ("幸福路12号门口路灯不亮一个星期了，晚上很黑", "幸福路12号门口路灯不亮一个星期了"),
+    ("建设路88号附近有人占道经营，行人没法走", "建设路88号附近有人占道经营"),
+    # a long one without punctuation: cut where a word ends (was …以及办理地), or its place,
+    # object and problem (was its first 20 characters, …交叉口附近路灯不亮已)
+    ("市民咨询社保卡补办需要带哪些材料以及办理地点在哪里",
+     "市民咨询社保卡补办需要带哪些材料以及办理"),
+    ("市民来电反映幸福路与建设路交叉口附近路灯不亮已经一周影响夜间出行",
+     "幸福路与建设路交叉口路灯不亮"),
+    ("来电人反映光明小区5栋楼下垃圾两天没人清运气味很大希望尽快处理", "5栋楼下垃圾没人清"),
+])
+def test_an_order_is_summed_up_without_cutting_a_word(text: str, summary: str) -> None:
+    """A hotline order's category is given, not detected: its summary is still a line that
+    reads whole."""
+    assert summarize(text) == summary
 
 
 def test_a_run_on_message_is_summed_up_by_its_words() -> None:

@@ -38,7 +38,7 @@ _ROAD_STOP = ("马路", "走路", "过路", "一路", "这路", "那路", "条�
 # last of them (幸福路), and none is left in 把路堵了. After 的 too (钟楼的银盆路 → 银盆路), but
 # 小区的路 or 村里的路 is a road all the same, said without its name: kept as said.
 _NOT_IN_A_NAME = re.compile(
-    r"[把被了着也又还就很没不给让叫看说是]|反映|反应|投诉|举报|咨询|来电|报告")
+    r"[把被了着也又还就很没不给让叫看说是报]|反映|反应|投诉|举报|咨询|来电|报告")
 # The way somewhere (回家路上, 上学路上, 买菜回来路上) is a journey, not a road called 回家路.
 _JOURNEY = re.compile(r"(?:回家|上学|放学|上班|下班|回来|回去|过来|过去|出门|出来|进来|买菜|"
                       r"散步|遛狗|接孩子|送孩子)$")

@@ -202,6 +202,10 @@ def test_location_is_extracted(text: str, place: str) -> None:
     # a verb of telling before the name is not part of it
     ("市民来电反映幸福路与建设路交叉口路灯不亮", "幸福路与建设路交叉口"),
     ("投诉人民路夜市噪音太大", "人民路"),
+    ("网格员已经把情况报到街道了，等回复", None),  # reported to the street office
+    ("这个情况我已经报给街道了", None),
+    # after 的 the name (你说的银盆路 → 银盆路); a road said without one stays as said
+    ("找不到你说的银盆路，积水在哪", "银盆路"), ("小区的路到处是坑，下雨天走路一脚泥", "小区的路"),
     # real names keep what looks like a particle elsewhere (将军路, 成都路) and their 路上
     ("将军路的井盖松了", "将军路"), ("成都路口红绿灯坏了", "成都路口"),
     ("幸福路上有个大坑", "幸福路"),

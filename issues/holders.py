@@ -30,6 +30,17 @@ def held_by(group: Any) -> ColumnElement[Any]:
     return func.coalesce(Issue.assignee_id, group.owner_id)
 
 
+def held_or_group() -> ColumnElement[Any]:
+    """The assignee's person id, else minus the issue's group's id, which `owners` maps to
+    the holder: grouped by this, a statement needs no join to `groups` for each issue."""
+    return func.coalesce(Issue.assignee_id, -Issue.group_id)
+
+
+def owners() -> Select[int, int | None]:
+    """Rows of (minus a group's id, its owner's person id or None): `held_or_group` → holder."""
+    return select(-Group.id, Group.owner_id)
+
+
 def unassigned() -> ColumnElement[bool]:
     """No assignee, written so that no index is read for it: SQLite, which keeps no statistics
     here, would otherwise read every unassigned issue of the district (half a million) from

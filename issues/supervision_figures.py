@@ -37,9 +37,12 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Figures:
-    """One row: a unit, group, department or holder (or TOTAL) in the period."""
+    """One row: a unit, group, department or holder (or TOTAL) in the period. Not frozen:
+    a report builds two per row (with the previous period's), thousands per holder report,
+    and a frozen dataclass's __init__ costs nearly twice as much. Nothing changes one once
+    made."""
 
     key: str
     name: str

@@ -7,6 +7,8 @@ There 王网格 owns groups A and B and assigns nothing but A#4 (to 张师傅); 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from issues.service import IssueService
@@ -78,6 +80,18 @@ async def test_a_group_changing_hands_moves_its_unassigned_issues(
     await district.set_owner(B, OWNER.user_id, OWNER2)
     rows = _by_name((await district.supervision("holder", NOVEMBER)).rows)
     assert (rows["王网格"].received, rows["赵网格"].received) == (2, 2)
+
+
+async def test_a_group_without_an_owner_counts_its_unassigned_issues_in_the_total_only(
+        district: IssueService) -> None:  # noqa: F811
+    """赵网格 left C: nobody holds C#1, which no row shows and the total still counts (its
+    time to accept as well)."""
+    before = await district.supervision("holder", NOVEMBER)
+    await district.owner_left(C, OWNER2.user_id)
+    report = await district.supervision("holder", NOVEMBER)
+    assert {f.name: f.received for f in report.rows} == {"王网格": 3, "张师傅": 1}
+    assert (report.total.received, report.total.yellow) == (5, 1)
+    assert replace(report.total, previous=None) == replace(before.total, previous=None)
 
 
 async def _numbers(svc: IssueService, f: IssueFilter) -> set[tuple[int, int]]:

@@ -213,9 +213,11 @@ async def test_statements_do_not_grow_with_groups(db_url: str) -> None:
     sync_engine = svc.db.engine.sync_engine
     event.listen(sync_engine, "before_cursor_execute", count)
     few = {by: (await statements(by))[0] for by in ("community", "holder", "group")}
-    # The holder's key is read in the statements that count (its group joined to each):
-    # as many as the group's, which also names its keys from the database.
-    assert few["holder"] == few["group"]
+    # The holder's key is read in the statements that count: as many as the group's, which
+    # also names its keys from the database; on SQLite one more reads each group's owner
+    # once (the statements count per assignee or group, folded to holders in Python), as a
+    # unit level reads the org tree once.
+    assert few["holder"] == few["group"] + ("sqlite" in db_url)
     for n in range(30):
         chat = -200 - n
         owner = PersonRef(100 + n, f"群主{n}")  # each a person more to name

@@ -20,6 +20,7 @@ from issues.errors import IssueError
 from issues.escalation import Escalation
 from issues.feedback import feedback_rows
 from issues.followups import FollowUps
+from issues.fresh import Fresh
 from issues.groups import Groups
 from issues.helping import Helping
 from issues.hotline import Hotline
@@ -93,6 +94,7 @@ class IssueService:
         self.followups = FollowUps(*room, self.ledger)
         self._opened_elsewhere: list[Listener] = []
         self.supervisor = Supervision(uow, settings, clock)
+        self._holders: Fresh[list[PersonRef]] = Fresh(1)
 
     # --- groups and people ------------------------------------------------------------------
     async def register_group(self, chat_id: int, title: str, owner: PersonRef | None,
@@ -132,8 +134,9 @@ class IssueService:
                                     **changes: object) -> GroupView:
         return await self.groups.update_group_settings(chat_id, actor_id, **changes)
 
-    async def holders(self) -> list[PersonRef]:
-        return await self.people.holders()
+    async def holders(self, max_age: float = 0) -> list[PersonRef]:
+        """With `max_age`, a list that old will do: on PostgreSQL it reads the issues."""
+        return await self._holders.get(None, self.people.holders, max_age)
 
     async def find_person(self, username: str) -> PersonRef | None:
         return await self.people.find_person(username)

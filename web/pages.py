@@ -79,7 +79,7 @@ async def issues(request: web.Request) -> web.Response:
                   pages=max(1, -(-result.total // PAGE_SIZE)), q=request.query,
                   qs=urlencode(query), groups=await svc.group_titles(), owners=owners(shown),
                   qs_all=urlencode({k: v for k, v in query.items() if k != "fact"}),
-                  holders=await svc.holders(), units=await svc.org_units())
+                  holders=await svc.holders(max_age=60), units=await svc.org_units())
 
 
 def _last(events: tuple[EventView, ...], *kinds: str) -> EventView | None:

@@ -46,6 +46,7 @@ async def _counts(client: TestClient, svc: IssueService) -> dict[str, int]:
         async def get(path: str = path) -> Any:
             svc.supervisor._fresh.clear()  # count a computation, not a cached report
             svc.statistics._fresh.clear()  # nor cached headline figures
+            svc._holders.clear()  # nor the ledger's list of people in charge
             return await _admin_get(client, path)
 
         out[path] = await statements(svc, get)

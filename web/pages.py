@@ -32,6 +32,9 @@ def svc_of(request: web.Request) -> IssueService:
     return request.app[SERVICE]
 
 
+HOLDERS_MAX_AGE = 60.0  # seconds the ledger's list of people in charge may be old
+
+
 def issue_filter(request: web.Request) -> IssueFilter:
     """The ledger's filters from the query string; a value that cannot be one is a 400."""
     q = request.query
@@ -79,7 +82,8 @@ async def issues(request: web.Request) -> web.Response:
                   pages=max(1, -(-result.total // PAGE_SIZE)), q=request.query,
                   qs=urlencode(query), groups=await svc.group_titles(), owners=owners(shown),
                   qs_all=urlencode({k: v for k, v in query.items() if k != "fact"}),
-                  holders=await svc.holders(max_age=60), units=await svc.org_units())
+                  holders=await svc.holders(max_age=HOLDERS_MAX_AGE),
+                  units=await svc.org_units())
 
 
 def _last(events: tuple[EventView, ...], *kinds: str) -> EventView | None:

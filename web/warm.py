@@ -6,8 +6,8 @@ On a district's ledger the first `/` or 大屏 after a start took a third longer
 are read on side by side were opened (on PostgreSQL each statement prepared on each), and
 SQLAlchemy compiled its statements, all on that one request. The warm-up does that work once
 before the site takes requests, by computing what the 大屏 shows (the overview's figures and
-more) and the ledger's first page; the figures are then kept for their minute like any
-request's.
+more), the ledger's first page and its list of people in charge; the figures and the list
+are then kept for their minute like any request's.
 
 Then what the process holds from now on to its end (modules, compiled templates and
 statements, settings) is put out of the garbage collector's sight, as the bot does after its
@@ -26,7 +26,7 @@ from aiohttp import web
 
 from issues.views import IssueFilter
 from web import figures
-from web.pages import PAGE_SIZE, SERVICE, SETTINGS
+from web.pages import HOLDERS_MAX_AGE, PAGE_SIZE, SERVICE, SETTINGS
 from web.render import TEMPLATES
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ async def warm_up(app: web.Application) -> None:
         try:
             await figures.screen(svc, app[SETTINGS])
             await svc.list_issues(IssueFilter(), page_size=PAGE_SIZE)
+            await svc.holders(max_age=HOLDERS_MAX_AGE)  # the ledger's 负责人 list
         except Exception:  # the requests will say what is wrong, to whoever asks
             log.exception("dashboard warm-up failed")
     gc.collect()

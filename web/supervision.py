@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 from zoneinfo import ZoneInfo
@@ -43,14 +44,9 @@ RANK_NAMES = {"resolve_rate": "按时办结率", "ack_rate": "按时受理率",
 # The table's columns a reader may sort by, and the order of a first click: the counts that
 # call for supervision most first, the rates lowest first (the worst-served on top).
 SORTS: dict[str, tuple[Callable[[Figures], Any], bool]] = {
-    "received": (lambda f: f.received, True),
-    "ack_rate": (lambda f: f.ack_rate, False),
-    "resolve_rate": (lambda f: f.resolve_rate, False),
-    "red": (lambda f: f.red, True),
-    "yellow": (lambda f: f.yellow, True),
-    "reopened": (lambda f: f.reopened, True),
-    "repeat": (lambda f: f.repeat, True),
-    "satisfaction_rate": (lambda f: f.satisfaction_rate, False),
+    **{count: (attrgetter(count), True)
+       for count in ("received", "red", "yellow", "reopened", "repeat")},
+    **{rate: (value, False) for rate, value in RANKABLE.items()},
 }
 # Rows on one page of the table: a district's 2,000 groups or 4,000 people in charge made a
 # page of several megabytes that a browser lays out for seconds, and nobody reads it whole.

@@ -15,6 +15,7 @@ import dataclasses
 from typing import Any, ClassVar, get_type_hints
 
 MAX_BYTES = 64  # Telegram's limit on callback_data
+MAX_ID = 2**31 - 1  # issue and help ids are 32-bit integers in the database
 SEP = ":"
 
 _KINDS: dict[str, type[CallbackData]] = {}
@@ -89,6 +90,10 @@ class IssueButton(CallbackData):
 
     issue_id: int
 
+    def __post_init__(self) -> None:
+        if not 0 < self.issue_id <= MAX_ID:  # never a row: "ack:99999999999999999999"
+            raise ValueError(f"issue id out of range: {self.issue_id}")
+
 
 class Ack(IssueButton, prefix="ack"):
     """受理"""
@@ -152,3 +157,9 @@ class HelpAct(CallbackData, prefix="help"):
 
     help_id: int
     action: str
+
+    ACTIONS: ClassVar[frozenset[str]] = frozenset({"claim", "release", "done", "withdraw"})
+
+    def __post_init__(self) -> None:
+        if not 0 < self.help_id <= MAX_ID or self.action not in self.ACTIONS:
+            raise ValueError(f"no such help button: {self.help_id}, {self.action!r}")

@@ -7,7 +7,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
+    Message,
+    Update,
+)
 from telegram.constants import MessageEntityType
 from telegram.error import BadRequest
 
@@ -45,7 +52,7 @@ async def on_button(update: Update, context: Context) -> None:
     q = update.callback_query
     if q is None:
         return
-    data = parse(q.data)
+    data = parse(q.data) if offered(q) else None
     if isinstance(data, Dismiss):
         await _dismiss(q, data)
         return
@@ -55,6 +62,9 @@ async def on_button(update: Update, context: Context) -> None:
     svc = ctx.service(context)
     actor = ctx.person(q.from_user)
     issue = await svc.get_issue_by_id(data.issue_id)
+    if not elsewhere_ok(q.message, issue.chat_id):
+        await q.answer(render("button_expired"), show_alert=True)
+        return
     chat, n = issue.chat_id, issue.number
     await refresh_if_stale(context, chat)  # rights come from Telegram, not an old copy
     result: TransitionResult
@@ -106,6 +116,27 @@ async def on_button(update: Update, context: Context) -> None:
     await announce(context.bot, svc, result, rating_message=rating_message)
     if isinstance(data, Rate) and result.reopened:  # she was asked 哪里不满意
         ask_reason(context, result.issue, q.from_user.id)
+
+
+def offered(q: CallbackQuery) -> bool:
+    """Whether the pressed data is one of the buttons the message carries now. Telegram
+    does not check callback data against the keyboard (a modified client sends any string
+    under any message of ours), and the message it sends with the press is as it is now: a
+    press of a button the message no longer has (the issue moved on since), or never had
+    (another group's issue, someone else's rating, a made-up id), is expired, never acted
+    on. A message Telegram no longer shows us (deleted) is left to the act's own checks."""
+    msg = q.message
+    if not isinstance(msg, Message):
+        return True
+    markup = msg.reply_markup
+    return markup is not None and any(
+        b.callback_data == q.data for row in markup.inline_keyboard for b in row)
+
+
+def elsewhere_ok(msg: MaybeInaccessibleMessage | None, chat_id: int) -> bool:
+    """A button in a group acts only on that group's own issues and help requests (in a
+    private chat, the worker's 记为 question, on the issue of any of their groups)."""
+    return msg is None or not ctx.is_group(msg.chat) or msg.chat.id == chat_id
 
 
 # Telegram dates a message by its own clock, to the second, and ours may be ahead of it: a

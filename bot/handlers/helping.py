@@ -20,6 +20,7 @@ from telegram.error import BadRequest
 from bot import context as ctx
 from bot.callbacks import HelpAct, parse
 from bot.context import Context
+from bot.handlers.buttons import elsewhere_ok, offered
 from bot.handlers.notices import command_text
 from bot.present.help_cards import help_card
 from bot.present.send import send_html
@@ -104,6 +105,10 @@ async def on_help_button(update: Update, context: Context) -> None:
     if q is None or not isinstance(data, HelpAct):
         return
     svc = ctx.service(context)
+    if not offered(q) or not elsewhere_ok(q.message, (await svc.helping.get(
+            data.help_id)).chat_id):
+        await q.answer(render("button_expired"), show_alert=True)
+        return
     h = await svc.helping.act(data.help_id, ctx.person(q.from_user), data.action)
     await _refresh(context, h)
     await q.answer(render(f"wish_answer.{data.action}", h=h))

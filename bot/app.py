@@ -36,6 +36,7 @@ from bot.handlers import (
     buttons,
     commands,
     departments,
+    gate,
     helping,
     notices,
     oversight,
@@ -124,8 +125,15 @@ def register_handlers(app: BotApp) -> None:
     (the chat filter also excludes commands).
     Group 1 catches commands no handler of group 0 took: since every group sees every update,
     it skips the names registered in group 0 (kept in bot_data.commands).
+    Group -1, before all: a group command from an anonymous admin or a channel, or past one
+    person's limit, is answered there and goes no further (bot.handlers.gate).
     The error handler answers the domain's refusals and reports failures (bot.errors).
     """
+    # Before any of them: a group command from no one we can tell (an anonymous admin, a
+    # channel) or past one person's limit stops here (bot.handlers.gate).
+    app.add_handler(MessageHandler(
+        filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & filters.COMMAND,
+        gate.on_group_command), group=-1)
     app.add_handler(ChatMemberHandler(basic.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(ChatMemberHandler(rights.on_chat_member, ChatMemberHandler.CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, basic.on_migrate))
@@ -216,6 +224,7 @@ def build_application(
     use_templates(settings.templates_dir)
     app.bot_data.intake_limiter = IntakeLimiter(settings.intake_per_person,
                                                 settings.intake_window.total_seconds())
+    app.bot_data.command_limiter = IntakeLimiter(gate.COMMANDS_PER_MINUTE, gate.WINDOW)
     register_handlers(app)
     schedule_jobs(app)
     return app

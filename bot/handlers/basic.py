@@ -8,6 +8,7 @@ from telegram import Chat, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus
 
 from bot.context import Context, register, service
+from bot.handlers.gate import command_of
 from bot.present.cards import mention
 from bot.present.lookup import answer
 from bot.present.templates import render, safe
@@ -94,13 +95,9 @@ async def on_help(update: Update, context: Context) -> None:
 
 async def on_unknown_command(update: Update, context: Context) -> None:
     msg = update.effective_message
-    if msg is None or not msg.text:
+    if msg is None:
         return
-    command = msg.text.split()[0]
-    name, _, target = command[1:].partition("@")
-    if name.lower() in context.bot_data.commands:
+    name = command_of(msg, context)  # None: addressed to another bot in the group
+    if name is None or name in context.bot_data.commands:
         return  # a known command; its own handler answered
-    me = context.bot_data.me
-    if target and me is not None and target.lower() != (me.username or "").lower():
-        return  # addressed to another bot in the group
     await msg.reply_html(render("unknown_command"))

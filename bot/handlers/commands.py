@@ -69,7 +69,7 @@ async def report(update: Update, context: Context) -> None:
                          det.urgent, det.location, det.summary or text[:20], det.keywords,
                          det.urgent_kind)
     await ctx.ensure_group(context, msg.chat)
-    await open_issue(target, context, explicit, explicit=True, text=text)
+    await open_issue(target, context, explicit, explicit=True, text=text, asker=msg)
 
 
 async def _report_edited(msg: Message, context: Context, text: str) -> bool:

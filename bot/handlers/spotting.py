@@ -7,11 +7,12 @@ import logging
 from dataclasses import replace
 from datetime import timedelta
 
-from telegram import Message, MessageEntity, Update
+from telegram import Message, Update
 
 from bot import context as ctx
 from bot.context import Context
 from bot.handlers import helping, talk
+from bot.handlers.gate import command_of
 from bot.handlers.limits import Verdict
 from bot.present.announce import announce
 from bot.present.cards import render_card
@@ -187,19 +188,23 @@ async def _replied_issue(msg: Message, context: Context) -> IssueView | None:
 
 async def open_issue(msg: Message, context: Context, det: Detection,
                      explicit: bool, text: str | None = None,
-                     group: GroupView | None = None) -> IntakeResult | None:
+                     group: GroupView | None = None,
+                     asker: Message | None = None) -> IntakeResult | None:
     """Intake plus the card; safe to run twice for one message (updates can repeat). One
     more person reporting an open issue gets a 👍 on their message and the card's count; the
     reporter saying it again is a 催办 and gets the issue's status. None when the person has
-    reported too much too fast (`bot.handlers.limits`)."""
+    reported too much too fast (`bot.handlers.limits`): the one who asks (`asker`, the
+    /report that replies to `msg`, else `msg`'s sender) — a neighbour's /report replies
+    never spend her allowance, nor silence her own complaint."""
     svc = ctx.service(context)
     chat = msg.chat
-    assert msg.from_user is not None
+    asked = asker or msg
+    assert msg.from_user is not None and asked.from_user is not None
     limiter = context.bot_data.intake_limiter
-    verdict = limiter.check(msg.from_user.id) if limiter is not None else Verdict.TAKE
+    verdict = limiter.check(asked.from_user.id) if limiter is not None else Verdict.TAKE
     if verdict is not Verdict.TAKE:
         if verdict is Verdict.TELL:
-            await msg.reply_html(render("intake_too_fast"))
+            await asked.reply_html(render("intake_too_fast"))
         return None
     said = talk.without_mention(msg, context, text or msg.text or msg.caption or "")
     result = await svc.intake(chat.id, msg.message_id, ctx.person(msg.from_user), said, det,
@@ -262,26 +267,13 @@ async def _reply_to_card(msg: Message, context: Context) -> bool:
     return True
 
 
-def _our_command(msg: Message, context: Context) -> bool:
-    """The message is one of our commands (an edited /report never comes here)."""
-    entity = next((e for e in msg.entities if e.offset == 0
-                   and e.type == MessageEntity.BOT_COMMAND), None)
-    if entity is None:
-        return False
-    name, _, target = msg.parse_entity(entity)[1:].partition("@")
-    me = context.bot_data.me
-    if target and me is not None and target.lower() != (me.username or "").lower():
-        return False  # another bot's
-    return name.lower() in context.bot_data.commands
-
-
 async def on_edited_message(update: Update, context: Context) -> None:
     """The text on the issue follows the edit; an edit that removes the complaint closes
     nothing (the owner decides)."""
     msg = update.edited_message
     if msg is None or not ctx.is_group(msg.chat) or not (msg.text or msg.caption):
         return
-    if _our_command(msg, context):
+    if command_of(msg, context) in context.bot_data.commands:
         await msg.reply_html(render("edited_command"))
         return
     svc = ctx.service(context)

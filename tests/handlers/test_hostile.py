@@ -5,8 +5,11 @@ other bad input that must be refused in one short line and lose nothing."""
 
 from __future__ import annotations
 
-from tests.offline import OfflineBot, plain
+from tests.offline import OfflineBot, Person, plain
 
+# Telegram's stand-ins for a message sent in the name of a chat.
+ANONYMOUS_ADMIN = Person(1087968824, "Group", "GroupAnonymousBot", is_bot=True)
+CHANNEL_BOT = Person(136817688, "Channel", "Channel_Bot", is_bot=True)
 EXPIRED = "这个按钮已失效"
 
 
@@ -59,3 +62,44 @@ async def test_a_button_the_issue_has_moved_past_is_expired(bot: OfflineBot) -> 
     assert EXPIRED in _alert(bot)
     assert (await bot.service.get_issue(a.id, 1)).status == "resolved"
     assert len(bot.sent()) == before
+
+
+async def test_commands_in_the_name_of_a_chat_are_refused_in_one_line(bot: OfflineBot) -> None:
+    a, _, (li, _) = await bot.group()
+    await bot.say(a, li, "3栋门口路灯坏了好几天了")
+    for who, sender, text in (
+            (ANONYMOUS_ADMIN, a.as_chat(), "/ack 1"),
+            (ANONYMOUS_ADMIN, a.as_chat(), "/report 5栋电梯坏了，困了人"),
+            (CHANNEL_BOT, {"id": -1009999, "type": "channel", "title": "某频道"},
+             "/report 6栋电梯坏了")):
+        said = await bot.say(a, who, text, sender_chat=sender)
+        reply = plain(bot.reply_to(said))
+        assert "匿名" in reply and "自己的账号" in reply and "\n" not in reply, reply
+    issue = await bot.service.get_issue(a.id, 1)
+    assert issue.status == "open"
+    assert (await bot.service.list_issues()).total == 1  # nothing filed in a bot's name
+
+
+async def test_a_flood_of_commands_is_told_once_and_holds_back_nobody(bot: OfflineBot) -> None:
+    a, owner, (li, zhang) = await bot.group()
+    before = len(bot.sent())
+    for k in range(30):
+        await bot.say(a, zhang, f"/frob{k}")
+    said = [p["text"] for p in bot.sent()[before:]]
+    assert sum("没有这个命令" in t for t in said) == 10
+    assert sum("发命令太快" in t for t in said) == 1 and len(said) == 11
+    complaint = await bot.say(a, li, "3栋门口路灯坏了好几天了")
+    assert "#1" in bot.reply_to(complaint)  # the neighbour is not held back
+    await bot.say(a, owner, "/ack 1")
+    assert any("已受理" in t for t in bot.replies_to(complaint))
+
+
+async def test_a_neighbours_report_replies_never_silence_her_own_complaint(
+        bot: OfflineBot) -> None:
+    a, _, (li, zhang) = await bot.group()
+    chat = await bot.say(a, li, "今天天气不错")
+    asked = [await bot.say(a, zhang, "/report", reply_to=chat) for _ in range(7)]
+    assert bot.replies_to(chat) and all("太多" not in t for t in bot.replies_to(chat))
+    assert any("太多" in t for m in asked for t in bot.replies_to(m))  # told: the asker
+    complaint = await bot.say(a, li, "3栋门口路灯坏了好几天了")
+    assert "📌" in bot.reply_to(complaint)

@@ -1,0 +1,56 @@
+"""What is refused before any handler sees a group command (handler group -1).
+
+- A command sent in the name of a chat — an anonymous admin (Telegram's GroupAnonymousBot
+  speaks for them) or a member posting as their channel — comes from no one we can tell
+  apart: acting or filing on it would record one shared bot account as the person, in every
+  group at once. The sender is told, in one line, to send it as themselves.
+- One person's commands are limited (`COMMANDS_PER_MINUTE`): each is answered in the group
+  (a refusal, "没有这个命令", a lookup's short reply), and a member sending a hundred would
+  spend the group's Telegram allowance (20 messages a minute) and hold back everyone's cards.
+  Past the limit they are told once and the rest are left alone, as the intake limit does
+  for reports (`bot.handlers.limits`).
+"""
+
+from __future__ import annotations
+
+from telegram import Message, MessageEntity, Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import Context
+from bot.handlers.limits import Verdict
+from bot.present.templates import render
+
+COMMANDS_PER_MINUTE = 10
+WINDOW = 60.0  # seconds
+
+
+def command_of(msg: Message, context: Context) -> str | None:
+    """The name of the command the message starts with when it is for this bot (/cmd, or
+    /cmd@our_username), lower-cased; None for a plain message or another bot's command."""
+    entity = next((e for e in msg.entities if e.offset == 0
+                   and e.type == MessageEntity.BOT_COMMAND), None)
+    if entity is None:
+        return None
+    name, _, target = msg.parse_entity(entity)[1:].partition("@")
+    me = context.bot_data.me
+    if target and me is not None and target.lower() != (me.username or "").lower():
+        return None
+    return name.lower()
+
+
+async def on_group_command(update: Update, context: Context) -> None:
+    msg = update.effective_message
+    if msg is None or command_of(msg, context) is None:
+        return
+    if msg.sender_chat is not None and not msg.is_automatic_forward:
+        await msg.reply_html(render("faceless_command"))
+        raise ApplicationHandlerStop
+    limiter = context.bot_data.command_limiter
+    if limiter is None or msg.from_user is None:
+        return
+    verdict = limiter.check(msg.from_user.id)
+    if verdict is Verdict.TAKE:
+        return
+    if verdict is Verdict.TELL:
+        await msg.reply_html(render("commands_too_fast"))
+    raise ApplicationHandlerStop

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Chat, ChatMemberUpdated, Update
+from telegram import Chat, ChatMemberUpdated, Message, Update
 from telegram.constants import ChatMemberStatus
 
 from bot.context import Context, register, service
@@ -27,14 +27,18 @@ async def can_read_all(context: Context, chat: Chat) -> bool:
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
-async def introduce(context: Context, chat: Chat, notify: bool = True) -> None:
+async def introduce(context: Context, chat: Chat, asked: Message | None = None) -> None:
     """Register the group (owner = its creator, unless one was set) and say hello, naming
-    the owner — mentioned when the bot joins, by name when someone sends /start again (the
-    owner set with /setowner, not the creator, and not pinged each time) — with a privacy
-    warning."""
+    the owner — mentioned when the bot joins; by name, as an answer to the asker only (a
+    lookup's answer: privately, or a reply removed later), when someone sends /start again
+    (the owner set with /setowner, not the creator, and not pinged each time) — with a
+    privacy warning."""
     group = await register(context, chat)
-    owner = mention(group.owner, notify=notify)
-    await context.bot.send_message(chat.id, render("start", owner=safe(owner)))
+    hello = render("start", owner=safe(mention(group.owner, notify=asked is None)))
+    if asked is None:
+        await context.bot.send_message(chat.id, hello)
+    else:
+        await answer(asked, context, hello)
     if not await can_read_all(context, chat):
         await context.bot.send_message(chat.id, render("privacy_warning"))
 
@@ -72,7 +76,7 @@ async def on_start(update: Update, context: Context) -> None:
     if chat is None or update.effective_message is None:
         return
     if chat.type in (Chat.GROUP, Chat.SUPERGROUP):
-        await introduce(context, chat, notify=False)
+        await introduce(context, chat, asked=update.effective_message)
     else:
         # They opened the private chat: answers and questions may come here from now on.
         context.bot_data.private_closed.pop(chat.id, None)

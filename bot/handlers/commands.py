@@ -326,6 +326,11 @@ async def settings_cmd(update: Update, context: Context) -> None:
     if not args:
         await answer(msg, context, settings_text(group.settings))
         return
+    actor_id = msg.from_user.id
+    # Who asks first: a plain member hears "只有群主或管理员可以修改设置", not which values
+    # a setting takes.
+    await with_fresh_admins(context, msg.chat.id, lambda: svc.require_group_manager(
+        msg.chat.id, actor_id, GroupAct.SETTINGS))
     key = SETTING_KEYS.get(args[0].lower())
     if key is None or len(args) < 2:
         await answer(msg, context, render("settings_unknown"))
@@ -337,7 +342,6 @@ async def settings_cmd(update: Update, context: Context) -> None:
                                           name=render(f"setting_name.{key}"),
                                           choices=render(f"setting_choices.{key}")))
         return
-    actor_id = msg.from_user.id
     g = await with_fresh_admins(context, msg.chat.id, lambda: svc.update_group_settings(
         msg.chat.id, actor_id, **{key: value}))
     await answer(msg, context, render("settings_saved", name=render(f"setting_name.{key}"),

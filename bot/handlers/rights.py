@@ -102,10 +102,19 @@ async def on_chat_member(update: Update, context: Context) -> None:
 
 
 async def on_member_left(update: Update, context: Context) -> None:
-    """The "X left the group" message (all a bot that is not an admin hears of it)."""
+    """The "X left the group" message (all a bot that is not an admin hears of it): as a
+    `chat_member` update would, it ends acting for the group's department and re-reads the
+    admins when an admin left (else a former admin acts until the copy is ten minutes old)."""
     msg = update.effective_message
-    if msg is not None and msg.left_chat_member is not None and ctx.is_group(msg.chat):
-        await owner_gone(context, msg.chat.id, msg.left_chat_member)
+    if msg is None or msg.left_chat_member is None or not ctx.is_group(msg.chat):
+        return
+    user = msg.left_chat_member
+    group = await ctx.service(context).get_group(msg.chat.id)
+    if group is not None and group.department_code:
+        await ctx.service(context).leave_department(group.department_code, user.id)
+    if group is not None and any(a.user_id == user.id for a in group.admins):
+        await refresh_admins(context, msg.chat.id)
+    await owner_gone(context, msg.chat.id, user)
 
 
 async def owner_gone(context: Context, chat_id: int, user: User) -> None:

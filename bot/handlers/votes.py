@@ -29,10 +29,18 @@ _UNITS = {"秒": 1, "s": 1, "分钟": 60, "分": 60, "m": 60, "小时": 3600, "�
           "天": 86400, "日": 86400, "d": 86400, "周": 604800, "w": 604800}
 
 
+# Longer than any vote may run, and far from timedelta's end: "/vote 99999999999天 …" is
+# refused as too long, not an overflow.
+_BEYOND = timedelta(days=3650)
+
+
 def parse_span(word: str) -> timedelta | None:
     """'3天', '2小时', '30分钟', '90s', '2h' → a duration; None for anything else."""
     m = _SPAN.match(word.strip().lower())
-    return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)]) if m else None
+    if m is None:
+        return None
+    seconds = float(m.group(1)) * _UNITS[m.group(2)]  # inf for 400 digits
+    return timedelta(seconds=min(seconds, _BEYOND.total_seconds()))
 
 
 def parse_vote(body: str, default: timedelta) -> tuple[str, list[str], bool, timedelta] | None:

@@ -5,7 +5,7 @@ other bad input that must be refused in one short line and lose nothing."""
 
 from __future__ import annotations
 
-from tests.offline import OfflineBot, Person, plain
+from tests.offline import JSON, OfflineBot, Person, plain
 
 # Telegram's stand-ins for a message sent in the name of a chat.
 ANONYMOUS_ADMIN = Person(1087968824, "Group", "GroupAnonymousBot", is_bot=True)
@@ -103,3 +103,45 @@ async def test_a_neighbours_report_replies_never_silence_her_own_complaint(
     assert any("太多" in t for m in asked for t in bot.replies_to(m))  # told: the asker
     complaint = await bot.say(a, li, "3栋门口路灯坏了好几天了")
     assert "📌" in bot.reply_to(complaint)
+
+
+async def test_only_managers_hear_which_values_a_setting_takes(bot: OfflineBot) -> None:
+    a, owner, (li, _) = await bot.group()
+    reply = plain(bot.reply_to(await bot.say(a, li, "/settings 自动 随便")))
+    assert "只有群主或管理员" in reply and "开 或 关" not in reply
+    reply = plain(bot.reply_to(await bot.say(a, owner, "/settings 自动 随便")))
+    assert "开 或 关" in reply
+
+
+async def test_a_vote_of_a_billion_days_is_refused_not_a_crash(bot: OfflineBot) -> None:
+    a, owner, _ = await bot.group()
+    for span in ("99999999999天", "9" * 400 + "周"):
+        reply = plain(bot.reply_to(await bot.say(a, owner, f"/vote {span} 修不修 | 修 | 不修")))
+        assert "最长 30 天" in reply, reply
+
+
+async def test_start_from_a_member_is_answered_to_her_only(bot: OfflineBot) -> None:
+    a, _, (li, _) = await bot.group()
+    asked = await bot.say(a, li, "/start")
+    hello = bot.reply_to(asked)  # a reply (she has not started the bot), removed later
+    assert "大家好" in hello and "tg://user" not in hello
+    jobs = [j.name for j in bot.app.job_queue.jobs()] if bot.app.job_queue else []
+    assert any(str(j).startswith(f"remove-{a.id}-") for j in jobs), jobs
+
+
+async def test_leaving_a_department_group_ends_acting_for_it(bot: OfflineBot) -> None:
+    """The "X left the group" message is all a bot that is no admin hears of a departure."""
+    a, owner, (li, _) = await bot.group()
+    dept, chief, (worker, _) = await bot.group("城管执法队")
+    code = await bot.service.new_access_code()
+    await bot.say(dept, chief, f"/dept 登记 城管 {code}")
+    await bot.say(a, li, "小区门口占道摆摊，车都过不去")
+    await bot.say(a, owner, "/escalate 1 城管")
+    await bot.say(dept, worker, "/progress 1 已派人去看")  # acts for the department
+    a.members[worker.id] = (worker, "member")  # the worker lives in the residents' group too
+    dept.members.pop(worker.id)
+    left: JSON = {"left_chat_member": worker.as_user()}
+    await bot.say(dept, worker, None, **left)
+    refused = await bot.say(a, worker, "/resolve 1 摊点已清理")
+    assert "只有" in plain(bot.reply_to(refused))
+    assert (await bot.service.get_issue(a.id, 1)).status != "resolved"

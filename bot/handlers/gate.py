@@ -4,11 +4,12 @@
   speaks for them) or a member posting as their channel — comes from no one we can tell
   apart: acting or filing on it would record one shared bot account as the person, in every
   group at once. The sender is told, in one line, to send it as themselves.
-- One person's commands are limited (`COMMANDS_PER_MINUTE`): each is answered in the group
+- One member's commands are limited (`COMMANDS_PER_MINUTE`): each is answered in the group
   (a refusal, "没有这个命令", a lookup's short reply), and a member sending a hundred would
   spend the group's Telegram allowance (20 messages a minute) and hold back everyone's cards.
   Past the limit they are told once and the rest are left alone, as the intake limit does
-  for reports (`bot.handlers.limits`).
+  for reports (`bot.handlers.limits`). The group's owner and admins are not limited: their
+  commands are the work itself (clearing a backlog is many /ack and /resolve at once).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from __future__ import annotations
 from telegram import Message, MessageEntity, Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot import context as ctx
 from bot.context import Context
 from bot.handlers.limits import Verdict
+from bot.handlers.talk import manages
 from bot.present.templates import render
 
 COMMANDS_PER_MINUTE = 10
@@ -49,8 +52,15 @@ async def on_group_command(update: Update, context: Context) -> None:
     if limiter is None or msg.from_user is None:
         return
     verdict = limiter.check(msg.from_user.id)
-    if verdict is Verdict.TAKE:
+    if verdict is Verdict.TAKE or await _manager(context, msg):
         return
     if verdict is Verdict.TELL:
         await msg.reply_html(render("commands_too_fast"))
     raise ApplicationHandlerStop
+
+
+async def _manager(context: Context, msg: Message) -> bool:
+    """The sender is the group's owner or an admin (asked only past the limit)."""
+    assert msg.from_user is not None
+    group = await ctx.service(context).get_group(msg.chat.id, max_age=ctx.GROUP_MAX_AGE)
+    return group is not None and manages(group, msg.from_user.id)

@@ -90,6 +90,8 @@ async def test_a_flood_of_commands_is_told_once_and_holds_back_nobody(bot: Offli
     assert sum("发命令太快" in t for t in said) == 1 and len(said) == 11
     complaint = await bot.say(a, li, "3栋门口路灯坏了好几天了")
     assert "#1" in bot.reply_to(complaint)  # the neighbour is not held back
+    for _ in range(12):  # the owner's commands are the work itself: never limited
+        await bot.say(a, owner, "/list")
     await bot.say(a, owner, "/ack 1")
     assert any("已受理" in t for t in bot.replies_to(complaint))
 

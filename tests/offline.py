@@ -120,7 +120,8 @@ class OfflineTelegram:
             raise BadRequest("Message is too long")
         message: JSON = {"message_id": self.next_id(), "date": int(time.time()), "chat": chat,
                          "from": self.me, "text": p["text"]}
-        if p.get("reply_markup"):
+        if (p.get("reply_markup") or {}).get("inline_keyboard"):
+            # Telegram's message carries an inline keyboard only (never a ForceReply)
             message["reply_markup"] = p["reply_markup"]
         return self.store(message)
 

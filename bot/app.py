@@ -45,6 +45,7 @@ from bot.handlers import (
     voice,
     votes,
 )
+from bot.handlers.limits import KIND as INTAKE_KIND
 from bot.handlers.limits import IntakeLimiter
 from bot.jobs import schedule_jobs
 from bot.present.announce import post_card
@@ -242,6 +243,9 @@ async def _post_init(app: BotApp) -> None:
             raise
         data.db, data.service = db, IssueService(db, settings, summarize=summarize)
     data.service.on_opened_elsewhere(partial(post_card, app.bot, data.service))
+    if data.intake_limiter is not None:  # every worker of the ledger counts one limit
+        data.intake_limiter.shared = partial(data.service.rates.add, INTAKE_KIND,
+                                             window=settings.intake_window)
     # Rules and the jieba dictionary load before the first update, not while a burst of
     # group messages waits behind the first one (about a second on a cold start).
     if settings.rules_dir is not None:
@@ -260,6 +264,8 @@ async def _post_init(app: BotApp) -> None:
 
 
 async def _post_shutdown(app: BotApp) -> None:
+    if app.bot_data.intake_limiter is not None:
+        await app.bot_data.intake_limiter.close()
     db, app.bot_data.db = app.bot_data.db, None
     if db is not None:
         await db.dispose()

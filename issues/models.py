@@ -347,3 +347,16 @@ class AccessCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_in_chat: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RateCount(Base):
+    """How often someone did something limited (a failed dashboard login per address, a
+    report per person) in the window that began at `since`: shared by every worker of one
+    database and kept through restarts (`issues.rates`). A row whose window has passed
+    starts again at its next use, or is deleted."""
+
+    __tablename__ = "rate_counts"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    who: Mapped[str] = mapped_column(String(64), primary_key=True)
+    since: Mapped[datetime] = mapped_column(index=True)
+    n: Mapped[int] = mapped_column(Integer)

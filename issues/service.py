@@ -31,6 +31,7 @@ from issues.notices import Notices
 from issues.org import Org
 from issues.oversight import Oversight
 from issues.people import People
+from issues.rates import Rates
 from issues.reminders import Reminders
 from issues.settings import Settings
 from issues.stats import Statistics
@@ -66,9 +67,8 @@ class IssueService:
     def __init__(self, db: Database, settings: Settings,
                  clock: Callable[[], datetime] = utcnow,
                  summarize: Callable[[str], str] = first_clause) -> None:
-        """`summarize` sums up the text of a report from another channel (a hotline order)
-        for the lists: the bot gives the detector's (`nlp.summarize`); the domain's own only
-        takes the first clause."""
+        """`summarize` sums up another channel's report (a hotline order) for the lists: the
+        bot gives the detector's (`nlp.summarize`); the domain's own takes the first clause."""
         self.db = db
         self.settings = settings
         self.clock = clock
@@ -84,7 +84,7 @@ class IssueService:
         self.deliveries = Deliveries(*room)
         self.reminders = Reminders(*room, self.ledger)
         self.statistics = Statistics(*room)
-        self.access = Access(*room)
+        self.access, self.rates = Access(*room), Rates(*room)  # rates: limits workers share
         # Beyond intake (#20): rooms the bot and the dashboard call directly.
         self.notices = Notices(*room)
         self.oversight = Oversight(*room, self.ledger, self.transitions)

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -33,6 +34,7 @@ ROLE = web.RequestKey("role", str)
 PUBLIC_PREFIXES = ("/login", "/static/", "/open311/")
 LOGIN_TRIES = 8  # failed logins from one address …
 LOGIN_WINDOW = 600.0  # … within this many seconds, then it waits
+LOGIN_KIND = "login"  # their count in the ledger (issues.rates)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -54,14 +56,21 @@ def is_https(request: web.Request) -> bool:
 
 
 class LoginLimiter:
-    """Failed logins per client address in a sliding window (per process). Only addresses
-    that failed within the window are held (at most `held`, the longest-held going first):
-    an attacker trying from ever new addresses must not grow the process without end."""
+    """Failed logins per client address in a sliding window. Only addresses that failed
+    within the window are held (at most `held`, the longest-held going first): an attacker
+    trying from ever new addresses must not grow the process without end.
+
+    With the ledger (`service`) the failures are also counted there (`issues.rates`, a window
+    from the first failure): every worker of the database sees them, and so does a worker
+    started again. Logins are rare; an address this process already blocks is answered
+    without asking."""
 
     def __init__(self, tries: int = LOGIN_TRIES, window: float = LOGIN_WINDOW,
-                 held: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
+                 held: int = 100_000, clock: Callable[[], float] = time.monotonic,
+                 service: IssueService | None = None) -> None:
         self.tries, self.window, self._clock = tries, window, clock
         self._failures: TTLCache[str, collections.deque[float]] = TTLCache(held, window, clock)
+        self.service = service
 
     def __len__(self) -> int:
         """The addresses held: those that failed within the window."""
@@ -74,13 +83,21 @@ class LoginLimiter:
             seen.popleft()
         return seen
 
-    def blocked(self, who: str) -> bool:
-        return len(self._recent(who)) >= self.tries
+    async def blocked(self, who: str) -> bool:
+        if len(self._recent(who)) >= self.tries:
+            return True
+        if self.service is None:
+            return False
+        window = timedelta(seconds=self.window)
+        return await self.service.rates.count(LOGIN_KIND, who, window) >= self.tries
 
-    def failed(self, who: str) -> None:
+    async def failed(self, who: str) -> None:
         seen = self._recent(who)
         seen.append(self._clock())
         self._failures[who] = seen  # held for a window from now
+        if self.service is not None:
+            await self.service.rates.add(LOGIN_KIND, {who: 1},
+                                            timedelta(seconds=self.window))
 
 
 class Auth:
@@ -90,7 +107,7 @@ class Auth:
         self.admin_token = settings.dashboard_admin_token or (
             settings.dashboard_token if settings.dashboard_token else None)
         self.service = service
-        self.limiter = LoginLimiter()
+        self.limiter = LoginLimiter(service=service)
         # Telegram posts updates to its webhook, with its own secret header: exactly those
         # paths are open, nothing else near them.
         self.open_paths = frozenset(open_paths)
@@ -144,11 +161,11 @@ class Auth:
         """The role the token gives; None when it is wrong. Too many wrong ones from one
         address: 429, whatever the token."""
         who = request.remote or "?"
-        if self.limiter.blocked(who):
+        if await self.limiter.blocked(who):
             raise web.HTTPTooManyRequests(text="登录尝试次数过多，请稍后再试。")
         role = self.role_for_token(token)
         if role is None:
-            self.limiter.failed(who)
+            await self.limiter.failed(who)
         return role
 
     def middleware(self) -> Middleware:

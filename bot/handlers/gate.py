@@ -51,7 +51,7 @@ async def on_group_command(update: Update, context: Context) -> None:
     limiter = context.bot_data.command_limiter
     if limiter is None or msg.from_user is None:
         return
-    verdict = limiter.check(msg.from_user.id)
+    verdict = await limiter.check(msg.from_user.id)
     if verdict is Verdict.TAKE or await _manager(context, msg):
         return
     if verdict is Verdict.TELL:

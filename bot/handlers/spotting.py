@@ -201,7 +201,7 @@ async def open_issue(msg: Message, context: Context, det: Detection,
     asked = asker or msg
     assert msg.from_user is not None and asked.from_user is not None
     limiter = context.bot_data.intake_limiter
-    verdict = limiter.check(asked.from_user.id) if limiter is not None else Verdict.TAKE
+    verdict = await limiter.check(asked.from_user.id) if limiter is not None else Verdict.TAKE
     if verdict is not Verdict.TAKE:
         if verdict is Verdict.TELL:
             await asked.reply_html(render("intake_too_fast"))

@@ -123,18 +123,18 @@ async def test_guessing_the_token_is_limited(site: TestServer) -> None:
         await client.close()
 
 
-def test_failed_logins_are_held_only_within_their_window() -> None:
+async def test_failed_logins_are_held_only_within_their_window() -> None:
     """Guesses from ever new addresses do not grow the process: an address is forgotten a
     window after its last failure. One address is still blocked after its tries."""
     now = [0.0]
     limiter = LoginLimiter(tries=3, window=600.0, clock=lambda: now[0])
     for n in range(5_000):
-        limiter.failed(f"10.0.{n // 256}.{n % 256}")
+        await limiter.failed(f"10.0.{n // 256}.{n % 256}")
     assert len(limiter) == 5_000
     for _ in range(3):
-        limiter.failed("10.9.9.9")
-    assert limiter.blocked("10.9.9.9") and not limiter.blocked("10.0.0.1")
+        await limiter.failed("10.9.9.9")
+    assert await limiter.blocked("10.9.9.9") and not await limiter.blocked("10.0.0.1")
     now[0] += 601
-    limiter.failed("10.8.8.8")
+    await limiter.failed("10.8.8.8")
     assert len(limiter) == 1
-    assert not limiter.blocked("10.9.9.9")
+    assert not await limiter.blocked("10.9.9.9")

@@ -61,20 +61,20 @@ class _Clock:
         return self.now
 
 
-def test_the_limit_holds_only_who_reported_within_its_window() -> None:
+async def test_the_limit_holds_only_who_reported_within_its_window() -> None:
     """A district's worker meets hundreds of thousands of reporters: each is forgotten a
     window after her last report, instead of for the life of the process. The limit itself
     is the same: three taken, one word, then silence until the window has passed."""
     clock = _Clock()
     limiter = IntakeLimiter(3, 60.0, clock)
     for user in range(10_000):
-        assert limiter.check(user) is Verdict.TAKE
+        assert await limiter.check(user) is Verdict.TAKE
     assert len(limiter) == 10_000
-    assert [limiter.check(7) for _ in range(4)] == [Verdict.TAKE, Verdict.TAKE, Verdict.TELL,
+    assert [await limiter.check(7) for _ in range(4)] == [Verdict.TAKE, Verdict.TAKE, Verdict.TELL,
                                                     Verdict.IGNORE]
     clock.now += 59
-    assert limiter.check(7) is Verdict.IGNORE  # still within the window of her reports
+    assert await limiter.check(7) is Verdict.IGNORE  # still within the window of her reports
     clock.now += 2
-    assert limiter.check(10_000) is Verdict.TAKE
+    assert await limiter.check(10_000) is Verdict.TAKE
     assert len(limiter) == 1  # only the one who reported within the window
-    assert limiter.check(7) is Verdict.TAKE  # her window has passed: taken again
+    assert await limiter.check(7) is Verdict.TAKE  # her window has passed: taken again

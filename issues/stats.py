@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import json
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -116,16 +116,21 @@ class Statistics(Room):
         tens of thousands of issues."""
         return await self._fresh.get(
             ("stats", chat_id, start, end, org_unit_id, counts_only, rated_and_lit),
-            lambda: self._stats(chat_id, start, end, org_unit_id, counts_only, rated_and_lit),
+            lambda: self._stats(IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id), start,
+                                end, counts_only, rated_and_lit),
             max_age)
 
-    async def _stats(self, chat_id: int | None, start: datetime | None,
-                     end: datetime | None, org_unit_id: int | None,
+    async def selection(self, f: IssueFilter) -> Stats:
+        """The figures of exactly the issues `f` selects (received between its since and
+        until): an export's figures sheet beside its rows, whatever the ledger's filter."""
+        return await self._stats(replace(f, since=None, until=None), f.since, f.until,
+                                 counts_only=False, rated_and_lit=True)
+
+    async def _stats(self, scope: IssueFilter, start: datetime | None, end: datetime | None,
                      counts_only: bool, rated_and_lit: bool) -> Stats:
         now = self.clock()
         start, end = self._window(start, end, now)
-        scope = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id)
-        window = IssueFilter(chat_id=chat_id, org_unit_id=org_unit_id, since=start, until=end)
+        window = replace(scope, since=start, until=end)
         counted = self.uow.rows(filtered(select(
             Issue.status, Issue.category, func.count(), func.count(Issue.acknowledged_at)),
             window, now).group_by(Issue.status, Issue.category))

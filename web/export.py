@@ -342,7 +342,7 @@ def export_main(args: argparse.Namespace) -> int:
                     bar.update(len(batch))
                     written += len(batch)
                 if book is not None:
-                    stats = await svc.stats(args.group, f.since, f.until)
+                    stats = await svc.statistics.selection(f)
                     fh.write(book.finish(figures_of(stats, settings.satisfaction_min_ratings)))
             return written
         finally:

@@ -104,6 +104,23 @@ async def test_exports_by_holder(dash: Dash) -> None:
                                                        "赵网格（群主）": 1}
 
 
+async def test_the_figures_sheet_counts_the_rows_exported(dash: Dash) -> None:
+    """The 督办指标 sheet's 收到 and lights are those of the issues exported, whatever the
+    filter (a department, a person in charge, a category, a status), not of the district."""
+    client = dash.client
+    await login(client, "admin-secret")
+    for query in ("dept=chengguan", "holder=1", "category=elevator", "status=resolved",
+                  "light=red", "group=-100&category=streetlight", ""):
+        book = load_workbook(io.BytesIO(await (await client.get(
+            f"/export.xlsx?{query}")).read()))
+        rows = list(book["诉求台账"].iter_rows(min_row=2, values_only=True))
+        col = {name: n for n, name in enumerate(next(book["诉求台账"].iter_rows(
+            max_row=1, values_only=True)))}
+        figures = {r[0]: r[1] for r in book["督办指标"].iter_rows(min_row=2, values_only=True)}
+        assert figures["收到"] == len(rows), query
+        assert figures["红灯（超时）"] == sum(r[col["亮灯"]] == "红灯" for r in rows), query
+
+
 def test_satisfaction_shows_from_the_minimum_of_ratings() -> None:
     def stats(rated: int) -> Stats:
         return Stats(received=9, answered=9, in_progress=0, resolved=9, rejected=0,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -15,7 +17,8 @@ from nlp.detector import current_rules, detect
 from nlp.evaluate import Judge, Report, intent_figures, read_intents, score, targets_met
 from nlp.rules import SIGNALS, RuleError, load_rules, rules_dir
 from nlp.types import CATEGORIES, Detection
-from nlp.weights import dump_weights, load_weights
+from nlp.weights import Weights, dump_weights, load_weights
+from nlp.words import WordWeights, dump_words
 
 
 def _text_of(line: str) -> str:
@@ -90,22 +93,36 @@ def eval_main(args: argparse.Namespace) -> int:
     if files is None or judge is None:
         return 1
     everything = [e for rows in files.values() for e in rows]
+    layer = judge.rules.weights.words
+    if getattr(args, "no_words", False) or not layer:
+        layer = WordWeights()
+        judge = Judge(replace(judge.rules, weights=replace(judge.rules.weights, words=layer)))
     if args.folds:
         rules_too = bool(getattr(args, "rule_folds", False))
         part = (f"tuning part, {args.folds} folds (each scored by weights fitted on the others"
-                + (", without the rule entries only its own messages use)" if rules_too
-                   else ")"))
+                + (", without the rule entries only its own messages use" if rules_too
+                   else "") + (", word layer refitted too" if layer else ", no word layer")
+                + ")")
         train = tuning(everything)
+        # the layer in force was fitted on these messages: each fold refits its own
+        words = {"band": layer.band} if layer else None
         detections = dict(zip((id(e) for e in train),
-                              judge.cross_validate(train, args.folds, rules_too=rules_too),
+                              judge.cross_validate(train, args.folds, rules_too=rules_too,
+                                                   words=words),
                               strict=True))
         pairs = {name: [(e, detections[id(e)]) for e in tuning(rows)]
                  for name, rows in files.items()}
     else:
-        part = "every message (includes the tuning part)" if args.all else \
-            "held-out part (no rule or weight was tuned on it)"
-        pairs = {name: [(e, judge.detect(e.text)) for e in (rows if args.all else
-                                                            held_out(rows))]
+        pick: Callable[[list[Example]], list[Example]]
+        if args.all:
+            part, pick = "every message (includes the tuning part)", _every
+        elif getattr(args, "tuning", False):
+            part, pick = ("tuning part (the rules were written from it: training accuracy, "
+                          "but for what was fitted on other files)"), tuning
+        else:
+            part, pick = "held-out part (no rule or weight was tuned on it)", held_out
+        part += "" if layer else ", no word layer"
+        pairs = {name: [(e, judge.detect(e.text)) for e in pick(rows)]
                  for name, rows in files.items()}
     results = {name: _result(name, p, len(files[name]), args.misses)
                for name, p in pairs.items()}
@@ -116,6 +133,10 @@ def eval_main(args: argparse.Namespace) -> int:
         for name, res in results.items():
             _print_result(name, res)
     return 0
+
+
+def _every(rows: list[Example]) -> list[Example]:
+    return rows
 
 
 def _eval_intents(args: argparse.Namespace,
@@ -183,6 +204,8 @@ def train_main(args: argparse.Namespace) -> int:
     judge = _judge(args)
     if files is None or judge is None:
         return 1
+    if getattr(args, "words", False):
+        return _train_words(args, files, judge)
     out = Path(args.output)
     try:
         before = load_weights(out) if out.exists() else judge.rules.weights
@@ -192,7 +215,43 @@ def train_main(args: argparse.Namespace) -> int:
     train = [e for rows in files.values() for e in tuning(rows)]
     options = {} if args.penalty is None else {"penalty": args.penalty}
     after = judge.fit(train, before, **options)
-    print(f"trained on {len(train)} messages (the held-out part of each file is left out)\n")
+    note = _compare(judge, files, before, after, len(train))
+    if note is None:
+        print(f"新权重在留出数据上更差，没有写入 {out}", file=sys.stderr)
+        return 1
+    codes = [c for c in judge.rules.categories if c != "other"]
+    out.write_text(dump_weights(after, codes, SIGNALS, note), encoding="utf-8")
+    print(f"已写入 {out}")
+    return 0
+
+
+def _train_words(args: argparse.Namespace, files: dict[str, list[Example]], judge: Judge
+                 ) -> int:
+    """`suqiu nlp train --words`: the word layer fitted on top of the rule weights in force
+    (they stay as they are), written to -o (config/rules/words.yaml) if it is not worse."""
+    out = Path(args.output)
+    before = judge.rules.weights
+    train = [e for rows in files.values() for e in tuning(rows)]
+    options: dict[str, Any] = {"band": args.band}
+    if args.penalty is not None:
+        options["penalty"] = args.penalty
+    after = judge.fit_words(train, replace(before, words=WordWeights()), **options)
+    note = _compare(judge, files, before, after, len(train))
+    if note is None:
+        print(f"新的词权重在留出数据上更差，没有写入 {out}", file=sys.stderr)
+        return 1
+    out.write_text(dump_words(after.words, note.replace("`suqiu nlp train`",
+                                                        "`suqiu nlp train --words`")),
+                   encoding="utf-8")
+    print(f"已写入 {out}（{len(after.words.table)} 个词）")
+    return 0
+
+
+def _compare(judge: Judge, files: dict[str, list[Example]], before: Weights, after: Weights,
+             trained: int) -> str | None:
+    """Print the held-out figures before and after; the note for the file written, or None
+    when the new weights' mean accuracy on the held-out parts is lower."""
+    print(f"trained on {trained} messages (the held-out part of each file is left out)\n")
     print(f"{'held-out part':28}{'rows':>6}{'before':>9}{'after':>9}   figure")
     old_total = new_total = 0.0
     for name, rows in files.items():
@@ -207,15 +266,10 @@ def train_main(args: argparse.Namespace) -> int:
     old_mean, new_mean = old_total / n, new_total / n
     print(f"\nmean accuracy on the held-out parts: before {old_mean:.4f}, after {new_mean:.4f}")
     if new_mean < old_mean:
-        print(f"新权重在留出数据上更差，没有写入 {out}", file=sys.stderr)
-        return 1
+        return None
     sources = ", ".join(f"{k} ({len(tuning(v))})" for k, v in files.items())
-    note = (f"trained by `suqiu nlp train` on the tuning part of: {sources}\n"
+    return (f"trained by `suqiu nlp train` on the tuning part of: {sources}\n"
             f"mean accuracy on the held-out parts: before {old_mean:.4f}, after {new_mean:.4f}")
-    codes = [c for c in judge.rules.categories if c != "other"]
-    out.write_text(dump_weights(after, codes, SIGNALS, note), encoding="utf-8")
-    print(f"已写入 {out}")
-    return 0
 
 
 def _figures(rep: Report) -> list[str]:

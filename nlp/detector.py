@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from math import exp
+from math import exp, log
 from pathlib import Path
 
 from nlp.features import CategoryEvidence, Evidence, Lexicon, scored
@@ -80,6 +80,9 @@ def judge(ev: Evidence, weights: Weights) -> tuple[float, CategoryEvidence | Non
         total += exp(min(s, 50.0))
         if best is None or (s, -cat.first, -cat.index) > (best_score, -best.first, -best.index):
             best, best_score = cat, s
+    if weights.words and total > 0:  # the word layer moves the rules' log-odds
+        z = weights.words.adjust(ev.text, log(total))
+        return 1.0 / (1.0 + exp(min(-z, 50.0))), best, best_score
     return 1.0 - 1.0 / (1.0 + total), best, best_score
 
 

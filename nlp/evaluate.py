@@ -18,17 +18,20 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from math import exp, log
 from pathlib import Path
 from typing import Any
 
 from nlp.datasets import ANY, NONE, Example, fold_of
 from nlp.detector import decide
+from nlp.detector import score as rule_score
 from nlp.features import SAID, Evidence, Lexicon
 from nlp.normalize import normalize_keeping_halfwidth
 from nlp.rules import Rules
-from nlp.train import Problem, fit
+from nlp.train import Problem, WordRow, fit, fit_words
 from nlp.types import Detection
 from nlp.weights import SCALAR_KINDS, Feature, Weights
+from nlp.words import WordWeights, units
 
 # The issue's targets for the shared files (../shared/data), by file name.
 TARGETS: dict[str, dict[str, tuple[str, float]]] = {
@@ -242,16 +245,41 @@ class Judge:
             **options: Any) -> Weights:
         return fit(self.problem(examples), start or self.rules.weights, **options)
 
+    def word_rows(self, examples: Sequence[Example], weights: Weights) -> list[WordRow]:
+        """What the word layer learns from: each message the rules find evidence in, with
+        the rules' log-odds by `weights` (which stay as they are)."""
+        sample_weight = balanced_weights(examples) if self.balance else (lambda e: 1.0)
+        rows = []
+        for e in examples:
+            ev = self.evidence(e.text)
+            if ev is None or not ev.categories:
+                continue
+            total = sum(exp(min(rule_score(weights, c, ev), 50.0)) for c in ev.categories)
+            rows.append(WordRow(log(total), frozenset(units(ev.text)), e.is_complaint,
+                                sample_weight(e), e.source))
+        return rows
+
+    def fit_words(self, examples: Sequence[Example], weights: Weights, **options: Any
+                  ) -> Weights:
+        """`weights` with a word layer fitted on top of them (nlp/train.py `fit_words`)."""
+        return replace(weights, words=fit_words(self.word_rows(examples, weights), **options))
+
     def cross_validate(self, examples: Sequence[Example], folds: int,
                        start: Weights | None = None, rules_too: bool = False,
-                       **options: Any) -> list[Detection]:
+                       words: dict[str, Any] | None = None, **options: Any
+                       ) -> list[Detection]:
         """Each example's detection by weights fitted on the folds it is not in; with
-        `rules_too`, also without the rule entries only its own fold uses."""
+        `rules_too`, also without the rule entries only its own fold uses; with `words` (the
+        layer's options), a word layer refitted on the other folds too."""
         out: list[Detection | None] = [None] * len(examples)
         single = self.single_fold_entries(examples, folds) if rules_too else {}
+        # a word layer in force was fitted on these very messages: never score with it here
+        start = replace(start or self.rules.weights, words=WordWeights())
         for k in range(folds):
             train = [e for e in examples if fold_of(e.text, folds) != k]
             weights = self.fit(train, start, **options)
+            if words is not None:
+                weights = self.fit_words(train, weights, **words)
             gone = single.get(k, set())
             for i, e in enumerate(examples):
                 if fold_of(e.text, folds) == k:

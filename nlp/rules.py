@@ -8,7 +8,7 @@ an entry written twice (the second one is named, with the line of the first).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import yaml
 from nlp.patterns import Entry, PatternError, example_matches, parse_entry, parse_words
 from nlp.types import CATEGORIES
 from nlp.weights import Weights, load_weights
+from nlp.words import load_words
 from nlp.yamlfile import RuleError, compose, mapping, scalars
 
 CATEGORY_LISTS = ("objects", "problems", "phrases", "exclusions")
@@ -169,7 +170,7 @@ def _load_intents(path: Path, check: _Check) -> dict[str, tuple[Entry, ...]]:
 def load_rules(directory: Path | None = None) -> Rules:
     """Read and check every rule file; raises RuleError on the first mistake."""
     d = directory or rules_dir()
-    weights = load_weights(d / "weights.yaml")
+    weights = replace(load_weights(d / "weights.yaml"), words=load_words(d / "words.yaml"))
     shared_path = d / "shared.yaml"
     shared = mapping(shared_path, compose(shared_path), (*SHARED_WORDS, "signals"))
     words = {k: _words(shared_path, shared.get(k), k, _Seen(shared_path))

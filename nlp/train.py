@@ -16,12 +16,14 @@ counts as "any": the rules cannot name it, but it should still be caught.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from nlp.datasets import ANY, NONE, Example
 from nlp.features import Evidence, scored
 from nlp.weights import Feature, Weights
+from nlp.words import WordWeights
 
 # L2 penalties, as Gaussian priors that do not grow with the data: an entry's offset from its
 # kind's default ~ N(0, 1/(2·PENALTY)); a kind's default ~ N(its value before training,
@@ -139,4 +141,62 @@ def _ordered(table: dict[Feature, float]) -> dict[Feature, float]:
     return dict(sorted(table.items(), key=lambda kv: (kv[0][0], kv[0][1], -abs(kv[1]))))
 
 
-__all__ = ["ANY", "Problem", "fit"]
+# The word layer (nlp/words.py): a pair of characters needs this many training messages, from
+# at least WORD_MIN_SOURCES files, to get a weight (a place name only the hotline's reports
+# use, 秀英区, says where that city is, not what a complaint is), and its weight
+# ~ N(0, 1/(2·WORD_PENALTY)), so that no pair decides alone.
+WORD_MIN_COUNT = 5
+WORD_MIN_SOURCES = 2
+WORD_PENALTY = 1.0
+WORD_STEPS = 300
+
+
+@dataclass(frozen=True)
+class WordRow:
+    logit: float  # the rules' log-odds of a complaint
+    units: frozenset[str]  # its pairs of characters (nlp.words.units)
+    complaint: bool
+    weight: float
+    source: str = ""  # the file it came from
+
+
+def fit_words(rows: Sequence[WordRow], band: float | None = None,
+              penalty: float = WORD_PENALTY, min_count: int = WORD_MIN_COUNT,
+              min_sources: int = WORD_MIN_SOURCES, steps: int = WORD_STEPS,
+              rate: float = RATE) -> WordWeights:
+    """The word layer: a logistic regression whose offset is each message's log-odds by the
+    rules, over the pairs of characters seen in at least `min_count` of the messages it can
+    touch (those within ±band of the threshold) from `min_sources` files, L2-penalised; Adam
+    on the full batch."""
+    rows = [r for r in rows if band is None or abs(r.logit) < band]
+    counts = Counter(u for r in rows for u in r.units)
+    sources: dict[str, set[str]] = {}
+    for r in rows:
+        for u in r.units:
+            sources.setdefault(u, set()).add(r.source)
+    vocab = sorted(u for u, n in counts.items()
+                   if n >= min_count and len(sources[u]) >= min_sources)
+    index = {u: i for i, u in enumerate(vocab)}
+    data = [(r.logit, [index[u] for u in r.units if u in index], float(r.complaint), r.weight)
+            for r in rows]
+    theta = [0.0] * len(vocab)
+    m = [0.0] * len(vocab)
+    v = [0.0] * len(vocab)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for t in range(1, steps + 1):
+        grad = [2 * penalty * x for x in theta]
+        for logit, idx, y, w in data:
+            z = logit + sum(theta[i] for i in idx)
+            p = 1.0 / (1.0 + math.exp(min(-z, 50.0)))
+            g = w * (p - y)
+            for i in idx:
+                grad[i] += g
+        for i, g in enumerate(grad):
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g * g
+            theta[i] -= rate * (m[i] / (1 - b1 ** t)) / (math.sqrt(v[i] / (1 - b2 ** t)) + eps)
+    table = {u: round(theta[i], 2) for u, i in index.items() if round(theta[i], 2)}
+    return WordWeights(table, band)
+
+
+__all__ = ["ANY", "Problem", "WordRow", "fit", "fit_words"]

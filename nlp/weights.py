@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from nlp.words import WordWeights
 from nlp.yamlfile import RuleError, compose, line_of, mapping, number
 
 SHARED = "*"  # the "category" of the signals about the whole message
@@ -43,6 +44,8 @@ class Weights:
     defaults: Mapping[str, float] = field(default_factory=dict)
     # (category or SHARED, kind, entry) → weight, for every weight the file names.
     table: Mapping[Feature, float] = field(default_factory=dict)
+    # the word layer on top of the rules (config/rules/words.yaml; none: the rules alone)
+    words: WordWeights = field(default_factory=WordWeights)
 
     def get(self, feature: Feature) -> float:
         w = self.table.get(feature)

@@ -94,9 +94,14 @@ def _parser() -> argparse.ArgumentParser:
                     help="with --folds: also score each fold without the rule entries that "
                          "only its own messages use (how the rules carry to new text)")
     ev.add_argument("--all", action="store_true", help="every message, tuning part included")
+    ev.add_argument("--tuning", action="store_true",
+                    help="the tuning part with the weights in force (training accuracy for the "
+                         "rules; honest for a word layer fitted on other files)")
     ev.add_argument("--misses", action="store_true", help="list the messages it got wrong")
     ev.add_argument("--rules", help="a rule directory (default: the rules in force)")
     ev.add_argument("--json", action="store_true", help="machine-readable output")
+    ev.add_argument("--no-words", action="store_true",
+                    help="the rules alone, without the word layer (config/rules/words.yaml)")
     ev.set_defaults(func=_with_rules(_lazy("nlp.cli", "eval_main")))
     tr = nlp.add_parser("train", help="fit the rule weights from labelled files")
     tr.add_argument("files", nargs="+", metavar="DATA")
@@ -104,6 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--rules", help="a rule directory (default: the rules in force)")
     tr.add_argument("--penalty", type=float, default=None,
                     help="how strongly an entry's weight is held to its kind's default")
+    tr.add_argument("--words", action="store_true",
+                    help="fit the word layer on top of the rule weights in force instead "
+                         "(-o config/rules/words.yaml)")
+    tr.add_argument("--band", type=float, default=None,
+                    help="with --words: touch only messages within ±BAND log-odds of the "
+                         "threshold (default: every message the rules find evidence in)")
     tr.set_defaults(func=_with_rules(_lazy("nlp.cli", "train_main")))
     fb = nlp.add_parser("feedback", help="export 不是诉求 feedback as labelled JSONL")
     fb.add_argument("-o", "--output", default="-")

@@ -136,3 +136,15 @@ def test_eval_rule_folds_says_so_and_scores_the_tuning_part(
     out = json.loads(capsys.readouterr().out)
     assert "without the rule entries only its own messages use" in out["part"]
     assert out["files"]["community-extra"]["detector"]["recall"] > 0.7
+
+
+def test_eval_tuning_scores_the_tuning_part_and_says_what_it_is(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    args = argparse.Namespace(files=[str(EXTRA)], folds=0, all=False, tuning=True,
+                              misses=False, rules=None, json=True)
+    assert eval_main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["part"].startswith("tuning part") and "training accuracy" in out["part"]
+    tuning = sum(1 for line in EXTRA.read_text(encoding="utf-8").splitlines()
+                 if not is_held_out(json.loads(line)["text"]))
+    assert out["files"]["community-extra"]["rows"] == tuning

@@ -147,7 +147,7 @@ def _ordered(table: dict[Feature, float]) -> dict[Feature, float]:
 # ~ N(0, 1/(2·WORD_PENALTY)), so that no pair decides alone.
 WORD_MIN_COUNT = 5
 WORD_MIN_SOURCES = 2
-WORD_PENALTY = 1.0
+WORD_PENALTY = 0.5
 WORD_STEPS = 300
 
 

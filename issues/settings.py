@@ -10,6 +10,7 @@ layers.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -142,6 +143,9 @@ class Settings:
     satisfaction_min_ratings: int = 5
     web_map: MapSettings = MapSettings()
     photo_cache_dir: str = "data/photos"
+    # The proxies in front of the dashboard (addresses or networks, web.trusted_proxies): a
+    # failed login counts against the client they name in X-Forwarded-For, not against them.
+    trusted_proxies: tuple[str, ...] = ()
     # From the environment only; repr=False keeps them out of logs and tracebacks.
     dashboard_token: str | None = field(default=None, repr=False)
     dashboard_admin_token: str | None = field(default=None, repr=False)
@@ -288,6 +292,8 @@ def load_settings(
                 (raw.get("figures") or {}).get("satisfaction_min_ratings", 5)),
             web_map=_map(web.get("map") or {}),
             photo_cache_dir=str(web.get("photo_cache") or "data/photos"),
+            trusted_proxies=tuple(str(ipaddress.ip_network(str(p), strict=False))
+                                  for p in web.get("trusted_proxies") or ()),
             rules_dir=_path(paths.get("rules")),
             templates_dir=_path(paths.get("templates")),
             dashboard_token=env.get("SUQIU_DASHBOARD_TOKEN") or None,

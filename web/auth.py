@@ -7,7 +7,8 @@ A login opens a session with a random id (`issues.access`): the cookie carries o
 `/logout` deletes the session (a copied cookie is dead too), a changed token ends the sessions
 it opened, and a session lasts a week at most. The cookie is HttpOnly and SameSite=Lax, and
 Secure whenever the dashboard is reached over HTTPS (directly or behind a proxy that says so).
-Failed logins are limited per client address. After login, only a path on this site is
+Failed logins are limited per client address (behind a proxy named in
+`web.trusted_proxies`, the client it names). After login, only a path on this site is
 followed (`/login?next=/%09/evil.example` goes to `/`).
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import hmac
+import ipaddress
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
@@ -53,6 +55,37 @@ def is_https(request: web.Request) -> bool:
     forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
     return request.secure or forwarded == "https" or "proto=https" in request.headers.get(
         "Forwarded", "").lower()
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def networks(proxies: Iterable[str]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _among(address: str, nets: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in nets)
+
+
+def client_address(request: web.Request, proxies: tuple[Network, ...]) -> str:
+    """Whom a login comes from: the peer, or, when the peer is one of the deployment's
+    proxies, the nearest address before them in X-Forwarded-For (each proxy appends the one
+    it got the request from). Nobody else's header is believed: a guesser would name a new
+    address with every try."""
+    peer = request.remote or "?"
+    if not _among(peer, proxies):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getall("X-Forwarded-For", ()))
+            .split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _among(hop, proxies):
+            return hop
+    return peer
 
 
 class LoginLimiter:
@@ -108,6 +141,7 @@ class Auth:
             settings.dashboard_token if settings.dashboard_token else None)
         self.service = service
         self.limiter = LoginLimiter(service=service)
+        self.proxies = networks(settings.trusted_proxies)
         # Telegram posts updates to its webhook, with its own secret header: exactly those
         # paths are open, nothing else near them.
         self.open_paths = frozenset(open_paths)
@@ -160,7 +194,7 @@ class Auth:
     async def login(self, request: web.Request, token: str) -> str | None:
         """The role the token gives; None when it is wrong. Too many wrong ones from one
         address: 429, whatever the token."""
-        who = request.remote or "?"
+        who = client_address(request, self.proxies)
         if await self.limiter.blocked(who):
             raise web.HTTPTooManyRequests(text="登录尝试次数过多，请稍后再试。")
         role = self.role_for_token(token)

@@ -3,9 +3,10 @@ second cannot fill the group's Telegram allowance (20 messages a minute) with ca
 back everyone else's answers, the owner's /stats included.
 
 Counted per person in a sliding window (`trust.intake_limit`); past the limit the person is
-told once per window, and the rest of their reports are left alone. Only the people who
-reported within the window are held: a district's worker meets hundreds of thousands of
-reporters in a year, and a plain dict kept every one of them for the life of the process.
+told once per window (once of all workers), and the rest of their reports are left alone.
+Only the people who reported within the window are held: a district's worker meets hundreds
+of thousands of reporters in a year, and a plain dict kept every one of them for the life of
+the process.
 
 With a ledger (`shared`), the count is the database's (`issues.rates`), so N webhook workers
 do not give a member N times the limit and a restart does not forget it; but a complaint's
@@ -13,9 +14,10 @@ path stays free of a statement in the common case. A person's first report in th
 here is taken at once and added to the shared count in the background, a moment later, with
 everyone else's (one statement per batch). From her second on, the worker asks the database,
 which adds hers and answers the count; it is handed an allowance of a tenth of the limit at
-a time (one report at a time for a limit under 20), so a high limit asks rarely. The limit
-then holds across workers but for reports arriving at the same instant: a first report each
-worker has not yet written (N − 1 at most).
+a time (one report at a time for a limit under 20), so a high limit asks rarely; refused
+once, she is not asked about again here within the window. The limit then holds across
+workers but for reports arriving at the same instant: a first report each worker has not
+yet written (N − 1 at most).
 """
 
 from __future__ import annotations
@@ -78,10 +80,14 @@ class IntakeLimiter:
                 self._write_later(user_id)
         elif (left := self._granted.get(user_id, 0)) > 0:
             self._granted[user_id] = left - 1
-        elif (granted := await self._ask(user_id)) > 0:
-            self._granted[user_id] = granted - 1
+        elif user_id in self._told:  # refused here in this window: no need to ask again
+            return Verdict.IGNORE
         else:
-            return self._over(user_id, now)
+            granted, first_over = await self._ask(user_id)
+            if granted == 0:
+                self._told[user_id] = now
+                return Verdict.TELL if first_over else Verdict.IGNORE
+            self._granted[user_id] = granted - 1
         taken.append(now)
         self._taken[user_id] = taken  # held for a window from now
         return Verdict.TAKE
@@ -92,13 +98,15 @@ class IntakeLimiter:
             return Verdict.TELL
         return Verdict.IGNORE
 
-    async def _ask(self, user_id: int) -> int:
-        """How many more reports the database grants her (with her unwritten ones added)."""
+    async def _ask(self, user_id: int) -> tuple[int, bool]:
+        """How many more reports the database grants her (with her unwritten ones added),
+        and whether this is the first ask past the limit, of all workers' (the count is
+        added to atomically: one ask holds the slot just past the limit): she is told once."""
         assert self.shared is not None
         want = self.chunk
         counted = (await self.shared({str(user_id): want + self._unwritten.pop(user_id, 0)}))
-        before = counted[str(user_id)] - want
-        return max(0, min(want, self.count - before))
+        n = counted[str(user_id)]
+        return max(0, min(want, self.count - (n - want))), n - want <= self.count < n
 
     def _write_later(self, user_id: int) -> None:
         self._unwritten[user_id] += 1

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test lint typecheck wheel-test system-deps bench clean
+.PHONY: install run test lint typecheck wheel-test system-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
+
+# .venv with `suqiu` in it, nothing run: a server's first step (README, a district).
+install: $(VENV)/.installed
 
 # The sandbox's ports: `make run PORT=8010` when 8000 is taken (the dashboard takes PORT+1).
 PORT ?= 8000

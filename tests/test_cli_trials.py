@@ -149,3 +149,58 @@ async def test_the_demo_dashboard_counts_the_complaint_just_posted(tmp_path: Pat
         await client.close()
         proc.terminate()
         await proc.wait()
+
+
+async def test_a_webhook_worker_rehearses_on_the_emulator_alone(tmp_path: Path) -> None:
+    """A district rehearses its deployment with no token from BotFather: `suqiu sandbox
+    --no-bot` prints the environment a worker needs, and a `suqiu run --webhook` worker
+    started with it (and a ledger of its own) answers a complaint posted in the emulator."""
+    env = command_env()
+    port, worker = _free_port(), _free_port()
+    emulator = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "sandbox", "--no-bot", "--port", str(port),
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL)
+    procs = [emulator]
+    client = SandboxClient(f"http://127.0.0.1:{port}")
+    try:
+        assert emulator.stdout is not None
+        exports: dict[str, str] = {}
+        while "Ctrl+C" not in (line := (await emulator.stdout.readline()).decode()):
+            assert line, "the emulator stopped"
+            if line.startswith("export "):
+                name, _, value = line[7:].strip().partition("=")
+                exports[name] = value
+        assert set(exports) == {"TELEGRAM_BOT_TOKEN", "SUQIU_TELEGRAM_API_URL",
+                                "SUQIU_TELEGRAM_FILE_URL"}
+        db = f"sqlite+aiosqlite:///{tmp_path / 'district.db'}"
+        (tmp_path / "worker.yaml").write_text(
+            f"bot: {{webhook_listen: 127.0.0.1, webhook_port: {worker}}}\n")
+        worker_env = {**env, **exports, "SUQIU_DATABASE_URL": db,
+                      "SUQIU_CONFIG": str(tmp_path / "worker.yaml"),
+                      "SUQIU_WEBHOOK_URL": f"http://127.0.0.1:{worker}/telegram/webhook",
+                      "SUQIU_WEBHOOK_SECRET": "rehearsal-secret"}
+        upgrade = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "db", "upgrade", cwd=tmp_path, env=worker_env,
+            stdout=asyncio.subprocess.DEVNULL)
+        assert await upgrade.wait() == 0
+        procs.append(await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--webhook", cwd=tmp_path,
+            env=worker_env, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL))
+        for _ in range(600):  # the worker is up and has set its webhook
+            if ((await client.bot_info())["webhook"] or {}).get("has_secret"):
+                break
+            await asyncio.sleep(0.1)
+        owner, resident = await client.create_user("王网格"), await client.create_user("李阿姨")
+        chat = await client.create_chat("幸福社区3栋群", owner)
+        await client.add_member(chat, resident)
+        await client.add_bot(chat)
+        sent = await client.send(chat, resident, "3栋门口路灯坏了好几天了")
+        await client.wait_for(chat, lambda m: (m.get("reply_to_message") or {}).get(
+            "message_id") == sent["message_id"] and "#1" in (m.get("text") or ""))
+    finally:
+        await client.close()
+        for proc in procs:
+            proc.terminate()
+            await proc.wait()

@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="SQLite file to keep (default: a fresh data/sandbox.db each run)")
     sb.add_argument("--demo", action="store_true",
                     help="create the group 幸福社区3栋群 with an owner and three residents")
+    sb.add_argument("--no-bot", action="store_true",
+                    help="the emulator alone, for bots of your own: `suqiu run` workers, "
+                         "webhook or polling (prints the environment they need)")
     sb.set_defaults(func=_lazy("bot.cli.sandbox", "sandbox_main"))
 
     cl = sub.add_parser("classify", help="classify messages (JSON lines or plain text)")

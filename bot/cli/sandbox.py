@@ -60,6 +60,42 @@ def _fresh_ledger(db_path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+async def _wait_for_a_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _emulator_alone(args: argparse.Namespace) -> int:
+    """Telegram's stand-in for bots run apart (`--no-bot`): a district's rehearsal, `suqiu
+    run --webhook` workers behind a balancer on PostgreSQL, with no token from BotFather.
+    Prints what each worker's environment needs; its ledger is the workers'."""
+    sandbox = Sandbox()
+    try:
+        await sandbox.start(args.host, args.port)
+    except OSError:
+        await sandbox.stop()
+        print(busy_port_message(args.host, args.port, "聊天页面和 bot API"), file=sys.stderr)
+        return 1
+    if args.demo:
+        demo = await sandbox.create_demo()
+        print(f"chat: {sandbox.url}/#chat={demo['chat_id']}", flush=True)
+    else:
+        print(f"chat: {sandbox.url}/", flush=True)
+    print("# 每个 worker 的环境 (each worker's environment; the token is the sandbox's own):",
+          flush=True)
+    print(f"export TELEGRAM_BOT_TOKEN={sandbox.token}", flush=True)
+    print(f"export SUQIU_TELEGRAM_API_URL={sandbox.bot_api_base}", flush=True)
+    print(f"export SUQIU_TELEGRAM_FILE_URL={sandbox.bot_file_base}", flush=True)
+    print("按 Ctrl+C 退出 (press Ctrl+C to stop)", flush=True)
+    await _wait_for_a_signal()
+    await sandbox.stop()
+    return 0
+
+
 async def _run(args: argparse.Namespace, db_path: Path, fresh: bool) -> int:
     # A ledger kept with --db is a real one: like every worker, the sandbox does not migrate
     # it (it stops with SchemaBehind and the `suqiu db upgrade --db FILE` to run). A fresh
@@ -123,12 +159,7 @@ async def _run(args: argparse.Namespace, db_path: Path, fresh: bool) -> int:
     print(f"导出台账 (export the ledger): suqiu export --db {db_path} -o 台账.xlsx "
           "--format xlsx", flush=True)
     print("按 Ctrl+C 退出 (press Ctrl+C to stop)", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await _wait_for_a_signal()
     await stop_bot(application)
     await dash.cleanup()
     await sandbox.stop()
@@ -136,5 +167,7 @@ async def _run(args: argparse.Namespace, db_path: Path, fresh: bool) -> int:
 
 
 def sandbox_main(args: argparse.Namespace) -> int:
+    if args.no_bot:  # no ledger of its own: the workers have theirs
+        return asyncio.run(_emulator_alone(args))
     db_path = Path(args.db or "data/sandbox.db")
     return asyncio.run(_run(args, db_path, fresh=args.db is None or not db_path.exists()))

@@ -147,12 +147,12 @@ async def export_xlsx(request: web.Request) -> web.Response:
     written last to first."""
     _admin_only(request)
     f = issue_filter(request)
+    q, report, _ = await supervision.report_for(request)  # a bad parameter: 400, no book yet
     svc = svc_of(request)
     book = XlsxLedger(request.app[SETTINGS].timezone, pages.owners(await svc.list_groups()))
     async for batch in svc.ledger_stream(f):  # in a thread: the bot shares this loop
         await asyncio.to_thread(book.add, batch)
     stats = await svc.statistics.selection(f)  # the figures of the rows exported
-    q, report, _ = await supervision.report_for(request)
     units = (f"{supervision.by_names()[q.by]}（{q.first} 至 {q.last}）", report.rows)
     least = request.app[SETTINGS].satisfaction_min_ratings  # 满意度 as the dashboard shows it
     return web.Response(

@@ -26,6 +26,7 @@ from issues.supervision_figures import TOTAL, Figures, Period, Report
 from issues.views import LEVELS, IssueFilter
 from web.names import LEVEL_NAMES
 from web.pages import SETTINGS, svc_of
+from web.params import INT32, INT64, bad, day_param, int_param, page_param
 from web.render import ledger, render
 
 MAX_AGE = 60.0
@@ -69,41 +70,44 @@ class Query:
     page: int = 1
 
 
+# The calendar a period (and the one before it, as long) may span: beyond it a date is a 400.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
+
+
 def parse(request: web.Request) -> Query:
-    """by, since/until (local dates, default this month), unit/group/dept scope, rank_by."""
+    """by, since/until (local dates, default this month), unit/group/dept scope, rank_by; a
+    value that cannot be one is a 400 naming it (web.params), as on the ledger."""
     q = request.query
     tz = ZoneInfo(request.app[SETTINGS].timezone)
     today = svc_of(request).clock().astimezone(tz).date()
 
-    def day(key: str, default: date) -> date:
-        try:
-            return datetime.strptime(q[key], "%Y-%m-%d").date() if q.get(key) else default
-        except ValueError:
-            return default
+    def day(key: str) -> date | None:
+        at = day_param(q, key, tz)
+        if at is not None and not FIRST_DAY <= at.date() <= LAST_DAY:
+            raise bad(key, q[key])
+        return None if at is None else at.date()
 
-    first = day("since", today.replace(day=1))
+    first = day("since") or today.replace(day=1)
     next_month = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    last = max(first, day("until", next_month - timedelta(days=1)))
+    last = max(first, day("until") or next_month - timedelta(days=1))
+    if (last - first) > first - FIRST_DAY:  # the period before it would leave the calendar
+        raise bad("since", q.get("since", ""))
 
     def at(d: date) -> datetime:
         return datetime(d.year, d.month, d.day, tzinfo=tz)
 
-    def number(key: str) -> int | None:
-        v = q.get(key, "")
-        return int(v) if v.lstrip("-").isdigit() else None
-
     by = BY_ALIASES.get(q.get("by", ""), q.get("by", ""))
-    unit = number("unit")
     sort = q.get("sort", "")
     sort = sort if sort in SORTS else ""
     order = q.get("order", "")
     return Query(by if by in BY else "", Period(at(first), at(last + timedelta(days=1))),
                  first, last,
-                 IssueFilter(org_unit_id=unit, chat_id=number("group"),
+                 IssueFilter(org_unit_id=int_param(q, "unit", 1, INT32),
+                             chat_id=int_param(q, "group", -INT64, INT64),
                              department_code=q.get("dept") or None),
                  str(q.get("rank_by")) if q.get("rank_by") in RANKABLE else "resolve_rate",
                  sort, order == "desc" if order in ("asc", "desc") else SORTS.get(
-                     sort, (None, True))[1], max(1, number("page") or 1))
+                     sort, (None, True))[1], page_param(q))
 
 
 def sorted_rows(rows: list[Figures], q: Query, least: int) -> list[Figures]:

@@ -166,3 +166,19 @@ async def test_table_sorts_by_a_column_and_pages(dash: Dash, monkeypatch: object
     # A page past the end shows the last; the rankings still rank every row.
     past = await (await client.get("/supervision?by=holder&page=9")).text()
     assert _table_names(past) == ["赵网格"]
+
+
+async def test_a_parameter_that_cannot_be_is_a_400_that_names_it(dash: Dash) -> None:
+    """督办's page, its JSON and the export's figures sheet read their parameters as the
+    ledger does (web.params): a unit that is no number, a chat id past 64 bits, a date the
+    calendar does not have or cannot hold a period before it was a 500 — or, for a month
+    13, silently this month's figures under the reader's own link."""
+    client = dash.client
+    await login(client, "admin-secret")
+    for query in ("unit=²", "group=99999999999999999999999", "since=2026-13-01",
+                  "until=9999-12-31", "since=0001-01-02", "page=x", "unit=-3"):
+        for path in ("/supervision", "/api/stats.json", "/export.xlsx"):
+            resp = await client.get(f"{path}?{query}")
+            assert resp.status == 400, (path, query, resp.status)
+            assert query.split("=")[0] in await resp.text(), (path, query)
+    assert (await client.get("/api/stats.json?since=2026-11-01&until=2026-11-30")).status == 200

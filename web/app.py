@@ -153,8 +153,9 @@ async def export_xlsx(request: web.Request) -> web.Response:
     async for batch in svc.ledger_stream(f):  # in a thread: the bot shares this loop
         await asyncio.to_thread(book.add, batch)
     stats = await svc.statistics.selection(f)  # the figures of the rows exported
-    units = (f"{supervision.by_names()[q.by]}（{q.first} 至 {q.last}）", report.rows)
     least = request.app[SETTINGS].satisfaction_min_ratings  # 满意度 as the dashboard shows it
+    units = (f"{supervision.by_names()[q.by]}（{q.first} 至 {q.last}）",
+             supervision.sorted_rows(report.rows, q, least))  # in the page's order
     return web.Response(
         body=await asyncio.to_thread(book.finish, figures_of(stats, least), units, least),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -248,12 +248,14 @@ async def page(request: web.Request) -> web.Response:
     number = min(q.page, pages)
     rows = sorted_rows(report.rows, q, least)[(number - 1) * PAGE_ROWS:number * PAGE_ROWS]
     keep = [(k, v) for k, v in request.query.items() if k != "page"]
+    dated = [(k, v) for k, v in keep if k not in ("since", "until")]  # the period shown
     return render(request, "supervision.html", q=q, report=report, by_names=by_names(),
                   rank_names=RANK_NAMES, best=best, worst=worst, change=change,
                   crumbs=path_of(tree, q.scope.org_unit_id), rows=rows,
                   links={f.key: link(f) for f in rows},  # the rows shown
                   total_links=link(report.total), drill=lambda f: drill(q, f),
-                  query_string=request.query_string, least=least,
+                  query_string=request.query_string, least=least, export_qs=urlencode(
+                      [*dated, ("since", q.first.isoformat()), ("until", q.last.isoformat())]),
                   sort_link=lambda column: sort_link(q, request.query, column),
                   pager={"page": number, "pages": pages, "first": (number - 1) * PAGE_ROWS + 1,
                          "last": (number - 1) * PAGE_ROWS + len(rows),

@@ -3,6 +3,7 @@ page's drill-down from the street to a group's ledger."""
 
 from __future__ import annotations
 
+import io
 import re
 
 from aiohttp.test_utils import TestClient
@@ -182,3 +183,27 @@ async def test_a_parameter_that_cannot_be_is_a_400_that_names_it(dash: Dash) -> 
             assert resp.status == 400, (path, query, resp.status)
             assert query.split("=")[0] in await resp.text(), (path, query)
     assert (await client.get("/api/stats.json?since=2026-11-01&until=2026-11-30")).status == 200
+
+
+async def test_the_supervisor_exports_the_table_she_sees(dash: Dash) -> None:
+    """督办 as the admin sees it — per 负责人, sorted by red lights — exports as she sees it:
+    the figures sheet's table in the page's rows and order, its total what the page says;
+    the read-only viewer gets no such button (and the export refuses him)."""
+    from openpyxl import load_workbook
+
+    client = dash.client
+    await login(client)
+    assert "导出 Excel" not in await (await client.get("/supervision?by=holder")).text()
+    assert (await client.get("/export.xlsx?by=holder")).status == 403
+    await login(client, "admin-secret")
+    page = await (await client.get("/supervision?by=holder&sort=red&order=asc")).text()
+    link = re.search(r'<a class="btn" href="(/export\.xlsx\?[^"]*)"[^>]*>导出 Excel</a>', page)
+    assert link, "no export on the supervision page"
+    book = load_workbook(io.BytesIO(await (await client.get(
+        link.group(1).replace("&amp;", "&"))).read()))
+    sheet = list(book["督办指标"].iter_rows(min_row=2, values_only=True))
+    head = next(n for n, r in enumerate(sheet) if r[0] and str(r[0]).startswith("负责人"))
+    names = [str(r[0]).removesuffix("（群主）") for r in sheet[head + 1:]]
+    assert names == _table_names(page)
+    received = re.search(r'<div class="label">收到</div><div class="num">(\d+)</div>', page)
+    assert received and {r[0]: r[1] for r in sheet}["收到"] == int(received.group(1))

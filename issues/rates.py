@@ -12,6 +12,7 @@ The callers keep the common path off the database (`bot.handlers.limits`, `web.a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, select
@@ -25,8 +26,9 @@ from issues.unit_of_work import Room
 SWEEP_EVERY = timedelta(minutes=10)  # rows of windows long past are deleted this often
 
 
+@dataclass(eq=False)
 class Rates(Room):
-    _swept: datetime | None = None
+    swept: dict[str, datetime] = field(default_factory=dict)  # kind → its old rows deleted
 
     async def add(self, kind: str, hits: Mapping[str, int],
                   window: timedelta) -> dict[str, int]:
@@ -34,9 +36,9 @@ class Rates(Room):
         now = self.clock()
         start = now - window
         insert = sqlite_insert if self.uow.is_sqlite else pg_insert
-        sweep = self._swept is None or now - self._swept >= SWEEP_EVERY
+        sweep = kind not in self.swept or now - self.swept[kind] >= SWEEP_EVERY
         if sweep:
-            self._swept = now
+            self.swept[kind] = now
 
         async def run(s: AsyncSession) -> dict[str, int]:
             if sweep:

@@ -137,3 +137,36 @@ async def test_behind_the_proxy_an_attacker_locks_out_only_himself(
     finally:
         await client.close()
         await db.dispose()
+
+
+async def test_each_kind_of_count_is_swept_when_its_window_has_passed(db_url: str) -> None:
+    """Rows of windows long past are deleted, each kind by its own window: a stream of
+    reports (a minute's window) must not keep the failed logins (ten minutes') forever."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from issues.models import RateCount
+
+    now = [datetime(2026, 12, 1, 8, 0, tzinfo=UTC)]
+    db = Database(db_url)
+    settings = load_settings(overrides={"database_url": db_url}, env={})
+    service = IssueService(db, settings, clock=lambda: now[0])
+    rates = service.rates
+    minute, ten = timedelta(minutes=1), timedelta(minutes=10)
+
+    async def rows(kind: str) -> int:
+        got = await service.uow.rows(select(func.count()).select_from(RateCount).where(
+            RateCount.kind == kind))
+        return int(got[0][0])
+
+    try:
+        await rates.add("login", {"203.0.113.9": 1}, ten)
+        for n in range(41):  # reports every half minute, for twenty minutes
+            await rates.add("intake", {str(n): 1}, minute)
+            now[0] += timedelta(seconds=30)
+        await rates.add("login", {"198.51.100.7": 1}, ten)
+        assert await rows("login") == 1  # the guesser's window passed long ago
+        assert await rows("intake") < 40
+    finally:
+        await db.dispose()

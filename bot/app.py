@@ -225,7 +225,7 @@ def build_application(
     use_templates(settings.templates_dir)
     app.bot_data.intake_limiter = IntakeLimiter(settings.intake_per_person,
                                                 settings.intake_window.total_seconds())
-    app.bot_data.command_limiter = IntakeLimiter(gate.COMMANDS_PER_MINUTE, gate.WINDOW)
+    app.bot_data.asking_limiter = IntakeLimiter(gate.ASKED_PER_MINUTE, gate.WINDOW)
     register_handlers(app)
     schedule_jobs(app)
     return app

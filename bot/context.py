@@ -48,7 +48,7 @@ class BotData:
     private_closed: TTLCache[int, float] = field(
         default_factory=lambda: TTLCache(PRIVATE_HELD, RETRY_PRIVATE))
     intake_limiter: IntakeLimiter | None = None  # set by build_application
-    command_limiter: IntakeLimiter | None = None  # one person's commands (bot.handlers.gate)
+    asking_limiter: IntakeLimiter | None = None  # commands, questions (bot.handlers.gate)
     # When each group's admins were last read from Telegram (time.monotonic()).
     admins_read_at: dict[int, float] = field(default_factory=dict)
     # (chat id, user id) → (issue number, its category, until when, time.monotonic()): a

@@ -4,8 +4,9 @@
   speaks for them) or a member posting as their channel — comes from no one we can tell
   apart: acting or filing on it would record one shared bot account as the person, in every
   group at once. The sender is told, in one line, to send it as themselves.
-- One member's commands are limited (`COMMANDS_PER_MINUTE`): each is answered in the group
-  (a refusal, "没有这个命令", a lookup's short reply), and a member sending a hundred would
+- One member's commands and questions to the bot are limited (`ASKED_PER_MINUTE`, and
+  `within_limit` for questions in the chat): each is answered in the group (a refusal,
+  "没有这个命令", a lookup's short reply, an issue's status), and a member sending a hundred would
   spend the group's Telegram allowance (20 messages a minute) and hold back everyone's cards.
   Past the limit they are told once and the rest are left alone, as the intake limit does
   for reports (`bot.handlers.limits`). The group's owner and admins are not limited: their
@@ -23,7 +24,7 @@ from bot.handlers.limits import Verdict
 from bot.handlers.talk import manages
 from bot.present.templates import render
 
-COMMANDS_PER_MINUTE = 10
+ASKED_PER_MINUTE = 10
 WINDOW = 60.0  # seconds
 
 
@@ -48,15 +49,22 @@ async def on_group_command(update: Update, context: Context) -> None:
     if msg.sender_chat is not None and not msg.is_automatic_forward:
         await msg.reply_html(render("faceless_command"))
         raise ApplicationHandlerStop
-    limiter = context.bot_data.command_limiter
+    if not await within_limit(msg, context):
+        raise ApplicationHandlerStop
+
+
+async def within_limit(msg: Message, context: Context) -> bool:
+    """Whether the bot may answer one more of the sender's commands or questions ("修好了
+    没有", "@诉求助手 你好") this minute; past the limit the sender is told once (False)."""
+    limiter = context.bot_data.asking_limiter
     if limiter is None or msg.from_user is None:
-        return
+        return True
     verdict = await limiter.check(msg.from_user.id)
     if verdict is Verdict.TAKE or await _manager(context, msg):
-        return
+        return True
     if verdict is Verdict.TELL:
-        await msg.reply_html(render("commands_too_fast"))
-    raise ApplicationHandlerStop
+        await msg.reply_html(render("asking_too_fast"))
+    return False
 
 
 async def _manager(context: Context, msg: Message) -> bool:

@@ -12,7 +12,7 @@ from telegram import Message, Update
 from bot import context as ctx
 from bot.context import Context
 from bot.handlers import helping, talk
-from bot.handlers.gate import command_of
+from bot.handlers.gate import command_of, within_limit
 from bot.handlers.limits import Verdict
 from bot.present.announce import announce
 from bot.present.cards import render_card
@@ -79,6 +79,8 @@ async def on_group_message(update: Update, context: Context) -> None:
         if said_to_bot and not status_words:
             det = detect(spoken)  # kept for the detector's turn below
         if status_words or (det is not None and not _files(det, group)):
+            if not await within_limit(msg, context):
+                return  # a member asking over and over: told once, then left alone
             answered = await talk.question(msg, context, group, text,
                                            about=await _replied_issue(msg, context))
             if answered is not None:
@@ -253,7 +255,7 @@ async def _reply_to_card(msg: Message, context: Context) -> bool:
         elif msg.text:
             group = await ctx.ensure_group(context, msg.chat)
             if not talk.manages(group, msg.from_user.id, issue):
-                if asks_status(msg.text):
+                if asks_status(msg.text) and await within_limit(msg, context):
                     await talk.question(msg, context, group, msg.text, about=issue)
                 return True
             result = await svc.progress(msg.chat.id, issue.number, actor, msg.text)

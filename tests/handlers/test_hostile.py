@@ -87,7 +87,7 @@ async def test_a_flood_of_commands_is_told_once_and_holds_back_nobody(bot: Offli
         await bot.say(a, zhang, f"/frob{k}")
     said = [p["text"] for p in bot.sent()[before:]]
     assert sum("没有这个命令" in t for t in said) == 10
-    assert sum("发命令太快" in t for t in said) == 1 and len(said) == 11
+    assert sum("发得太快" in t for t in said) == 1 and len(said) == 11
     complaint = await bot.say(a, li, "3栋门口路灯坏了好几天了")
     assert "#1" in bot.reply_to(complaint)  # the neighbour is not held back
     for _ in range(12):  # the owner's commands are the work itself: never limited
@@ -147,3 +147,20 @@ async def test_leaving_a_department_group_ends_acting_for_it(bot: OfflineBot) ->
     refused = await bot.say(a, worker, "/resolve 1 摊点已清理")
     assert "只有" in plain(bot.reply_to(refused))
     assert (await bot.service.get_issue(a.id, 1)).status != "resolved"
+
+
+async def test_a_member_asking_over_and_over_is_told_once(bot: OfflineBot) -> None:
+    a, owner, (li, zhang) = await bot.group()
+    said = await bot.say(a, li, "5栋楼道灯坏了好几天了")
+    card = bot.card(1)
+    before = len(bot.sent())
+    for k in range(30):
+        await bot.say(a, zhang, ("楼道灯修好了没有", "@suqiu_bot 你好")[k % 2])
+        await bot.say(a, zhang, "修好了没有", reply_to=card)
+    answers = [p["text"] for p in bot.sent()[before:]]
+    assert len(answers) == 11 and sum("发得太快" in t for t in answers) == 1, answers
+    for _ in range(12):  # the owner is never held back
+        await bot.say(a, owner, "@suqiu_bot 你好")
+    assert len(bot.sent()) == before + 11 + 12
+    assert "修好了没有" not in (await bot.service.get_issue(a.id, 1)).text
+    assert bot.replies_to(said) == [card["text"]]  # nothing filed, the card untouched

@@ -90,12 +90,16 @@ def ended_json(issue: IssueView) -> dict[str, Any]:
 
 
 def parse_w3c(value: str, tz: ZoneInfo) -> datetime:
-    """A W3C date or datetime; without an offset it is the deployment's local time. Raises
-    ValueError (or OverflowError at the ends of the calendar)."""
+    """A W3C date or datetime; without an offset it is the deployment's local time (the
+    calendar's ends, 0001-01-01 and 9999-12-31, a client's "everything", stay its ends).
+    Raises ValueError."""
     at = datetime.fromisoformat(value.strip())
     if at.tzinfo is None:
         at = at.replace(tzinfo=tz)
-    return at.astimezone(UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # the calendar's first or last day, off UTC: "from the start"
+        return (datetime.min if at.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 def _external_id(form: Any) -> str:

@@ -187,6 +187,18 @@ async def test_bad_dates_and_bodies_are_answered_400_not_500(
     assert (await svc.list_issues(page=1, page_size=50)).total == before
 
 
+async def test_the_calendars_ends_mean_everything_not_an_error(
+        api_factory: Callable[..., Awaitable[Api]]) -> None:
+    """A client asking for everything names the calendar's first and last days; off UTC they
+    lie beyond what a datetime holds, and had been answered 400 "must be W3C dates"."""
+    client, _ = await api_factory(open311_public_groups=[PUBLIC])
+    for query in ("start_date=0001-01-01&end_date=9999-12-31",
+                  "start_date=0001-01-01T00:00:00%2B14:00",
+                  "end_date=9999-12-31T23:59:59-12:00"):
+        ids = [r["service_request_id"] for r in await _requests(client, f"?{query}")]
+        assert ids == ["1"], (query, ids)
+
+
 async def _post(client: TestClient, **form: str) -> Any:
     return await client.post("/open311/v2/requests.json",
                              data={"api_key": "key-311", "service_code": "noise", **form})

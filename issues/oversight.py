@@ -54,7 +54,7 @@ class PartReport:
 def parse_reference(ref: str) -> tuple[str, int] | None:
     """`<group title>-5` → (group title, number); titles may hold hyphens themselves."""
     title, sep, number = ref.strip().rpartition("-")
-    if not sep or not title or not number.isdigit() or len(number) > 9:
+    if not sep or not title or not number.isdecimal() or len(number) > 9:  # never "²"
         return None
     return title, int(number)
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from issues.oversight import parse_reference
 from tests.practices.conftest import Practice, Start, text_of
 
 FAST = {"schedule": {"enabled": True, "reminder_interval": "0.3s", "quiet_hours": "",
@@ -184,3 +185,10 @@ async def test_joint_case_to_a_department_without_a_group_changes_nothing(
     await h.say(chat, owner, "/resolve 1 已清理")
     await h.reply_from_bot(chat, sent["message_id"], lambda m: "请评价" in text_of(m))
     assert (await h.service.get_issue(chat, 1)).status == "resolved"
+
+
+def test_a_reference_is_read_as_typed_never_a_superscript() -> None:
+    """"群-²" is a digit to str.isdigit but no number to int(): an internal error before."""
+    assert parse_reference("幸福社区3栋群-12") == ("幸福社区3栋群", 12)
+    assert parse_reference("幸福社区3栋群-１２") == ("幸福社区3栋群", 12)
+    assert parse_reference("幸福社区3栋群-²") is None

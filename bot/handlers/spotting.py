@@ -96,7 +96,8 @@ async def on_group_message(update: Update, context: Context) -> None:
         group = await ctx.ensure_group(context, chat)
         if group.settings.get("auto_detect", True) and group.department_code is None \
                 and not await ctx.service(context).notices.is_notice_text(
-                    text, max_age=ctx.NOTICE_MAX_AGE):
+                    text, max_age=ctx.NOTICE_MAX_AGE) and await within_limit(msg, context):
+            # a card each: fifteen requests a minute from one member are told once
             await helping.post_request(msg, context, text, wish)
         if det.confidence < threshold_for("low"):
             return
@@ -276,7 +277,8 @@ async def on_edited_message(update: Update, context: Context) -> None:
     if msg is None or not ctx.is_group(msg.chat) or not (msg.text or msg.caption):
         return
     if command_of(msg, context) in context.bot_data.commands:
-        await msg.reply_html(render("edited_command"))
+        if await within_limit(msg, context):  # an edit is asked again, and answered
+            await msg.reply_html(render("edited_command"))
         return
     svc = ctx.service(context)
     issue = await svc.find_by_source_message(msg.chat.id, msg.message_id)

@@ -164,3 +164,12 @@ async def test_a_member_asking_over_and_over_is_told_once(bot: OfflineBot) -> No
     assert len(bot.sent()) == before + 11 + 12
     assert "修好了没有" not in (await bot.service.get_issue(a.id, 1)).text
     assert bot.replies_to(said) == [card["text"]]  # nothing filed, the card untouched
+
+
+async def test_a_flood_of_help_requests_is_told_once(bot: OfflineBot) -> None:
+    a, _, (_, zhang) = await bot.group()
+    before = len(bot.sent())
+    for k in range(15):
+        await bot.say(a, zhang, f"我家老人一个人在家，灯泡坏了换不了，哪位邻居能帮个忙{k}")
+    said = [p["text"] for p in bot.sent()[before:]]
+    assert sum("求助" in t for t in said) == 10 and sum("发得太快" in t for t in said) == 1

@@ -1,13 +1,14 @@
-"""What is refused before any handler sees a group command (handler group -1).
+"""What a group command meets before any handler (handler group -1), and a member's limit
+of answers, which the chat's questions and help requests share (`within_limit`).
 
 - A command sent in the name of a chat — an anonymous admin (Telegram's GroupAnonymousBot
   speaks for them) or a member posting as their channel — comes from no one we can tell
   apart: acting or filing on it would record one shared bot account as the person, in every
   group at once. The sender is told, in one line, to send it as themselves.
-- One member's commands and questions to the bot are limited (`ASKED_PER_MINUTE`, and
-  `within_limit` for questions in the chat): each is answered in the group (a refusal,
-  "没有这个命令", a lookup's short reply, an issue's status), and a member sending a hundred would
-  spend the group's Telegram allowance (20 messages a minute) and hold back everyone's cards.
+- One member's commands and questions to the bot are limited (`ASKED_PER_MINUTE`): each
+  is answered in the group (a refusal, "没有这个命令", a lookup's short reply, an issue's
+  status), and a member sending a hundred would spend the group's Telegram allowance (20
+  messages a minute) and hold back everyone's cards.
   Past the limit they are told once and the rest are left alone, as the intake limit does
   for reports (`bot.handlers.limits`). The group's owner and admins are not limited: their
   commands are the work itself (clearing a backlog is many /ack and /resolve at once).

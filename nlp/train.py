@@ -177,8 +177,10 @@ def fit_words(rows: Sequence[WordRow], band: float | None = None,
     vocab = sorted(u for u, n in counts.items()
                    if n >= min_count and len(sources[u]) >= min_sources)
     index = {u: i for i, u in enumerate(vocab)}
-    data = [(r.logit, [index[u] for u in r.units if u in index], float(r.complaint), r.weight)
-            for r in rows]
+    # (each row's pairs in a fixed order: the same file from the same data, whatever the hash
+    # seed of the process)
+    data = [(r.logit, sorted(index[u] for u in r.units if u in index), float(r.complaint),
+             r.weight) for r in rows]
     theta = [0.0] * len(vocab)
     m = [0.0] * len(vocab)
     v = [0.0] * len(vocab)

@@ -102,7 +102,11 @@ async def on_button(update: Update, context: Context) -> None:
         case Dispatch():
             await _choose(q, context, issue)
             return
-        case Back():
+        case Back():  # the 交办 choices are the owner's: a neighbour cannot fold them away
+            group = await svc.get_group(chat)
+            if group is None or not manages(group, q.from_user.id, issue):
+                await q.answer(render("dispatch_forbidden"), show_alert=True)
+                return
             await q.answer()
             await _set_keyboard(q, keyboard(issue))
             return

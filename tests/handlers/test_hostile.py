@@ -173,3 +173,19 @@ async def test_a_flood_of_help_requests_is_told_once(bot: OfflineBot) -> None:
         await bot.say(a, zhang, f"我家老人一个人在家，灯泡坏了换不了，哪位邻居能帮个忙{k}")
     said = [p["text"] for p in bot.sent()[before:]]
     assert sum("求助" in t for t in said) == 10 and sum("发得太快" in t for t in said) == 1
+
+
+async def test_only_a_manager_folds_the_dispatch_choices_away(bot: OfflineBot) -> None:
+    a, owner, (li, zhang) = await bot.group()
+    dept, chief, _ = await bot.group("城管执法队", residents=0, owner_username=None)
+    code = await bot.service.new_access_code()
+    await bot.say(dept, chief, f"/dept 登记 城管 {code}")
+    await bot.say(a, li, "小区门口占道摆摊，车都过不去")
+    await bot.press(owner, bot.card(1), "dispatch:1")
+    choosing = bot.buttons(bot.current(bot.card(1)))
+    assert "back:1" in choosing
+    await bot.press(zhang, bot.current(bot.card(1)), "back:1")
+    assert "只有群主、管理员或负责人可以交办" in _alert(bot)
+    assert bot.buttons(bot.current(bot.card(1))) == choosing  # the owner's choice stays
+    await bot.press(owner, bot.current(bot.card(1)), "back:1")
+    assert bot.buttons(bot.current(bot.card(1)))[0] == "ack:1"

@@ -83,6 +83,10 @@ def client_address(request: web.Request, proxies: tuple[Network, ...]) -> str:
     hops = [h.strip() for h in ",".join(request.headers.getall("X-Forwarded-For", ()))
             .split(",") if h.strip()]
     for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:  # not an address: a header that did not come from our proxy
+            return peer
         if not _among(hop, proxies):
             return hop
     return peer

@@ -170,3 +170,21 @@ async def test_each_kind_of_count_is_swept_when_its_window_has_passed(db_url: st
         assert await rows("intake") < 40
     finally:
         await db.dispose()
+
+
+def test_only_an_address_named_by_a_listed_proxy_is_believed() -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from web.auth import client_address, networks
+
+    proxies = networks(["10.0.0.0/8"])
+
+    def who(forwarded: str, peer: str = "10.0.0.2") -> str:
+        request = make_mocked_request("POST", "/login",
+                                      headers={"X-Forwarded-For": forwarded})
+        return client_address(request.clone(remote=peer), proxies)
+
+    assert who("203.0.113.9") == "203.0.113.9"
+    assert who("1.2.3.4, 203.0.113.9, 10.0.0.7") == "203.0.113.9"  # a chain of our proxies
+    assert who("203.0.113.9", peer="198.51.100.1") == "198.51.100.1"  # not our proxy
+    assert who("x" * 500) == "10.0.0.2"  # no address: the proxy's own, never the text

@@ -329,3 +329,14 @@ async def test_lights_counted_by_the_database_match_each_issue(service: IssueSer
         crossings += sorted(got)
     assert {c for _, c in crossings} == {"yellow", "red"}
     assert any(y > 0 for y, _ in seen) and any(r >= 2 for _, r in seen)  # crossed both
+
+
+def test_categories_of_equal_counts_come_in_one_order_on_every_database() -> None:
+    """The overview's and the 大屏's category bars, and the digest's list: most first, and
+    equal counts in the order of their codes, whatever order the database grouped them in."""
+    from issues.stats import _Tally
+
+    rows = [("open", "streetlight", 3, 0), ("open", "water", 5, 0), ("open", "drainage", 3, 0)]
+    for grouped in (rows, rows[::-1]):
+        assert list(_Tally.counted(grouped).stats().by_category) == [
+            "water", "drainage", "streetlight"]

@@ -272,7 +272,8 @@ async def _reply_to_card(msg: Message, context: Context) -> bool:
 
 async def on_edited_message(update: Update, context: Context) -> None:
     """The text on the issue follows the edit; an edit that removes the complaint closes
-    nothing (the owner decides)."""
+    nothing (the owner decides). A message edited into a complaint meets what a new one
+    meets: the group's sensitivity, a department's group, a unit's notice passed on."""
     msg = update.edited_message
     if msg is None or not ctx.is_group(msg.chat) or not (msg.text or msg.caption):
         return
@@ -283,13 +284,16 @@ async def on_edited_message(update: Update, context: Context) -> None:
     svc = ctx.service(context)
     issue = await svc.find_by_source_message(msg.chat.id, msg.message_id)
     text = msg.text or msg.caption or ""
-    if issue is None:
+    if issue is None:  # edited into a complaint: filed as the message would have been
+        if msg.from_user is None or not from_a_person(msg):
+            return
         det = detect(text)
-        group = await svc.get_group(msg.chat.id)
-        auto = group is None or (group.settings.get("auto_detect", True)
-                                 and group.department_code is None)
-        if det.is_issue and auto and msg.from_user is not None and from_a_person(msg):
-            await open_issue(msg, context, det, explicit=False, text=text)
+        if det.confidence < threshold_for("high"):
+            return
+        group = await ctx.ensure_group(context, msg.chat)
+        if _files(det, group) and not await svc.notices.is_notice_text(
+                text, max_age=ctx.NOTICE_MAX_AGE):
+            await open_issue(msg, context, det, explicit=False, text=text, group=group)
         return
     if issue.source_message_id != msg.message_id:
         return  # a "me too" message was edited; the issue keeps the original report

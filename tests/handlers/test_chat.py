@@ -159,6 +159,15 @@ async def test_sensitivity_setting_changes_what_is_caught(bot: OfflineBot) -> No
     await bot.say(group, owner, "/settings sensitivity high")
     card = bot.reply_to(await bot.say(group, resident, borderline))
     assert category_name(detect(borderline).category) in card
+    # A message edited into the same words meets the same setting: at "low" not filed.
+    await bot.say(group, owner, "/settings sensitivity low")
+    said = await bot.say(group, resident, "今天天气不错")
+    await bot.edit(said, borderline)
+    assert bot.replies_to(said) == []
+    assert await bot.service.find_by_source_message(group.id, said["message_id"]) is None
+    await bot.say(group, owner, "/settings sensitivity high")
+    await bot.edit(said, borderline + "！")
+    assert category_name(detect(borderline).category) in bot.reply_to(said)
 
 
 async def test_an_assignees_words_are_offered_and_a_neighbours_are_not(bot: OfflineBot) -> None:

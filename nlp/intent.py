@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -79,6 +80,8 @@ class _Intents:
         self.lists: dict[str, tuple[Entry, ...]] = dict(rules.intents)
         self.scanner = Scanner(w for entries in self.lists.values() for e in entries
                                for w in e.words)
+        # Words that acknowledge only as the whole message ("👌", "好"; not "好几天了").
+        self.alone = frozenset(w for e in self.lists.get("alone", ()) for w in e.words)
         # The words of status questions, longest first: what `topic` takes out of a question.
         self.asking_words = sorted({w for name in ("status", "status_vague")
                                     for e in self.lists.get(name, ()) for w in e.words},
@@ -179,7 +182,40 @@ def read_progress(text: str | None) -> Step | None:
             if step is Step.RESOLVE and intents.first(hits, "unfinished") is not None:
                 return Step.PROGRESS  # "清理了一半，明天继续": work done, not the work
             return step
-    return None
+    return Step.ACKNOWLEDGE if said_alone(t, intents) else None
+
+
+_MARKS = re.compile(r"[\s!.,。！，~～…\ufe0f\U0001F3FB-\U0001F3FF]+")
+
+
+def said_alone(t: str, intents: _Intents) -> bool:
+    """The whole message is words of assent and nothing else ("👌", "嗯嗯", "ok!", "👍👍";
+    not "好几天了"): seen, and nothing more."""
+    return bool(t) and not _strip_leading(_MARKS.sub("", t), intents.alone)
+
+
+def _strip_leading(text: str, words: Iterable[str]) -> str:
+    """What is left of `text` once words of `words` are taken off its start, one after
+    another ("好的收到" → "", "👌👍" → "", "好几天了" → "几天了" when 好 is one)."""
+    ordered = sorted(words, key=len, reverse=True)
+    while text and (first := next((w for w in ordered if text.startswith(w)), None)):
+        text = text[len(first):]
+    return text
+
+
+def mere_nod(text: str | None) -> bool:
+    """The message is a nod ("嗯", "好", "👌"): said in reply to a report or a card it is
+    "seen"; said into the chat, it may answer anyone."""
+    _, t, intents, _ = _read(text)
+    return said_alone(t, intents)
+
+
+def assents_only(text: str | None) -> bool:
+    """Does the message only say "seen" ("收到", "👌", "好的")? Such words add nothing as a
+    note: the step is the whole of it."""
+    _, t, intents, _ = _read(text)
+    starts = {w for e in intents.lists.get("acknowledge", ()) if e.start for w in e.words}
+    return bool(t) and not _strip_leading(_MARKS.sub("", t), starts | intents.alone)
 
 
 def help_request(text: str | None) -> HelpRequest | None:
@@ -281,6 +317,6 @@ def names_spot(text: str, place: str | None) -> bool:
     return len(spot) >= 2 and spot in normalize_place(text)
 
 
-__all__ = ["HelpRequest", "StatusQuery", "Step", "asks_status", "help_request", "mentions",
-           "names_something", "names_spot", "normalize_place", "read_progress", "status_query",
-           "thanks", "topic"]
+__all__ = ["HelpRequest", "StatusQuery", "Step", "asks_status", "assents_only", "help_request",
+           "mentions", "mere_nod", "names_something", "names_spot", "normalize_place",
+           "read_progress", "status_query", "thanks", "topic"]

@@ -30,7 +30,7 @@ SIGNALS = ("fixed", "ok_states", "thanks", "irony", "notices", "replies", "quest
 SHARED_WORDS = ("negations", "problems", "places")
 URGENT_KINDS = ("gas", "fire", "elevator", "power", "flood", "collapse")
 # intent.yaml: a reply's steps (and doubts), status questions, and the parts of a help request.
-REPLY_LISTS = ("resolve", "decline", "progress", "acknowledge", "doubt", "unfinished")
+REPLY_LISTS = ("resolve", "decline", "progress", "acknowledge", "alone", "doubt", "unfinished")
 HELP_LISTS = ("ask", "need", "personal", "favor", "hire")
 STATUS_LISTS = ("status", "status_vague", "topic", "home")
 TALK_LISTS = ("thanks",)  # what residents say to the bot itself

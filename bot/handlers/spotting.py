@@ -259,8 +259,7 @@ async def _reply_to_card(msg: Message, context: Context) -> bool:
                 if asks_status(msg.text) and await within_limit(msg, context):
                     await talk.question(msg, context, group, msg.text, about=issue)
                 return True
-            result = await svc.progress(msg.chat.id, issue.number, actor, msg.text)
-            await announce(context.bot, svc, result)
+            await talk.under_card(msg, context, issue)
         else:
             return True
     except PermissionDenied:

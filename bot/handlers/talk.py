@@ -20,12 +20,14 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity
 
 from bot import context as ctx
 from bot.callbacks import Confirm, Dismiss
 from bot.context import Context
+from bot.present.announce import announce
 from bot.present.cards import holder, local_time, rating_word
 from bot.present.lookup import answer, remove_later, send_private
 from bot.present.send import refresh_card
@@ -40,7 +42,9 @@ from nlp import detect, named_kinds
 from nlp.intent import (
     Step,
     asks_status,
+    assents_only,
     mentions,
+    mere_nod,
     names_something,
     names_spot,
     read_progress,
@@ -53,6 +57,8 @@ CANDIDATES = 50  # newest issues of a group a message is matched against
 REASON_WAIT = 600.0  # seconds her next message counts as the answer to "哪里不满意？"
 OWN_ISSUE = 2  # what being an issue's reporter adds to how well a question matches it
 NAMED = 3  # how plainly an owner's words must name an issue (its place and what it is)
+# An owner's words that name no issue, this soon after one was reported, are about that one.
+JUST_REPORTED = timedelta(minutes=30)
 _NUMBER = re.compile(r"#(\d+)")
 # What each step may be offered from (a step the issue is past is not offered).
 OFFER_FROM = {
@@ -152,6 +158,8 @@ async def owner_words(msg: Message, context: Context, group: GroupView, text: st
         mine = None if manages(group, msg.from_user.id) else msg.from_user.id
         open_ones = [i for i in await candidates(svc, msg.chat.id, mine) if i.is_open]
         issue = _named(text, open_ones)
+        if issue is None and _NUMBER.search(text) is None and not mere_nod(text):
+            issue = _unnamed(text, step, open_ones, svc.clock())
     if issue is None or issue.status not in OFFER_FROM[step]:
         return False
     if not manages(group, msg.from_user.id, issue):
@@ -187,6 +195,23 @@ def _named(text: str, issues: list[IssueView]) -> IssueView | None:
     return issue
 
 
+def _unnamed(text: str, step: Step, issues: list[IssueView],
+             now: datetime) -> IssueView | None:
+    """The issue words that name none are about ("已经修好了，大家看看", "明天上午处理",
+    "收到"): the one just reported (`JUST_REPORTED`), when only one was; else, for a step
+    beyond "seen", the group's only open issue. None when the words name a place or a kind
+    (they are about something else) or when it could be either of two."""
+    det = detect(text)
+    if det.location or named_kinds(text) or det.category != "other":
+        return None
+    recent = [i for i in issues if i.created_at >= now - JUST_REPORTED]
+    if len(recent) == 1:
+        return recent[0]
+    if step is not Step.ACKNOWLEDGE and not recent and len(issues) == 1:
+        return issues[0]
+    return None
+
+
 def _at(place: str, issue: IssueView) -> bool:
     return bool(issue.location_text) and mentions(place, issue.location_text, "") >= 2
 
@@ -209,6 +234,29 @@ async def offer(msg: Message, context: Context, issue: IssueView, step: Step,
         return
     asked = await msg.reply_html(html, reply_markup=markup)
     remove_later(context, msg.chat.id, [asked.message_id])
+
+
+async def under_card(msg: Message, context: Context, issue: IssueView) -> None:
+    """A manager's words in reply to the card, which names the issue: "修好了" and "不归我们管"
+    are offered for one tap (办结 asks the reporter to rate; a misread one must not close
+    it); "收到", "👌" take an open issue on, and say nothing once it is taken; anything else
+    is a progress note, as before."""
+    assert msg.from_user is not None and msg.text
+    svc = ctx.service(context)
+    actor = ctx.person(msg.from_user)
+    step = read_progress(msg.text)
+    if step in (Step.RESOLVE, Step.DECLINE):
+        if issue.status in OFFER_FROM[step]:
+            await offer(msg, context, issue, step, msg.text)
+        return
+    if step is Step.ACKNOWLEDGE and (issue.status == Status.OPEN or assents_only(msg.text)):
+        if issue.status != Status.OPEN:
+            return  # taken on already: "👌" adds nothing the card does not show
+        note = None if assents_only(msg.text) else msg.text
+        result = await svc.acknowledge(msg.chat.id, issue.number, actor, note)
+    else:
+        result = await svc.progress(msg.chat.id, issue.number, actor, msg.text)
+    await announce(context.bot, svc, result)
 
 
 # --- residents asking -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from telegram import Chat, ChatMemberUpdated, Message, Update
 from telegram.constants import ChatMemberStatus
 
 from bot.context import Context, register, service
-from bot.handlers.gate import command_of
+from bot.handlers.gate import command_of, within_limit
 from bot.present.cards import mention
 from bot.present.lookup import answer
 from bot.present.templates import render, safe
@@ -88,7 +88,7 @@ async def on_private_message(update: Update, context: Context) -> None:
     complaint belongs in the group, where the owner and the neighbours see it — so the sender
     is told where to say it rather than left thinking it was taken."""
     msg = update.effective_message
-    if msg is not None:
+    if msg is not None and await within_limit(msg, context):
         await msg.reply_html(render("private_chat"))
 
 

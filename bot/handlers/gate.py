@@ -1,5 +1,6 @@
-"""What a group command meets before any handler (handler group -1), and a member's limit
-of answers, which the chat's questions and help requests share (`within_limit`).
+"""What a command meets before any handler (handler group -1), and a member's limit of
+answers, which the chat's questions and help requests and what is said to the bot in a
+private chat share (`within_limit`).
 
 - A command sent in the name of a chat — an anonymous admin (Telegram's GroupAnonymousBot
   speaks for them) or a member posting as their channel — comes from no one we can tell
@@ -8,7 +9,8 @@ of answers, which the chat's questions and help requests share (`within_limit`).
 - One member's commands and questions to the bot are limited (`ASKED_PER_MINUTE`): each
   is answered in the group (a refusal, "没有这个命令", a lookup's short reply, an issue's
   status), and a member sending a hundred would spend the group's Telegram allowance (20
-  messages a minute) and hold back everyone's cards.
+  messages a minute) and hold back everyone's cards; in a private chat, the bot's own (30 a
+  second for every chat at once).
   Past the limit they are told once and the rest are left alone, as the intake limit does
   for reports (`bot.handlers.limits`). The group's owner and admins are not limited: their
   commands are the work itself (clearing a backlog is many /ack and /resolve at once).
@@ -43,7 +45,7 @@ def command_of(msg: Message, context: Context) -> str | None:
     return name.lower()
 
 
-async def on_group_command(update: Update, context: Context) -> None:
+async def on_command(update: Update, context: Context) -> None:
     msg = update.effective_message
     if msg is None or command_of(msg, context) is None:
         return

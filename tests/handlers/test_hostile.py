@@ -5,7 +5,7 @@ other bad input that must be refused in one short line and lose nothing."""
 
 from __future__ import annotations
 
-from tests.offline import JSON, OfflineBot, Person, plain
+from tests.offline import JSON, Group, OfflineBot, Person, plain
 
 # Telegram's stand-ins for a message sent in the name of a chat.
 ANONYMOUS_ADMIN = Person(1087968824, "Group", "GroupAnonymousBot", is_bot=True)
@@ -189,3 +189,17 @@ async def test_only_a_manager_folds_the_dispatch_choices_away(bot: OfflineBot) -
     assert bot.buttons(bot.current(bot.card(1))) == choosing  # the owner's choice stays
     await bot.press(owner, bot.current(bot.card(1)), "back:1")
     assert bot.buttons(bot.current(bot.card(1)))[0] == "ack:1"
+
+
+async def test_a_flood_in_a_private_chat_is_told_once(bot: OfflineBot) -> None:
+    """Private answers spend the bot's own allowance (30 a second for every chat at once)."""
+    _, _, (li, _) = await bot.group()
+    chat: JSON = {"id": li.id, "type": "private", "first_name": li.name}
+    bot.telegram.groups[li.id] = Group(li.id, li.name)  # her private chat can be written to
+    before = len(bot.sent())
+    for k in range(15):
+        text = ("3栋门口路灯坏了好几天了", "/list")[k % 2]
+        message = {**bot.message(bot.telegram.groups[li.id], li, text), "chat": chat}
+        await bot.process({"message": message})
+    said = [p["text"] for p in bot.sent()[before:]]
+    assert len(said) == 11 and sum("发得太快" in t for t in said) == 1, said

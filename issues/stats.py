@@ -84,7 +84,7 @@ class _Tally:
             satisfaction_rate=(self.satisfied / self.rated) if self.rated else None,
             median_ack_minutes=ack_minutes, median_resolve_hours=resolve_hours,
             # most first; ties by code, not in the order the database happened to group them
-            # (SQLite and PostgreSQL differ: the 大屏's bars swapped places between them)
+            # (SQLite and PostgreSQL differ: the wall screen's bars swapped places between them)
             by_category=dict(sorted(self.by_cat.items(), key=lambda kv: (-kv[1], kv[0]))),
             overdue={"yellow": self.yellow, "red": self.red},
         )

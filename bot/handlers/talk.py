@@ -58,7 +58,7 @@ REASON_WAIT = 600.0  # seconds her next message counts as the answer to "哪里�
 OWN_ISSUE = 2  # what being an issue's reporter adds to how well a question matches it
 NAMED = 3  # how plainly an owner's words must name an issue (its place and what it is)
 # An owner's words that name no issue, this soon after one was reported, are about that one.
-JUST_REPORTED = timedelta(minutes=30)
+JUST_REPORTED = timedelta(hours=2)
 _NUMBER = re.compile(r"#(\d+)")
 # What each step may be offered from (a step the issue is past is not offered).
 OFFER_FROM = {
@@ -152,6 +152,7 @@ async def owner_words(msg: Message, context: Context, group: GroupView, text: st
     reply = msg.reply_to_message
     if reply is not None and reply.from_user is not None and not reply.from_user.is_bot:
         issue = await svc.find_by_source_message(msg.chat.id, reply.message_id)
+    under_report = issue is not None
     if issue is None:
         # A resident's "收到" is common chat: someone who manages nothing in the group can be
         # offered only an issue assigned to them, so only those are read.
@@ -164,6 +165,12 @@ async def owner_words(msg: Message, context: Context, group: GroupView, text: st
         return False
     if not manages(group, msg.from_user.id, issue):
         return False
+    if under_report and step is Step.ACKNOWLEDGE and assents_only(text):
+        # "收到" under her own report: she has read it, the card says 已受理; a question
+        # asking to confirm a nod would be the only noise
+        result = await svc.acknowledge(msg.chat.id, issue.number, ctx.person(msg.from_user))
+        await announce(context.bot, svc, result, told=True)
+        return True
     await offer(msg, context, issue, step, text)
     return True
 
@@ -198,8 +205,8 @@ def _named(text: str, issues: list[IssueView]) -> IssueView | None:
 def _unnamed(text: str, step: Step, issues: list[IssueView],
              now: datetime) -> IssueView | None:
     """The issue words that name none are about ("已经修好了，大家看看", "明天上午处理",
-    "收到"): the one just reported (`JUST_REPORTED`), when only one was; else, for a step
-    beyond "seen", the group's only open issue. None when the words name a place or a kind
+    "收到"): the one just reported (`JUST_REPORTED`), when only one was; else, for "done",
+    the group's only open issue. None when the words name a place or a kind
     (they are about something else) or when it could be either of two."""
     det = detect(text)
     if det.location or named_kinds(text) or det.category != "other":
@@ -207,8 +214,8 @@ def _unnamed(text: str, step: Step, issues: list[IssueView],
     recent = [i for i in issues if i.created_at >= now - JUST_REPORTED]
     if len(recent) == 1:
         return recent[0]
-    if step is not Step.ACKNOWLEDGE and not recent and len(issues) == 1:
-        return issues[0]
+    if step is Step.RESOLVE and not recent and len(issues) == 1:
+        return issues[0]  # "已经修好了，大家看看" the next day
     return None
 
 

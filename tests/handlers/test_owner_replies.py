@@ -114,3 +114,17 @@ async def test_an_assignees_fixed_under_the_card_is_offered_too(bot: OfflineBot)
     fixed = await bot.say(group, worker, "修好了", reply_to=bot.card(1))
     assert "#1 办结" in plain(bot.reply_to(fixed))
     assert (await bot.service.get_issue(group.id, 1)).status == "in_progress"
+
+
+async def test_a_nod_under_her_report_takes_it_on_without_a_question(bot: OfflineBot) -> None:
+    """"收到" under the resident's own report: she read it; the card says 已受理, and no
+    question asks the owner to confirm a nod. Words with more in them are still asked."""
+    group, owner, (resident, _) = await bot.group()
+    said = await bot.say(group, resident, LAMP)
+    nod = await bot.say(group, owner, "收到", reply_to=said)
+    assert bot.replies_to(nod) == []
+    assert (await bot.service.get_issue(group.id, 1)).status == "acknowledged"
+    assert "已受理" in plain(bot.card(1)["text"])
+    assert [t for t in bot.replies_to(said) if "已受理" in t] == []  # the card, not a post
+    later = await bot.say(group, owner, "好的，师傅下午过来", reply_to=said)
+    assert "#1 进展" in plain(bot.reply_to(later))

@@ -43,7 +43,7 @@ REPLIES = [
     ("这个不归我们管，要找供电公司", Step.DECLINE),
     ("不属于物业管", Step.DECLINE),
     ("明天上午处理", Step.PROGRESS),  # a day promised is progress; "马上处理" is only seen
-    ("今晚安排", Step.PROGRESS),
+    ("这两天清理", Step.PROGRESS),
     ("辛苦了，已派单", Step.PROGRESS),  # the work order is out
     ("已经转交物业", Step.PROGRESS),
     ("转给城管了", Step.PROGRESS),
@@ -53,7 +53,8 @@ REPLIES = [
     ("OK", Step.ACKNOWLEDGE),
 ]
 NOT_REPLIES = ["哈哈今天天气真好", "还没修好", "修好了没有？", "吃饭了吗", "路灯坏了好几天了",
-               "我家也是", "", "好几天了", "好吧", "行吧", "明天能处理吗", "今天修不了"]
+               "我家也是", "", "好几天了", "好吧", "行吧", "明天能处理吗", "今天修不了",
+               "今晚安排志愿者巡逻"]
 QUESTIONS = ["三栋门口路灯修好了没有？", "@suqiu_bot 我反映的路灯怎么样了", "有人管吗",
              "路灯坏了好几天了，有人管吗？", "什么时候来修啊", "还没修好", "到底管不管？",
              "垃圾清了没有啊", "井盖换了没", "下水道通了吗",  # the verb of the work done

@@ -96,12 +96,20 @@ async def test_a_grid_workers_reply_is_offered_for_one_tap(harness: Harness) -> 
     await h.say(chat, neighbour, "修好了，谢谢")
     other = await h.say(chat, resident, "5栋楼下下水道堵了 脏水冒出来了")
     await h.reply_from_bot(chat, other["message_id"], lambda m: "#2" in _text(m))
-    await h.say(chat, owner, "好的", reply_to_message_id=other["message_id"])
+    await h.say(chat, owner, "好的，我去看看", reply_to_message_id=other["message_id"])
     ask2 = await c.wait_for(owner, lambda m: "#2 受理" in _text(m))
     await c.press(owner, owner, ask2["message_id"], _buttons(ask2)[1][1])
     await c.wait_for(owner, lambda m: m["message_id"] == ask2["message_id"]
                      and "没有记" in _text(m))
     assert (await h.service.get_issue(chat, 2)).status == "open"
+    # A bare "好的" under her report is a nod: taken on, the card says so, nothing is asked.
+    card2 = await h.reply_from_bot(chat, other["message_id"], lambda m: "#2" in _text(m))
+    last = max(m["message_id"] for m in await c.messages(owner))
+    await h.say(chat, owner, "好的", reply_to_message_id=other["message_id"])
+    await c.wait_for(chat, lambda m: m["message_id"] == card2["message_id"]
+                     and "已受理" in _text(m))
+    assert (await h.service.get_issue(chat, 2)).status == "acknowledged"
+    assert not [m for m in await c.messages(owner) if m["message_id"] > last]
 
 
 async def test_residents_asking_get_the_status_and_the_reporter_urges(harness: Harness) -> None:

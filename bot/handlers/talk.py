@@ -246,12 +246,14 @@ async def offer(msg: Message, context: Context, issue: IssueView, step: Step,
 async def under_card(msg: Message, context: Context, issue: IssueView) -> None:
     """A manager's words in reply to the card, which names the issue: "修好了" and "不归我们管"
     are offered for one tap (办结 asks the reporter to rate; a misread one must not close
-    it); "收到", "👌" take an open issue on, and say nothing once it is taken; anything else
-    is a progress note, as before."""
+    it); "收到", "👌" take an open issue on, and say nothing once it is taken; a question or
+    thanks is no step; anything else is a progress note, as before."""
     assert msg.from_user is not None and msg.text
     svc = ctx.service(context)
     actor = ctx.person(msg.from_user)
     step = read_progress(msg.text)
+    if step is None and (asks_status(msg.text) or thanks(msg.text)):
+        return  # "师傅来过了吗？", "辛苦大家了": asked or thanked, nothing done to note
     if step in (Step.RESOLVE, Step.DECLINE):
         if issue.status in OFFER_FROM[step]:
             await offer(msg, context, issue, step, msg.text)

@@ -128,3 +128,15 @@ async def test_a_nod_under_her_report_takes_it_on_without_a_question(bot: Offlin
     assert [t for t in bot.replies_to(said) if "已受理" in t] == []  # the card, not a post
     later = await bot.say(group, owner, "好的，师傅下午过来", reply_to=said)
     assert "#1 进展" in plain(bot.reply_to(later))
+
+
+async def test_a_question_or_thanks_under_the_card_is_no_progress(bot: OfflineBot) -> None:
+    group, owner, (resident, _) = await bot.group()
+    await bot.say(group, resident, LAMP)
+    before = len(bot.sent())
+    for text in ("师傅来过了吗？", "修好了没有", "辛苦大家了"):
+        await bot.say(group, owner, text, reply_to=bot.card(1))
+    assert len(bot.sent()) == before
+    issue = await bot.service.get_issue(group.id, 1)
+    assert issue.status == "open" and issue.progress_note is None
+    assert "最新进展" not in plain(bot.card(1)["text"])

@@ -220,12 +220,22 @@ async def escalation_buttons(svc: IssueService, issue: IssueView) -> list[Inline
     return out
 
 
+# The statuses in which a 记为 question's step has been taken already (by the card's buttons).
+_TAKEN_BY = {"acknowledge": (Status.ACKNOWLEDGED, Status.IN_PROGRESS),
+             "resolve": (Status.RESOLVED, Status.CLOSED), "reject": (Status.REJECTED,)}
+
+
 async def _confirm(q: CallbackQuery, context: Context, issue: IssueView, step: str) -> None:
     """记为 受理/进展/办结/不予受理 #N: now, and only now, the owner's reply changes the issue."""
     svc = ctx.service(context)
     actor = ctx.person(q.from_user)
     note = _quoted(_message(q))
     chat, n = issue.chat_id, issue.number
+    if issue.status in _TAKEN_BY.get(step, ()):
+        # the owner pressed the card's own button meanwhile: the step is taken, once
+        await q.answer(render("button_done"))
+        await _close_question(q, render("confirm_done", i=issue, step=render(f"step.{step}")))
+        return
     if step == "acknowledge":
         result = await svc.acknowledge(chat, n, actor, note or None)
     elif step == "progress":

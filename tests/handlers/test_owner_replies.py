@@ -140,3 +140,22 @@ async def test_a_question_or_thanks_under_the_card_is_no_progress(bot: OfflineBo
     issue = await bot.service.get_issue(group.id, 1)
     assert issue.status == "open" and issue.progress_note is None
     assert "最新进展" not in plain(bot.card(1)["text"])
+
+
+async def test_the_card_button_then_the_question_is_one_step(bot: OfflineBot) -> None:
+    """修好了 offered, then the owner presses the card's own 已办结 too, then the question:
+    one 办结, one rating request, and the question goes without an error."""
+    group, owner, (resident, _) = await bot.group()
+    said = await bot.say(group, resident, LAMP)
+    card = bot.card(1)
+    fixed = await bot.say(group, owner, "已经修好了，大家看看", reply_to=card)
+    question = _asked(bot, fixed)
+    await bot.press(owner, card, "resolve:1")
+    await bot.press(owner, question, bot.buttons(question)[0])
+    alert = bot.alerts()[-1]
+    assert not alert.get("show_alert") and alert["text"] == "已处理"
+    assert (question["chat"]["id"], question["message_id"]) not in bot.telegram.messages
+    issue = await bot.service.get_issue(group.id, 1, with_events=True)
+    assert issue.status == "resolved"
+    assert [e.kind for e in issue.events].count("resolve") == 1
+    assert sum("请评价" in t for t in bot.replies_to(said)) == 1

@@ -47,6 +47,8 @@ REPLIES = [
     ("辛苦了，已派单", Step.PROGRESS),  # the work order is out
     ("已经转交物业", Step.PROGRESS),
     ("转给城管了", Step.PROGRESS),
+    ("电梯好了", Step.RESOLVE),  # the thing itself is fine again
+    ("楼道灯正常了", Step.RESOLVE),
     ("马上处理", Step.ACKNOWLEDGE),
     ("👌", Step.ACKNOWLEDGE),  # a nod, as the whole message
     ("嗯嗯", Step.ACKNOWLEDGE),
@@ -54,7 +56,7 @@ REPLIES = [
 ]
 NOT_REPLIES = ["哈哈今天天气真好", "还没修好", "修好了没有？", "吃饭了吗", "路灯坏了好几天了",
                "我家也是", "", "好几天了", "好吧", "行吧", "明天能处理吗", "今天修不了",
-               "今晚安排志愿者巡逻"]
+               "今晚安排志愿者巡逻", "电梯还没好", "好了好了别吵了"]
 QUESTIONS = ["三栋门口路灯修好了没有？", "@suqiu_bot 我反映的路灯怎么样了", "有人管吗",
              "路灯坏了好几天了，有人管吗？", "什么时候来修啊", "还没修好", "到底管不管？",
              "垃圾清了没有啊", "井盖换了没", "下水道通了吗",  # the verb of the work done

@@ -112,6 +112,28 @@ async def test_a_grid_workers_reply_is_offered_for_one_tap(harness: Harness) -> 
     assert not [m for m in await c.messages(owner) if m["message_id"] > last]
 
 
+async def test_the_owners_words_under_the_card_are_read_for_their_step(harness: Harness) -> None:
+    """Under the card: "👌" takes it on (the card says 已受理, no "👌" note); "已经修好了，
+    大家看看" is offered for one tap, and the tap resolves it and asks the reporter to rate."""
+    h, c = harness, harness.client
+    g, report, card = await _reported(h, "3栋门口路灯坏了好几天了")
+    chat, owner = g["chat"], g["owner"]
+    await h.say(chat, owner, "👌", reply_to_message_id=card["message_id"])
+    await c.wait_for(chat, lambda m: m["message_id"] == card["message_id"]
+                     and "已受理" in _text(m) and "👌" not in _text(m))
+    assert (await h.service.get_issue(chat, 1)).status == "acknowledged"
+    fixed = await h.say(chat, owner, "已经修好了，大家看看",
+                        reply_to_message_id=card["message_id"])
+    ask = await h.reply_from_bot(chat, fixed["message_id"], lambda m: "记为" in _text(m))
+    assert [t for t, _ in _buttons(ask)] == ["记为办结 #1", "不用了"]
+    assert (await h.service.get_issue(chat, 1)).status == "acknowledged"
+    await c.press(chat, owner, ask["message_id"], _buttons(ask)[0][1])
+    done = await h.reply_from_bot(chat, report["message_id"], lambda m: "已办结 ·" in _text(m))
+    assert "请评价" in _text(done)
+    assert await _gone(h, chat, ask["message_id"])
+    assert (await h.service.get_issue(chat, 1)).status == "resolved"
+
+
 async def test_residents_asking_get_the_status_and_the_reporter_urges(harness: Harness) -> None:
     h, c = harness, harness.client
     g, report, card = await _reported(h, "3栋门口路灯坏了好几天了")

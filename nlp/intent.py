@@ -17,7 +17,8 @@ volunteers for help (求助、微心愿).
 
 All are pure and read `config/rules/intent.yaml` (the rule language of the other rule files:
 one line each, with an example the loader checks), loaded with the rules in force. They only
-ever *suggest*: the bot asks for a tap before anything changes.
+ever *suggest*: the bot asks for a tap before anything changes, except for a nod ("收到",
+"👌", `assents_only`) in reply to the report or the card, which takes the issue on at once.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@
   as a reply to a resident's report or naming an open issue (its number, its place and what
   it is, or the kind of problem when one open issue is of that kind), is read for the step it
   reports (`nlp.intent`); the bot asks "记为 进展 #6？" — privately when the
-  worker has started the bot — and nothing changes until they tap.
+  worker has started the bot — and nothing changes until they tap. Words naming no issue are
+  about the one just reported. A nod ("收到", "👌") under the report takes it on at once;
+  under the card, see `under_card`.
 - A resident asking ("修好了没有", "怎么样了", "有人管吗", "@bot 我反映的路灯怎么样了", or a
   reply to a card) gets the status of the issue in this group that best matches; when she is
   its reporter, asking again is a 催办 that reminds the person responsible (at most every

@@ -183,13 +183,13 @@ def read_progress(text: str | None) -> Step | None:
             if step is Step.RESOLVE and intents.first(hits, "unfinished") is not None:
                 return Step.PROGRESS  # "清理了一半，明天继续": work done, not the work
             return step
-    return Step.ACKNOWLEDGE if said_alone(t, intents) else None
+    return Step.ACKNOWLEDGE if _said_alone(t, intents) else None
 
 
 _MARKS = re.compile(r"[\s!.,。！，~～…\ufe0f\U0001F3FB-\U0001F3FF]+")
 
 
-def said_alone(t: str, intents: _Intents) -> bool:
+def _said_alone(t: str, intents: _Intents) -> bool:
     """The whole message is words of assent and nothing else ("👌", "嗯嗯", "ok!", "👍👍";
     not "好几天了"): seen, and nothing more."""
     return bool(t) and not _strip_leading(_MARKS.sub("", t), intents.alone)
@@ -208,7 +208,7 @@ def mere_nod(text: str | None) -> bool:
     """The message is a nod ("嗯", "好", "👌"): said in reply to a report or a card it is
     "seen"; said into the chat, it may answer anyone."""
     _, t, intents, _ = _read(text)
-    return said_alone(t, intents)
+    return _said_alone(t, intents)
 
 
 def assents_only(text: str | None) -> bool:

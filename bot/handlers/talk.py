@@ -260,11 +260,11 @@ async def under_card(msg: Message, context: Context, issue: IssueView) -> None:
         if issue.status in OFFER_FROM[step]:
             await offer(msg, context, issue, step, msg.text)
         return
-    if step is Step.ACKNOWLEDGE and (issue.status == Status.OPEN or assents_only(msg.text)):
-        if issue.status != Status.OPEN:
-            return  # taken on already: "👌" adds nothing the card does not show
+    if step is Step.ACKNOWLEDGE and issue.status == Status.OPEN:
         note = None if assents_only(msg.text) else msg.text
         result = await svc.acknowledge(msg.chat.id, issue.number, actor, note)
+    elif step is Step.ACKNOWLEDGE and assents_only(msg.text):
+        return  # taken on already: "👌" adds nothing the card does not show
     else:
         result = await svc.progress(msg.chat.id, issue.number, actor, msg.text)
     await announce(context.bot, svc, result)

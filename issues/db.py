@@ -146,17 +146,22 @@ class Database:
             self._checkpointer.execute("PRAGMA synchronous=NORMAL")
         self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
-    async def upgrade(self) -> None:
+    async def upgrade(self) -> tuple[str | None, str | None]:
+        """Migrate to the newest revision; the revisions before and after (equal when there
+        was nothing to do), so the operator is told which of the two happened."""
         cfg = alembic_config(self.url)
 
-        def run(conn: Connection) -> None:
+        def run(conn: Connection) -> tuple[str | None, str | None]:
+            before = MigrationContext.configure(conn).get_current_revision()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+            return before, MigrationContext.configure(conn).get_current_revision()
 
         async with self.engine.begin() as conn:
-            await conn.run_sync(run)
+            revisions = await conn.run_sync(run)
         if self.is_sqlite:
             await self.engine.dispose()  # new connections: the pragmas of `_sqlite_pragmas`
+        return revisions
 
     async def require_current(self) -> None:
         """Raise SchemaBehind unless the database is at the newest migration."""

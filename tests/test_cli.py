@@ -29,8 +29,10 @@ def test_replay_export_digest(tmp_path: Path, suqiu: InProcess,
          "from_id": "user1003", "text": "哈哈哈"},
     ]}
     (tmp_path / "result.json").write_text(json.dumps(export, ensure_ascii=False))
-    upgraded = suqiu("db", "upgrade")
-    assert upgraded.returncode == 0 and "数据库已是最新版本" in upgraded.stdout, upgraded.stderr
+    upgraded = suqiu("db", "upgrade")  # a new database is created, and said so
+    assert upgraded.returncode == 0 and "已建好数据库" in upgraded.stdout, upgraded.stderr
+    again = suqiu("db", "upgrade")
+    assert "数据库已是最新版本" in again.stdout and "无需升级" in again.stdout, again.stderr
     dry = suqiu("replay", "result.json")
     assert dry.returncode == 0, dry.stderr
     assert "识别为诉求 2 条" in dry.stdout and "路灯照明" in dry.stdout

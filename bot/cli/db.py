@@ -15,16 +15,21 @@ from issues.settings import load_settings
 def db_upgrade_main(args: argparse.Namespace) -> int:
     settings = load_settings()
 
-    async def run() -> None:
+    async def run() -> tuple[str | None, str | None]:
         db = Database(settings.database_url)
         try:
-            await db.upgrade()
+            return await db.upgrade()
         finally:
             await db.dispose()
 
-    asyncio.run(run())
+    before, after = asyncio.run(run())
     safe_url = settings.database_url.split("@")[-1]  # never print a password
-    print(f"数据库已是最新版本：{safe_url}")
+    if before == after:
+        print(f"数据库已是最新版本（{after}），无需升级：{safe_url}")
+    elif before is None:
+        print(f"已建好数据库（版本 {after}）：{safe_url}")
+    else:
+        print(f"数据库已从版本 {before} 升级到 {after}：{safe_url}")
     return 0
 
 

@@ -103,9 +103,15 @@ async def on_group_message(update: Update, context: Context) -> None:
             return
         # "楼道灯坏了，我妈下不了楼，谁能扶她一下": the neighbour's hand for the person, and
         # the public problem, said surely enough, for the owner as well
+    await _file(msg, context, det, text)
+
+
+async def _file(msg: Message, context: Context, det: Detection, text: str) -> None:
+    """Open an issue for what the detector found, if the group files it (`_files`) and it is
+    no unit's notice passed on — a new message or one edited into a complaint alike."""
     if det.confidence < threshold_for("high"):
-        return  # below even the most eager setting
-    group = await ctx.ensure_group(context, chat)
+        return  # below even the most eager setting: no need to look the group up
+    group = await ctx.ensure_group(context, msg.chat)
     if not _files(det, group):
         return
     if await ctx.service(context).notices.is_notice_text(text, max_age=ctx.NOTICE_MAX_AGE):
@@ -286,13 +292,7 @@ async def on_edited_message(update: Update, context: Context) -> None:
     if issue is None:  # edited into a complaint: filed as the message would have been
         if msg.from_user is None or not from_a_person(msg):
             return
-        det = detect(text)
-        if det.confidence < threshold_for("high"):
-            return
-        group = await ctx.ensure_group(context, msg.chat)
-        if _files(det, group) and not await svc.notices.is_notice_text(
-                text, max_age=ctx.NOTICE_MAX_AGE):
-            await open_issue(msg, context, det, explicit=False, text=text, group=group)
+        await _file(msg, context, detect(text), text)
         return
     if issue.source_message_id != msg.message_id:
         return  # a "me too" message was edited; the issue keeps the original report
